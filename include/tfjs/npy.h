@@ -1,0 +1,23 @@
+// tfjs/npy.h — NumPy .npy files (format version 1.0) for tensors on the command line.
+//
+// float32 → '<f4', int32 → '<i4', bool → '|b1', complex64 → '<c8', string → '|S<n>' (fixed-width
+// bytes, n = the longest element, as numpy stores bytes arrays). Writes are atomic (temporary
+// file + rename). Reading accepts the same dtypes plus '<f8' / '<i8' (converted to float32 /
+// int32, as the TF.js converter does) and refuses Fortran order and object arrays (pickles).
+#pragma once
+
+#include <string>
+
+#include "tfjs/tensor.h"
+
+namespace tfjs {
+
+// The bytes of a .npy file holding `tensor`.
+std::string encodeNpy(const Tensor& tensor);
+// Writes `tensor` to `path` atomically. Throws tfjs::Error(kIo) on failure.
+void writeNpy(const Tensor& tensor, const std::string& path);
+// Reads a .npy file. Throws tfjs::Error(kSchema / kUnsupported / kIo) naming the file.
+Tensor readNpy(const std::string& path);
+Tensor decodeNpy(std::string_view bytes, const std::string& source = "<npy>");
+
+}  // namespace tfjs

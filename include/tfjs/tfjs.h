@@ -1,0 +1,12 @@
+// tfjs/tfjs.h — the whole public API in one include.
+#pragma once
+
+#include "tfjs/artifacts.h"
+#include "tfjs/dtype.h"
+#include "tfjs/error.h"
+#include "tfjs/io.h"
+#include "tfjs/npy.h"
+#include "tfjs/summary.h"
+#include "tfjs/tensor.h"
+#include "tfjs/version.h"
+#include "tfjs/weights.h"

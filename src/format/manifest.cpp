@@ -1,0 +1,132 @@
+// The manifest's byte layout: expected sizes per group and the location of every weight, with
+// every way the bytes can disagree with the manifest reported as its own Problem.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "format/checked.h"
+#include "tfjs/artifacts.h"
+
+namespace tfjs {
+namespace {
+
+// Fixed byte length of a non-string spec.
+uint64_t fixedByteLength(const WeightSpec& w) {
+  const size_t width = w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype);
+  return checkedMul(elementCount(w.shape), width);
+}
+
+bool isString(const WeightSpec& w) { return w.dtype == DType::kString && !w.quantization; }
+
+std::string groupFileName(const WeightGroup& g, size_t group) {
+  if (g.paths.size() == 1) return g.paths.front();
+  return fmt::format("group {}", group + 1);
+}
+
+}  // namespace
+
+std::vector<std::optional<uint64_t>> expectedGroupSizes(const ModelArtifacts& a) {
+  std::vector<std::optional<uint64_t>> out;
+  for (const auto& g : a.weightsManifest) {
+    std::optional<uint64_t> total = 0;
+    for (const auto& w : g.weights) {
+      if (isString(w)) {
+        total.reset();
+        break;
+      }
+      *total = checkedAdd(*total, fixedByteLength(w));
+    }
+    out.push_back(total);
+  }
+  return out;
+}
+
+std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<Problem>& problems) {
+  std::vector<WeightLocation> out;
+  uint64_t groupStart = 0;
+  for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+    const WeightGroup& g = a.weightsManifest[gi];
+    uint64_t groupSize = 0;
+    for (uint64_t s : g.pathSizes) groupSize += s;
+    // Shard boundaries within the group, for "lies in shard(s)".
+    std::vector<uint64_t> ends;
+    uint64_t acc = 0;
+    for (uint64_t s : g.pathSizes) ends.push_back(acc += s);
+    auto shardOf = [&](uint64_t offset) -> size_t {
+      for (size_t k = 0; k < ends.size(); ++k) {
+        if (offset < ends[k]) return k;
+      }
+      return ends.empty() ? 0 : ends.size() - 1;
+    };
+    const uint8_t* base = a.weightData.data() + groupStart;
+    uint64_t off = 0;
+    bool broken = false;
+    for (size_t wi = 0; wi < g.weights.size() && !broken; ++wi) {
+      const WeightSpec& w = g.weights[wi];
+      WeightLocation loc;
+      loc.group = gi;
+      loc.index = wi;
+      loc.byteOffset = off;
+      if (isString(w)) {
+        const uint64_t n = elementCount(w.shape);
+        uint64_t len = 0;
+        for (uint64_t e = 0; e < n; ++e) {
+          if (off + len + 4 > groupSize) {
+            problems.push_back(
+                {ErrorCode::kTruncated,
+                 fmt::format("string element {} of {} has no room for its 4-byte length prefix "
+                             "(group {} holds {} bytes)",
+                             e, n, gi + 1, groupSize),
+                 groupFileName(g, gi), w.name, ByteRange{off + len, off + len + 4}});
+            broken = true;
+            break;
+          }
+          uint32_t sl;
+          std::memcpy(&sl, base + off + len, 4);
+          if (off + len + 4 + sl > groupSize) {
+            problems.push_back(
+                {ErrorCode::kBadString,
+                 fmt::format("string element {} of {} claims {} bytes, past the end of group {} "
+                             "({} bytes)",
+                             e, n, sl, gi + 1, groupSize),
+                 groupFileName(g, gi), w.name, ByteRange{off + len, off + len + 4 + sl}});
+            broken = true;
+            break;
+          }
+          len += 4 + static_cast<uint64_t>(sl);
+        }
+        if (broken) break;
+        loc.byteLength = len;
+      } else {
+        loc.byteLength = fixedByteLength(w);
+        if (off + loc.byteLength > groupSize) {
+          problems.push_back(
+              {ErrorCode::kTruncated,
+               fmt::format("the manifest needs {} bytes for this {} weight of shape {}, but group "
+                           "{} ends after {} of them",
+                           loc.byteLength, dtypeName(w.quantization ? w.quantization->dtype : w.dtype),
+                           shapeString(w.shape), gi + 1, groupSize - off),
+               groupFileName(g, gi), w.name, ByteRange{off, off + loc.byteLength}});
+          broken = true;
+          break;
+        }
+      }
+      loc.dataOffset = groupStart + off;
+      loc.firstPath = shardOf(off);
+      loc.lastPath = loc.byteLength ? shardOf(off + loc.byteLength - 1) : loc.firstPath;
+      off += loc.byteLength;
+      out.push_back(loc);
+    }
+    if (!broken && off < groupSize) {
+      problems.push_back({ErrorCode::kExtraBytes,
+                          fmt::format("group {} holds {} bytes but its manifest describes only {}; "
+                                      "{} byte(s) at the end belong to no weight",
+                                      gi + 1, groupSize, off, groupSize - off),
+                          groupFileName(g, gi), "", ByteRange{off, groupSize}});
+    }
+    groupStart += groupSize;
+  }
+  return out;
+}
+
+}  // namespace tfjs

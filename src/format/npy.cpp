@@ -1,0 +1,223 @@
+// NumPy .npy v1.0 reader and writer.
+#include "tfjs/npy.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "format/checked.h"
+
+namespace tfjs {
+namespace {
+
+std::string descrOf(const Tensor& t, size_t& width) {
+  switch (t.dtype()) {
+    case DType::kFloat32: width = 4; return "<f4";
+    case DType::kInt32: width = 4; return "<i4";
+    case DType::kBool: width = 1; return "|b1";
+    case DType::kComplex64: width = 8; return "<c8";
+    case DType::kString: {
+      width = 1;
+      for (const auto& s : t.strings()) width = std::max(width, s.size());
+      return fmt::format("|S{}", width);
+    }
+    default: break;
+  }
+  throw Error(ErrorCode::kUnsupported,
+              fmt::format("dtype {} cannot be written to .npy", dtypeName(t.dtype())));
+}
+
+}  // namespace
+
+std::string encodeNpy(const Tensor& t) {
+  size_t width = 0;
+  const std::string descr = descrOf(t, width);
+  std::string shape = "(";
+  for (size_t i = 0; i < t.shape().size(); ++i) {
+    shape += std::to_string(t.shape()[i]);
+    shape += (t.shape().size() == 1 || i + 1 < t.shape().size()) ? "," : "";
+    if (i + 1 < t.shape().size()) shape += " ";
+  }
+  shape += ")";
+  std::string header =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape);
+  // Pad with spaces so that magic(6)+version(2)+len(2)+header+'\n' is a multiple of 64.
+  const size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  const auto hl = static_cast<uint16_t>(header.size());
+  out += static_cast<char>(hl & 0xff);
+  out += static_cast<char>(hl >> 8);
+  out += header;
+  if (t.dtype() == DType::kString) {
+    for (const auto& s : t.strings()) {
+      out += s;
+      out.append(width - s.size(), '\0');
+    }
+  } else {
+    out.append(reinterpret_cast<const char*>(t.bytes()), t.byteLength());
+  }
+  return out;
+}
+
+void writeNpy(const Tensor& tensor, const std::string& path) {
+  const std::string bytes = encodeNpy(tensor);
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)), path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(ErrorCode::kIo, fmt::format("write failed: {}", std::strerror(err)), path);
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorCode::kIo, fmt::format("cannot write: {}", std::strerror(err)), path);
+  }
+}
+
+Tensor decodeNpy(std::string_view b, const std::string& source) {
+  auto bad = [&](const std::string& why) { return Error(ErrorCode::kSchema, why, source); };
+  if (b.size() < 10 || b.substr(0, 6) != std::string_view("\x93NUMPY", 6)) {
+    throw bad("not a .npy file (no \\x93NUMPY magic)");
+  }
+  const auto major = static_cast<uint8_t>(b[6]);
+  size_t hl, off;
+  if (major == 1) {
+    hl = static_cast<uint8_t>(b[8]) | (static_cast<size_t>(static_cast<uint8_t>(b[9])) << 8);
+    off = 10;
+  } else if (major == 2 || major == 3) {
+    if (b.size() < 12) throw bad("truncated .npy header");
+    hl = 0;
+    for (int i = 0; i < 4; ++i) hl |= static_cast<size_t>(static_cast<uint8_t>(b[8 + i])) << (8 * i);
+    off = 12;
+  } else {
+    throw bad(fmt::format(".npy format version {} is not supported", major));
+  }
+  if (hl > b.size() - off) throw bad("truncated .npy header");
+  const std::string header(b.substr(off, hl));
+  const std::string_view data = b.substr(off + hl);
+  auto field = [&](const std::string& key) -> std::string {
+    const auto k = header.find("'" + key + "'");
+    if (k == std::string::npos) throw bad(fmt::format("the .npy header has no '{}'", key));
+    auto v = header.find(':', k);
+    if (v == std::string::npos) throw bad("malformed .npy header");
+    ++v;
+    while (v < header.size() && header[v] == ' ') ++v;
+    if (v >= header.size()) throw bad("malformed .npy header");
+    if (header[v] == '\'') {
+      const auto e = header.find('\'', v + 1);
+      if (e == std::string::npos) throw bad("malformed .npy header");
+      return header.substr(v + 1, e - v - 1);
+    }
+    if (header[v] == '(') {
+      const auto e = header.find(')', v);
+      if (e == std::string::npos) throw bad("malformed .npy header");
+      return header.substr(v + 1, e - v - 1);
+    }
+    const auto e = header.find_first_of(",}", v);
+    return header.substr(v, e == std::string::npos ? std::string::npos : e - v);
+  };
+  const std::string descr = field("descr");
+  if (field("fortran_order").rfind("False", 0) != 0) {
+    throw Error(ErrorCode::kUnsupported, "Fortran-ordered .npy arrays are not supported", source);
+  }
+  std::vector<int64_t> shape;
+  const std::string dims = field("shape");
+  size_t i = 0;
+  while (i < dims.size()) {
+    while (i < dims.size() && (dims[i] == ' ' || dims[i] == ',')) ++i;
+    if (i >= dims.size()) break;
+    size_t j = i;
+    while (j < dims.size() && std::isdigit(static_cast<unsigned char>(dims[j]))) ++j;
+    if (j == i) throw bad(fmt::format("bad .npy shape ({})", dims));
+    if (j - i > 18) throw Error(ErrorCode::kShapeOverflow, "a .npy dimension is too large", source);
+    shape.push_back(std::stoll(dims.substr(i, j - i)));
+    i = j;
+  }
+  const uint64_t n = elementCount(shape);
+  auto need = [&](uint64_t width) {
+    if (checkedMul(n, width) > data.size()) {
+      throw Error(ErrorCode::kTruncated,
+                  fmt::format(".npy data holds {} bytes, the header needs {}", data.size(),
+                              n * width),
+                  source);
+    }
+  };
+  auto numeric = [&](DType dt, uint64_t width) {
+    need(width);
+    Buffer buf = Buffer::allocate(static_cast<size_t>(n * width));
+    if (n) std::memcpy(buf.data(), data.data(), static_cast<size_t>(n * width));
+    return Tensor(dt, shape, std::move(buf), 0);
+  };
+  if (descr == "<f4") return numeric(DType::kFloat32, 4);
+  if (descr == "<i4") return numeric(DType::kInt32, 4);
+  if (descr == "|b1") return numeric(DType::kBool, 1);
+  if (descr == "<c8") return numeric(DType::kComplex64, 8);
+  if (descr == "<f8" || descr == "<i8") {
+    need(8);
+    const DType dt = descr == "<f8" ? DType::kFloat32 : DType::kInt32;
+    Buffer buf = Buffer::allocate(static_cast<size_t>(n * 4));
+    for (uint64_t k = 0; k < n; ++k) {
+      if (dt == DType::kFloat32) {
+        double v;
+        std::memcpy(&v, data.data() + k * 8, 8);
+        const float f = static_cast<float>(v);
+        std::memcpy(buf.data() + k * 4, &f, 4);
+      } else {
+        int64_t v;
+        std::memcpy(&v, data.data() + k * 8, 8);
+        const auto x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+        std::memcpy(buf.data() + k * 4, &x, 4);
+      }
+    }
+    return Tensor(dt, shape, std::move(buf), 0);
+  }
+  if (descr.size() > 2 && descr[0] == '|' && descr[1] == 'S') {
+    const uint64_t width = std::stoull(descr.substr(2));
+    need(width);
+    std::vector<std::string> strings;
+    for (uint64_t k = 0; k < n; ++k) {
+      std::string s(data.substr(static_cast<size_t>(k * width), static_cast<size_t>(width)));
+      s.erase(s.find_last_not_of('\0') + 1);
+      strings.push_back(std::move(s));
+    }
+    return Tensor(shape, std::move(strings));
+  }
+  if (descr == "|O") {
+    throw Error(ErrorCode::kUnsupported, ".npy object arrays (pickles) are refused", source);
+  }
+  throw Error(ErrorCode::kUnsupported, fmt::format(".npy dtype '{}' is not supported", descr),
+              source);
+}
+
+Tensor readNpy(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                fmt::format("cannot open: {}", std::strerror(errno)), path);
+  }
+  std::string bytes;
+  char buf[1 << 16];
+  ssize_t r;
+  while ((r = ::read(fd, buf, sizeof buf)) > 0) bytes.append(buf, static_cast<size_t>(r));
+  ::close(fd);
+  if (r < 0) throw Error(ErrorCode::kIo, "read failed", path);
+  return decodeNpy(bytes, path);
+}
+
+}  // namespace tfjs

@@ -1,0 +1,171 @@
+// Tensor, Buffer and the weight decoder (TF.js decodeWeights semantics).
+#include "tfjs/tensor.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "format/checked.h"
+
+namespace tfjs {
+
+Buffer Buffer::allocate(size_t size) {
+  Buffer b;
+  const size_t rounded = ((size + 63) / 64) * 64;
+  void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  if (p == nullptr) {
+    throw Error(ErrorCode::kTooLarge, fmt::format("cannot allocate {} bytes", size));
+  }
+  b.data_ = std::shared_ptr<uint8_t[]>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
+  b.size_ = size;
+  return b;
+}
+
+Tensor::Tensor(DType dtype, std::vector<int64_t> shape, Buffer buffer, size_t offset)
+    : dtype_(dtype), shape_(std::move(shape)), buffer_(std::move(buffer)), offset_(offset) {}
+
+Tensor::Tensor(std::vector<int64_t> shape, std::vector<std::string> strings)
+    : dtype_(DType::kString), shape_(std::move(shape)), strings_(std::move(strings)) {}
+
+int64_t Tensor::size() const { return static_cast<int64_t>(elementCount(shape_)); }
+
+size_t Tensor::byteLength() const { return static_cast<size_t>(size()) * dtypeSize(dtype_); }
+
+namespace {
+template <typename T>
+std::span<const T> typed(const Tensor& t, bool ok, const char* what) {
+  if (!ok) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("tensor of dtype {} read as {}", dtypeName(t.dtype()), what));
+  }
+  if (reinterpret_cast<uintptr_t>(t.bytes()) % alignof(T) != 0) {
+    throw Error(ErrorCode::kInvalidArgument, "tensor bytes are not aligned for typed access");
+  }
+  return {reinterpret_cast<const T*>(t.bytes()), t.byteLength() / sizeof(T)};
+}
+}  // namespace
+
+std::span<const float> Tensor::floats() const {
+  return typed<float>(*this, dtype_ == DType::kFloat32 || dtype_ == DType::kComplex64, "float32");
+}
+std::span<const int32_t> Tensor::ints() const {
+  return typed<int32_t>(*this, dtype_ == DType::kInt32, "int32");
+}
+std::span<const uint8_t> Tensor::bools() const {
+  return typed<uint8_t>(*this, dtype_ == DType::kBool, "bool");
+}
+
+namespace {
+
+// JavaScript's Math.round: nearest integer, ties toward +infinity.
+double jsRound(double x) {
+  const double f = std::floor(x);
+  return (x - f >= 0.5) ? f + 1 : f;
+}
+
+// JavaScript's ToInt32 (as storing a Number into an Int32Array does).
+int32_t jsToInt32(double x) {
+  if (!std::isfinite(x)) return 0;
+  double m = std::fmod(std::trunc(x), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  const auto u = static_cast<uint32_t>(m);
+  return static_cast<int32_t>(u);
+}
+
+uint32_t codeAt(const uint8_t* p, size_t i, DType storage) {
+  if (storage == DType::kUint8) return p[i];
+  return static_cast<uint32_t>(p[2 * i]) | (static_cast<uint32_t>(p[2 * i + 1]) << 8);
+}
+
+}  // namespace
+
+Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t length) {
+  const uint64_t n = elementCount(spec.shape);
+  if (spec.dtype == DType::kString && !spec.quantization) {
+    std::vector<std::string> strings;
+    strings.reserve(static_cast<size_t>(n));
+    size_t off = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (off + 4 > length) throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
+      uint32_t sl;
+      std::memcpy(&sl, bytes + off, 4);
+      off += 4;
+      if (sl > length - off) throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
+      strings.emplace_back(reinterpret_cast<const char*>(bytes + off), sl);
+      off += sl;
+    }
+    return Tensor(spec.shape, std::move(strings));
+  }
+  const size_t outBytes = static_cast<size_t>(checkedMul(n, dtypeSize(spec.dtype)));
+  Buffer out = Buffer::allocate(outBytes);
+  if (!spec.quantization) {
+    if (length < outBytes) throw Error(ErrorCode::kTruncated, "weight data truncated", "", spec.name);
+    if (outBytes) std::memcpy(out.data(), bytes, outBytes);
+    return Tensor(spec.dtype, spec.shape, std::move(out), 0);
+  }
+  const Quantization& q = *spec.quantization;
+  if (length < checkedMul(n, dtypeSize(q.dtype))) {
+    throw Error(ErrorCode::kTruncated, "quantized weight data truncated", "", spec.name);
+  }
+  if (q.dtype == DType::kFloat16) {
+    auto* dst = reinterpret_cast<float*>(out.data());
+    for (uint64_t i = 0; i < n; ++i) dst[i] = halfToFloat(static_cast<uint16_t>(codeAt(bytes, i, q.dtype)));
+  } else {
+    const double scale = q.scale.value_or(1.0);
+    const double min = q.min.value_or(0.0);
+    if (spec.dtype == DType::kInt32) {
+      auto* dst = reinterpret_cast<int32_t*>(out.data());
+      for (uint64_t i = 0; i < n; ++i) {
+        dst[i] = jsToInt32(jsRound(static_cast<double>(codeAt(bytes, i, q.dtype)) * scale + min));
+      }
+    } else {
+      auto* dst = reinterpret_cast<float*>(out.data());
+      for (uint64_t i = 0; i < n; ++i) dst[i] = dequantizeToFloat(codeAt(bytes, i, q.dtype), scale, min);
+    }
+  }
+  return Tensor(spec.dtype, spec.shape, std::move(out), 0);
+}
+
+Tensor decodeWeight(const ModelArtifacts& a, const WeightSpec& spec, const WeightLocation& loc) {
+  if (loc.dataOffset + loc.byteLength > a.weightData.size()) {
+    throw Error(Problem{ErrorCode::kTruncated, "weight lies past the end of the weight data", "",
+                        spec.name, ByteRange{loc.byteOffset, loc.byteOffset + loc.byteLength}});
+  }
+  const uint8_t* p = a.weightData.data() + loc.dataOffset;
+  const bool numeric = spec.dtype != DType::kString;
+  const size_t align = spec.dtype == DType::kBool ? 1 : 4;
+  if (!spec.quantization && numeric && loc.dataOffset % align == 0) {
+    return Tensor(spec.dtype, spec.shape, a.weightData, static_cast<size_t>(loc.dataOffset));
+  }
+  return decodeWeightBytes(spec, p, static_cast<size_t>(loc.byteLength));
+}
+
+std::vector<NamedTensor> decodeWeights(const ModelArtifacts& a) {
+  if (!a.weightsLoaded && a.weightCount() > 0) {
+    throw Error(ErrorCode::kInvalidArgument, "the model's weights were not loaded");
+  }
+  uint64_t total = 0;
+  for (const auto& g : a.weightsManifest) {
+    for (uint64_t s : g.pathSizes) total += s;
+  }
+  if (total != a.weightData.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the groups' path sizes add up to {} bytes but the weight buffer "
+                            "holds {}",
+                            total, a.weightData.size()));
+  }
+  std::vector<Problem> problems;
+  const auto locations = locateWeights(a, problems);
+  if (!problems.empty()) throw Error(std::move(problems));
+  const auto specs = a.weightSpecs();
+  std::vector<NamedTensor> out;
+  out.reserve(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    out.push_back({specs[i]->name, decodeWeight(a, *specs[i], locations[i])});
+  }
+  return out;
+}
+
+}  // namespace tfjs

@@ -1,0 +1,161 @@
+// saveModel: shards written to a temporary sibling folder, then renamed into place.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "tfjs/io.h"
+
+namespace fs = std::filesystem;
+
+namespace tfjs {
+namespace {
+
+void writeAll(const fs::path& path, const uint8_t* data, size_t size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)),
+                path.string());
+  }
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t w = ::write(fd, data + done, size - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(ErrorCode::kIo, fmt::format("write failed: {}", std::strerror(err)),
+                  path.string());
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot flush: {}", std::strerror(errno)),
+                path.string());
+  }
+}
+
+void syncDir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Removes a temporary folder on scope exit unless released.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
+    if (!path.empty()) {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  }
+};
+
+}  // namespace
+
+void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
+               const SaveOptions& options) {
+  if (options.shardSizeBytes == 0) {
+    throw Error(ErrorCode::kInvalidArgument, "the shard size must be a positive number of bytes");
+  }
+  if (options.modelFileName.empty() || options.modelFileName.find('/') != std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument, "the model file name must be a plain file name");
+  }
+  if (!artifacts.weightsLoaded && artifacts.weightCount() > 0) {
+    throw Error(ErrorCode::kInvalidArgument, "cannot save a model whose weights were not loaded");
+  }
+  std::vector<Problem> problems = validateArtifacts(artifacts);
+  if (!problems.empty()) throw Error(std::move(problems));
+
+  fs::path dir = fs::path(dirArg).lexically_normal();
+  if (dir.has_filename() == false) dir = dir.parent_path();
+  if (dir.empty()) throw Error(ErrorCode::kInvalidArgument, "no output folder given");
+  std::error_code ec;
+  bool replace = false;
+  if (fs::exists(fs::symlink_status(dir, ec))) {
+    if (!fs::is_directory(dir, ec)) {
+      throw Error(ErrorCode::kExists, "exists and is not a folder", dir.string());
+    }
+    if (!fs::is_empty(dir, ec)) {
+      if (!options.overwrite) {
+        throw Error(ErrorCode::kExists,
+                    "the folder exists and is not empty; refusing to overwrite it (use "
+                    "overwrite / --overwrite to replace it)",
+                    dir.string());
+      }
+      replace = true;
+    }
+  }
+  fs::path parent = dir.parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::is_directory(parent, ec)) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      throw Error(ErrorCode::kIo, fmt::format("cannot create the parent folder: {}", ec.message()),
+                  parent.string());
+    }
+  }
+  std::string tmpl = (parent / ("." + dir.filename().string() + ".tmp-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot create a temporary folder: {}",
+                                            std::strerror(errno)),
+                parent.string());
+  }
+  TempDir tmp{tmpl};
+  ::chmod(tmpl.c_str(), 0755);
+
+  // Re-shard every group with the converter's names.
+  ModelArtifacts out = artifacts;
+  out.weightData = Buffer();
+  uint64_t groupStart = 0;
+  for (size_t g = 0; g < out.weightsManifest.size(); ++g) {
+    WeightGroup& wg = out.weightsManifest[g];
+    uint64_t size = 0;
+    for (uint64_t s : artifacts.weightsManifest[g].pathSizes) size += s;
+    const uint64_t n = (size + options.shardSizeBytes - 1) / options.shardSizeBytes;
+    wg.paths.clear();
+    wg.pathSizes.clear();
+    for (uint64_t k = 0; k < n; ++k) {
+      const std::string name = fmt::format("group{}-shard{}of{}.bin", g + 1, k + 1, n);
+      const uint64_t begin = k * options.shardSizeBytes;
+      const uint64_t len = std::min(options.shardSizeBytes, size - begin);
+      writeAll(tmp.path / name, artifacts.weightData.data() + groupStart + begin,
+               static_cast<size_t>(len));
+      wg.paths.push_back(name);
+      wg.pathSizes.push_back(len);
+    }
+    groupStart += size;
+  }
+  const std::string json = toModelJson(out, options.indent);
+  writeAll(tmp.path / options.modelFileName, reinterpret_cast<const uint8_t*>(json.data()),
+           json.size());
+  syncDir(tmp.path);
+
+  if (replace) {
+    // Swap the new folder with the old one atomically, then delete the old one.
+    if (::renameat2(AT_FDCWD, tmp.path.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0) {
+      throw Error(ErrorCode::kIo,
+                  fmt::format("cannot replace the existing folder: {}", std::strerror(errno)),
+                  dir.string());
+    }
+  } else {
+    fs::remove(dir, ec);  // an empty folder, if any
+    if (::renameat2(AT_FDCWD, tmp.path.c_str(), AT_FDCWD, dir.c_str(), RENAME_NOREPLACE) != 0) {
+      throw Error(ErrorCode::kExists,
+                  fmt::format("cannot move the new model into place: {}", std::strerror(errno)),
+                  dir.string());
+    }
+    tmp.path.clear();
+  }
+  syncDir(parent);
+}
+
+}  // namespace tfjs

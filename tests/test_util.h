@@ -1,0 +1,87 @@
+// Helpers shared by the tests: fixture paths, scratch folders, running the `tfjs` command.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace tfjs::test {
+
+namespace fs = std::filesystem;
+
+// ../shared/fixtures/real, or $TFJS_FIXTURES; empty when absent (tests then GTEST_SKIP).
+inline fs::path fixturesDir() {
+  if (const char* env = std::getenv("TFJS_FIXTURES"); env && *env) {
+    return fs::exists(env) ? fs::path(env) : fs::path();
+  }
+  return fs::exists(TFJS_FIXTURES_DIR) ? fs::path(TFJS_FIXTURES_DIR) : fs::path();
+}
+
+#define TFJS_REQUIRE_FIXTURES()                                                        \
+  const ::std::filesystem::path fixtures = ::tfjs::test::fixturesDir();                \
+  if (fixtures.empty()) GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set " \
+                                        "TFJS_FIXTURES)"
+
+// A fresh scratch folder, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tfjs-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string readText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void writeText(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << s;
+}
+
+struct CommandResult {
+  int exitCode = -1;
+  std::string out;  // stdout and stderr, merged
+};
+
+// Runs the `tfjs` command with `args` (already shell-quoted where needed).
+inline CommandResult runCli(const std::string& args) {
+  const std::string cmd = std::string("'") + TFJS_CLI + "' " + args + " 2>&1";
+  CommandResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+}  // namespace tfjs::test

@@ -1,0 +1,144 @@
+#include "common.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "format/checked.h"
+
+namespace tfjs::cli {
+
+void ModelArgs::add(CLI::App& cmd) {
+  cmd.add_option("model", model, "a model folder, a model.json path, or an http(s):// URL")
+      ->required();
+  cmd.add_option("-H,--header", headers, "extra HTTP request header \"Name: value\" (repeatable)");
+  cmd.add_flag("--allow-cross-origin", allowCrossOrigin,
+               "fetch weight files from another origin than model.json");
+  cmd.add_option("--timeout", timeout, "seconds before a stalled connection is abandoned")
+      ->capture_default_str();
+}
+
+LoadOptions ModelArgs::loadOptions(bool progress) const {
+  LoadOptions o;
+  for (const auto& h : headers) {
+    const auto colon = h.find(':');
+    if (colon == std::string::npos) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("header '{}' is not of the form \"Name: value\"", h));
+    }
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    o.headers[h.substr(0, colon)] = value;
+  }
+  o.allowCrossOrigin = allowCrossOrigin;
+  o.connectTimeoutSeconds = timeout;
+  o.stallTimeoutSeconds = timeout;
+  if (progress && isHttpUrl(model) && ::isatty(STDERR_FILENO)) {
+    o.onProgress = [last = -1](double f) mutable {
+      const int pct = static_cast<int>(f * 100);
+      if (pct == last) return;
+      last = pct;
+      std::fprintf(stderr, "\rdownloading weights %3d%%%s", pct, pct >= 100 ? "\n" : "");
+      std::fflush(stderr);
+    };
+  }
+  return o;
+}
+
+int exitCodeFor(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kIo:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kHttp:
+    case ErrorCode::kTimeout:
+      return kUnreachable;
+    case ErrorCode::kInvalidArgument:
+      return kUsage;
+    default:
+      return kProblems;
+  }
+}
+
+void printError(const Error& e) {
+  for (const auto& p : e.problems()) std::fprintf(stderr, "tfjs: %s\n", p.toString().c_str());
+}
+
+std::string withCommas(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string humanBytes(uint64_t n) {
+  if (n < 1024) return fmt::format("{} B", n);
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = -1;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string shapeText(const std::vector<int64_t>& shape) { return shapeString(shape); }
+
+std::string floatText(float v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a) {
+  std::vector<std::optional<WeightLocation>> out;
+  if (a.weightsLoaded) {
+    std::vector<Problem> ignored;
+    for (const auto& loc : locateWeights(a, ignored)) out.emplace_back(loc);
+    out.resize(a.weightCount());
+    return out;
+  }
+  for (size_t g = 0; g < a.weightsManifest.size(); ++g) {
+    std::optional<uint64_t> off = 0;
+    for (size_t i = 0; i < a.weightsManifest[g].weights.size(); ++i) {
+      const WeightSpec& w = a.weightsManifest[g].weights[i];
+      if (!off || (w.dtype == DType::kString && !w.quantization)) {
+        off.reset();
+        out.emplace_back(std::nullopt);
+        continue;
+      }
+      WeightLocation loc;
+      loc.group = g;
+      loc.index = i;
+      loc.byteOffset = *off;
+      try {
+        loc.byteLength = checkedMul(elementCount(w.shape), w.quantization
+                                                              ? dtypeSize(w.quantization->dtype)
+                                                              : dtypeSize(w.dtype));
+        *off = checkedAdd(*off, loc.byteLength);
+      } catch (const Error&) {
+        off.reset();
+        out.emplace_back(std::nullopt);
+        continue;
+      }
+      out.emplace_back(loc);
+    }
+  }
+  return out;
+}
+
+Json problemJson(const Problem& p) {
+  Json j = Json::object();
+  j["kind"] = std::string(errorCodeName(p.code));
+  j["message"] = p.message;
+  j["file"] = p.file.empty() ? Json(nullptr) : Json(p.file);
+  j["weight"] = p.weight.empty() ? Json(nullptr) : Json(p.weight);
+  j["byteRange"] = p.bytes ? Json::array({p.bytes->begin, p.bytes->end}) : Json(nullptr);
+  return j;
+}
+
+}  // namespace tfjs::cli

@@ -1,0 +1,63 @@
+// Shared pieces of the `tfjs` subcommands: loading with progress, exit codes, formatting.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tfjs/artifacts.h"
+#include "tfjs/io.h"
+
+namespace tfjs::cli {
+
+// Exit codes, documented in the README and `tfjs --help`.
+enum Exit : int {
+  kOk = 0,
+  kProblems = 1,     // the model is damaged, unsupported or inconsistent
+  kUsage = 2,        // bad command line
+  kUnreachable = 3,  // a file or URL could not be read (missing, I/O error, HTTP error, timeout)
+  kInternal = 4,     // a bug: please report it
+};
+
+// Options every command that reads a model shares.
+struct ModelArgs {
+  std::string model;
+  std::vector<std::string> headers;  // "Name: value"
+  bool allowCrossOrigin = false;
+  double timeout = 30;
+  void add(CLI::App& cmd);
+  LoadOptions loadOptions(bool progress) const;
+};
+
+// Exit code for an error that stopped a command.
+int exitCodeFor(const Error& e);
+// Prints every problem of `e` to stderr, one per line, prefixed with "tfjs: ".
+void printError(const Error& e);
+
+// "58,572"
+std::string withCommas(uint64_t n);
+// "57.2 KiB"
+std::string humanBytes(uint64_t n);
+// "[2,3]"
+std::string shapeText(const std::vector<int64_t>& shape);
+// Shortest text that reads back as the same float32.
+std::string floatText(float v);
+
+// One registered subcommand: its CLI11 definition and what runs it.
+using Runner = std::function<int()>;
+void registerInspect(CLI::App& app, Runner& run);
+void registerWeights(CLI::App& app, Runner& run);
+void registerHexdump(CLI::App& app, Runner& run);
+void registerValidate(CLI::App& app, Runner& run);
+
+// The byte layout of every weight from the manifest alone (no weight bytes needed for
+// fixed-size dtypes). For loaded artifacts this is locateWeights(); otherwise offsets are
+// computed from shapes, and a weight after a string tensor gets no location.
+std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a);
+
+// JSON of a problem: {kind, message, file, weight, byteRange}
+Json problemJson(const Problem& p);
+
+}  // namespace tfjs::cli
