@@ -43,6 +43,21 @@ std::vector<std::optional<uint64_t>> expectedGroupSizes(const ModelArtifacts& a)
 
 std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<Problem>& problems) {
   std::vector<WeightLocation> out;
+  // The walk reads string length prefixes: the groups must lie within the buffer.
+  uint64_t allGroups = 0;
+  for (const auto& g : a.weightsManifest) {
+    for (uint64_t s : g.pathSizes) {
+      if (__builtin_add_overflow(allGroups, s, &allGroups)) allGroups = UINT64_MAX;
+    }
+  }
+  if (allGroups > a.weightData.size()) {
+    problems.push_back({ErrorCode::kInvalidArgument,
+                        fmt::format("the groups' path sizes add up to {} bytes but the weight "
+                                    "buffer holds only {}",
+                                    allGroups, a.weightData.size()),
+                        "", "", std::nullopt});
+    return out;
+  }
   uint64_t groupStart = 0;
   for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
     const WeightGroup& g = a.weightsManifest[gi];
@@ -99,14 +114,16 @@ std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<P
         loc.byteLength = len;
       } else {
         loc.byteLength = fixedByteLength(w);
-        if (off + loc.byteLength > groupSize) {
+        if (loc.byteLength > groupSize - off) {  // off <= groupSize; the sum could wrap
+          const uint64_t end =
+              loc.byteLength > UINT64_MAX - off ? UINT64_MAX : off + loc.byteLength;
           problems.push_back(
               {ErrorCode::kTruncated,
                fmt::format("the manifest needs {} bytes for this {} weight of shape {}, but group "
                            "{} ends after {} of them",
                            loc.byteLength, dtypeName(w.quantization ? w.quantization->dtype : w.dtype),
                            shapeString(w.shape), gi + 1, groupSize - off),
-               groupFileName(g, gi), w.name, ByteRange{off, off + loc.byteLength}});
+               groupFileName(g, gi), w.name, ByteRange{off, end}});
           broken = true;
           break;
         }

@@ -25,6 +25,45 @@ bool isKnownKey(const std::string& key) {
 
 std::string typeName(const Json& j) { return std::string(j.type_name()); }
 
+// Copying and printing a Json recurse once per nesting level, so a hostile model.json made of
+// a few megabytes of '[' would exhaust the stack; TF.js models nest a few dozen levels at most.
+constexpr size_t kMaxJsonDepth = 1000;
+
+// True when arrays and objects in (valid) JSON text nest deeper than `limit`.
+bool nestedDeeperThan(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// nlohmann's parse errors quote the offending input verbatim, which need not be UTF-8; a
+// Problem's message must be (it is printed as JSON), so escape every non-ASCII byte.
+std::string asciiOnly(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80) {
+      out += c;
+    } else {
+      out += fmt::format("\\x{:02x}", u);
+    }
+  }
+  return out;
+}
+
 class Parser {
  public:
   Parser(const std::string& source, std::vector<Problem>& problems)
@@ -294,7 +333,16 @@ ModelArtifacts parseModelJson(std::string_view text, const std::string& source,
     doc = Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     p.fail(ErrorCode::kInvalidJson,
-           fmt::format("not valid JSON at byte {}: {}", e.byte, e.what()));
+           fmt::format("not valid JSON at byte {}: {}", e.byte, asciiOnly(e.what())));
+    return out;
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range.406 for a number beyond double's range such as 1e999
+    p.fail(ErrorCode::kInvalidJson, fmt::format("not usable JSON: {}", asciiOnly(e.what())));
+    return out;
+  }
+  if (nestedDeeperThan(text, kMaxJsonDepth)) {
+    p.fail(ErrorCode::kTooLarge, fmt::format("arrays and objects nest deeper than {} levels",
+                                             kMaxJsonDepth));
     return out;
   }
   if (doc.is_array()) {

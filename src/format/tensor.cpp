@@ -99,16 +99,19 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
     return Tensor(spec.shape, std::move(strings));
   }
   const size_t outBytes = static_cast<size_t>(checkedMul(n, dtypeSize(spec.dtype)));
+  // Check the input before allocating the output: the shape may be a lie.
+  if (!spec.quantization && length < outBytes) {
+    throw Error(ErrorCode::kTruncated, "weight data truncated", "", spec.name);
+  }
+  if (spec.quantization && length < checkedMul(n, dtypeSize(spec.quantization->dtype))) {
+    throw Error(ErrorCode::kTruncated, "quantized weight data truncated", "", spec.name);
+  }
   Buffer out = Buffer::allocate(outBytes);
   if (!spec.quantization) {
-    if (length < outBytes) throw Error(ErrorCode::kTruncated, "weight data truncated", "", spec.name);
     if (outBytes) std::memcpy(out.data(), bytes, outBytes);
     return Tensor(spec.dtype, spec.shape, std::move(out), 0);
   }
   const Quantization& q = *spec.quantization;
-  if (length < checkedMul(n, dtypeSize(q.dtype))) {
-    throw Error(ErrorCode::kTruncated, "quantized weight data truncated", "", spec.name);
-  }
   if (q.dtype == DType::kFloat16) {
     auto* dst = reinterpret_cast<float*>(out.data());
     for (uint64_t i = 0; i < n; ++i) dst[i] = halfToFloat(static_cast<uint16_t>(codeAt(bytes, i, q.dtype)));
@@ -129,7 +132,8 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
 }
 
 Tensor decodeWeight(const ModelArtifacts& a, const WeightSpec& spec, const WeightLocation& loc) {
-  if (loc.dataOffset + loc.byteLength > a.weightData.size()) {
+  if (loc.byteLength > a.weightData.size() ||
+      loc.dataOffset > a.weightData.size() - loc.byteLength) {
     throw Error(Problem{ErrorCode::kTruncated, "weight lies past the end of the weight data", "",
                         spec.name, ByteRange{loc.byteOffset, loc.byteOffset + loc.byteLength}});
   }

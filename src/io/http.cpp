@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -21,6 +22,12 @@ struct Transfer {
   HttpResponse response;
   uint64_t cap = 0;
   bool overCap = false;
+  // Stall detection: the time the byte count last changed (libcurl's low-speed check averages
+  // over several seconds, so a burst followed by silence would outlive stallTimeoutSeconds).
+  double stallSeconds = 0;
+  curl_off_t lastBytes = -1;
+  std::chrono::steady_clock::time_point lastChange;
+  bool stalled = false;
   char errbuf[CURL_ERROR_SIZE] = {0};
   struct curl_slist* headers = nullptr;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy{nullptr, curl_easy_cleanup};
@@ -38,6 +45,24 @@ size_t onWrite(char* data, size_t size, size_t n, void* user) {
   }
   t->response.body.insert(t->response.body.end(), data, data + bytes);
   return bytes;
+}
+
+int onXfer(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+  auto* t = static_cast<Transfer*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  curl_off_t connected = 0;
+  curl_easy_getinfo(t->easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
+  // Connecting is bounded by the connect timeout; the stall clock starts once connected.
+  if (connected == 0 || dlnow + ulnow != t->lastBytes) {
+    t->lastBytes = dlnow + ulnow;
+    t->lastChange = now;
+    return 0;
+  }
+  if (std::chrono::duration<double>(now - t->lastChange).count() >= t->stallSeconds) {
+    t->stalled = true;
+    return 1;  // aborts the transfer
+  }
+  return 0;
 }
 
 std::unique_ptr<Transfer> makeTransfer(const std::string& url, const LoadOptions& o, uint64_t cap) {
@@ -60,6 +85,11 @@ std::unique_ptr<Transfer> makeTransfer(const std::string& url, const LoadOptions
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
                    std::max(1L, static_cast<long>(o.stallTimeoutSeconds + 0.5)));
+  t->stallSeconds = o.stallTimeoutSeconds;
+  t->lastChange = std::chrono::steady_clock::now();
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, onXfer);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, t.get());
+  curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_USERAGENT, "tfjs-cpp");
@@ -87,6 +117,11 @@ std::optional<Problem> finish(Transfer& t, CURLcode rc) {
     return Problem{ErrorCode::kTooLarge,
                    fmt::format("the response is larger than the limit of {} bytes", t.cap), t.url,
                    "", std::nullopt};
+  }
+  if (t.stalled) {
+    return Problem{ErrorCode::kTimeout,
+                   fmt::format("the transfer stalled: no byte moved for {} s", t.stallSeconds),
+                   t.url, "", std::nullopt};
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Problem{ErrorCode::kTimeout,

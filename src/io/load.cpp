@@ -76,7 +76,9 @@ std::string localModelJsonPath(const std::string& location) {
 }
 
 std::string readFileCapped(const std::string& path, uint64_t cap) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below); no effect on
+  // regular files.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     throw Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
@@ -324,9 +326,16 @@ struct Loader {
       }
     }
     if (!problems.empty()) return false;
+    // The total to report progress against; unknown (0: only the final 1.0) when a group holds
+    // strings, whose size is not known before their bytes are.
     uint64_t expectedTotal = 0;
     try {
-      for (const auto& s : expectedGroupSizes(a)) expectedTotal = s ? checkedAdd(expectedTotal, *s) : 0;
+      bool known = true;
+      for (const auto& s : expectedGroupSizes(a)) {
+        if (s) expectedTotal = checkedAdd(expectedTotal, *s);
+        known = known && s.has_value();
+      }
+      if (!known) expectedTotal = 0;
     } catch (const Error& e) {
       for (const auto& p : e.problems()) problems.push_back(p);
       return false;

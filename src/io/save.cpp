@@ -103,7 +103,7 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
                   parent.string());
     }
   }
-  std::string tmpl = (parent / ("." + dir.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmpl = (parent / fmt::format(".{}.tmp-XXXXXX", dir.filename().string())).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
     throw Error(ErrorCode::kIo, fmt::format("cannot create a temporary folder: {}",
                                             std::strerror(errno)),

@@ -12,7 +12,7 @@
 namespace tfjs::cli {
 
 void ModelArgs::add(CLI::App& cmd) {
-  cmd.add_option("model", model, "a model folder, a model.json path, or an http(s):// URL")
+  cmd.add_option("MODEL", model, "a model folder, a model.json path, a file:// or an http(s):// URL")
       ->required();
   cmd.add_option("-H,--header", headers, "extra HTTP request header \"Name: value\" (repeatable)");
   cmd.add_flag("--allow-cross-origin", allowCrossOrigin,
@@ -103,29 +103,27 @@ std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a) {
     return out;
   }
   for (size_t g = 0; g < a.weightsManifest.size(); ++g) {
-    std::optional<uint64_t> off = 0;
+    uint64_t off = 0;
+    bool known = true;  // false after a string tensor or an overflowing size
     for (size_t i = 0; i < a.weightsManifest[g].weights.size(); ++i) {
       const WeightSpec& w = a.weightsManifest[g].weights[i];
-      if (!off || (w.dtype == DType::kString && !w.quantization)) {
-        off.reset();
-        out.emplace_back(std::nullopt);
-        continue;
+      if (known && (w.dtype != DType::kString || w.quantization)) {
+        try {
+          WeightLocation loc;
+          loc.group = g;
+          loc.index = i;
+          loc.byteOffset = off;
+          loc.byteLength = checkedMul(elementCount(w.shape), w.quantization
+                                                                ? dtypeSize(w.quantization->dtype)
+                                                                : dtypeSize(w.dtype));
+          off = checkedAdd(off, loc.byteLength);
+          out.emplace_back(loc);
+          continue;
+        } catch (const Error&) {
+        }
       }
-      WeightLocation loc;
-      loc.group = g;
-      loc.index = i;
-      loc.byteOffset = *off;
-      try {
-        loc.byteLength = checkedMul(elementCount(w.shape), w.quantization
-                                                              ? dtypeSize(w.quantization->dtype)
-                                                              : dtypeSize(w.dtype));
-        *off = checkedAdd(*off, loc.byteLength);
-      } catch (const Error&) {
-        off.reset();
-        out.emplace_back(std::nullopt);
-        continue;
-      }
-      out.emplace_back(loc);
+      known = false;
+      out.emplace_back(std::nullopt);
     }
   }
   return out;
