@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
+
+#include "tfjs/weights.h"
 
 #include <fmt/format.h>
 
@@ -100,6 +103,89 @@ TEST(Oracle, DecodedWeightsEqualTfjsBitForBit) {
   }
   EXPECT_GT(compared, 20u);
   EXPECT_THAT(storages, ::testing::IsSupersetOf({"uint8", "uint16", "float16"}));
+}
+
+// Runs tests/oracle/decode_folder.mjs: what the real TF.js decodes from a folder we wrote.
+Json tfjsDecodes(const fs::path& dir, bool loadLayers) {
+  const std::string cmd = fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}'{} 2>&1",
+                                      TFJS_NODE, TFJS_SOURCE_DIR, dir.string(),
+                                      loadLayers ? " --load-layers" : "");
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return nullptr;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  if (status != 0) {
+    ADD_FAILURE() << cmd << " failed:\n" << out;
+    return nullptr;
+  }
+  return Json::parse(out);
+}
+
+void expectSameAsTfjs(const ModelArtifacts& ours, const Json& theirs) {
+  const auto tensors = decodeWeights(ours);
+  const Json& expected = theirs["weights"];
+  ASSERT_EQ(tensors.size(), expected.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto& [name, t] = tensors[i];
+    SCOPED_TRACE(name);
+    ASSERT_EQ(name, expected[i]["name"].get<std::string>());
+    EXPECT_EQ(t.shape(), expected[i]["shape"].get<std::vector<int64_t>>());
+    if (t.dtype() == DType::kString) {
+      ASSERT_EQ(t.strings().size(), expected[i]["strings"].size());
+      for (size_t k = 0; k < t.strings().size(); ++k) {
+        const std::string& s = t.strings()[k];
+        EXPECT_EQ(hexOf(reinterpret_cast<const uint8_t*>(s.data()), s.size()),
+                  expected[i]["strings"][k].get<std::string>());
+      }
+    } else {
+      EXPECT_EQ(hexOf(t.bytes(), t.byteLength()), expected[i]["hex"].get<std::string>());
+    }
+  }
+}
+
+// The writer's output, quantized by our port of the converter, is read by the real TF.js exactly
+// as we read it, and TF.js builds and runs the layers model from it.
+TEST(Oracle, TfjsReadsWhatWeWriteQuantizedAndSharded) {
+  ASSERT_FALSE(oracleIndex().is_null());
+  const std::vector<QuantizationMap> maps = {
+      {},
+      {{DType::kUint8, {"*kernel"}}, {DType::kFloat16, {}}},
+      {{DType::kUint16, {}}},
+      {{DType::kFloat16, {}}},
+  };
+  for (const char* name : {"dense_f32", "multigroup", "sharded_f32"}) {
+    const ModelArtifacts original = loadModel((oracleDir() / name).string());
+    for (size_t m = 0; m < maps.size(); ++m) {
+      SCOPED_TRACE(fmt::format("{} map {}", name, m));
+      test::TempDir tmp;
+      const ModelArtifacts q = quantizeModel(original, maps[m]);
+      saveModel(q, (tmp / "m").string(), {.shardSizeBytes = 777});
+      const ModelArtifacts back = loadModel((tmp / "m").string());
+      const Json theirs = tfjsDecodes(tmp / "m", true);
+      ASSERT_FALSE(theirs.is_null());
+      expectSameAsTfjs(back, theirs);
+      EXPECT_TRUE(theirs.contains("predict"));
+    }
+  }
+}
+
+TEST(Oracle, TfjsReadsEveryDtypeWeWrite) {
+  ASSERT_FALSE(oracleIndex().is_null());
+  for (const char* name : {"dtypes", "quant_uint8", "quant_uint16", "quant_float16", "quant_edge",
+                           "bool_nonbinary"}) {
+    SCOPED_TRACE(name);
+    const ModelArtifacts original = loadModel((oracleDir() / name).string());
+    test::TempDir tmp;
+    // Tiny shards (strings and floats split across files), at most ~40 files per model.
+    const uint64_t shard = std::max<uint64_t>(5, original.weightData.size() / 40 + 1);
+    saveModel(original, (tmp / "m").string(), {.shardSizeBytes = shard});
+    const Json theirs = tfjsDecodes(tmp / "m", false);
+    ASSERT_FALSE(theirs.is_null());
+    expectSameAsTfjs(loadModel((tmp / "m").string()), theirs);
+  }
 }
 
 }  // namespace

@@ -52,6 +52,8 @@ int onXfer(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulno
   const auto now = std::chrono::steady_clock::now();
   curl_off_t connected = 0;
   curl_easy_getinfo(t->easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
+  { curl_off_t pt=0, st=0; curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pt); curl_easy_getinfo(t->easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &st);
+    if (getenv("XDBG")) fprintf(stderr, "%s c=%ld p=%ld s=%ld dl=%ld\n", t->url.c_str()+t->url.rfind('/'), (long)connected, (long)pt, (long)st, (long)dlnow); }
   // Connecting is bounded by the connect timeout; the stall clock starts once connected.
   if (connected == 0 || dlnow + ulnow != t->lastBytes) {
     t->lastBytes = dlnow + ulnow;

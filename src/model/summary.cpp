@@ -120,7 +120,7 @@ std::optional<int64_t> asInt(const Json& j) {
   }
   if (j.is_string()) {  // protobuf JSON writes int64 as strings
     const std::string& s = j.get_ref<const std::string&>();
-    if (s.empty() || s.size() > 19) return std::nullopt;
+    if (s.empty() || s.size() > 18) return std::nullopt;  // no overflow below 10^18
     int64_t v = 0;
     size_t i = s[0] == '-' ? 1 : 0;
     if (i == s.size()) return std::nullopt;
@@ -465,7 +465,7 @@ int64_t convLength(int64_t len, int64_t k, const std::string& padding, int64_t s
   if (padding == "valid") out = len >= dilated ? len - dilated + 1 : 0;
   if (padding == "full") out = dimSub(dimAdd(len, dilated), 1);
   // "same" and "causal" keep the length
-  return out < 0 ? kNone : (out + stride - 1) / stride;
+  return out < 0 ? kNone : out == 0 ? 0 : (out - 1) / stride + 1;  // ceil(out / stride)
 }
 
 // keras.utils.conv_utils.deconv_output_length
@@ -476,12 +476,12 @@ int64_t deconvLength(int64_t len, int64_t k, const std::string& padding,
   if (k < 0) return kNone;
   if (!outputPadding) {
     if (padding == "valid") return dimAdd(dimMul(len, stride), std::max<int64_t>(k - stride, 0));
-    if (padding == "full") return dimSub(dimMul(len, stride), stride + k - 2);
+    if (padding == "full") return dimSub(dimMul(len, stride), dimSub(dimAdd(stride, k), 2));
     return dimMul(len, stride);
   }
   const int64_t pad = padding == "same" ? k / 2 : padding == "full" ? k - 1 : 0;
   const int64_t grown = dimAdd(dimAdd(dimMul(len > 0 ? len - 1 : 0, stride), k), *outputPadding);
-  return dimSub(grown, 2 * pad);
+  return dimSub(grown, dimMul(2, pad));
 }
 
 struct ConvOptions {
@@ -1208,11 +1208,17 @@ const std::unordered_map<std::string_view, Handler>& layerHandlers() {
 }
 
 Eval evalLayer(const std::string& className, const Json& cfg, const Inputs& in) {
+  // Wrappers recurse through here; a hostile config must not exhaust the stack.
+  thread_local int depth = 0;
+  struct Guard {
+    Guard() { ++depth; }
+    ~Guard() { --depth; }
+  } guard;
   const auto& table = layerHandlers();
   auto it = table.find(className);
-  if (it == table.end()) {
+  if (it == table.end() || depth > 16) {
     Eval e = single(std::nullopt, std::nullopt);
-    e.note = "unknown class";
+    e.note = it == table.end() ? "unknown class" : "wrappers nested too deeply";
     return e;
   }
   return it->second(cfg, in);
@@ -1923,8 +1929,8 @@ std::string formatSummary(const ModelSummary& summary, int width) {
   // tf.keras 2.x: 65 columns at [.45, .85, 1] for chains, 98 at [.33, .55, .67, 1] with the
   // "Connected to" column. `width` is the latter; chains get the same 65/98 of it.
   const bool connections = summary.functional;
-  const size_t lineLength =
-      static_cast<size_t>(std::max(connections ? width : width * 65 / 98, 20));
+  const int64_t clamped = std::clamp<int64_t>(width, 20, 4096);
+  const size_t lineLength = static_cast<size_t>(connections ? clamped : clamped * 65 / 98);
   const std::vector<double> fractions =
       connections ? std::vector<double>{.33, .55, .67, 1.} : std::vector<double>{.45, .85, 1.};
   std::vector<size_t> positions;
