@@ -22,8 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using tfjs::Json;
 
-// --- helpers
-// --------------------------------------------------------------------------------------
+// --- helpers ------------------------------------------------------------------------------------
 
 // A layers-model artifacts from an inline topology and manifest entries.
 tfjs::ModelArtifacts layersModel(const std::string& topology, const std::string& weights = "[]") {
@@ -151,8 +150,7 @@ TEST(SummaryFormat, WalkthroughLooksLikeKeras2) {
   EXPECT_EQ(tfjs::formatSummary(summarize(kWalkthrough, kWalkthroughWeights)), expected);
 }
 
-// --- Sequential CNN, Keras 2.15 style (explicit InputLayer, hidden in the table)
-// --------------------
+// --- Sequential CNN, Keras 2.15 style (explicit InputLayer, hidden in the table) ----------------
 
 TEST(SummaryLayers, SequentialCnn) {
   const char* topology = R"({"class_name":"Sequential","config":{"name":"cnn","layers":[
@@ -363,6 +361,10 @@ TEST(SummaryLayers, CoreAndNormalizationFamilies) {
   EXPECT_EQ(l.nonTrainableParams, 5u);
   EXPECT_EQ(oneLayer("[null,2]", "Normalization", R"({"mean":[1,2],"variance":[1,1]})").params, 0u);
 
+  EXPECT_EQ(mergeLayer({"[null,3,6]", "[null,4,6]"}, "AdditiveAttention", "{}").params, 6u);
+  EXPECT_EQ(mergeLayer({"[null,3,6]", "[null,4,6]"}, "Attention", R"({"use_scale":true})").params,
+            1u);
+
   l = oneLayer("[null,4,4,8]", "TensorFlowOpLayer",
                R"({"node_def":{"op":"DepthToSpace","attr":{"block_size":{"i":"2"}}}})");
   EXPECT_EQ(shapes(l), "(None, 8, 8, 2)");
@@ -545,8 +547,7 @@ TEST(SummaryLayers, Keras3SequentialWithModelPrefixedWeights) {
   EXPECT_TRUE(s.notes.empty()) << s.notes.front();
 }
 
-// --- nested models
-// --------------------------------------------------------------------------------
+// --- nested models ------------------------------------------------------------------------------
 
 TEST(SummaryLayers, NestedModelsAreOneRow) {
   // Outer Sequential: [InputLayer, Sequential(feature: Conv2D, GlobalAveragePooling2D),
@@ -764,8 +765,7 @@ TEST(SummaryGraph, LayersModelIsNotAGraph) {
                tfjs::Error);
 }
 
-// --- real fixtures
-// --------------------------------------------------------------------------------
+// --- real fixtures ------------------------------------------------------------------------------
 
 fs::path fixturesDir() {
   if (const char* env = std::getenv("TFJS_FIXTURES"); env && *env) {

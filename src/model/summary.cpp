@@ -27,6 +27,16 @@
 //   * Sequential models show no InputLayer row (Keras hides it); functional models show one per
 //     input with 0 params and an empty "Connected to".
 //   * Inbound connections are "name[node][tensor]" with the node index as written in the config.
+//   * formatSummary() follows tf.keras 2.x's print_summary: 65 columns for a Sequential model or a
+//     functional chain, 98 with "Connected to" otherwise; fields cut at their column, totals with
+//     thousands separators, no byte sizes (as in the seed walkthrough). Trailing blanks are
+//     trimmed. Notes are not printed: callers show ModelSummary::notes as they see fit.
+//
+// Graph models: inputs and outputs come from the signature (userDefinedMetadata.signature wins),
+// else from Placeholder nodes and from nodes nobody consumes; as in TF.js's operation mapper a
+// control input "^x" counts as consuming x. nodeCount is the main graph's; opCounts also counts
+// the nodes of library functions. An output's dtype is read from its output_type, out_type, DstT,
+// dtype or T attr, in that order; its shape is "?" unless the node has a "shape" attr.
 #include "tfjs/summary.h"
 
 #include <fmt/format.h>
@@ -376,8 +386,7 @@ Eval embedding(const Json& cfg, const Inputs& in) {
   return single(x, params);
 }
 
-// --- Flatten, Reshape, Permute, RepeatVector
-// ------------------------------------------------------
+// --- Flatten, Reshape, Permute, RepeatVector ----------------------------------------------------
 Eval flatten(const Json&, const Inputs& in) {
   const Shape& x = firstInput(in);
   if (!x || x->empty()) return single(std::nullopt, Params{});
@@ -1100,6 +1109,14 @@ Eval attention(const Json& cfg, const Inputs& in) {
   return single(firstInput(in), trainableOnly(n));
 }
 
+// AdditiveAttention: its scale (use_scale, on by default) has one entry per query feature.
+Eval additiveAttention(const Json& cfg, const Inputs& in) {
+  const Shape& q = firstInput(in);
+  if (!boolOr(cfg, "use_scale", true)) return single(q, Params{});
+  if (!q || q->empty() || q->back() < 0) return single(q, std::nullopt);
+  return single(q, trainableOnly(static_cast<uint64_t>(q->back())));
+}
+
 // --- The table ----------------------------------------------------------------------------------
 struct LayerFamily {
   std::initializer_list<std::string_view> classNames;
@@ -1193,7 +1210,8 @@ const LayerFamily kLayerTable[] = {
     {{"RandomHeight"}, randomHeight},
     {{"RandomWidth"}, randomWidth},
     {{"CategoryEncoding"}, categoryEncoding},
-    {{"Attention", "AdditiveAttention"}, attention},
+    {{"Attention"}, attention},
+    {{"AdditiveAttention"}, additiveAttention},
 };
 
 const std::unordered_map<std::string_view, Handler>& layerHandlers() {
