@@ -50,12 +50,11 @@ size_t onWrite(char* data, size_t size, size_t n, void* user) {
 int onXfer(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(user);
   const auto now = std::chrono::steady_clock::now();
-  curl_off_t connected = 0;
-  curl_easy_getinfo(t->easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
-  { curl_off_t pt=0, st=0; curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pt); curl_easy_getinfo(t->easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &st);
-    if (getenv("XDBG")) fprintf(stderr, "%s c=%ld p=%ld s=%ld dl=%ld\n", t->url.c_str()+t->url.rfind('/'), (long)connected, (long)pt, (long)st, (long)dlnow); }
-  // Connecting is bounded by the connect timeout; the stall clock starts once connected.
-  if (connected == 0 || dlnow + ulnow != t->lastBytes) {
+  // Connecting is bounded by the connect timeout; the stall clock starts once the request is
+  // about to go out (PRETRANSFER is set for new and reused connections alike; CONNECT is not).
+  curl_off_t ready = 0;
+  curl_easy_getinfo(t->easy.get(), CURLINFO_PRETRANSFER_TIME_T, &ready);
+  if (ready == 0 || dlnow + ulnow != t->lastBytes) {
     t->lastBytes = dlnow + ulnow;
     t->lastChange = now;
     return 0;
