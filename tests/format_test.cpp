@@ -102,9 +102,17 @@ struct AffineCase {
 
 TEST(Quantize, SpecVectorsT6) {
   const std::vector<AffineCase> cases = {
-      {{0.f, -0.1f, 1.2f}, DType::kUint8, {20, 0, 255}, -0.10196078817049663, 0.0050980394085248315},
+      {{0.f, -0.1f, 1.2f},
+       DType::kUint8,
+       {20, 0, 255},
+       -0.10196078817049663,
+       0.0050980394085248315},
       {{6.f, 7.f}, DType::kUint8, {0, 255}, 6.0, 0.00392156862745098},
-      {{-1.f, 0.f, 1.f}, DType::kUint16, {0, 32768, 65535}, -1.0000152590218967, 3.0518043793392844e-05},
+      {{-1.f, 0.f, 1.f},
+       DType::kUint16,
+       {0, 32768, 65535},
+       -1.0000152590218967,
+       3.0518043793392844e-05},
       {{-1.f, 0.f, 1.f}, DType::kUint8, {0, 128, 255}, -1.003921568627451, 0.00784313725490196},
       {{-3.f, -2.f, -1.f}, DType::kUint8, {0, 128, 255}, -3.0, 0.00784313725490196},
       {{1.f, 1.f, 1.f, 1.f, 1.f}, DType::kUint8, {0, 0, 0, 0, 0}, 1.0, 1.0},
@@ -117,15 +125,20 @@ TEST(Quantize, SpecVectorsT6) {
     const size_t w = dtypeSize(c.dtype);
     ASSERT_EQ(codes.size(), c.codes.size() * w);
     for (size_t i = 0; i < c.codes.size(); ++i) {
-      const uint32_t got = w == 1 ? codes[i] : static_cast<uint32_t>(codes[2 * i] | (codes[2 * i + 1] << 8));
+      const uint32_t got =
+          w == 1 ? codes[i] : static_cast<uint32_t>(codes[2 * i] | (codes[2 * i + 1] << 8));
       EXPECT_EQ(got, c.codes[i]) << "element " << i;
     }
   }
 }
 
 TEST(Quantize, ZeroIsExactAndRow1DequantizesAsSpec) {
-  WeightSpec spec{"w", {3}, DType::kFloat32, Quantization{DType::kUint8, -0.10196078817049663,
-                                                          0.0050980394085248315, "float32"}, {}};
+  WeightSpec spec{
+      "w",
+      {3},
+      DType::kFloat32,
+      Quantization{DType::kUint8, -0.10196078817049663, 0.0050980394085248315, "float32"},
+      {}};
   const uint8_t codes[] = {20, 0, 255};
   const Tensor t = decodeWeightBytes(spec, codes, 3);
   EXPECT_EQ(t.floats()[0], 0.0f);
@@ -136,9 +149,9 @@ TEST(Quantize, ZeroIsExactAndRow1DequantizesAsSpec) {
 // --- T-7: JS dequantization ----------------------------------------------------------------------
 TEST(Dequantize, SpecVectorsT7) {
   for (DType storage : {DType::kUint8, DType::kUint16}) {
-    const std::vector<uint8_t> bytes =
-        storage == DType::kUint8 ? std::vector<uint8_t>{0, 48, 255}
-                                 : std::vector<uint8_t>{0, 0, 48, 0, 255, 0};
+    const std::vector<uint8_t> bytes = storage == DType::kUint8
+                                           ? std::vector<uint8_t>{0, 48, 255}
+                                           : std::vector<uint8_t>{0, 0, 48, 0, 255, 0};
     WeightSpec f{"f", {3}, DType::kFloat32, Quantization{storage, -1.0, 0.1, {}}, {}};
     const Tensor tf = decodeWeightBytes(f, bytes.data(), bytes.size());
     EXPECT_EQ(tf.floats()[0], -1.0f);
@@ -214,8 +227,9 @@ TEST(Save, TwoGroupsShardedT4) {
   const auto g1 = encodeWeights({{"weight1", floatTensor({3}, {1, 2, 3})},
                                  {"weight2", floatTensor({2, 2}, {4, 5, 6, 7})},
                                  {"weight5", floatTensor({1}, {1})}});
-  const auto g2 = encodeWeights({{"weight3", intTensor({4}, {1, 2, 3, 4})},
-                                 {"weight4", floatTensor({3, 2}, {1.1f, 1.2f, 1.3f, 1.4f, 1.5f, 1.6f})}});
+  const auto g2 =
+      encodeWeights({{"weight3", intTensor({4}, {1, 2, 3, 4})},
+                     {"weight4", floatTensor({3, 2}, {1.1f, 1.2f, 1.3f, 1.4f, 1.5f, 1.6f})}});
   saveModel(withGroups({g1, g2}), (tmp / "m").string(), {.shardSizeBytes = 16});
   EXPECT_EQ(fs::file_size(tmp / "m/group1-shard1of2.bin"), 16u);
   EXPECT_EQ(fs::file_size(tmp / "m/group1-shard2of2.bin"), 16u);
@@ -255,8 +269,9 @@ TEST(Encode, MixedQuantizationT5) {
   // The manifest form the converter writes.
   ModelArtifacts a = withGroups({g});
   const Json doc = Json::parse(toModelJson(a));
-  EXPECT_EQ(doc["weightsManifest"][0]["weights"][2]["quantization"].dump(),
-            R"({"dtype":"uint8","min":6.0,"scale":0.00392156862745098,"original_dtype":"float32"})");
+  EXPECT_EQ(
+      doc["weightsManifest"][0]["weights"][2]["quantization"].dump(),
+      R"({"dtype":"uint8","min":6.0,"scale":0.00392156862745098,"original_dtype":"float32"})");
   // And it decodes back, with the unaligned int32 at offset 6 read correctly.
   const auto ts = decodeWeights(a);
   EXPECT_EQ(ts[0].tensor.floats()[2], 3.f);
@@ -282,8 +297,9 @@ TEST(Quantize, QuantizeModelThenSaveAndLoadDequantizesAsTfjs) {
   TempDir tmp;
   std::vector<float> v(1000);
   for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i)) * 3.0f;
-  const auto a = withGroups({encodeWeights({{"dense/kernel", floatTensor({10, 100}, v)},
-                                            {"dense/bias", floatTensor({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9})}})});
+  const auto a = withGroups(
+      {encodeWeights({{"dense/kernel", floatTensor({10, 100}, v)},
+                      {"dense/bias", floatTensor({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9})}})});
   const ModelArtifacts q = quantizeModel(a, {{DType::kUint8, {"*kernel"}}, {DType::kFloat16, {}}});
   saveModel(q, (tmp / "q").string(), {.shardSizeBytes = 300});
   const auto ts = decodeWeights(loadModel((tmp / "q").string()));
@@ -330,8 +346,8 @@ TEST(ModelJson, OldConverterFormWithoutFormatKeyIsLayers) {
       R"({"modelTopology":{"keras_version":"2.1.4","backend":"tensorflow","model_config":{"class_name":"Sequential","config":[]},"training_config":{"loss":"mse"}},"weightsManifest":[]})");
   EXPECT_FALSE(a.format.has_value());
   EXPECT_EQ(a.inferredFormat(), ModelFormat::kLayers);
-  const ModelArtifacts g =
-      parseModelJson(R"({"modelTopology":{"node":[],"versions":{"producer":175}},"weightsManifest":[]})");
+  const ModelArtifacts g = parseModelJson(
+      R"({"modelTopology":{"node":[],"versions":{"producer":175}},"weightsManifest":[]})");
   EXPECT_EQ(g.inferredFormat(), ModelFormat::kGraph);
 }
 
@@ -345,9 +361,9 @@ TEST(ModelJson, EveryProblemIsReportedAtOnce) {
       "model.json", problems);
   std::vector<ErrorCode> codes;
   for (const auto& p : problems) codes.push_back(p.code);
-  EXPECT_THAT(codes, ::testing::ElementsAre(ErrorCode::kBadShape, ErrorCode::kUnknownDType,
-                                            ErrorCode::kBadQuantization,
-                                            ErrorCode::kDuplicateWeight));
+  EXPECT_THAT(codes,
+              ::testing::ElementsAre(ErrorCode::kBadShape, ErrorCode::kUnknownDType,
+                                     ErrorCode::kBadQuantization, ErrorCode::kDuplicateWeight));
   EXPECT_EQ(problems[0].weight, "a");
   EXPECT_EQ(problems[3].weight, "d");
 }
@@ -360,10 +376,12 @@ TEST(Npy, RoundTripsEveryDtype) {
   std::memcpy(c.data(), cv, 16);
   Buffer b = Buffer::allocate(3);
   b.data()[0] = 1, b.data()[1] = 0, b.data()[2] = 1;
-  const std::vector<Tensor> ts = {floatTensor({2, 3}, {1, 2, 3, 4, 5, 6}), intTensor({}, {-7}),
+  const std::vector<Tensor> ts = {floatTensor({2, 3}, {1, 2, 3, 4, 5, 6}),
+                                  intTensor({}, {-7}),
                                   Tensor(DType::kBool, {3}, b, 0),
                                   Tensor(DType::kComplex64, {2}, c, 0),
-                                  Tensor({2}, {"ab", "xyz"}), floatTensor({0, 4}, {})};
+                                  Tensor({2}, {"ab", "xyz"}),
+                                  floatTensor({0, 4}, {})};
   for (size_t i = 0; i < ts.size(); ++i) {
     const std::string path = (tmp / fmt::format("t{}.npy", i)).string();
     writeNpy(ts[i], path);
@@ -380,8 +398,9 @@ TEST(Npy, RoundTripsEveryDtype) {
     }
   }
   EXPECT_NE(readText(tmp / "t1.npy").find("'shape': ()"), std::string::npos);
-  EXPECT_NE(readText(tmp / "t0.npy").find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)"),
-            std::string::npos);
+  EXPECT_NE(
+      readText(tmp / "t0.npy").find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)"),
+      std::string::npos);
 }
 
 TEST(Npy, RefusesPicklesAndTruncation) {

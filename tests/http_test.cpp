@@ -155,16 +155,16 @@ size_t makeModel(const fs::path& dir, Groups layout = Groups::kFloatsThenStrings
   a.format = "layers-model";
   a.generatedBy = "http_test";
   a.convertedBy = "tfjs-cpp";
-  a.modelTopology = Json::parse(
-      R"({"class_name":"Sequential","config":{"name":"sequential","layers":[]},)"
-      R"("keras_version":"2.15.0","backend":"tensorflow"})");
+  a.modelTopology =
+      Json::parse(R"({"class_name":"Sequential","config":{"name":"sequential","layers":[]},)"
+                  R"("keras_version":"2.15.0","backend":"tensorflow"})");
   a.keyOrder = {"format", "generatedBy", "convertedBy", "modelTopology", "weightsManifest"};
   std::vector<EncodedGroup> groups;
-  groups.push_back(encodeWeights({{"dense/kernel", floatTensor({16, 8}, 1.0f)},
-                                  {"dense/bias", floatTensor({8}, -3.0f)}}));
+  groups.push_back(encodeWeights(
+      {{"dense/kernel", floatTensor({16, 8}, 1.0f)}, {"dense/bias", floatTensor({8}, -3.0f)}}));
   if (layout != Groups::kFloatsOnly) {
-    groups.push_back(encodeWeights({{"vocab", Tensor({3}, kStrings)},
-                                    {"embed/table", floatTensor({4, 4}, 0.5f)}}));
+    groups.push_back(encodeWeights(
+        {{"vocab", Tensor({3}, kStrings)}, {"embed/table", floatTensor({4, 4}, 0.5f)}}));
   }
   if (layout == Groups::kStringsThenFloats) std::swap(groups[0], groups[1]);
   setWeightGroups(a, std::move(groups));
@@ -283,7 +283,8 @@ TEST(HttpProgressTest, IntermediateFractions) {
   ASSERT_FALSE(progress.empty());
   EXPECT_EQ(progress.back(), 1.0);
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
-  EXPECT_TRUE(std::any_of(progress.begin(), progress.end(), [](double f) { return f > 0 && f < 1; }))
+  EXPECT_TRUE(
+      std::any_of(progress.begin(), progress.end(), [](double f) { return f > 0 && f < 1; }))
       << "no intermediate progress among " << progress.size() << " call(s)";
 }
 
@@ -613,14 +614,14 @@ TEST_F(HttpTest, ModelJsonOverCap) {
   ASSERT_GT(json.size(), 200u);
   TestServer s;
   s.server().Get("/chunked/model.json", [&json](const httplib::Request&, httplib::Response& res) {
-    res.set_chunked_content_provider("application/json", [&json](size_t offset,
-                                                                 httplib::DataSink& sink) {
-      if (offset >= json.size()) {
-        sink.done();
-        return true;
-      }
-      return sink.write(json.data() + offset, std::min<size_t>(100, json.size() - offset));
-    });
+    res.set_chunked_content_provider(
+        "application/json", [&json](size_t offset, httplib::DataSink& sink) {
+          if (offset >= json.size()) {
+            sink.done();
+            return true;
+          }
+          return sink.write(json.data() + offset, std::min<size_t>(100, json.size() - offset));
+        });
   });
   s.serveDir("/m/", dir_);
   ASSERT_TRUE(s.start());
@@ -666,9 +667,8 @@ TEST_F(HttpTest, SkipWeightsFetchesOnlyModelJson) {
 TEST_F(HttpTest, CliInspectAndValidate) {
   const std::string missing = shardName(1, 0);
   TestServer s;
-  s.server().Get("/bad/" + missing, [](const httplib::Request&, httplib::Response& res) {
-    res.status = 404;
-  });
+  s.server().Get("/bad/" + missing,
+                 [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
   s.serveDir("/bad/", dir_);
   s.serveDir("/m/", dir_);
   ASSERT_TRUE(s.start());

@@ -26,7 +26,8 @@ std::vector<fs::path> realModelJsons(const fs::path& root) {
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file() || e.path().extension() != ".json") continue;
     const std::string name = e.path().filename().string();
-    if (name.find("-data.json") != std::string::npos || name.find("-shapes.json") != std::string::npos) {
+    if (name.find("-data.json") != std::string::npos ||
+        name.find("-shapes.json") != std::string::npos) {
       continue;
     }
     try {
@@ -158,7 +159,8 @@ TEST(SpecVectors, T9JsSavedLayersModel) {
 
 TEST(SpecVectors, T10MinimalGraphModel) {
   TFJS_REQUIRE_FIXTURES();
-  const ModelArtifacts a = loadModel((fixtures / "tfjs_e2e_load_predict_data/graph_model").string());
+  const ModelArtifacts a =
+      loadModel((fixtures / "tfjs_e2e_load_predict_data/graph_model").string());
   EXPECT_EQ(a.inferredFormat(), ModelFormat::kGraph);
   const auto ts = decodeWeights(a);
   ASSERT_EQ(ts.size(), 1u);

@@ -31,7 +31,9 @@ std::string hexOf(const uint8_t* p, size_t n) {
   return s;
 }
 
-fs::path oracleDir() { return fs::path(TFJS_ORACLE_DIR); }
+fs::path oracleDir() {
+  return fs::path(TFJS_ORACLE_DIR);
+}
 
 Json oracleIndex() {
   const fs::path index = oracleDir() / "index.json";
@@ -81,7 +83,8 @@ TEST(Oracle, DecodedWeightsEqualTfjsBitForBit) {
       ASSERT_EQ(wname, e["name"].get<std::string>());
       EXPECT_EQ(std::string(dtypeName(t.dtype())), e["dtype"].get<std::string>());
       EXPECT_EQ(t.shape(), e["shape"].get<std::vector<int64_t>>());
-      if (specs[i]->quantization) storages.insert(std::string(dtypeName(specs[i]->quantization->dtype)));
+      if (specs[i]->quantization)
+        storages.insert(std::string(dtypeName(specs[i]->quantization->dtype)));
       if (t.dtype() == DType::kString) {
         const auto& want = e["strings"];
         ASSERT_EQ(t.strings().size(), want.size());
@@ -107,9 +110,9 @@ TEST(Oracle, DecodedWeightsEqualTfjsBitForBit) {
 
 // Runs tests/oracle/decode_folder.mjs: what the real TF.js decodes from a folder we wrote.
 Json tfjsDecodes(const fs::path& dir, bool loadLayers) {
-  const std::string cmd = fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}'{} 2>&1",
-                                      TFJS_NODE, TFJS_SOURCE_DIR, dir.string(),
-                                      loadLayers ? " --load-layers" : "");
+  const std::string cmd =
+      fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}'{} 2>&1", TFJS_NODE,
+                  TFJS_SOURCE_DIR, dir.string(), loadLayers ? " --load-layers" : "");
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return nullptr;
@@ -174,8 +177,8 @@ TEST(Oracle, TfjsReadsWhatWeWriteQuantizedAndSharded) {
 
 TEST(Oracle, TfjsReadsEveryDtypeWeWrite) {
   ASSERT_FALSE(oracleIndex().is_null());
-  for (const char* name : {"dtypes", "quant_uint8", "quant_uint16", "quant_float16", "quant_edge",
-                           "bool_nonbinary"}) {
+  for (const char* name :
+       {"dtypes", "quant_uint8", "quant_uint16", "quant_float16", "quant_edge", "bool_nonbinary"}) {
     SCOPED_TRACE(name);
     const ModelArtifacts original = loadModel((oracleDir() / name).string());
     test::TempDir tmp;

@@ -25,10 +25,11 @@ inline fs::path fixturesDir() {
   return fs::exists(TFJS_FIXTURES_DIR) ? fs::path(TFJS_FIXTURES_DIR) : fs::path();
 }
 
-#define TFJS_REQUIRE_FIXTURES()                                                        \
-  const ::std::filesystem::path fixtures = ::tfjs::test::fixturesDir();                \
-  if (fixtures.empty()) GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set " \
-                                        "TFJS_FIXTURES)"
+#define TFJS_REQUIRE_FIXTURES()                                         \
+  const ::std::filesystem::path fixtures = ::tfjs::test::fixturesDir(); \
+  if (fixtures.empty())                                                 \
+  GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set "       \
+                  "TFJS_FIXTURES)"
 
 // A fresh scratch folder, removed when the object dies.
 class TempDir {
@@ -82,6 +83,8 @@ inline CommandResult runCli(const std::string& args) {
   return r;
 }
 
-inline std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+inline std::string quote(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 }  // namespace tfjs::test

@@ -10,9 +10,10 @@ int main(int argc, char** argv) {
   }
   try {
     const tfjs::ModelArtifacts model = tfjs::loadModel(argv[1]);
-    std::printf("tfjs %s: %s, %zu weights, %zu bytes\n", TFJS_VERSION,
-                model.inferredFormat() == tfjs::ModelFormat::kGraph ? "graph-model" : "layers-model",
-                model.weightCount(), model.weightData.size());
+    std::printf(
+        "tfjs %s: %s, %zu weights, %zu bytes\n", TFJS_VERSION,
+        model.inferredFormat() == tfjs::ModelFormat::kGraph ? "graph-model" : "layers-model",
+        model.weightCount(), model.weightData.size());
     for (const auto& [name, tensor] : tfjs::decodeWeights(model)) {
       std::printf("  %s: %s, %lld elements\n", name.c_str(),
                   std::string(tfjs::dtypeName(tensor.dtype())).c_str(),

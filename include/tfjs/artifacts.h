@@ -42,24 +42,24 @@ class Buffer {
 };
 
 struct Quantization {
-  DType dtype = DType::kUint8;           // storage: kUint8, kUint16 or kFloat16
-  std::optional<double> min;             // affine only
-  std::optional<double> scale;           // affine only
+  DType dtype = DType::kUint8;  // storage: kUint8, kUint16 or kFloat16
+  std::optional<double> min;    // affine only
+  std::optional<double> scale;  // affine only
   std::optional<std::string> originalDtype;
 };
 
 struct WeightSpec {
   std::string name;
-  std::vector<int64_t> shape;            // [] is a scalar
-  DType dtype = DType::kFloat32;         // logical dtype after dequantization
+  std::vector<int64_t> shape;     // [] is a scalar
+  DType dtype = DType::kFloat32;  // logical dtype after dequantization
   std::optional<Quantization> quantization;
-  std::optional<std::string> group;      // "model" / "optimizer" (JS writers only)
+  std::optional<std::string> group;  // "model" / "optimizer" (JS writers only)
 };
 
 struct WeightGroup {
-  std::vector<std::string> paths;        // shard files, in order, as written in the manifest
-  std::vector<WeightSpec> weights;       // tensors, in order
-  std::vector<uint64_t> pathSizes;       // actual byte size of each path once loaded (else empty)
+  std::vector<std::string> paths;   // shard files, in order, as written in the manifest
+  std::vector<WeightSpec> weights;  // tensors, in order
+  std::vector<uint64_t> pathSizes;  // actual byte size of each path once loaded (else empty)
 };
 
 enum class ModelFormat { kLayers, kGraph };
@@ -67,22 +67,22 @@ enum class ModelFormat { kLayers, kGraph };
 struct ModelArtifacts {
   // Top-level model.json keys. A missing or null string key is nullopt; `keyOrder` remembers
   // which keys were present, so that a round trip writes a null where one was read.
-  std::optional<std::string> format;          // "layers-model", "graph-model" or absent (old)
+  std::optional<std::string> format;  // "layers-model", "graph-model" or absent (old)
   std::optional<std::string> generatedBy;
   std::optional<std::string> convertedBy;
-  Json modelTopology;                         // null when absent
-  Json trainingConfig;                        // top-level camelCase key (JS save); null if absent
+  Json modelTopology;   // null when absent
+  Json trainingConfig;  // top-level camelCase key (JS save); null if absent
   Json userDefinedMetadata;
   Json signature;
   Json modelInitializer;
   Json initializerSignature;
-  std::vector<WeightGroup> weightsManifest;   // empty when the key is absent or []
-  bool hasWeightsManifest = false;            // the key was present
-  Json extra = Json::object();                // unknown top-level keys, in file order
-  std::vector<std::string> keyOrder;          // top-level keys in file order, for round trips
+  std::vector<WeightGroup> weightsManifest;  // empty when the key is absent or []
+  bool hasWeightsManifest = false;           // the key was present
+  Json extra = Json::object();               // unknown top-level keys, in file order
+  std::vector<std::string> keyOrder;         // top-level keys in file order, for round trips
 
-  Buffer weightData;                          // all groups' bytes, concatenated in manifest order
-  bool weightsLoaded = false;                 // weightData holds the bytes of every group
+  Buffer weightData;           // all groups' bytes, concatenated in manifest order
+  bool weightsLoaded = false;  // weightData holds the bytes of every group
 
   // The format as TF.js would treat it: `format` when it names one, else graph-model when the
   // topology is a GraphDef (has `node` or `versions`), else layers-model.
@@ -99,12 +99,12 @@ struct ModelArtifacts {
 // inside weightData, and the shard files it spans.
 struct WeightLocation {
   size_t group = 0;
-  size_t index = 0;               // index within the group
-  uint64_t byteOffset = 0;        // offset within the group
+  size_t index = 0;         // index within the group
+  uint64_t byteOffset = 0;  // offset within the group
   uint64_t byteLength = 0;
-  uint64_t dataOffset = 0;        // offset within ModelArtifacts::weightData
-  size_t firstPath = 0;           // index into the group's paths of the first shard it lies in
-  size_t lastPath = 0;            // ... and the last (== firstPath unless it spans shards)
+  uint64_t dataOffset = 0;  // offset within ModelArtifacts::weightData
+  size_t firstPath = 0;     // index into the group's paths of the first shard it lies in
+  size_t lastPath = 0;      // ... and the last (== firstPath unless it spans shards)
 };
 
 // Parses model.json text. Checks the JSON and the manifest's schema (types, dtypes, shapes,

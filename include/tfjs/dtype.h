@@ -50,7 +50,8 @@ struct AffineParams {
 // tensorflowjs's quantization.py does under NumPy 2 (float64 evaluation): range nudged so that
 // 0.0 is exact, codes rounded half to even. `codes` receives data.size() * dtypeSize(storage)
 // little-endian bytes. Requires storage to be kUint8 or kUint16.
-AffineParams quantizeAffine(std::span<const float> data, DType storage, std::vector<uint8_t>& codes);
+AffineParams quantizeAffine(std::span<const float> data, DType storage,
+                            std::vector<uint8_t>& codes);
 
 // TF.js's dequantization of one code: code*scale+min in double, rounded to float32.
 inline float dequantizeToFloat(uint32_t code, double scale, double min) {

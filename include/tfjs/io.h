@@ -61,7 +61,7 @@ struct SaveOptions {
   uint64_t shardSizeBytes = 4194304;  // the converter's default (4 MiB)
   bool overwrite = false;             // replace an existing model folder
   std::string modelFileName = "model.json";
-  int indent = -1;                    // model.json indentation; -1 = compact, as the converter
+  int indent = -1;  // model.json indentation; -1 = compact, as the converter
 };
 
 // Writes `artifacts` to `dir` as model.json plus groupG-shardKofN.bin files (the manifest's paths

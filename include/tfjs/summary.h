@@ -26,22 +26,22 @@ struct LayerSummary {
   uint64_t params = 0;
   uint64_t trainableParams = 0;
   uint64_t nonTrainableParams = 0;
-  bool paramsKnown = true;                 // false when the class is not understood
-  std::vector<std::string> connectedTo;    // "conv2d[0][0]" (functional models only)
-  int depth = 0;                           // nesting depth (layers of a nested model: 1, ...)
+  bool paramsKnown = true;               // false when the class is not understood
+  std::vector<std::string> connectedTo;  // "conv2d[0][0]" (functional models only)
+  int depth = 0;                         // nesting depth (layers of a nested model: 1, ...)
 };
 
 struct ModelSummary {
-  std::string name;                        // model name ("sequential")
-  std::string className;                   // "Sequential", "Functional", "Model"
-  bool functional = false;                 // print a "Connected to" column
+  std::string name;         // model name ("sequential")
+  std::string className;    // "Sequential", "Functional", "Model"
+  bool functional = false;  // print a "Connected to" column
   std::vector<LayerSummary> layers;
   uint64_t totalParams = 0;
   uint64_t trainableParams = 0;
   uint64_t nonTrainableParams = 0;
-  std::vector<std::string> inputShapes;    // model inputs, Keras style
+  std::vector<std::string> inputShapes;  // model inputs, Keras style
   std::vector<std::string> outputShapes;
-  std::vector<std::string> notes;          // e.g. "layer 'x' (MyLayer): unknown class, shape ?"
+  std::vector<std::string> notes;  // e.g. "layer 'x' (MyLayer): unknown class, shape ?"
 };
 
 // Throws tfjs::Error(kSchema) when the topology is not a Keras model config.
@@ -51,20 +51,20 @@ ModelSummary summarizeLayersModel(const ModelArtifacts& artifacts);
 std::string formatSummary(const ModelSummary& summary, int width = 98);
 
 struct GraphTensorInfo {
-  std::string name;      // signature key, or node name
-  std::string tensor;    // "x:0"
-  std::string dtype;     // "DT_FLOAT" as written; "" if unknown
-  std::string shape;     // "[-1,224,224,3]" or "?"
+  std::string name;    // signature key, or node name
+  std::string tensor;  // "x:0"
+  std::string dtype;   // "DT_FLOAT" as written; "" if unknown
+  std::string shape;   // "[-1,224,224,3]" or "?"
 };
 
 struct GraphSummary {
   std::vector<GraphTensorInfo> inputs;
   std::vector<GraphTensorInfo> outputs;
-  std::map<std::string, int> opCounts;     // op -> number of nodes (main graph and functions)
+  std::map<std::string, int> opCounts;  // op -> number of nodes (main graph and functions)
   int nodeCount = 0;
   int functionCount = 0;
   int initializerNodeCount = 0;
-  std::string producer;                    // versions.producer
+  std::string producer;  // versions.producer
 };
 
 GraphSummary summarizeGraphModel(const ModelArtifacts& artifacts);

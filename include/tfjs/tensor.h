@@ -29,16 +29,16 @@ class Tensor {
 
   DType dtype() const { return dtype_; }
   const std::vector<int64_t>& shape() const { return shape_; }
-  int64_t size() const;             // element count (1 for a scalar)
-  size_t byteLength() const;        // numeric dtypes: size() * dtypeSize(dtype())
+  int64_t size() const;       // element count (1 for a scalar)
+  size_t byteLength() const;  // numeric dtypes: size() * dtypeSize(dtype())
   const uint8_t* bytes() const { return buffer_.data() + offset_; }
   // True when the values are a view into the model's weight buffer (no copy was made).
   bool sharesBuffer(const Buffer& b) const { return buffer_.data() == b.data() && !b.empty(); }
 
   // Typed access; throws tfjs::Error(kInvalidArgument) when T does not match dtype().
-  std::span<const float> floats() const;      // float32, and complex64 as interleaved re,im
-  std::span<const int32_t> ints() const;      // int32
-  std::span<const uint8_t> bools() const;     // bool, one byte 0/1 per element
+  std::span<const float> floats() const;   // float32, and complex64 as interleaved re,im
+  std::span<const int32_t> ints() const;   // int32
+  std::span<const uint8_t> bools() const;  // bool, one byte 0/1 per element
   const std::vector<std::string>& strings() const { return strings_; }
 
  private:

@@ -38,7 +38,8 @@ struct EncodedGroup {
 };
 
 // Packs tensors (in order) into one group. Only float32 tensors are quantized.
-EncodedGroup encodeWeights(const std::vector<NamedTensor>& tensors, const QuantizationMap& map = {});
+EncodedGroup encodeWeights(const std::vector<NamedTensor>& tensors,
+                           const QuantizationMap& map = {});
 
 // Returns `artifacts` with each group's float32 weights (re)quantized per `map` (quantized
 // weights are first dequantized, as the converter reads float32 values). Groups are kept; the

@@ -11,14 +11,22 @@ namespace tfjs {
 
 std::string_view dtypeName(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "float32";
-    case DType::kInt32: return "int32";
-    case DType::kBool: return "bool";
-    case DType::kString: return "string";
-    case DType::kComplex64: return "complex64";
-    case DType::kUint8: return "uint8";
-    case DType::kUint16: return "uint16";
-    case DType::kFloat16: return "float16";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kInt32:
+      return "int32";
+    case DType::kBool:
+      return "bool";
+    case DType::kString:
+      return "string";
+    case DType::kComplex64:
+      return "complex64";
+    case DType::kUint8:
+      return "uint8";
+    case DType::kUint16:
+      return "uint16";
+    case DType::kFloat16:
+      return "float16";
   }
   return "?";
 }
@@ -33,14 +41,22 @@ std::optional<DType> parseDType(std::string_view name) {
 
 size_t dtypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return 4;
-    case DType::kInt32: return 4;
-    case DType::kBool: return 1;
-    case DType::kString: return 0;
-    case DType::kComplex64: return 8;
-    case DType::kUint8: return 1;
-    case DType::kUint16: return 2;
-    case DType::kFloat16: return 2;
+    case DType::kFloat32:
+      return 4;
+    case DType::kInt32:
+      return 4;
+    case DType::kBool:
+      return 1;
+    case DType::kString:
+      return 0;
+    case DType::kComplex64:
+      return 8;
+    case DType::kUint8:
+      return 1;
+    case DType::kUint16:
+      return 2;
+    case DType::kFloat16:
+      return 2;
   }
   return 0;
 }

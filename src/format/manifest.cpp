@@ -16,7 +16,9 @@ uint64_t fixedByteLength(const WeightSpec& w) {
   return checkedMul(elementCount(w.shape), width);
 }
 
-bool isString(const WeightSpec& w) { return w.dtype == DType::kString && !w.quantization; }
+bool isString(const WeightSpec& w) {
+  return w.dtype == DType::kString && !w.quantization;
+}
 
 std::string groupFileName(const WeightGroup& g, size_t group) {
   if (g.paths.size() == 1) return g.paths.front();
@@ -121,7 +123,8 @@ std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<P
               {ErrorCode::kTruncated,
                fmt::format("the manifest needs {} bytes for this {} weight of shape {}, but group "
                            "{} ends after {} of them",
-                           loc.byteLength, dtypeName(w.quantization ? w.quantization->dtype : w.dtype),
+                           loc.byteLength,
+                           dtypeName(w.quantization ? w.quantization->dtype : w.dtype),
                            shapeString(w.shape), gi + 1, groupSize - off),
                groupFileName(g, gi), w.name, ByteRange{off, end}});
           broken = true;

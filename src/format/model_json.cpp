@@ -11,10 +11,10 @@
 namespace tfjs {
 namespace {
 
-constexpr const char* kKnownKeys[] = {"format",           "generatedBy",         "convertedBy",
-                                      "modelTopology",    "weightsManifest",     "trainingConfig",
-                                      "userDefinedMetadata", "signature",        "modelInitializer",
-                                      "initializerSignature"};
+constexpr const char* kKnownKeys[] = {
+    "format",           "generatedBy",         "convertedBy",         "modelTopology",
+    "weightsManifest",  "trainingConfig",      "userDefinedMetadata", "signature",
+    "modelInitializer", "initializerSignature"};
 
 bool isKnownKey(const std::string& key) {
   for (const char* k : kKnownKeys) {
@@ -23,7 +23,9 @@ bool isKnownKey(const std::string& key) {
   return false;
 }
 
-std::string typeName(const Json& j) { return std::string(j.type_name()); }
+std::string typeName(const Json& j) {
+  return std::string(j.type_name());
+}
 
 // Copying and printing a Json recurse once per nesting level, so a hostile model.json made of
 // a few megabytes of '[' would exhaust the stack; TF.js models nest a few dozen levels at most.
@@ -36,8 +38,10 @@ bool nestedDeeperThan(std::string_view text, size_t limit) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
     } else if (c == '[' || c == '{') {
@@ -77,8 +81,8 @@ class Parser {
     auto it = doc.find(key);
     if (it == doc.end() || it->is_null()) return std::nullopt;
     if (!it->is_string()) {
-      fail(ErrorCode::kSchema, fmt::format("'{}' must be a string or null, found {}", key,
-                                           typeName(*it)));
+      fail(ErrorCode::kSchema,
+           fmt::format("'{}' must be a string or null, found {}", key, typeName(*it)));
       return std::nullopt;
     }
     return it->get<std::string>();
@@ -128,8 +132,8 @@ class Parser {
       return std::nullopt;
     }
     const auto storage = parseDType(dt->get<std::string>());
-    if (!storage || (*storage != DType::kUint8 && *storage != DType::kUint16 &&
-                     *storage != DType::kFloat16)) {
+    if (!storage ||
+        (*storage != DType::kUint8 && *storage != DType::kUint16 && *storage != DType::kFloat16)) {
       fail(ErrorCode::kUnknownDType,
            fmt::format("quantization dtype '{}' is not one of uint8, uint16, float16",
                        dt->get<std::string>()),
@@ -185,9 +189,8 @@ class Parser {
         return std::nullopt;
       }
       if (*out.scale < 0) {
-        fail(ErrorCode::kBadQuantization, fmt::format("'quantization.scale' is negative ({})",
-                                                      *out.scale),
-             weight);
+        fail(ErrorCode::kBadQuantization,
+             fmt::format("'quantization.scale' is negative ({})", *out.scale), weight);
         return std::nullopt;
       }
     }
@@ -241,13 +244,14 @@ class Parser {
       spec.quantization = quantization(*q, spec.name, spec.dtype);
       if (!spec.quantization) ok = false;
     }
-    if (auto g = w.find("group"); g != w.end() && g->is_string()) spec.group = g->get<std::string>();
+    if (auto g = w.find("group"); g != w.end() && g->is_string())
+      spec.group = g->get<std::string>();
     if (!ok) return std::nullopt;
     // Sizes must be computable without overflow.
     try {
       const uint64_t n = elementCount(spec.shape);
-      const size_t width = spec.quantization ? dtypeSize(spec.quantization->dtype)
-                                             : dtypeSize(spec.dtype);
+      const size_t width =
+          spec.quantization ? dtypeSize(spec.quantization->dtype) : dtypeSize(spec.dtype);
       if (width != 0) checkedMul(n, width);
       if (spec.dtype == DType::kString) checkedMul(n, 4);
     } catch (const Error&) {
@@ -269,15 +273,15 @@ class Parser {
     for (size_t g = 0; g < m.size(); ++g) {
       const Json& group = m[g];
       if (!group.is_object()) {
-        fail(ErrorCode::kSchema, fmt::format("weightsManifest[{}] must be an object, found {}", g,
-                                             typeName(group)));
+        fail(ErrorCode::kSchema,
+             fmt::format("weightsManifest[{}] must be an object, found {}", g, typeName(group)));
         continue;
       }
       WeightGroup wg;
       auto paths = group.find("paths");
       if (paths == group.end() || !paths->is_array()) {
-        fail(ErrorCode::kSchema, fmt::format("weightsManifest[{}].paths is missing or not an array",
-                                             g));
+        fail(ErrorCode::kSchema,
+             fmt::format("weightsManifest[{}].paths is missing or not an array", g));
       } else {
         for (const Json& p : *paths) {
           if (!p.is_string()) {
@@ -341,8 +345,8 @@ ModelArtifacts parseModelJson(std::string_view text, const std::string& source,
     return out;
   }
   if (nestedDeeperThan(text, kMaxJsonDepth)) {
-    p.fail(ErrorCode::kTooLarge, fmt::format("arrays and objects nest deeper than {} levels",
-                                             kMaxJsonDepth));
+    p.fail(ErrorCode::kTooLarge,
+           fmt::format("arrays and objects nest deeper than {} levels", kMaxJsonDepth));
     return out;
   }
   if (doc.is_array()) {
@@ -414,12 +418,16 @@ std::string toModelJson(const ModelArtifacts& a, int indent) {
   };
   auto emit = [&](const std::string& key) {
     if (key == "format") {
-      if (a.format) doc[key] = *a.format;
-      else if (was(key)) doc[key] = nullptr;
+      if (a.format)
+        doc[key] = *a.format;
+      else if (was(key))
+        doc[key] = nullptr;
     } else if (key == "generatedBy" || key == "convertedBy") {
       const auto& v = key == "generatedBy" ? a.generatedBy : a.convertedBy;
-      if (v) doc[key] = *v;
-      else if (was(key) || a.keyOrder.empty()) doc[key] = nullptr;
+      if (v)
+        doc[key] = *v;
+      else if (was(key) || a.keyOrder.empty())
+        doc[key] = nullptr;
     } else if (key == "modelTopology") {
       if (!a.modelTopology.is_null() || was(key)) doc[key] = a.modelTopology;
     } else if (key == "weightsManifest") {
@@ -443,11 +451,11 @@ std::string toModelJson(const ModelArtifacts& a, int indent) {
       }
       doc[key] = std::move(m);
     } else if (isKnownKey(key)) {
-      const Json* v = key == "trainingConfig"         ? &a.trainingConfig
-                      : key == "userDefinedMetadata"  ? &a.userDefinedMetadata
-                      : key == "signature"            ? &a.signature
-                      : key == "modelInitializer"     ? &a.modelInitializer
-                                                      : &a.initializerSignature;
+      const Json* v = key == "trainingConfig"        ? &a.trainingConfig
+                      : key == "userDefinedMetadata" ? &a.userDefinedMetadata
+                      : key == "signature"           ? &a.signature
+                      : key == "modelInitializer"    ? &a.modelInitializer
+                                                     : &a.initializerSignature;
       if (!v->is_null() || was(key)) doc[key] = *v;
     } else if (a.extra.contains(key)) {
       doc[key] = a.extra[key];

@@ -17,16 +17,25 @@ namespace {
 
 std::string descrOf(const Tensor& t, size_t& width) {
   switch (t.dtype()) {
-    case DType::kFloat32: width = 4; return "<f4";
-    case DType::kInt32: width = 4; return "<i4";
-    case DType::kBool: width = 1; return "|b1";
-    case DType::kComplex64: width = 8; return "<c8";
+    case DType::kFloat32:
+      width = 4;
+      return "<f4";
+    case DType::kInt32:
+      width = 4;
+      return "<i4";
+    case DType::kBool:
+      width = 1;
+      return "|b1";
+    case DType::kComplex64:
+      width = 8;
+      return "<c8";
     case DType::kString: {
       width = 1;
       for (const auto& s : t.strings()) width = std::max(width, s.size());
       return fmt::format("|S{}", width);
     }
-    default: break;
+    default:
+      break;
   }
   throw Error(ErrorCode::kUnsupported,
               fmt::format("dtype {} cannot be written to .npy", dtypeName(t.dtype())));
@@ -70,7 +79,8 @@ void writeNpy(const Tensor& tensor, const std::string& path) {
   const std::string bytes = encodeNpy(tensor);
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)), path);
+  if (fd < 0)
+    throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)), path);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -103,7 +113,8 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
   } else if (major == 2 || major == 3) {
     if (b.size() < 12) throw bad("truncated .npy header");
     hl = 0;
-    for (int i = 0; i < 4; ++i) hl |= static_cast<size_t>(static_cast<uint8_t>(b[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      hl |= static_cast<size_t>(static_cast<uint8_t>(b[8 + i])) << (8 * i);
     off = 12;
   } else {
     throw bad(fmt::format(".npy format version {} is not supported", major));
@@ -152,10 +163,10 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
   const uint64_t n = elementCount(shape);
   auto need = [&](uint64_t width) {
     if (checkedMul(n, width) > data.size()) {
-      throw Error(ErrorCode::kTruncated,
-                  fmt::format(".npy data holds {} bytes, the header needs {}", data.size(),
-                              n * width),
-                  source);
+      throw Error(
+          ErrorCode::kTruncated,
+          fmt::format(".npy data holds {} bytes, the header needs {}", data.size(), n * width),
+          source);
     }
   };
   auto numeric = [&](DType dt, uint64_t width) {

@@ -29,9 +29,13 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape, Buffer buffer, size_t of
 Tensor::Tensor(std::vector<int64_t> shape, std::vector<std::string> strings)
     : dtype_(DType::kString), shape_(std::move(shape)), strings_(std::move(strings)) {}
 
-int64_t Tensor::size() const { return static_cast<int64_t>(elementCount(shape_)); }
+int64_t Tensor::size() const {
+  return static_cast<int64_t>(elementCount(shape_));
+}
 
-size_t Tensor::byteLength() const { return static_cast<size_t>(size()) * dtypeSize(dtype_); }
+size_t Tensor::byteLength() const {
+  return static_cast<size_t>(size()) * dtypeSize(dtype_);
+}
 
 namespace {
 template <typename T>
@@ -88,11 +92,13 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
     strings.reserve(static_cast<size_t>(n));
     size_t off = 0;
     for (uint64_t i = 0; i < n; ++i) {
-      if (off + 4 > length) throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
+      if (off + 4 > length)
+        throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
       uint32_t sl;
       std::memcpy(&sl, bytes + off, 4);
       off += 4;
-      if (sl > length - off) throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
+      if (sl > length - off)
+        throw Error(ErrorCode::kBadString, "string data truncated", "", spec.name);
       strings.emplace_back(reinterpret_cast<const char*>(bytes + off), sl);
       off += sl;
     }
@@ -114,7 +120,8 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
   const Quantization& q = *spec.quantization;
   if (q.dtype == DType::kFloat16) {
     auto* dst = reinterpret_cast<float*>(out.data());
-    for (uint64_t i = 0; i < n; ++i) dst[i] = halfToFloat(static_cast<uint16_t>(codeAt(bytes, i, q.dtype)));
+    for (uint64_t i = 0; i < n; ++i)
+      dst[i] = halfToFloat(static_cast<uint16_t>(codeAt(bytes, i, q.dtype)));
   } else {
     const double scale = q.scale.value_or(1.0);
     const double min = q.min.value_or(0.0);
@@ -125,7 +132,8 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
       }
     } else {
       auto* dst = reinterpret_cast<float*>(out.data());
-      for (uint64_t i = 0; i < n; ++i) dst[i] = dequantizeToFloat(codeAt(bytes, i, q.dtype), scale, min);
+      for (uint64_t i = 0; i < n; ++i)
+        dst[i] = dequantizeToFloat(codeAt(bytes, i, q.dtype), scale, min);
     }
   }
   return Tensor(spec.dtype, spec.shape, std::move(out), 0);

@@ -179,8 +179,9 @@ ModelArtifacts quantizeModel(const ModelArtifacts& artifacts, const Quantization
   std::vector<EncodedGroup> groups;
   size_t k = 0;
   for (const auto& g : artifacts.weightsManifest) {
-    std::vector<NamedTensor> members(tensors.begin() + static_cast<ptrdiff_t>(k),
-                                     tensors.begin() + static_cast<ptrdiff_t>(k + g.weights.size()));
+    std::vector<NamedTensor> members(
+        tensors.begin() + static_cast<ptrdiff_t>(k),
+        tensors.begin() + static_cast<ptrdiff_t>(k + g.weights.size()));
     k += g.weights.size();
     EncodedGroup eg = encodeWeights(members, map);
     for (size_t i = 0; i < eg.specs.size(); ++i) eg.specs[i].group = g.weights[i].group;

@@ -15,7 +15,7 @@ struct WeightFile {
   std::string display;   // what messages call it: the path or URL
   std::string location;  // filesystem path or URL to read
   size_t group = 0;
-  size_t index = 0;      // index within the group's paths
+  size_t index = 0;  // index within the group's paths
 };
 
 // Lexical containment: `path` (a manifest entry) stays inside its model folder. Returns an empty

@@ -135,9 +135,10 @@ std::optional<Problem> finish(Transfer& t, CURLcode rc) {
                    std::nullopt};
   }
   if (rc != CURLE_OK) {
-    return Problem{ErrorCode::kHttp,
-                   fmt::format("request failed: {}", t.errbuf[0] ? t.errbuf : curl_easy_strerror(rc)),
-                   t.url, "", std::nullopt};
+    return Problem{
+        ErrorCode::kHttp,
+        fmt::format("request failed: {}", t.errbuf[0] ? t.errbuf : curl_easy_strerror(rc)), t.url,
+        "", std::nullopt};
   }
   if (t.response.status < 200 || t.response.status > 299) {
     return Problem{ErrorCode::kHttp,
@@ -164,7 +165,7 @@ std::vector<HttpResponse> httpGetAll(const std::vector<std::string>& urls,
   if (urls.empty()) return out;
   globalInit();
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
-                                                             curl_multi_cleanup);
+                                                              curl_multi_cleanup);
   if (!multi) throw Error(ErrorCode::kHttp, "cannot initialize libcurl");
   // At most 6 connections per host, as browsers do; all transfers are queued at once.
   curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, 6L);

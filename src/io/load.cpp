@@ -84,7 +84,7 @@ std::string readFileCapped(const std::string& path, uint64_t cap) {
     throw Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                 fmt::format("cannot open: {}", std::strerror(err)), path);
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     throw Error(ErrorCode::kIo, "not a regular file", path);
@@ -155,9 +155,9 @@ struct Loader {
         std::string weight;
         ByteRange range{actual, *expected[g]};
         for (const auto& w : a.weightsManifest[g].weights) {
-          const uint64_t len = checkedMul(elementCount(w.shape),
-                                          w.quantization ? dtypeSize(w.quantization->dtype)
-                                                         : dtypeSize(w.dtype));
+          const uint64_t len =
+              checkedMul(elementCount(w.shape),
+                         w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype));
           if (off + len > actual) {
             weight = w.name;
             range = {off, off + len};
@@ -212,7 +212,7 @@ struct Loader {
     std::vector<bool> present(files.size(), false);
     uint64_t total = 0;
     for (size_t i = 0; i < files.size(); ++i) {
-      struct stat st{};
+      struct stat st {};
       if (::stat(files[i].location.c_str(), &st) != 0) {
         add(ErrorCode::kNotFound,
             fmt::format("weight file does not exist ({} of group {} in the manifest)",
@@ -286,7 +286,16 @@ struct Loader {
   }
 
   bool loadHttp(const std::string& url, ModelArtifacts& a) {
-    HttpResponse r = httpGet(url, opt, opt.maxModelJsonBytes);
+    HttpResponse r;
+    try {
+      r = httpGet(url, opt, opt.maxModelJsonBytes);
+    } catch (const Error& e) {
+      Problem p = e.problems().front();
+      if (p.code == ErrorCode::kHttp) {
+        p.message += "; please verify this URL points to the model JSON of the model to load";
+      }
+      throw Error(std::move(p));
+    }
     a = parseModelJson(
         std::string_view(reinterpret_cast<const char*>(r.body.data()), r.body.size()), url,
         problems);
@@ -342,7 +351,8 @@ struct Loader {
     }
     auto onBytes = [&](uint64_t got) {
       if (opt.onProgress && expectedTotal) {
-        opt.onProgress(std::min(1.0, static_cast<double>(got) / static_cast<double>(expectedTotal)));
+        opt.onProgress(
+            std::min(1.0, static_cast<double>(got) / static_cast<double>(expectedTotal)));
       }
     };
     auto bodies = httpGetAll(urls, opt, opt.maxWeightBytes, onBytes, problems);
@@ -354,8 +364,9 @@ struct Loader {
       total = checkedAdd(total, b.body.size());
     }
     if (total > opt.maxWeightBytes) {
-      add(ErrorCode::kTooLarge, fmt::format("the weight files hold {} bytes, over the limit of {}",
-                                            total, opt.maxWeightBytes),
+      add(ErrorCode::kTooLarge,
+          fmt::format("the weight files hold {} bytes, over the limit of {}", total,
+                      opt.maxWeightBytes),
           url);
       return false;
     }

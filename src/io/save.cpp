@@ -105,8 +105,8 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   }
   std::string tmpl = (parent / fmt::format(".{}.tmp-XXXXXX", dir.filename().string())).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot create a temporary folder: {}",
-                                            std::strerror(errno)),
+    throw Error(ErrorCode::kIo,
+                fmt::format("cannot create a temporary folder: {}", std::strerror(errno)),
                 parent.string());
   }
   TempDir tmp{tmpl};

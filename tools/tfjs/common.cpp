@@ -12,7 +12,8 @@
 namespace tfjs::cli {
 
 void ModelArgs::add(CLI::App& cmd) {
-  cmd.add_option("MODEL", model, "a model folder, a model.json path, a file:// or an http(s):// URL")
+  cmd.add_option("MODEL", model,
+                 "a model folder, a model.json path, a file:// or an http(s):// URL")
       ->required();
   cmd.add_option("-H,--header", headers, "extra HTTP request header \"Name: value\" (repeatable)");
   cmd.add_flag("--allow-cross-origin", allowCrossOrigin,
@@ -84,7 +85,9 @@ std::string humanBytes(uint64_t n) {
   return fmt::format("{:.1f} {}", v, units[u]);
 }
 
-std::string shapeText(const std::vector<int64_t>& shape) { return shapeString(shape); }
+std::string shapeText(const std::vector<int64_t>& shape) {
+  return shapeString(shape);
+}
 
 std::string floatText(float v) {
   if (std::isnan(v)) return "NaN";
@@ -113,9 +116,9 @@ std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a) {
           loc.group = g;
           loc.index = i;
           loc.byteOffset = off;
-          loc.byteLength = checkedMul(elementCount(w.shape), w.quantization
-                                                                ? dtypeSize(w.quantization->dtype)
-                                                                : dtypeSize(w.dtype));
+          loc.byteLength =
+              checkedMul(elementCount(w.shape),
+                         w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype));
           off = checkedAdd(off, loc.byteLength);
           out.emplace_back(loc);
           continue;

@@ -18,12 +18,13 @@ std::string elementText(const WeightSpec& w, const uint8_t* p) {
       const uint16_t h = static_cast<uint16_t>(p[0] | (p[1] << 8));
       return fmt::format("f16 0x{:04x}={}", h, floatText(halfToFloat(h)));
     }
-    const uint32_t code = q.dtype == DType::kUint8 ? p[0] : static_cast<uint32_t>(p[0] | (p[1] << 8));
+    const uint32_t code =
+        q.dtype == DType::kUint8 ? p[0] : static_cast<uint32_t>(p[0] | (p[1] << 8));
     WeightSpec one = w;
     one.shape = {};
     const Tensor t = decodeWeightBytes(one, p, dtypeSize(q.dtype));
-    const std::string v = w.dtype == DType::kInt32 ? std::to_string(t.ints()[0])
-                                                   : floatText(t.floats()[0]);
+    const std::string v =
+        w.dtype == DType::kInt32 ? std::to_string(t.ints()[0]) : floatText(t.floats()[0]);
     return fmt::format("q{}→{}", code, v);
   }
   switch (w.dtype) {
@@ -37,14 +38,16 @@ std::string elementText(const WeightSpec& w, const uint8_t* p) {
       std::memcpy(&v, p, 4);
       return std::to_string(v);
     }
-    case DType::kBool: return p[0] ? "true" : "false";
+    case DType::kBool:
+      return p[0] ? "true" : "false";
     case DType::kComplex64: {
       float re, im;
       std::memcpy(&re, p, 4);
       std::memcpy(&im, p + 4, 4);
       return fmt::format("{}{}{}i", floatText(re), im < 0 ? "" : "+", floatText(im));
     }
-    default: return "?";
+    default:
+      return "?";
   }
 }
 
@@ -63,8 +66,9 @@ std::vector<Annotation> annotate(const WeightSpec& w, const uint8_t* bytes, uint
       std::memcpy(&n, bytes + off, 4);
       std::string s(reinterpret_cast<const char*>(bytes + off + 4),
                     static_cast<size_t>(std::min<uint64_t>(n, length - off - 4)));
-      out.push_back({off, fmt::format("[{}] len {} {}", i, n,
-                                      Json(s).dump(-1, ' ', false, Json::error_handler_t::replace))});
+      out.push_back(
+          {off, fmt::format("[{}] len {} {}", i, n,
+                            Json(s).dump(-1, ' ', false, Json::error_handler_t::replace))});
       off += 4 + static_cast<uint64_t>(n);
     }
     return out;
@@ -80,8 +84,9 @@ std::vector<Annotation> annotate(const WeightSpec& w, const uint8_t* bytes, uint
 
 void registerHexdump(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
-      "hexdump", "hex and ASCII of the weight bytes, with each element's decoded value beside "
-                 "its bytes");
+      "hexdump",
+      "hex and ASCII of the weight bytes, with each element's decoded value beside "
+      "its bytes");
   struct Opts {
     ModelArgs model;
     std::string weight;
@@ -115,20 +120,20 @@ void registerHexdump(CLI::App& app, Runner& run) {
           shards = paths[loc.firstPath];
           if (loc.lastPath != loc.firstPath) shards += " .. " + paths[loc.lastPath];
         }
-        std::printf("%s  %s%s %s  group %zu  bytes %llu..%llu  %s\n", w.name.c_str(),
-                    std::string(dtypeName(w.dtype)).c_str(),
-                    w.quantization
-                        ? fmt::format(" (stored {})", dtypeName(w.quantization->dtype)).c_str()
-                        : "",
-                    shapeText(w.shape).c_str(), loc.group + 1,
-                    static_cast<unsigned long long>(loc.byteOffset),
-                    static_cast<unsigned long long>(loc.byteOffset + loc.byteLength),
-                    shards.c_str());
+        std::printf(
+            "%s  %s%s %s  group %zu  bytes %llu..%llu  %s\n", w.name.c_str(),
+            std::string(dtypeName(w.dtype)).c_str(),
+            w.quantization ? fmt::format(" (stored {})", dtypeName(w.quantization->dtype)).c_str()
+                           : "",
+            shapeText(w.shape).c_str(), loc.group + 1,
+            static_cast<unsigned long long>(loc.byteOffset),
+            static_cast<unsigned long long>(loc.byteOffset + loc.byteLength), shards.c_str());
         const uint8_t* base = a.weightData.data() + loc.dataOffset;
         const auto notes = annotate(w, base, loc.byteLength);
         const uint64_t begin = std::min(o->offset, loc.byteLength);
-        const uint64_t len = (o->all || o->length == 0) ? loc.byteLength - begin
-                                                        : std::min(o->length, loc.byteLength - begin);
+        const uint64_t len = (o->all || o->length == 0)
+                                 ? loc.byteLength - begin
+                                 : std::min(o->length, loc.byteLength - begin);
         size_t ni = 0;
         for (uint64_t line = begin - begin % 16; line < begin + len; line += 16) {
           std::string hex, ascii;

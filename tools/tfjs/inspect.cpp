@@ -9,7 +9,9 @@
 namespace tfjs::cli {
 namespace {
 
-std::string orDash(const std::optional<std::string>& s) { return s ? *s : "-"; }
+std::string orDash(const std::optional<std::string>& s) {
+  return s ? *s : "-";
+}
 
 std::string quantText(const WeightSpec& w) {
   if (!w.quantization) return "-";
@@ -77,9 +79,10 @@ Json layersJson(const ModelSummary& s) {
 }  // namespace
 
 void registerInspect(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand(
-      "inspect", "show a model: metadata, a Keras-style summary (or a graph's ops), the "
-                 "training config, the weights manifest and the integrity verdict");
+  auto* cmd =
+      app.add_subcommand("inspect",
+                         "show a model: metadata, a Keras-style summary (or a graph's ops), the "
+                         "training config, the weights manifest and the integrity verdict");
   auto args = std::make_shared<ModelArgs>();
   auto json = std::make_shared<bool>(false);
   args->add(*cmd);
@@ -149,8 +152,8 @@ void registerInspect(CLI::App& app, Runner& run) {
           auto infos = [](const std::vector<GraphTensorInfo>& v) {
             Json arr = Json::array();
             for (const auto& t : v) {
-              arr.push_back({{"name", t.name}, {"tensor", t.tensor}, {"dtype", t.dtype},
-                             {"shape", t.shape}});
+              arr.push_back(
+                  {{"name", t.name}, {"tensor", t.tensor}, {"dtype", t.dtype}, {"shape", t.shape}});
             }
             return arr;
           };
@@ -238,7 +241,8 @@ void registerInspect(CLI::App& app, Runner& run) {
       } else if (gsum) {
         std::printf("Graph: %d nodes, %d functions", gsum->nodeCount, gsum->functionCount);
         if (!gsum->producer.empty()) std::printf(", producer %s", gsum->producer.c_str());
-        if (gsum->initializerNodeCount) std::printf(", initializer %d nodes", gsum->initializerNodeCount);
+        if (gsum->initializerNodeCount)
+          std::printf(", initializer %d nodes", gsum->initializerNodeCount);
         std::printf("\n");
         for (const auto& t : gsum->inputs) {
           std::printf("  input   %-28s %-16s %-10s %s\n", t.name.c_str(), t.tensor.c_str(),
@@ -268,10 +272,11 @@ void registerInspect(CLI::App& app, Runner& run) {
       }
       size_t files = 0;
       for (const auto& g : a.weightsManifest) files += g.paths.size();
-      std::printf("Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
-                  "bytes\n",
-                  a.weightsManifest.size(), files, specs.size(), withCommas(elements).c_str(),
-                  withCommas(weightBytes).c_str());
+      std::printf(
+          "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
+          "bytes\n",
+          a.weightsManifest.size(), files, specs.size(), withCommas(elements).c_str(),
+          withCommas(weightBytes).c_str());
       for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
         const auto& g = a.weightsManifest[gi];
         std::printf("  group %zu: %zu weight(s)\n", gi + 1, g.weights.size());

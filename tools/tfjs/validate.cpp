@@ -8,8 +8,9 @@
 namespace tfjs::cli {
 
 void registerValidate(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("validate", "check a model's files against its manifest; exit 1 "
-                                             "and list every problem when it is not intact");
+  auto* cmd = app.add_subcommand("validate",
+                                 "check a model's files against its manifest; exit 1 "
+                                 "and list every problem when it is not intact");
   auto args = std::make_shared<ModelArgs>();
   auto json = std::make_shared<bool>(false);
   args->add(*cmd);
@@ -33,9 +34,10 @@ void registerValidate(CLI::App& app, Runner& run) {
         out["problems"] = ps;
         std::printf("%s\n", out.dump(2).c_str());
       } else if (problems.empty()) {
-        std::printf("OK: %s: %zu weights, %s bytes in %zu file(s); every group matches its "
-                    "manifest\n",
-                    args->model.c_str(), a.weightCount(), withCommas(bytes).c_str(), files);
+        std::printf(
+            "OK: %s: %zu weights, %s bytes in %zu file(s); every group matches its "
+            "manifest\n",
+            args->model.c_str(), a.weightCount(), withCommas(bytes).c_str(), files);
       } else {
         std::printf("INVALID: %s: %zu problem(s)\n", args->model.c_str(), problems.size());
         for (const auto& p : problems) std::printf("  %s\n", p.toString().c_str());

@@ -65,16 +65,20 @@ Stats statsOf(const Tensor& t) {
 
 std::string valueText(const Tensor& t, size_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return floatText(t.floats()[i]);
-    case DType::kInt32: return std::to_string(t.ints()[i]);
-    case DType::kBool: return t.bools()[i] ? "true" : "false";
+    case DType::kFloat32:
+      return floatText(t.floats()[i]);
+    case DType::kInt32:
+      return std::to_string(t.ints()[i]);
+    case DType::kBool:
+      return t.bools()[i] ? "true" : "false";
     case DType::kComplex64:
       return fmt::format("{}{:+}i", floatText(t.floats()[2 * i]), t.floats()[2 * i + 1]);
     case DType::kString: {
       std::string s = Json(t.strings()[i]).dump(-1, ' ', false, Json::error_handler_t::replace);
       return s;
     }
-    default: return "?";
+    default:
+      return "?";
   }
 }
 
@@ -88,10 +92,10 @@ fs::path npyPathFor(const fs::path& dir, const std::string& name) {
     const std::string part = name.substr(i, j - i);
     if (part.empty() || part == "." || part == ".." || part.find('\\') != std::string::npos ||
         part.find('\0') != std::string::npos) {
-      throw Error(ErrorCode::kPathEscape,
-                  fmt::format("the weight name cannot be used as a file path under '{}'",
-                              dir.string()),
-                  "", name);
+      throw Error(
+          ErrorCode::kPathEscape,
+          fmt::format("the weight name cannot be used as a file path under '{}'", dir.string()), "",
+          name);
     }
     rel /= part;
     i = j + 1;
@@ -137,8 +141,10 @@ void registerWeights(CLI::App& app, Runner& run) {
           writeNpy(t, p.string());
         }
         if (o->json) {
-          Json j = {{"name", name}, {"dtype", std::string(dtypeName(t.dtype()))},
-                    {"shape", t.shape()}, {"size", n}};
+          Json j = {{"name", name},
+                    {"dtype", std::string(dtypeName(t.dtype()))},
+                    {"shape", t.shape()},
+                    {"size", n}};
           Json vals = Json::array();
           for (size_t i = 0; i < k; ++i) {
             if (t.dtype() == DType::kFloat32) {
@@ -149,7 +155,8 @@ void registerWeights(CLI::App& app, Runner& run) {
             } else if (t.dtype() == DType::kBool) {
               vals.push_back(t.bools()[i] != 0);
             } else if (t.dtype() == DType::kString) {
-              vals.push_back(Json(t.strings()[i]).dump(-1, ' ', false, Json::error_handler_t::replace));
+              vals.push_back(
+                  Json(t.strings()[i]).dump(-1, ' ', false, Json::error_handler_t::replace));
             } else {
               vals.push_back(Json::array({t.floats()[2 * i], t.floats()[2 * i + 1]}));
             }
@@ -157,8 +164,8 @@ void registerWeights(CLI::App& app, Runner& run) {
           j["values"] = vals;
           if (o->stats && t.dtype() != DType::kString) {
             const Stats s = statsOf(t);
-            j["stats"] = {{"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"std", s.std},
-                          {"nan", s.nan}, {"inf", s.inf}};
+            j["stats"] = {{"min", s.min}, {"max", s.max}, {"mean", s.mean},
+                          {"std", s.std}, {"nan", s.nan}, {"inf", s.inf}};
           }
           out.push_back(std::move(j));
           continue;
