@@ -3,11 +3,10 @@
 // weight and the byte range where those apply), that validateModel returns the same problem, and
 // that `tfjs validate` exits 1 naming the problem's code while `tfjs inspect` fails cleanly.
 // Also: the writer's refusal to clobber, and its cleanup after a failed save.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -46,21 +45,25 @@ fs::path copyModel(const fs::path& fixtures, const std::string& name, const Temp
 }
 
 // Declares `model` (the copy's JSON path) and `tmp` (its scratch folder); skips without fixtures.
-#define TFJS_COPY_MODEL(model, name, jsonName)                                              \
-  TFJS_REQUIRE_FIXTURES();                                                                  \
-  if (!fs::exists(fixtures / (name)))                                                       \
-    GTEST_SKIP() << "SKIPPED: fixture " << (name) << " not found";                          \
-  TempDir tmp;                                                                              \
+#define TFJS_COPY_MODEL(model, name, jsonName)                     \
+  TFJS_REQUIRE_FIXTURES();                                         \
+  if (!fs::exists(fixtures / (name)))                              \
+    GTEST_SKIP() << "SKIPPED: fixture " << (name) << " not found"; \
+  TempDir tmp;                                                     \
   const fs::path model = copyModel(fixtures, (name), tmp, (jsonName))
 
-constexpr const char* kCnn = "pair_deepmech_cnn";                     // 1 group, float32
-constexpr const char* kHar = "pair_har_lstm_multigroup_tfjs0x";       // 4 groups, no 'format'
+constexpr const char* kCnn = "pair_deepmech_cnn";                       // 1 group, float32
+constexpr const char* kHar = "pair_har_lstm_multigroup_tfjs0x";         // 4 groups, no 'format'
 constexpr const char* kNsfw = "tfjs_layers_nsfwjs_mobilenet_v2_uint8";  // uint8-quantized
-constexpr const char* kEye = "graph_eyeblink_uint16";                 // graph, uint16
-constexpr const char* kFace = "graph_faceboxes_float16";              // graph, float16
+constexpr const char* kEye = "graph_eyeblink_uint16";                   // graph, uint16
+constexpr const char* kFace = "graph_faceboxes_float16";                // graph, float16
 
-Json readJson(const fs::path& p) { return Json::parse(readText(p)); }
-void writeJson(const fs::path& p, const Json& j) { writeText(p, j.dump()); }
+Json readJson(const fs::path& p) {
+  return Json::parse(readText(p));
+}
+void writeJson(const fs::path& p, const Json& j) {
+  writeText(p, j.dump());
+}
 void editJson(const fs::path& p, const std::function<void(Json&)>& edit) {
   Json j = readJson(p);
   edit(j);
@@ -90,13 +93,15 @@ void writeU32At(const fs::path& p, size_t offset, uint32_t v) {
   writeText(p, text);
 }
 
-Json& weightsOf(Json& doc, size_t group) { return doc["weightsManifest"][group]["weights"]; }
+Json& weightsOf(Json& doc, size_t group) {
+  return doc["weightsManifest"][group]["weights"];
+}
 
 // --- the manifest's layout, computed here independently of the library ------------------------
 
 uint64_t widthOf(const std::string& dtype) {
   static const std::map<std::string, uint64_t> widths = {
-      {"float32", 4}, {"int32", 4}, {"bool", 1},    {"complex64", 8},
+      {"float32", 4}, {"int32", 4},  {"bool", 1},   {"complex64", 8},
       {"uint8", 1},   {"uint16", 2}, {"float16", 2}};
   return widths.at(dtype);
 }
@@ -114,8 +119,9 @@ std::vector<Slot> groupLayout(const Json& doc, size_t g) {
   for (const auto& w : doc["weightsManifest"][g]["weights"]) {
     uint64_t n = 1;
     for (const auto& d : w["shape"]) n *= d.get<uint64_t>();
-    const std::string storage = w.contains("quantization") ? w["quantization"]["dtype"].get<std::string>()
-                                                           : w["dtype"].get<std::string>();
+    const std::string storage = w.contains("quantization")
+                                    ? w["quantization"]["dtype"].get<std::string>()
+                                    : w["dtype"].get<std::string>();
     const uint64_t len = n * widthOf(storage);
     out.push_back({w["name"].get<std::string>(), off, off + len});
     off += len;
@@ -135,10 +141,10 @@ struct Expect {
          std::string m = {})
       : code(c), file(std::move(f)), weight(std::move(w)), bytes(b), message(std::move(m)) {}
   ErrorCode code;
-  std::string file;                 // a substring of the problem's file ("" = not checked)
-  std::string weight;               // the problem's weight, exactly ("" = not checked)
-  std::optional<ByteRange> bytes;   // the problem's byte range (nullopt = not checked)
-  std::string message;              // a substring of the message ("" = not checked)
+  std::string file;                // a substring of the problem's file ("" = not checked)
+  std::string weight;              // the problem's weight, exactly ("" = not checked)
+  std::optional<ByteRange> bytes;  // the problem's byte range (nullopt = not checked)
+  std::string message;             // a substring of the message ("" = not checked)
 };
 
 std::string listProblems(const std::vector<Problem>& problems) {
@@ -192,8 +198,8 @@ void expectDamaged(const fs::path& model, const Expect& e, const LoadOptions& op
   SCOPED_TRACE(model.string());
   try {
     (void)loadModel(model.string(), options);
-    ADD_FAILURE() << "loadModel accepted the damaged model (expected ["
-                  << errorCodeName(e.code) << "])";
+    ADD_FAILURE() << "loadModel accepted the damaged model (expected [" << errorCodeName(e.code)
+                  << "])";
   } catch (const Error& err) {
     checkProblems(err.problems(), e, "loadModel");
   } catch (const std::exception& ex) {
@@ -203,8 +209,7 @@ void expectDamaged(const fs::path& model, const Expect& e, const LoadOptions& op
   if (cli == Cli::kNone) return;
   const auto v = runCli("validate " + quote(model));
   EXPECT_EQ(v.exitCode, 1) << v.out;
-  EXPECT_NE(v.out.find("[" + std::string(errorCodeName(e.code)) + "]"), std::string::npos)
-      << v.out;
+  EXPECT_NE(v.out.find("[" + std::string(errorCodeName(e.code)) + "]"), std::string::npos) << v.out;
   if (cli == Cli::kAndJson) {
     const auto j = runCli("validate --json " + quote(model));
     EXPECT_EQ(j.exitCode, 1) << j.out;
@@ -234,7 +239,9 @@ struct RealModel {
   size_t group;  // the group to damage
 };
 
-std::ostream& operator<<(std::ostream& os, const RealModel& m) { return os << m.dir; }
+std::ostream& operator<<(std::ostream& os, const RealModel& m) {
+  return os << m.dir;
+}
 
 class RealDamage : public ::testing::TestWithParam<RealModel> {};
 
@@ -252,8 +259,9 @@ TEST_P(RealDamage, TruncatedShardNamesTheWeightThatDoesNotFit) {
   ASSERT_LT(k, slots.size());
   const uint64_t cut = slots[k].begin + (slots[k].end - slots[k].begin) / 2;
   fs::resize_file(shard, cut);
-  expectDamaged(model, {ErrorCode::kTruncated, shardName, slots[k].name,
-                        ByteRange{slots[k].begin, slots[k].end}, "missing"},
+  expectDamaged(model,
+                {ErrorCode::kTruncated, shardName, slots[k].name,
+                 ByteRange{slots[k].begin, slots[k].end}, "missing"},
                 {}, Cli::kAndJson);
 }
 
@@ -327,7 +335,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, RealDamage,
                            return s;
                          });
 
-// --- files ----------------------------------------------------------------------------------------
+// --- files ---------------------------------------------------------------------------------------
 
 TEST(Damage, MissingShardOfAMultiGroupModelNamesItsGroup) {
   TFJS_COPY_MODEL(model, kHar, "model.json");
@@ -398,7 +406,7 @@ TEST(Damage, ModelJsonOverTheSizeCap) {
                 Cli::kNone);
 }
 
-// --- paths that leave the folder --------------------------------------------------------------------
+// --- paths that leave the folder -----------------------------------------------------------------
 
 class PathEscape : public ::testing::TestWithParam<const char*> {};
 
@@ -430,16 +438,17 @@ TEST(Damage, SymlinksInsideTheFolderAreFine) {
   fs::create_directory_symlink(dir, tmp / "link");
   expectIntact(tmp / "link");
   expectIntact(tmp / "link" / "model.json");
-  // "./name" and "sub/../name" stay inside.
+  // "./data/real.bin" stays inside.
   editJson(model, [](Json& doc) { doc["weightsManifest"][0]["paths"][0] = "./data/real.bin"; });
   expectIntact(model);
   // A dangling link is a missing file.
   fs::remove(dir / "data" / "real.bin");
-  editJson(model, [](Json& doc) { doc["weightsManifest"][0]["paths"][0] = "group1-shard1of1.bin"; });
+  editJson(model,
+           [](Json& doc) { doc["weightsManifest"][0]["paths"][0] = "group1-shard1of1.bin"; });
   expectDamaged(model, {ErrorCode::kNotFound, "group1-shard1of1.bin"});
 }
 
-// --- shapes ---------------------------------------------------------------------------------------
+// --- shapes --------------------------------------------------------------------------------------
 
 TEST(Damage, ShapeTooBigNeedsMoreBytesThanTheShardHolds) {
   TFJS_COPY_MODEL(model, kCnn, "model.json");
@@ -459,8 +468,8 @@ TEST(Damage, ShapeTooSmallLeavesExtraBytes) {
   const uint64_t size = groupBytes(doc, 0);
   weightsOf(doc, 0).back()["shape"][0] = 2;
   writeJson(model, doc);
-  expectDamaged(model, {ErrorCode::kExtraBytes, "group1-shard1of1.bin", "",
-                        ByteRange{size - 4, size}});
+  expectDamaged(model,
+                {ErrorCode::kExtraBytes, "group1-shard1of1.bin", "", ByteRange{size - 4, size}});
 }
 
 TEST(Damage, StorageDtypeWiderThanWritten) {
@@ -494,7 +503,9 @@ struct ShapeCase {
   ErrorCode code;
 };
 
-std::ostream& operator<<(std::ostream& os, const ShapeCase& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const ShapeCase& c) {
+  return os << c.name;
+}
 
 class BadShape : public ::testing::TestWithParam<ShapeCase> {};
 
@@ -545,13 +556,13 @@ TEST(Damage, GroupWhoseByteSizeOverflowsWhenSummed) {
   expectDamaged(model, {ErrorCode::kShapeOverflow});
 }
 
-// --- dtypes and quantization -------------------------------------------------------------------------
+// --- dtypes and quantization ---------------------------------------------------------------------
 
 TEST(Damage, UnknownDType) {
   TFJS_COPY_MODEL(model, kCnn, "model.json");
   editJson(model, [](Json& doc) { weightsOf(doc, 0)[2]["dtype"] = "float64"; });
-  expectDamaged(model, {ErrorCode::kUnknownDType, "model.json", "conv2d_1/kernel",
-                        std::nullopt, "float64"});
+  expectDamaged(
+      model, {ErrorCode::kUnknownDType, "model.json", "conv2d_1/kernel", std::nullopt, "float64"});
 }
 
 TEST(Damage, StorageOnlyDTypeAsLogicalDType) {
@@ -571,7 +582,9 @@ struct QuantCase {
   bool pickQuantized = true;
 };
 
-std::ostream& operator<<(std::ostream& os, const QuantCase& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const QuantCase& c) {
+  return os << c.name;
+}
 
 class BadQuantization : public ::testing::TestWithParam<QuantCase> {};
 
@@ -600,9 +613,8 @@ INSTANTIATE_TEST_SUITE_P(
         QuantCase{"MissingScale", kNsfw, "model.json",
                   [](Json& w) { w["quantization"].erase("scale"); }, nullptr,
                   ErrorCode::kBadQuantization},
-        QuantCase{"MissingMin", kEye, "model.json",
-                  [](Json& w) { w["quantization"].erase("min"); }, nullptr,
-                  ErrorCode::kBadQuantization},
+        QuantCase{"MissingMin", kEye, "model.json", [](Json& w) { w["quantization"].erase("min"); },
+                  nullptr, ErrorCode::kBadQuantization},
         QuantCase{"NullScale", kEye, "model.json",
                   [](Json& w) { w["quantization"]["scale"] = nullptr; }, nullptr,
                   ErrorCode::kBadQuantization},
@@ -615,9 +627,8 @@ INSTANTIATE_TEST_SUITE_P(
         QuantCase{"NegativeScale", kNsfw, "model.json",
                   [](Json& w) { w["quantization"]["scale"] = -0.5; }, nullptr,
                   ErrorCode::kBadQuantization},
-        QuantCase{"NotAnObject", kNsfw, "model.json",
-                  [](Json& w) { w["quantization"] = "uint8"; }, nullptr,
-                  ErrorCode::kBadQuantization},
+        QuantCase{"NotAnObject", kNsfw, "model.json", [](Json& w) { w["quantization"] = "uint8"; },
+                  nullptr, ErrorCode::kBadQuantization},
         QuantCase{"MissingDtype", kNsfw, "model.json",
                   [](Json& w) { w["quantization"].erase("dtype"); }, nullptr,
                   ErrorCode::kBadQuantization},
@@ -627,21 +638,21 @@ INSTANTIATE_TEST_SUITE_P(
         QuantCase{"Float32Storage", kEye, "model.json",
                   [](Json& w) { w["quantization"]["dtype"] = "float32"; }, nullptr,
                   ErrorCode::kUnknownDType},
-        QuantCase{"QuantizedBool", kNsfw, "model.json",
-                  [](Json& w) { w["dtype"] = "bool"; }, nullptr, ErrorCode::kBadQuantization},
-        QuantCase{"QuantizedString", kEye, "model.json",
-                  [](Json& w) { w["dtype"] = "string"; }, nullptr, ErrorCode::kBadQuantization},
+        QuantCase{"QuantizedBool", kNsfw, "model.json", [](Json& w) { w["dtype"] = "bool"; },
+                  nullptr, ErrorCode::kBadQuantization},
+        QuantCase{"QuantizedString", kEye, "model.json", [](Json& w) { w["dtype"] = "string"; },
+                  nullptr, ErrorCode::kBadQuantization},
         QuantCase{"Float16OnUnquantizedInt32", kFace, "faceboxes.json",
                   [](Json& w) {
                     w["dtype"] = "int32";
                     w["quantization"] = {{"dtype", "float16"}};
                   },
                   nullptr, ErrorCode::kBadQuantization, /*pickQuantized=*/false},
-        QuantCase{"Float16OnInt32", kFace, "faceboxes.json",
-                  [](Json& w) { w["dtype"] = "int32"; }, nullptr, ErrorCode::kBadQuantization}),
+        QuantCase{"Float16OnInt32", kFace, "faceboxes.json", [](Json& w) { w["dtype"] = "int32"; },
+                  nullptr, ErrorCode::kBadQuantization}),
     [](const ::testing::TestParamInfo<QuantCase>& p) { return std::string(p.param.name); });
 
-// --- JSON --------------------------------------------------------------------------------------------
+// --- JSON ----------------------------------------------------------------------------------------
 
 TEST(Damage, ModelJsonCutMidway) {
   TFJS_COPY_MODEL(model, kFace, "faceboxes.json");
@@ -687,6 +698,26 @@ TEST(Damage, ModelJsonNestedTooDeeply) {
   expectDamaged(model, {ErrorCode::kTooLarge, "model.json", "", std::nullopt, "nest"});
 }
 
+TEST(Damage, ModelJsonNestedDeeplyButWithinReasonLoads) {
+  TFJS_COPY_MODEL(model, kCnn, "model.json");
+  std::string text = readText(model);
+  const std::string deep = std::string(500, '[') + "\"]}\"" + std::string(500, ']');
+  ASSERT_EQ(text.back(), '}');
+  text.insert(text.size() - 1, ",\"deepExtra\":" + deep);
+  writeText(model, text);
+  expectIntact(model);
+  EXPECT_TRUE(loadModel(model.string()).extra.contains("deepExtra"));
+}
+
+TEST(Damage, FileUrlReportsTheSameProblems) {
+  TFJS_COPY_MODEL(model, kHar, "model.json");
+  fs::resize_file(model.parent_path() / "group4-shard1of1", 1000);
+  expectDamaged("file://" + model.string(),
+                {ErrorCode::kTruncated, "group4-shard1of1", "lstm_2/kernel", ByteRange{0, 65536}});
+  expectDamaged("file://" + model.parent_path().string(),
+                {ErrorCode::kTruncated, "group4-shard1of1", "lstm_2/kernel", ByteRange{0, 65536}});
+}
+
 struct JsonCase {
   const char* name;
   std::function<void(Json& doc)> edit;
@@ -694,7 +725,9 @@ struct JsonCase {
   const char* weight;
 };
 
-std::ostream& operator<<(std::ostream& os, const JsonCase& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const JsonCase& c) {
+  return os << c.name;
+}
 
 class WrongJson : public ::testing::TestWithParam<JsonCase> {};
 
@@ -714,7 +747,9 @@ INSTANTIATE_TEST_SUITE_P(
         JsonCase{"ManifestIsAString", [](Json& d) { d["weightsManifest"] = "weights.bin"; },
                  ErrorCode::kSchema, ""},
         JsonCase{"GroupIsAnArray",
-                 [](Json& d) { d["weightsManifest"][0] = Json::array({1, 2}); },
+                 [](Json& d) {
+                   d["weightsManifest"][0] = Json::array({1, 2});
+                 },
                  ErrorCode::kSchema, ""},
         JsonCase{"PathsHoldANumber",
                  [](Json& d) { d["weightsManifest"][0]["paths"] = Json::array({42}); },
@@ -726,8 +761,8 @@ INSTANTIATE_TEST_SUITE_P(
                  ErrorCode::kSchema, ""},
         JsonCase{"WeightsMissing", [](Json& d) { d["weightsManifest"][0].erase("weights"); },
                  ErrorCode::kSchema, ""},
-        JsonCase{"WeightIsANumber", [](Json& d) { weightsOf(d, 0)[0] = 7; },
-                 ErrorCode::kSchema, ""},
+        JsonCase{"WeightIsANumber", [](Json& d) { weightsOf(d, 0)[0] = 7; }, ErrorCode::kSchema,
+                 ""},
         JsonCase{"NameMissing", [](Json& d) { weightsOf(d, 0)[0].erase("name"); },
                  ErrorCode::kSchema, ""},
         JsonCase{"NameIsANumber", [](Json& d) { weightsOf(d, 0)[0]["name"] = 1; },
@@ -804,7 +839,7 @@ TEST(Damage, WeightsOnlyModelJsonLoadsButDoesNotValidate) {
   EXPECT_EQ(again[0].code, ErrorCode::kWeightsOnly);
 }
 
-// --- string tensors -------------------------------------------------------------------------------------
+// --- string tensors ------------------------------------------------------------------------------
 
 // A small graph model with a string tensor, written by the library: returns its folder.
 fs::path saveStringModel(const TempDir& tmp) {
@@ -841,9 +876,10 @@ TEST(Damage, StringLengthPrefixPastTheEnd) {
   TempDir tmp;
   const fs::path dir = saveStringModel(tmp);
   writeU32At(dir / "group1-shard1of1.bin", 0, 0x7fffffffu);
-  expectDamaged(dir, {ErrorCode::kBadString, "group1-shard1of1.bin", "vocab",
-                      ByteRange{0, 4 + 0x7fffffffull}},
-                {}, Cli::kAndJson);
+  expectDamaged(
+      dir,
+      {ErrorCode::kBadString, "group1-shard1of1.bin", "vocab", ByteRange{0, 4 + 0x7fffffffull}}, {},
+      Cli::kAndJson);
   writeU32At(dir / "group1-shard1of1.bin", 0, 0xffffffffu);
   expectDamaged(dir, {ErrorCode::kBadString, "group1-shard1of1.bin", "vocab",
                       ByteRange{0, 4 + 0xffffffffull}});
@@ -853,8 +889,8 @@ TEST(Damage, SecondStringLengthPrefixPastTheEnd) {
   TempDir tmp;
   const fs::path dir = saveStringModel(tmp);
   writeU32At(dir / "group1-shard1of1.bin", 9, 1000);
-  expectDamaged(dir, {ErrorCode::kBadString, "group1-shard1of1.bin", "vocab",
-                      ByteRange{9, 9 + 4 + 1000}});
+  expectDamaged(
+      dir, {ErrorCode::kBadString, "group1-shard1of1.bin", "vocab", ByteRange{9, 9 + 4 + 1000}});
 }
 
 TEST(Damage, StringThatSwallowsTheNextWeight) {
@@ -870,8 +906,7 @@ TEST(Damage, StringGroupCutShort) {
   TempDir tmp;
   const fs::path dir = saveStringModel(tmp);
   fs::resize_file(dir / "group1-shard1of1.bin", 11);  // the second prefix has 2 of 4 bytes
-  expectDamaged(dir, {ErrorCode::kTruncated, "group1-shard1of1.bin", "vocab",
-                      ByteRange{9, 13}});
+  expectDamaged(dir, {ErrorCode::kTruncated, "group1-shard1of1.bin", "vocab", ByteRange{9, 13}});
 }
 
 TEST(Damage, StringGroupWithExtraBytes) {
@@ -881,12 +916,13 @@ TEST(Damage, StringGroupWithExtraBytes) {
   expectDamaged(dir, {ErrorCode::kExtraBytes, "group1-shard1of1.bin", "", ByteRange{32, 35}});
 }
 
-// --- in-memory artifacts ----------------------------------------------------------------------------
+// --- in-memory artifacts -------------------------------------------------------------------------
 
 TEST(Damage, InMemoryOverflowingLayoutIsNotAccepted) {
   // Two weights whose lengths wrap around 64 bits when added: the layout must not wrap.
   ModelArtifacts a = parseModelJson(
-      R"({"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":[{"paths":["w.bin"],"weights":[
+      R"({"format":"graph-model","modelTopology":{"node":[]},
+          "weightsManifest":[{"paths":["w.bin"],"weights":[
           {"name":"a","shape":[1],"dtype":"bool"},
           {"name":"b","shape":[3,6148914691236517205],"dtype":"bool"}]}]})",
       "mem");
@@ -903,7 +939,8 @@ TEST(Damage, InMemoryOverflowingLayoutIsNotAccepted) {
 
 TEST(Damage, InMemoryPathSizesLargerThanTheBuffer) {
   ModelArtifacts a = parseModelJson(
-      R"({"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":[{"paths":["w.bin"],"weights":[
+      R"({"format":"graph-model","modelTopology":{"node":[]},
+          "weightsManifest":[{"paths":["w.bin"],"weights":[
           {"name":"a","shape":[4],"dtype":"float32"}]}]})",
       "mem");
   a.weightData = Buffer::allocate(4);
@@ -918,7 +955,7 @@ TEST(Damage, InMemoryPathSizesLargerThanTheBuffer) {
   EXPECT_THROW((void)decodeWeights(a), Error);
 }
 
-// --- the writer ------------------------------------------------------------------------------------
+// --- the writer ----------------------------------------------------------------------------------
 
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
   std::map<std::string, std::string> out;
