@@ -167,10 +167,28 @@ for (const [name, r] of rssRows) {
           `${ratio((r.peakRssBytes - r.baselineRssBytes) / weightBytes)} |`);
 }
 md.push('');
-md.push(`Our one-load processes took ${ours.once.load.minorFaults} (load) and ` +
-        `${ours.once.loadDecode.minorFaults} (load + decode) minor page faults; ` +
-        `${ours.once.loadDecode.tensorsSharingWeightBuffer} of ${ours.once.loadDecode.tensors} ` +
-        'decoded tensors share the loaded weight buffer (no copy).', '');
+md.push(`${ours.once.loadDecode.tensorsSharingWeightBuffer} of ${ours.once.loadDecode.tensors} ` +
+        'tensors decoded by tfjs::decodeWeights share the loaded weight buffer (no copy).', '');
+md.push('## Where the time goes', '');
+{
+  const fresh = ours.readIntoFreshBuffer.minMs;
+  const huge = ours.readIntoFreshHugePageBuffer.minMs;
+  const floor = ours.readLikeCat.minMs;
+  md.push(`- Reading the files into a reused 128 KiB buffer takes ${ms(floor)} ms; reading them ` +
+          `in place into one fresh buffer, as loadModel does, takes ${ms(fresh)} ms; into a fresh ` +
+          `buffer backed by 2 MiB pages, ${ms(huge)} ms. loadModel itself takes ` +
+          `${ms(ours.load.minMs)} ms: ` +
+          (ours.load.minMs - fresh < 0.5
+            ? `parsing and validation cost no measurable time (loadModel − fresh read = ` +
+              `${(ours.load.minMs - fresh).toFixed(2)} ms)`
+            : `parsing and validation take about ${ms(ours.load.minMs - fresh)} ms`) +
+          `, while filling fresh memory with the bytes costs about ` +
+          `${ms(Math.max(0, fresh - floor))} ms.`);
+  md.push(`- A process doing one load takes ${ours.once.load.minorFaults} minor page faults ` +
+          `(load + decode: ${ours.once.loadDecode.minorFaults}); one per 4 KiB page of the ` +
+          `weights would be ${(weightBytes / 4096).toFixed(0)}.`);
+  md.push('');
+}
 md.push('## Method', '');
 md.push('- Times are wall-clock, warm page cache; ratios compare minimums (the least disturbed ' +
         'runs), medians are shown alongside.');

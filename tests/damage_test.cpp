@@ -1048,12 +1048,17 @@ TEST(Save, FailedSavesLeaveNothingBehind) {
   }());
   EXPECT_THROW(saveModel(unloaded, dest.string()), Error);
   expectNothing("weights not loaded");
-  // Fails midway, after shards were written to the temporary folder: the model file's name
-  // collides with a shard's.
+  // A model file name that a shard could take is refused before anything is written.
   SaveOptions clash;
   clash.modelFileName = "group3-shard1of1.bin";
   EXPECT_THROW(saveModel(a, dest.string(), clash), Error);
   expectNothing("name clash");
+  // Fails midway, after the shards were written to the temporary folder: the model file's name
+  // is longer than the file system allows (ENAMETOOLONG at creation).
+  SaveOptions tooLong;
+  tooLong.modelFileName = std::string(300, 'm');
+  EXPECT_THROW(saveModel(a, dest.string(), tooLong), Error);
+  expectNothing("name too long");
   // Still possible afterwards.
   saveModel(a, dest.string());
   expectIntact(dest);

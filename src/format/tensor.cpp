@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -13,11 +15,18 @@ namespace tfjs {
 
 Buffer Buffer::allocate(size_t size) {
   Buffer b;
-  const size_t rounded = ((size + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  // Large buffers (weight data) are 2 MiB aligned and marked MADV_HUGEPAGE, so that filling them
+  // faults in 2 MiB pages rather than 4 KiB ones (one fault per 512 pages).
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const bool huge = size >= kHugePage;
+  const size_t align = huge ? kHugePage : 64;
+  const size_t rounded = huge ? (size + 4095) / 4096 * 4096 : ((size + 63) / 64) * 64;
+  void* p = nullptr;
+  if (::posix_memalign(&p, align, rounded == 0 ? 64 : rounded) != 0) p = nullptr;
   if (p == nullptr) {
     throw Error(ErrorCode::kTooLarge, fmt::format("cannot allocate {} bytes", size));
   }
+  if (huge) ::madvise(p, rounded, MADV_HUGEPAGE);  // best effort: THP may be off
   b.data_ = std::shared_ptr<uint8_t[]>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
   b.size_ = size;
   return b;

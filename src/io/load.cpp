@@ -134,14 +134,33 @@ struct Loader {
     for (size_t g = 0; g < a.weightsManifest.size(); ++g) {
       uint64_t actual = 0;
       bool complete = true;
-      std::string last;
+      std::vector<size_t> members;
       for (size_t k = 0; k < files.size(); ++k) {
         if (files[k].group != g) continue;
         if (!present[k]) complete = false;
         actual += sizes[k];
-        last = files[k].display;
+        members.push_back(k);
       }
       if (!complete || !expected[g]) continue;
+      // The file to blame: writers cut every shard but the last to one size, so a shard shorter
+      // than its largest sibling is the one that lost bytes; otherwise the group's last file.
+      std::string last = members.empty() ? std::string() : files[members.back()].display;
+      std::string shortShardNote;
+      if (members.size() >= 2) {
+        uint64_t nominal = 0;
+        for (size_t m = 0; m + 1 < members.size(); ++m)
+          nominal = std::max(nominal, sizes[members[m]]);
+        for (size_t m = 0; m + 1 < members.size(); ++m) {
+          if (sizes[members[m]] < nominal && actual < *expected[g]) {
+            last = files[members[m]].display;
+            shortShardNote = fmt::format(
+                "; this shard holds {} bytes while its sibling shards hold {} (only the last "
+                "shard of a group may be shorter)",
+                sizes[members[m]], nominal);
+            break;
+          }
+        }
+      }
       if (a.weightsManifest[g].paths.empty() && *expected[g] > 0) {
         add(ErrorCode::kTruncated,
             fmt::format("group {} lists no weight files but its weights need {} bytes", g + 1,
@@ -167,8 +186,9 @@ struct Loader {
         }
         add(ErrorCode::kTruncated,
             fmt::format("group {}'s files hold {} bytes but its manifest describes {} ({} "
-                        "missing); the weight's bytes {}..{} of the group are not all there",
-                        g + 1, actual, *expected[g], *expected[g] - actual, range.begin, range.end),
+                        "missing); the weight's bytes {}..{} of the group are not all there{}",
+                        g + 1, actual, *expected[g], *expected[g] - actual, range.begin, range.end,
+                        shortShardNote),
             last, weight, range);
       } else if (actual > *expected[g]) {
         add(ErrorCode::kExtraBytes,
@@ -439,7 +459,15 @@ std::vector<Problem> validateArtifacts(const ModelArtifacts& a) {
   if (!problems.empty()) return problems;
   if (a.weightsLoaded) {
     uint64_t total = 0;
-    for (const auto& g : a.weightsManifest) {
+    for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+      const WeightGroup& g = a.weightsManifest[gi];
+      if (g.pathSizes.size() != g.paths.size()) {
+        problems.push_back({ErrorCode::kInvalidArgument,
+                            fmt::format("group {} has {} paths but {} path sizes", gi + 1,
+                                        g.paths.size(), g.pathSizes.size()),
+                            "", "", std::nullopt});
+        return problems;
+      }
       for (uint64_t s : g.pathSizes) total += s;
     }
     if (total != a.weightData.size()) {

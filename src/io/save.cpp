@@ -66,8 +66,13 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   if (options.shardSizeBytes == 0) {
     throw Error(ErrorCode::kInvalidArgument, "the shard size must be a positive number of bytes");
   }
-  if (options.modelFileName.empty() || options.modelFileName.find('/') != std::string::npos) {
-    throw Error(ErrorCode::kInvalidArgument, "the model file name must be a plain file name");
+  const std::string& mf = options.modelFileName;
+  if (mf.empty() || mf == "." || mf == ".." || mf.find('/') != std::string::npos ||
+      (mf.rfind("group", 0) == 0 && mf.find("-shard") != std::string::npos)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("'{}' cannot be the model file name: it must be a plain file name "
+                            "that no shard can take",
+                            mf));
   }
   if (!artifacts.weightsLoaded && artifacts.weightCount() > 0) {
     throw Error(ErrorCode::kInvalidArgument, "cannot save a model whose weights were not loaded");

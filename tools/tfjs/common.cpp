@@ -132,6 +132,10 @@ std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a) {
   return out;
 }
 
+std::string jsonText(const Json& j, int indent) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 Json problemJson(const Problem& p) {
   Json j = Json::object();
   j["kind"] = std::string(errorCodeName(p.code));

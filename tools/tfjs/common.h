@@ -57,6 +57,9 @@ void registerValidate(CLI::App& app, Runner& run);
 // computed from shapes, and a weight after a string tensor gets no location.
 std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a);
 
+// JSON text for output; invalid UTF-8 (from paths, names, strings) is replaced, never fatal.
+std::string jsonText(const Json& j, int indent = 2);
+
 // JSON of a problem: {kind, message, file, weight, byteRange}
 Json problemJson(const Problem& p);
 

@@ -40,7 +40,7 @@ Json trainingConfigOf(const ModelArtifacts& a) {
 std::string compactJson(const Json& j) {
   if (j.is_null()) return "-";
   if (j.is_string()) return j.get<std::string>();
-  return j.dump();
+  return jsonText(j, -1);
 }
 
 std::string optimizerText(const Json& tc) {
@@ -220,7 +220,7 @@ void registerInspect(CLI::App& app, Runner& run) {
         for (const auto& p : problems) ps.push_back(problemJson(p));
         integrity["problems"] = ps;
         out["integrity"] = integrity;
-        std::printf("%s\n", out.dump(2).c_str());
+        std::printf("%s\n", jsonText(out).c_str());
         return problems.empty() ? kOk : kProblems;
       }
 

@@ -32,7 +32,7 @@ void registerValidate(CLI::App& app, Runner& run) {
         Json ps = Json::array();
         for (const auto& p : problems) ps.push_back(problemJson(p));
         out["problems"] = ps;
-        std::printf("%s\n", out.dump(2).c_str());
+        std::printf("%s\n", jsonText(out).c_str());
       } else if (problems.empty()) {
         std::printf(
             "OK: %s: %zu weights, %s bytes in %zu file(s); every group matches its "

@@ -188,7 +188,7 @@ void registerWeights(CLI::App& app, Runner& run) {
           std::printf("%s\n", line.c_str());
         }
       }
-      if (o->json) std::printf("%s\n", out.dump(2).c_str());
+      if (o->json) std::printf("%s\n", jsonText(out).c_str());
       if (!o->glob.empty() && shown == 0) {
         throw Error(ErrorCode::kInvalidArgument,
                     fmt::format("no weight matches --name '{}'", o->glob));
