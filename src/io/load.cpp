@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "format/checked.h"
 #include "io/fetch.h"
@@ -205,6 +209,87 @@ struct Loader {
     locateWeights(a, problems);
   }
 
+  // Reads files[i] (sizes[i] bytes each) back to back into `dst`. Large loads are cut into
+  // chunks read by a few threads with pread(2): the copy out of the page cache (and the page
+  // faults of the fresh buffer) then use every core.
+  bool readFilesInto(const std::vector<WeightFile>& files, const std::vector<uint64_t>& sizes,
+                     uint64_t total, uint8_t* dst) {
+    struct Chunk {
+      size_t file;
+      uint64_t offset;  // in the file
+      uint64_t length;
+      uint64_t to;  // in dst
+    };
+    constexpr uint64_t kChunk = 4u << 20;
+    std::vector<Chunk> chunks;
+    std::vector<int> fds(files.size(), -1);
+    auto closeAll = [&] {
+      for (int fd : fds) {
+        if (fd >= 0) ::close(fd);
+      }
+    };
+    uint64_t to = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      fds[i] = ::open(files[i].location.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fds[i] < 0) {
+        add(ErrorCode::kIo, fmt::format("cannot open: {}", std::strerror(errno)), files[i].display);
+        closeAll();
+        return false;
+      }
+      for (uint64_t o = 0; o < sizes[i]; o += kChunk) {
+        chunks.push_back({i, o, std::min(kChunk, sizes[i] - o), to + o});
+      }
+      to += sizes[i];
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<uint64_t> done{0};
+    std::mutex mu;  // guards `failure` and onProgress calls
+    std::optional<Problem> failure;
+    auto work = [&] {
+      for (size_t c = next++; c < chunks.size(); c = next++) {
+        const Chunk& ch = chunks[c];
+        uint64_t got = 0;
+        while (got < ch.length) {
+          const ssize_t r =
+              ::pread(fds[ch.file], dst + ch.to + got, static_cast<size_t>(ch.length - got),
+                      static_cast<off_t>(ch.offset + got));
+          if (r < 0 && errno == EINTR) continue;
+          if (r <= 0) break;
+          got += static_cast<uint64_t>(r);
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (got != ch.length) {
+          if (!failure) {
+            failure = Problem{
+                ErrorCode::kTruncated,
+                fmt::format("the file shrank while being read (expected {} bytes)", sizes[ch.file]),
+                files[ch.file].display, "", ByteRange{ch.offset + got, ch.offset + ch.length}};
+          }
+          next = chunks.size();
+          return;
+        }
+        const uint64_t now = done += ch.length;
+        if (opt.onProgress && total && now < total) {
+          opt.onProgress(static_cast<double>(now) / static_cast<double>(total));
+        }
+      }
+    };
+    const size_t threads =
+        total < (16u << 20) ? 1
+                            : std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()),
+                                                4, chunks.size()});
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    closeAll();
+    if (failure) {
+      problems.push_back(std::move(*failure));
+      return false;
+    }
+    return true;
+  }
+
   bool loadLocal(const std::string& location, ModelArtifacts& a) {
     const std::string jsonPath = localModelJsonPath(location);
     const std::string text = readFileCapped(jsonPath, opt.maxModelJsonBytes);
@@ -272,33 +357,9 @@ struct Loader {
     // Read every file straight into its place in the one weight buffer.
     a.weightData = Buffer::allocate(static_cast<size_t>(total));
     for (auto& g : a.weightsManifest) g.pathSizes.assign(g.paths.size(), 0);
-    uint64_t off = 0;
+    if (!readFilesInto(files, sizes, total, a.weightData.data())) return false;
     for (size_t i = 0; i < files.size(); ++i) {
-      const int fd = ::open(files[i].location.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        add(ErrorCode::kIo, fmt::format("cannot open: {}", std::strerror(errno)), files[i].display);
-        return false;
-      }
-      uint64_t got = 0;
-      while (got < sizes[i]) {
-        const ssize_t r = ::read(fd, a.weightData.data() + off + got,
-                                 static_cast<size_t>(std::min<uint64_t>(sizes[i] - got, 1u << 30)));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += static_cast<uint64_t>(r);
-        if (opt.onProgress && total) {
-          opt.onProgress(static_cast<double>(off + got) / static_cast<double>(total));
-        }
-      }
-      ::close(fd);
-      if (got != sizes[i]) {
-        add(ErrorCode::kTruncated,
-            fmt::format("the file shrank while being read ({} of {} bytes)", got, sizes[i]),
-            files[i].display, "", ByteRange{got, sizes[i]});
-        return false;
-      }
       a.weightsManifest[files[i].group].pathSizes[files[i].index] = sizes[i];
-      off += sizes[i];
     }
     if (opt.onProgress) opt.onProgress(1.0);
     finishLayout(a);
