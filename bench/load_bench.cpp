@@ -67,7 +67,7 @@ long long vmHwmBytes() {
 }
 
 struct rusage selfUsage() {
-  struct rusage ru{};
+  struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
   return ru;
 }

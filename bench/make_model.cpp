@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
         {"keras_version", "2.13.1"},
         {"backend", "tensorflow"},
         {"model_config",
-         {{"class_name", "Sequential"}, {"config", {{"name", "sequential"}, {"layers", layerList}}}}},
+         {{"class_name", "Sequential"},
+          {"config", {{"name", "sequential"}, {"layers", layerList}}}}},
     };
     std::vector<tfjs::EncodedGroup> groups;
     groups.push_back(tfjs::encodeWeights(tensors));
@@ -130,13 +131,14 @@ int main(int argc, char** argv) {
       }
     }
     if (files != shards || bytes != totalBytes) {
-      throw std::runtime_error(fmt::format("wrote {} shard files holding {} bytes; expected {} "
-                                           "holding {}",
-                                           files, bytes, shards, totalBytes));
+      throw std::runtime_error(
+          fmt::format("wrote {} shard files holding {} bytes; expected {} "
+                      "holding {}",
+                      files, bytes, shards, totalBytes));
     }
-    tfjs::Json report = {{"dir", outDir},          {"weightBytes", totalBytes},
-                         {"shards", files},         {"shardBytes", opt.shardSizeBytes},
-                         {"layers", layers},        {"width", width}};
+    tfjs::Json report = {{"dir", outDir},    {"weightBytes", totalBytes},
+                         {"shards", files},  {"shardBytes", opt.shardSizeBytes},
+                         {"layers", layers}, {"width", width}};
     std::printf("%s\n", report.dump().c_str());
     return 0;
   } catch (const std::exception& e) {
