@@ -10,8 +10,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/out/walkthrough}
 
+export BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 "$ROOT/scripts/build.sh"
-TFJS="$ROOT/build/tfjs"
+TFJS="$BUILD_DIR/tfjs"
 MODEL="$OUT/linear"
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
