@@ -46,7 +46,7 @@ bool nestedDeeperThan(std::string_view text, size_t limit) {
       inString = true;
     } else if (c == '[' || c == '{') {
       if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
+    } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
   }
@@ -332,6 +332,11 @@ ModelArtifacts parseModelJson(std::string_view text, const std::string& source,
                               std::vector<Problem>& problems) {
   ModelArtifacts out;
   Parser p(source, problems);
+  if (nestedDeeperThan(text, kMaxJsonDepth)) {
+    p.fail(ErrorCode::kTooLarge,
+           fmt::format("arrays and objects nest deeper than {} levels", kMaxJsonDepth));
+    return out;
+  }
   Json doc;
   try {
     doc = Json::parse(text.begin(), text.end());
@@ -342,11 +347,6 @@ ModelArtifacts parseModelJson(std::string_view text, const std::string& source,
   } catch (const nlohmann::json::exception& e) {
     // e.g. out_of_range.406 for a number beyond double's range such as 1e999
     p.fail(ErrorCode::kInvalidJson, fmt::format("not usable JSON: {}", asciiOnly(e.what())));
-    return out;
-  }
-  if (nestedDeeperThan(text, kMaxJsonDepth)) {
-    p.fail(ErrorCode::kTooLarge,
-           fmt::format("arrays and objects nest deeper than {} levels", kMaxJsonDepth));
     return out;
   }
   if (doc.is_array()) {
