@@ -5,7 +5,8 @@
 # tests/oracle) train the walkthrough's y = 2x - 1 model and save it, then looks inside it with
 # the native `tfjs` command: metadata and summary, the manifest, every weight decoded, the bytes
 # of group1-shard1of1.bin with the IEEE-754 floats beside them, and the integrity check.
-# (Native training and prediction replace the TF.js step when those issues land.)
+# then predicts natively with `tfjs predict`. (Native training replaces the TF.js step when that
+# issue lands.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/out/walkthrough}
@@ -40,4 +41,18 @@ step "6. The same, machine-readable (tfjs inspect --json), e.g. for a CI check"
     for (const w of j.weights) console.log(`${w.name} ${JSON.stringify(w.shape)} ${w.dtype} @${w.byteOffset}+${w.byteLength} in ${w.shards.join(",")}`);
     console.log(`totalParams ${j.totalParams}, intact: ${j.integrity.ok}`);
   });'
+step "7. Predict natively: the model's y for x = 10 (the blog's model.predict), no TF.js"
+node -e '
+  const fs = require("fs");  // a 1x1 float32 .npy holding 10
+  let h = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (1, 1), }";
+  h = h.padEnd(64 - 10 - 1) + "\n";
+  const b = Buffer.alloc(10 + h.length + 4);
+  b.write("\x93NUMPY", 0, "latin1"); b[6] = 1; b[7] = 0; b.writeUInt16LE(h.length, 8);
+  b.write(h, 10, "latin1"); b.writeFloatLE(10, 10 + h.length);
+  fs.writeFileSync(process.argv[1], b);' "$OUT/x10.npy"
+"$TFJS" predict "$MODEL" --input "$OUT/x10.npy" --output "$OUT/y10.npy" --json
+printf 'TF.js computed: '
+node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).predict.output[0])' \
+  "$MODEL/walkthrough_expected.json"
+
 printf '\nDone. The model is in %s\n' "$MODEL"

@@ -312,6 +312,29 @@ TEST(Quantize, QuantizeModelThenSaveAndLoadDequantizesAsTfjs) {
   EXPECT_EQ(ts[1].tensor.floats()[9], 9.f);
 }
 
+// --- T-12: a hash-table graph model's weights (int32 scalar, strings, int32) ------------------
+TEST(Decode, HashTableWeightsT12) {
+  ModelArtifacts a = parseModelJson(
+      R"({"format":"graph-model","modelTopology":{"node":[],"versions":{"producer":1}},)"
+      R"("weightsManifest":[{"paths":["weights.bin"],"weights":[)"
+      R"({"name":"unknown_0","shape":[],"dtype":"int32"},{"name":"114","shape":[2],"dtype":"string"},)"
+      R"({"name":"116","shape":[2],"dtype":"int32"}]}]})");
+  const uint8_t bytes[] = {0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x61, 0x01, 0x00,
+                           0x00, 0x00, 0x62, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
+  a.weightData = Buffer::allocate(sizeof bytes);
+  std::memcpy(a.weightData.data(), bytes, sizeof bytes);
+  a.weightsManifest[0].pathSizes = {sizeof bytes};
+  a.weightsLoaded = true;
+  EXPECT_TRUE(validateArtifacts(a).empty());
+  const auto ts = decodeWeights(a);
+  ASSERT_EQ(ts.size(), 3u);
+  EXPECT_EQ(ts[0].tensor.ints()[0], -1);
+  EXPECT_EQ(ts[1].tensor.strings(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ts[2].tensor.ints()[0], 0);
+  EXPECT_EQ(ts[2].tensor.ints()[1], 1);
+  EXPECT_FALSE(ts[2].tensor.sharesBuffer(a.weightData));  // offset 14: unaligned, copied
+}
+
 // --- fnmatch (Python fnmatchcase) ---------------------------------------------------------------
 TEST(Fnmatch, PythonSemantics) {
   EXPECT_TRUE(fnmatch("*", "a/b/c"));

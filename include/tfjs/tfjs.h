@@ -5,6 +5,7 @@
 #include "tfjs/dtype.h"
 #include "tfjs/error.h"
 #include "tfjs/io.h"
+#include "tfjs/layers_model.h"
 #include "tfjs/npy.h"
 #include "tfjs/summary.h"
 #include "tfjs/tensor.h"

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   registerWeights(app, run);
   registerHexdump(app, run);
   registerValidate(app, run);
+  registerPredict(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,64 @@
+// tfjs/layers_model.h — running a TF.js layers model natively, as tf.loadLayersModel does.
+//
+// A LayersModel is built from the Keras topology of a layers model (Sequential, Functional /
+// Model, nested models; Keras 2, Keras 3, tfjs-layers and old-converter spellings) and its
+// weights, bound by name the way tfjs-layers binds them: `<layer name>/<variable>`, with
+// TF.js's fallback that drops the second-to-last path component (`lstm/lstm_cell/kernel`), and
+// Keras 3's model-name prefixes (`sequential/dense/kernel`). Strict by default: a weight with no
+// variable, or a variable with no weight, is an error listing the names.
+//
+// A LayersModel is immutable once loaded; predict() may be called from several threads at once.
+// Copies share the model. Weights are not copied: aligned float32 weights stay views into the
+// loaded weight buffer.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tfjs/artifacts.h"
+#include "tfjs/io.h"
+#include "tfjs/tensor.h"
+
+namespace tfjs {
+
+struct ModelOptions {
+  bool strict = true;  // missing or extra weights are an error (TF.js's default)
+};
+
+struct TensorInfo {
+  std::string name;            // the input or output layer's name
+  std::vector<int64_t> shape;  // -1 for unknown dimensions (the batch, ...)
+  DType dtype = DType::kFloat32;
+};
+
+class LayersModel {
+ public:
+  // Builds the model from loaded artifacts. Throws tfjs::Error: kUnsupported naming the layer and
+  // its class for what cannot run (Lambda, custom classes, TensorFlowOpLayer, unsupported
+  // options), kSchema for a malformed topology, kInvalidArgument for weight binding problems.
+  static LayersModel fromArtifacts(const ModelArtifacts& artifacts,
+                                   const ModelOptions& options = {});
+
+  const std::string& name() const;
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+
+  // Runs the model: one tensor per input, in inputs() order, any batch size. float32 and int32
+  // inputs are accepted (int32 is converted). Returns one tensor per output, in outputs() order.
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
+  Tensor predict(const Tensor& input) const;
+
+  // The Keras-style summary (as `tfjs inspect` prints it).
+  std::string summary() const;
+
+ private:
+  struct Rep;
+  std::shared_ptr<const Rep> rep_;
+};
+
+// loadModel() + LayersModel::fromArtifacts().
+LayersModel loadLayersModel(const std::string& location, const LoadOptions& load = {},
+                            const ModelOptions& options = {});
+
+}  // namespace tfjs

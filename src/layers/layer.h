@@ -1,0 +1,119 @@
+// The layer interface of the runtime (internal): one class per Keras layer family, three verbs.
+//
+// A Layer is made from its Keras config (createLayer), told its input shapes (build), given its
+// weights in the order of variables() (setWeights), then called on float32 arrays (call). Layers
+// are immutable after setWeights, so one model may run call() from several threads at once.
+// Every family lives in its own file (core.cpp, conv.cpp, ...) and adds its classes to the one
+// registry table in registry.cpp; a plain reference implementation comes first and stays the
+// oracle for any fast path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tfjs/artifacts.h"
+#include "tfjs/tensor.h"
+
+namespace tfjs::layers {
+
+// A shape; -1 stands for an unknown dimension (Keras's None) in build-time shapes.
+using Shape = std::vector<int64_t>;
+
+// A float32 row-major array owned by the executor.
+struct Array {
+  Shape shape;
+  std::vector<float> data;
+
+  Array() = default;
+  explicit Array(Shape s) : shape(std::move(s)), data(static_cast<size_t>(count(shape)), 0.0f) {}
+  Array(Shape s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}
+  static int64_t count(const Shape& s) {
+    int64_t n = 1;
+    for (int64_t d : s) n *= d;
+    return n;
+  }
+  int64_t size() const { return static_cast<int64_t>(data.size()); }
+};
+
+// Typed access to a layer's Keras config (snake_case keys, as Keras and the converters write
+// them; tfjs-layers saves them in snake_case too). Missing keys give the default.
+class Config {
+ public:
+  Config(std::string className, std::string name, const Json& config)
+      : className_(std::move(className)), name_(std::move(name)), config_(config) {}
+  const std::string& className() const { return className_; }
+  const std::string& name() const { return name_; }
+  const Json& json() const { return config_; }
+  bool has(const std::string& key) const;
+  int64_t integer(const std::string& key, int64_t def) const;
+  double number(const std::string& key, double def) const;
+  bool boolean(const std::string& key, bool def) const;
+  std::string string(const std::string& key, const std::string& def) const;
+  // An int or a list of ints, repeated to `rank` (kernel_size: 3 -> {3, 3}).
+  std::vector<int64_t> ints(const std::string& key, size_t rank, int64_t def) const;
+  // The activation named by `key` ("linear" when absent), e.g. "relu".
+  std::string activation(const std::string& key = "activation") const;
+  // Throws Error(kUnsupported) naming the layer, its class and the option.
+  [[noreturn]] void unsupported(const std::string& what) const;
+
+ private:
+  std::string className_;
+  std::string name_;
+  Json config_;
+};
+
+// One variable of a layer: its name within the layer's scope ("kernel", "forward_lstm/kernel")
+// and its shape.
+struct VariableSpec {
+  std::string name;
+  Shape shape;
+  bool trainable = true;
+};
+
+class Layer {
+ public:
+  explicit Layer(const Config& config) : config_(config) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const std::string& name() const { return config_.name(); }
+  const std::string& className() const { return config_.className(); }
+  const Config& config() const { return config_; }
+
+  // Output shapes for input shapes (dimension 0 is the batch, -1 when unknown). Called once
+  // before variables(); layers keep what they need (input channels, ...). Throws Error.
+  virtual std::vector<Shape> build(const std::vector<Shape>& inputShapes) = 0;
+  // The variables this layer owns, in tfjs-layers order. Valid after build().
+  virtual std::vector<VariableSpec> variables() const { return {}; }
+  // Receives one value per variables() entry, shapes already checked.
+  virtual void setWeights(std::vector<Tensor> weights) { (void)weights; }
+  // Runs the layer at inference.
+  virtual std::vector<Array> call(const std::vector<const Array*>& inputs) const = 0;
+
+ protected:
+  Config config_;
+};
+
+using LayerFactory = std::function<std::unique_ptr<Layer>(const Config&)>;
+using Registry = std::map<std::string, LayerFactory>;
+
+// The table of every supported class name (registry.cpp).
+const Registry& registry();
+// Creates a layer; Error(kUnsupported) naming the layer and class when the class is unknown.
+std::unique_ptr<Layer> createLayer(const Config& config);
+
+// Families add their classes here (one function per file).
+void addCoreLayers(Registry& r);
+
+// Helpers shared by families.
+template <typename T>
+void add(Registry& r, const char* className) {
+  r[className] = [](const Config& c) { return std::make_unique<T>(c); };
+}
+
+}  // namespace tfjs::layers

@@ -1,0 +1,124 @@
+// The one table from Keras class names to layer constructors, and Config's typed getters.
+#include <fmt/format.h>
+
+#include "layers/layer.h"
+
+namespace tfjs::layers {
+
+const Registry& registry() {
+  static const Registry table = [] {
+    Registry r;
+    addCoreLayers(r);
+    return r;
+  }();
+  return table;
+}
+
+std::unique_ptr<Layer> createLayer(const Config& config) {
+  const auto& r = registry();
+  auto it = r.find(config.className());
+  if (it == r.end()) {
+    std::string hint;
+    if (config.className() == "Lambda" || config.className() == "TensorFlowOpLayer" ||
+        config.className() == "TFOpLambda" || config.className() == "SlicingOpLambda") {
+      hint =
+          " (it holds Python code or a TensorFlow op, which a layers model cannot carry; "
+          "TF.js cannot run it either)";
+    } else {
+      hint = " (a custom class, or one this version does not run yet)";
+    }
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("layer '{}' has class '{}', which tfjs cannot run{}", config.name(),
+                            config.className(), hint));
+  }
+  return it->second(config);
+}
+
+namespace {
+const Json* find(const Json& j, const std::string& key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+}  // namespace
+
+bool Config::has(const std::string& key) const {
+  return find(config_, key) != nullptr;
+}
+
+int64_t Config::integer(const std::string& key, int64_t def) const {
+  const Json* v = find(config_, key);
+  if (!v) return def;
+  if (v->is_number_integer() || v->is_number_unsigned()) return v->get<int64_t>();
+  if (v->is_number_float()) return static_cast<int64_t>(v->get<double>());
+  if (v->is_array() && v->size() == 1 && (*v)[0].is_number()) return (*v)[0].get<int64_t>();
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+double Config::number(const std::string& key, double def) const {
+  const Json* v = find(config_, key);
+  if (!v) return def;
+  if (v->is_number()) return v->get<double>();
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+bool Config::boolean(const std::string& key, bool def) const {
+  const Json* v = find(config_, key);
+  if (!v) return def;
+  if (v->is_boolean()) return v->get<bool>();
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+std::string Config::string(const std::string& key, const std::string& def) const {
+  const Json* v = find(config_, key);
+  if (!v) return def;
+  if (v->is_string()) return v->get<std::string>();
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+std::vector<int64_t> Config::ints(const std::string& key, size_t rank, int64_t def) const {
+  const Json* v = find(config_, key);
+  if (!v) return std::vector<int64_t>(rank, def);
+  if (v->is_number()) return std::vector<int64_t>(rank, v->get<int64_t>());
+  if (v->is_array()) {
+    std::vector<int64_t> out;
+    for (const auto& e : *v) {
+      if (!e.is_number()) unsupported(fmt::format("'{}' = {}", key, v->dump()));
+      out.push_back(e.get<int64_t>());
+    }
+    if (out.size() == 1 && rank > 1) out.assign(rank, out[0]);
+    if (out.size() == rank) return out;
+  }
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+std::string Config::activation(const std::string& key) const {
+  const Json* v = find(config_, key);
+  if (!v) return "linear";
+  if (v->is_string()) return v->get<std::string>();
+  // Keras 3 may serialize an activation as {"class_name": ..., "config": {"name": ...}}.
+  // tf.keras 2 may also put an advanced-activation layer there ({"class_name": "ReLU", ...}).
+  if (v->is_object()) {
+    const Json* cn = find(*v, "class_name");
+    const Json* cfg = find(*v, "config");
+    const std::string cls = cn && cn->is_string() ? cn->get<std::string>() : "";
+    if (cls == "ReLU" && cfg) {
+      const bool plain = !find(*cfg, "max_value") && cfg->value("negative_slope", 0.0) == 0.0 &&
+                         cfg->value("threshold", 0.0) == 0.0;
+      if (plain) return "relu";
+    } else if (cls == "Softmax" && cfg && cfg->value("axis", -1) == -1) {
+      return "softmax";
+    } else if (cfg && find(*cfg, "name") && (*cfg)["name"].is_string()) {
+      return (*cfg)["name"].get<std::string>();  // Keras 3: {"class_name": "function", ...}
+    }
+  }
+  unsupported(fmt::format("'{}' = {}", key, v->dump()));
+}
+
+void Config::unsupported(const std::string& what) const {
+  throw Error(ErrorCode::kUnsupported,
+              fmt::format("layer '{}' ({}): {} is not supported", name_, className_, what));
+}
+
+}  // namespace tfjs::layers

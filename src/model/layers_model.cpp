@@ -1,0 +1,635 @@
+// LayersModel: Keras topology -> a graph of layer calls, weights bound by name, execution.
+#include "tfjs/layers_model.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "layers/layer.h"
+#include "tfjs/summary.h"
+
+namespace tfjs {
+namespace {
+
+using layers::Array;
+using layers::Shape;
+
+[[noreturn]] void schema(const std::string& message) {
+  throw Error(ErrorCode::kSchema, message);
+}
+
+// --- the topology, normalized --------------------------------------------------------------------
+
+// A reference to the `tensor`-th output of the `node`-th call of layer `layer`.
+struct Ref {
+  std::string layer;
+  size_t node = 0;
+  size_t tensor = 0;
+};
+
+struct LayerDesc {
+  std::string className;
+  std::string name;
+  Json config;                          // the layer's "config"
+  std::vector<std::vector<Ref>> nodes;  // inbound tensors of each call
+  Json full;                            // the whole layer entry (for nested models)
+};
+
+struct ModelDesc {
+  std::string name;
+  std::vector<LayerDesc> layers;
+  std::vector<Ref> inputs;
+  std::vector<Ref> outputs;
+};
+
+bool isModelClass(const std::string& c) {
+  return c == "Sequential" || c == "Functional" || c == "Model";
+}
+
+// Keras 3 tensors ({"class_name": "__keras_tensor__", "config": {"keras_history": [l, n, t]}})
+// anywhere inside a node's args, in order.
+void collectKerasTensors(const Json& j, std::vector<Ref>& out) {
+  if (j.is_object()) {
+    if (j.value("class_name", std::string()) == "__keras_tensor__") {
+      const Json& h = j.at("config").at("keras_history");
+      out.push_back({h.at(0).get<std::string>(), h.at(1).get<size_t>(), h.at(2).get<size_t>()});
+      return;
+    }
+    for (const auto& [k, v] : j.items()) collectKerasTensors(v, out);
+  } else if (j.is_array()) {
+    for (const auto& v : j) collectKerasTensors(v, out);
+  }
+}
+
+Ref refFromTriple(const Json& t) {
+  if (!t.is_array() || t.size() < 3 || !t[0].is_string())
+    schema(fmt::format("bad tensor reference {}", t.dump()));
+  return {t[0].get<std::string>(), t[1].get<size_t>(), t[2].get<size_t>()};
+}
+
+std::vector<Ref> refList(const Json& j) {
+  std::vector<Ref> out;
+  if (j.is_array() && j.size() >= 3 && j[0].is_string()) {
+    out.push_back(refFromTriple(j));  // a single flat triple
+  } else if (j.is_array()) {
+    for (const auto& t : j) out.push_back(refFromTriple(t));
+  } else if (j.is_object()) {
+    for (const auto& [k, t] : j.items()) out.push_back(refFromTriple(t));
+  } else {
+    schema("input_layers / output_layers must be a list");
+  }
+  return out;
+}
+
+std::vector<std::vector<Ref>> parseNodes(const Json& inbound) {
+  std::vector<std::vector<Ref>> nodes;
+  if (!inbound.is_array()) return nodes;
+  for (const auto& node : inbound) {
+    std::vector<Ref> refs;
+    if (node.is_object()) {
+      collectKerasTensors(node.contains("args") ? node["args"] : node, refs);
+    } else if (node.is_array()) {
+      for (const auto& t : node) refs.push_back(refFromTriple(t));
+    } else {
+      schema(fmt::format("bad inbound node {}", node.dump()));
+    }
+    nodes.push_back(std::move(refs));
+  }
+  return nodes;
+}
+
+// The batch input shape declared by a layer config (batch_input_shape, batch_shape, or
+// input_shape / input_dim with a batch dimension added).
+std::optional<Shape> declaredShape(const Json& cfg) {
+  auto toShape = [](const Json& j, bool addBatch) {
+    Shape s;
+    if (addBatch) s.push_back(-1);
+    for (const auto& d : j) s.push_back(d.is_number() ? d.get<int64_t>() : -1);
+    return s;
+  };
+  for (const char* key : {"batch_input_shape", "batch_shape"}) {
+    if (cfg.contains(key) && cfg[key].is_array()) return toShape(cfg[key], false);
+  }
+  if (cfg.contains("input_shape") && cfg["input_shape"].is_array())
+    return toShape(cfg["input_shape"], true);
+  if (cfg.contains("input_dim") && cfg["input_dim"].is_number()) {
+    return Shape{-1, cfg["input_dim"].get<int64_t>()};
+  }
+  return std::nullopt;
+}
+
+LayerDesc layerDesc(const Json& entry) {
+  if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string()) {
+    schema(fmt::format("a layer entry has no class_name: {}", entry.dump().substr(0, 200)));
+  }
+  LayerDesc d;
+  d.className = entry["class_name"].get<std::string>();
+  d.config = entry.contains("config") ? entry["config"] : Json::object();
+  if (entry.contains("name") && entry["name"].is_string()) {
+    d.name = entry["name"].get<std::string>();
+  } else if (d.config.is_object() && d.config.contains("name") && d.config["name"].is_string()) {
+    d.name = d.config["name"].get<std::string>();
+  }
+  if (entry.contains("inbound_nodes")) d.nodes = parseNodes(entry["inbound_nodes"]);
+  d.full = entry;
+  return d;
+}
+
+ModelDesc describe(const Json& modelConfig) {
+  if (!modelConfig.is_object() || !modelConfig.contains("class_name")) {
+    schema("the topology is not a Keras model config (no class_name)");
+  }
+  const std::string cls = modelConfig["class_name"].get<std::string>();
+  const Json& cfg = modelConfig.contains("config") ? modelConfig["config"] : Json::object();
+  ModelDesc m;
+  if (cls == "Sequential") {
+    const Json& list = cfg.is_array() ? cfg : cfg.value("layers", Json::array());
+    m.name = cfg.is_object() ? cfg.value("name", std::string("sequential")) : "sequential";
+    if (!list.is_array() || list.empty()) schema("a Sequential model without layers");
+    std::vector<LayerDesc> descs;
+    for (const auto& e : list) descs.push_back(layerDesc(e));
+    // The input: an explicit InputLayer, or the first layer's declared shape.
+    std::string prev;
+    size_t first = 0;
+    if (descs[0].className == "InputLayer") {
+      m.layers.push_back(descs[0]);
+      prev = descs[0].name;
+      first = 1;
+    } else {
+      LayerDesc input;
+      input.className = "InputLayer";
+      input.name = descs[0].name + "_input";
+      const auto shape = declaredShape(descs[0].config);
+      // A nested model as first layer declares its input inside.
+      if (!shape && !isModelClass(descs[0].className)) {
+        schema(fmt::format("the first layer '{}' of the Sequential model declares no input shape",
+                           descs[0].name));
+      }
+      input.config = Json::object();
+      if (shape) input.config["batch_input_shape"] = *shape;
+      if (descs[0].config.is_object() && descs[0].config.contains("dtype") &&
+          descs[0].config["dtype"].is_string()) {
+        input.config["dtype"] = descs[0].config["dtype"];
+      }
+      if (!shape) input.config["nested_first_layer"] = true;
+      m.layers.push_back(input);
+      prev = input.name;
+    }
+    m.inputs.push_back({prev, 0, 0});
+    for (size_t i = first; i < descs.size(); ++i) {
+      descs[i].nodes = {{Ref{prev, 0, 0}}};
+      prev = descs[i].name;
+      m.layers.push_back(std::move(descs[i]));
+    }
+    m.outputs.push_back({prev, 0, 0});
+    return m;
+  }
+  if (cls != "Functional" && cls != "Model") {
+    schema(fmt::format("the topology's class '{}' is not Sequential, Functional or Model", cls));
+  }
+  m.name = cfg.value("name", std::string("model"));
+  if (!cfg.contains("layers") || !cfg["layers"].is_array())
+    schema("a functional model without layers");
+  for (const auto& e : cfg["layers"]) m.layers.push_back(layerDesc(e));
+  m.inputs = refList(cfg.value("input_layers", Json::array()));
+  m.outputs = refList(cfg.value("output_layers", Json::array()));
+  return m;
+}
+
+// --- the graph -----------------------------------------------------------------------------------
+
+struct Call {
+  size_t layer = 0;             // index into Graph::layers
+  std::vector<size_t> inputs;   // value ids
+  std::vector<size_t> outputs;  // value ids
+};
+
+struct Graph {
+  std::string name;
+  std::vector<std::unique_ptr<layers::Layer>> layers;
+  std::vector<Call> calls;          // in execution order
+  std::vector<size_t> inputValues;  // value ids of the model inputs
+  std::vector<size_t> outputValues;
+  std::vector<Shape> valueShapes;
+  std::vector<TensorInfo> inputInfo, outputInfo;
+  std::vector<size_t> lastUse;  // per value: index of the last call reading it (or SIZE_MAX)
+
+  // Runs the calls; `inputs` in inputValues order.
+  std::vector<Array> run(std::vector<Array> inputs) const {
+    std::vector<Array> values(valueShapes.size());
+    for (size_t i = 0; i < inputs.size(); ++i) values[inputValues[i]] = std::move(inputs[i]);
+    std::vector<bool> isOutput(valueShapes.size(), false);
+    for (size_t v : outputValues) isOutput[v] = true;
+    for (size_t c = 0; c < calls.size(); ++c) {
+      const Call& call = calls[c];
+      std::vector<const Array*> in;
+      for (size_t v : call.inputs) in.push_back(&values[v]);
+      std::vector<Array> out = layers[call.layer]->call(in);
+      if (out.size() != call.outputs.size()) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}' returned {} tensors, expected {}",
+                                layers[call.layer]->name(), out.size(), call.outputs.size()));
+      }
+      for (size_t k = 0; k < out.size(); ++k) values[call.outputs[k]] = std::move(out[k]);
+      // Free what no later call reads.
+      for (size_t v : call.inputs) {
+        if (lastUse[v] == c && !isOutput[v]) std::vector<float>().swap(values[v].data);
+      }
+    }
+    std::vector<Array> out;
+    for (size_t v : outputValues) out.push_back(values[v]);
+    return out;
+  }
+};
+
+std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* givenInputShapes);
+
+// A model used as a layer inside another model.
+class NestedModel final : public layers::Layer {
+ public:
+  NestedModel(const layers::Config& c, ModelDesc desc) : Layer(c), desc_(std::move(desc)) {}
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    graph_ = buildGraph(desc_, &in);
+    std::vector<Shape> out;
+    for (size_t v : graph_->outputValues) out.push_back(graph_->valueShapes[v]);
+    return out;
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    std::vector<Array> xs;
+    for (const Array* a : in) xs.push_back(*a);
+    return graph_->run(std::move(xs));
+  }
+  Graph& graph() { return *graph_; }
+
+ private:
+  ModelDesc desc_;
+  std::unique_ptr<Graph> graph_;
+};
+
+std::unique_ptr<layers::Layer> makeLayer(const LayerDesc& d) {
+  layers::Config config(d.className, d.name, d.config);
+  if (isModelClass(d.className)) return std::make_unique<NestedModel>(config, describe(d.full));
+  return layers::createLayer(config);
+}
+
+std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* given) {
+  auto g = std::make_unique<Graph>();
+  g->name = m.name;
+  std::map<std::string, size_t> byName;
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    if (!byName.emplace(m.layers[i].name, i).second) {
+      schema(fmt::format("two layers are named '{}'", m.layers[i].name));
+    }
+  }
+  // (layer, node) -> output value ids.
+  std::map<std::pair<size_t, size_t>, std::vector<size_t>> produced;
+  auto newValue = [&](Shape s) {
+    g->valueShapes.push_back(std::move(s));
+    return g->valueShapes.size() - 1;
+  };
+  // Model inputs: InputLayer node 0.
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    const Ref& r = m.inputs[k];
+    auto it = byName.find(r.layer);
+    if (it == byName.end()) schema(fmt::format("input layer '{}' is not in the model", r.layer));
+    const LayerDesc& d = m.layers[it->second];
+    if (d.className != "InputLayer") {
+      schema(fmt::format("model input '{}' is a {}, not an InputLayer", r.layer, d.className));
+    }
+    Shape shape;
+    if (given && k < given->size()) {
+      shape = (*given)[k];
+    } else if (auto s = declaredShape(d.config)) {
+      shape = *s;
+    } else {
+      schema(fmt::format("input layer '{}' declares no shape", d.name));
+    }
+    if (!shape.empty()) shape[0] = -1;
+    const size_t v = newValue(shape);
+    produced[{it->second, 0}] = {v};
+    g->inputValues.push_back(v);
+    DType dt = DType::kFloat32;
+    if (d.config.is_object() && d.config.value("dtype", Json()).is_string() &&
+        d.config["dtype"].get<std::string>() == "int32") {
+      dt = DType::kInt32;
+    }
+    g->inputInfo.push_back({d.name, shape, dt});
+  }
+  // Layer objects, created once even when called several times (shared layers).
+  std::vector<size_t> layerIndex(m.layers.size(), SIZE_MAX);
+  std::vector<size_t> nextNode(m.layers.size(), 0);
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    if (m.layers[i].className == "InputLayer")
+      nextNode[i] = m.layers[i].nodes.empty() ? 1 : m.layers[i].nodes.size();
+  }
+  // Resolve calls until none is left (Keras configs are not always in call order).
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      const LayerDesc& d = m.layers[i];
+      while (nextNode[i] < d.nodes.size()) {
+        const auto& refs = d.nodes[nextNode[i]];
+        std::vector<size_t> in;
+        bool ready = true;
+        for (const Ref& r : refs) {
+          auto it = byName.find(r.layer);
+          if (it == byName.end()) {
+            schema(fmt::format("layer '{}' takes its input from '{}', which is not in the model",
+                               d.name, r.layer));
+          }
+          auto p = produced.find({it->second, r.node});
+          if (p == produced.end()) {
+            ready = false;
+            break;
+          }
+          if (r.tensor >= p->second.size()) {
+            schema(fmt::format("layer '{}' reads output {} of '{}', which has {}", d.name, r.tensor,
+                               r.layer, p->second.size()));
+          }
+          in.push_back(p->second[r.tensor]);
+        }
+        if (!ready) break;
+        if (layerIndex[i] == SIZE_MAX) {
+          g->layers.push_back(makeLayer(d));
+          layerIndex[i] = g->layers.size() - 1;
+        }
+        std::vector<Shape> inShapes;
+        for (size_t v : in) inShapes.push_back(g->valueShapes[v]);
+        const std::vector<Shape> outShapes = g->layers[layerIndex[i]]->build(inShapes);
+        Call call;
+        call.layer = layerIndex[i];
+        call.inputs = in;
+        for (const Shape& s : outShapes) call.outputs.push_back(newValue(s));
+        produced[{i, nextNode[i]}] = call.outputs;
+        g->calls.push_back(std::move(call));
+        ++nextNode[i];
+        progress = true;
+      }
+    }
+  }
+  for (const Ref& r : m.outputs) {
+    auto it = byName.find(r.layer);
+    if (it == byName.end()) schema(fmt::format("output layer '{}' is not in the model", r.layer));
+    auto p = produced.find({it->second, r.node});
+    if (p == produced.end() || r.tensor >= p->second.size()) {
+      std::string pending;
+      for (size_t i = 0; i < m.layers.size(); ++i) {
+        if (nextNode[i] < m.layers[i].nodes.size())
+          pending += (pending.empty() ? "" : ", ") + m.layers[i].name;
+      }
+      schema(
+          fmt::format("output '{}' cannot be computed: the inputs of these layers never "
+                      "resolve: {}",
+                      r.layer, pending.empty() ? "(none)" : pending));
+    }
+    g->outputValues.push_back(p->second[r.tensor]);
+    g->outputInfo.push_back({r.layer, g->valueShapes[p->second[r.tensor]], DType::kFloat32});
+  }
+  g->lastUse.assign(g->valueShapes.size(), SIZE_MAX);
+  for (size_t c = 0; c < g->calls.size(); ++c) {
+    for (size_t v : g->calls[c].inputs) g->lastUse[v] = c;
+  }
+  return g;
+}
+
+// --- weight binding ------------------------------------------------------------------------------
+
+// Every layer of the graph and of its nested models.
+void allLayers(Graph& g, std::vector<layers::Layer*>& out) {
+  for (auto& l : g.layers) {
+    if (auto* nested = dynamic_cast<NestedModel*>(l.get())) {
+      allLayers(nested->graph(), out);
+    } else {
+      out.push_back(l.get());
+    }
+  }
+}
+
+std::vector<std::string> nameParts(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (true) {
+    const size_t j = s.find('/', i);
+    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string joinParts(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
+  std::string s;
+  for (size_t i = from; i < p.size(); ++i) {
+    if (i == skip) continue;
+    s += (s.empty() ? "" : "/") + p[i];
+  }
+  return s;
+}
+
+void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options) {
+  std::vector<NamedTensor> provided;
+  for (auto& t : decodeWeights(artifacts)) provided.push_back(std::move(t));
+  std::vector<bool> optimizer(provided.size(), false);
+  {
+    size_t k = 0;
+    for (const auto* spec : artifacts.weightSpecs()) optimizer[k++] = spec->group == "optimizer";
+  }
+  // Lookup keys for each provided name, most specific first: the name itself (without ":0"),
+  // then TF.js's fallback (drop the second-to-last component), then Keras 3's model-name
+  // prefixes stripped (sequential/dense/kernel -> dense/kernel).
+  std::unordered_map<std::string, size_t> exact, fallback;
+  for (size_t i = 0; i < provided.size(); ++i) {
+    if (optimizer[i]) continue;
+    std::string n = provided[i].name;
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
+    exact.emplace(n, i);
+    const auto parts = nameParts(n);
+    if (parts.size() >= 3) fallback.emplace(joinParts(parts, 0, parts.size() - 2), i);
+    for (size_t from = 1; from + 2 <= parts.size(); ++from)
+      fallback.emplace(joinParts(parts, from), i);
+  }
+  std::vector<layers::Layer*> all;
+  allLayers(g, all);
+  std::vector<bool> used(provided.size(), false);
+  std::vector<std::string> missing;
+  std::vector<Problem> problems;
+  size_t total = 0;
+  for (layers::Layer* layer : all) {
+    const auto vars = layer->variables();
+    if (vars.empty()) continue;
+    std::vector<Tensor> values;
+    bool complete = true;
+    for (const auto& v : vars) {
+      ++total;
+      const std::string key = layer->name() + "/" + v.name;
+      auto it = exact.find(key);
+      if (it == exact.end()) {
+        it = fallback.find(key);
+        if (it == fallback.end()) {
+          missing.push_back(key);
+          complete = false;
+          continue;
+        }
+      }
+      const size_t idx = it->second;
+      const Tensor& t = provided[idx].tensor;
+      if (t.shape() != v.shape) {
+        problems.push_back({ErrorCode::kInvalidArgument,
+                            fmt::format("shape mismatch: the weight has shape {} but layer '{}' "
+                                        "({}) needs {} for '{}'",
+                                        Json(t.shape()).dump(), layer->name(), layer->className(),
+                                        Json(v.shape).dump(), v.name),
+                            "", provided[idx].name, std::nullopt});
+        complete = false;
+        continue;
+      }
+      if (t.dtype() != DType::kFloat32) {
+        problems.push_back({ErrorCode::kInvalidArgument,
+                            fmt::format("the weight is {} but layer '{}' needs float32",
+                                        dtypeName(t.dtype()), layer->name()),
+                            "", provided[idx].name, std::nullopt});
+        complete = false;
+        continue;
+      }
+      used[idx] = true;
+      values.push_back(t);
+    }
+    if (complete) layer->setWeights(std::move(values));
+  }
+  if (!missing.empty() && options.strict) {
+    std::string names;
+    for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
+    problems.push_back(
+        {ErrorCode::kInvalidArgument,
+         fmt::format("{} of {} weights are not set: {}", missing.size(), total, names), "", "",
+         std::nullopt});
+  }
+  if (options.strict) {
+    std::string extra;
+    for (size_t i = 0; i < provided.size(); ++i) {
+      if (!used[i] && !optimizer[i]) extra += (extra.empty() ? "" : ", ") + provided[i].name;
+    }
+    if (!extra.empty()) {
+      problems.push_back({ErrorCode::kInvalidArgument,
+                          fmt::format("provided weight data has no target variable: {}", extra), "",
+                          "", std::nullopt});
+    }
+  }
+  if (!missing.empty() && !options.strict) {
+    std::string names;
+    for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
+    problems.push_back({ErrorCode::kUnsupported,
+                        fmt::format("weights are missing and tfjs has no initializers to fill "
+                                    "them: {}",
+                                    names),
+                        "", "", std::nullopt});
+  }
+  if (!problems.empty()) throw Error(std::move(problems));
+}
+
+}  // namespace
+
+// --- LayersModel ---------------------------------------------------------------------------------
+
+struct LayersModel::Rep {
+  ModelArtifacts artifacts;  // keeps the weight buffer the layers view
+  std::unique_ptr<Graph> graph;
+  std::string summary;
+};
+
+LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
+                                       const ModelOptions& options) {
+  if (artifacts.inferredFormat() != ModelFormat::kLayers) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "this is a graph model; a layers model (tf.loadLayersModel) was expected");
+  }
+  if (artifacts.modelTopology.is_null()) {
+    throw Error(ErrorCode::kWeightsOnly, "model.json has no model topology (weights only)");
+  }
+  auto rep = std::make_shared<Rep>();
+  rep->artifacts = artifacts;
+  try {
+    rep->graph = buildGraph(describe(artifacts.kerasModelConfig()), nullptr);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kSchema, fmt::format("malformed model topology: {}", e.what()));
+  }
+  bindWeights(*rep->graph, rep->artifacts, options);
+  try {
+    rep->summary = formatSummary(summarizeLayersModel(artifacts));
+  } catch (const Error&) {
+  }
+  LayersModel m;
+  m.rep_ = std::move(rep);
+  return m;
+}
+
+const std::string& LayersModel::name() const {
+  return rep_->graph->name;
+}
+const std::vector<TensorInfo>& LayersModel::inputs() const {
+  return rep_->graph->inputInfo;
+}
+const std::vector<TensorInfo>& LayersModel::outputs() const {
+  return rep_->graph->outputInfo;
+}
+std::string LayersModel::summary() const {
+  return rep_->summary;
+}
+
+std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) const {
+  const Graph& g = *rep_->graph;
+  if (inputs.size() != g.inputInfo.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the model has {} input(s) but {} tensor(s) were given",
+                            g.inputInfo.size(), inputs.size()));
+  }
+  std::vector<Array> xs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    const TensorInfo& info = g.inputInfo[i];
+    bool ok = t.shape().size() == info.shape.size();
+    for (size_t d = 1; ok && d < info.shape.size(); ++d) {
+      ok = info.shape[d] < 0 || info.shape[d] == t.shape()[d];
+    }
+    if (!ok) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("input '{}' must have shape {} (-1: any), not {}", info.name,
+                              Json(info.shape).dump(), Json(t.shape()).dump()));
+    }
+    Array a(t.shape());
+    if (t.dtype() == DType::kFloat32) {
+      if (a.size()) std::memcpy(a.data.data(), t.bytes(), static_cast<size_t>(a.size()) * 4);
+    } else if (t.dtype() == DType::kInt32) {
+      for (int64_t k = 0; k < a.size(); ++k)
+        a.data[static_cast<size_t>(k)] = static_cast<float>(t.ints()[static_cast<size_t>(k)]);
+    } else {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("input '{}' is {}; float32 or int32 expected", info.name,
+                              dtypeName(t.dtype())));
+    }
+    xs.push_back(std::move(a));
+  }
+  std::vector<Array> ys = g.run(std::move(xs));
+  std::vector<Tensor> out;
+  for (Array& y : ys) {
+    Buffer b = Buffer::allocate(y.data.size() * 4);
+    if (!y.data.empty()) std::memcpy(b.data(), y.data.data(), y.data.size() * 4);
+    out.emplace_back(DType::kFloat32, y.shape, std::move(b), 0);
+  }
+  return out;
+}
+
+Tensor LayersModel::predict(const Tensor& input) const {
+  return predict(std::vector<Tensor>{input}).at(0);
+}
+
+LayersModel loadLayersModel(const std::string& location, const LoadOptions& load,
+                            const ModelOptions& options) {
+  return LayersModel::fromArtifacts(loadModel(location, load), options);
+}
+
+}  // namespace tfjs

@@ -1,0 +1,158 @@
+// Running layers models natively against what the real TF.js computed: the oracle's models
+// (tests/oracle: TF.js's predict on seeded inputs), the walkthrough model, and the tfjs-layers
+// test models of the real fixtures with their stored inputs and outputs.
+// Tolerance: |ours - tfjs| <= 1e-5 + 1e-4 * |tfjs| (float32 sums in a different order).
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "test_util.h"
+#include "tfjs/tfjs.h"
+
+namespace tfjs {
+namespace {
+
+namespace fs = std::filesystem;
+
+Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
+  Buffer b = Buffer::allocate(hex.size() / 2);
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    b.data()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  return Tensor(DType::kFloat32, shape, b, 0);
+}
+
+Tensor floatTensor(const std::vector<int64_t>& shape, const std::vector<float>& v) {
+  Buffer b = Buffer::allocate(v.size() * 4);
+  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * 4);
+  return Tensor(DType::kFloat32, shape, b, 0);
+}
+
+void expectClose(const Tensor& ours, const Tensor& theirs) {
+  ASSERT_EQ(ours.shape(), theirs.shape());
+  const auto a = ours.floats();
+  const auto b = theirs.floats();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_NEAR(a[i], b[i], 1e-5 + 1e-4 * std::fabs(b[i])) << "element " << i;
+  }
+}
+
+TEST(LayersModel, OracleModelsPredictAsTfjs) {
+  const fs::path dir(TFJS_ORACLE_DIR);
+  ASSERT_TRUE(fs::exists(dir / "index.json"));
+  const Json index = Json::parse(test::readText(dir / "index.json"));
+  size_t ran = 0;
+  for (const auto& c : index["cases"]) {
+    const std::string name = c["name"];
+    const Json decoded = Json::parse(test::readText(dir / name / "decoded.json"));
+    if (!decoded.contains("predict")) continue;
+    SCOPED_TRACE(name);
+    const LayersModel m = loadLayersModel((dir / name).string());
+    const Json& p = decoded["predict"];
+    const Tensor x = floatTensorFromHex(p["input"]["shape"], p["input"]["hex"]);
+    const Tensor want = floatTensorFromHex(p["output"]["shape"], p["output"]["hex"]);
+    expectClose(m.predict(x), want);
+    ++ran;
+  }
+  EXPECT_GE(ran, 5u);
+}
+
+TEST(LayersModel, WalkthroughModelPredictsExactlyAsTfjs) {
+  // make_walkthrough.mjs trains y = 2x - 1 with TF.js and records predict([[10]]).
+  test::TempDir tmp;
+  const std::string cmd = fmt::format("'{}' '{}/tests/oracle/make_walkthrough.mjs' '{}' >/dev/null",
+                                      TFJS_NODE, TFJS_SOURCE_DIR, (tmp / "linear").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const Json expected = Json::parse(test::readText(tmp / "linear/walkthrough_expected.json"));
+  const LayersModel m = loadLayersModel((tmp / "linear").string());
+  ASSERT_EQ(m.inputs().size(), 1u);
+  EXPECT_EQ(m.inputs()[0].shape, (std::vector<int64_t>{-1, 1}));
+  const Tensor y = m.predict(floatTensor({1, 1}, {10}));
+  EXPECT_EQ(y.floats()[0], expected["predict"]["output"][0].get<float>());
+  EXPECT_THAT(m.summary(), ::testing::HasSubstr("Total params: 2"));
+  // The command line: .npy in, .npy out.
+  writeNpy(floatTensor({1, 1}, {10}), (tmp / "x.npy").string());
+  const auto r =
+      test::runCli("predict " + test::quote(tmp / "linear") + " --input " +
+                   test::quote(tmp / "x.npy") + " --output " + test::quote(tmp / "y.npy"));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(readNpy((tmp / "y.npy").string()).floats()[0], y.floats()[0]);
+}
+
+TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
+  for (const char* name : {"mlp"}) {
+    SCOPED_TRACE(name);
+    const LayersModel m = loadLayersModel((base / name).string());
+    const Json xs = Json::parse(test::readText(base / (std::string(name) + ".xs-data.json")));
+    const Json xshapes =
+        Json::parse(test::readText(base / (std::string(name) + ".xs-shapes.json")));
+    const Json ys = Json::parse(test::readText(base / (std::string(name) + ".ys-data.json")));
+    const Json yshapes =
+        Json::parse(test::readText(base / (std::string(name) + ".ys-shapes.json")));
+    std::vector<Tensor> inputs;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      inputs.push_back(floatTensor(xshapes[i], xs[i].get<std::vector<float>>()));
+    }
+    const auto outputs = m.predict(inputs);
+    ASSERT_EQ(outputs.size(), ys.size());
+    for (size_t i = 0; i < ys.size(); ++i) {
+      expectClose(outputs[i], floatTensor(yshapes[i], ys[i].get<std::vector<float>>()));
+    }
+  }
+}
+
+TEST(LayersModel, UnsupportedClassNamesTheLayerAndClass) {
+  TFJS_REQUIRE_FIXTURES();
+  try {
+    loadLayersModel((fixtures / "pair_pytraining_custom_layer_noweights/web_model2").string());
+    FAIL() << "a custom layer class was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("HyperScale"));
+  }
+  const auto r = test::runCli(
+      "predict " + test::quote(fixtures / "pair_pytraining_custom_layer_noweights/web_model2") +
+      " --input /nonexistent.npy");
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("[unsupported]"));
+}
+
+TEST(LayersModel, StrictBindingListsMissingAndExtraWeights) {
+  const fs::path dir(TFJS_ORACLE_DIR);
+  ModelArtifacts a = loadModel((dir / "dense_f32").string());
+  // Rename one weight: it becomes both missing (under its old name) and extra (the new one).
+  std::string renamed = a.weightsManifest[0].weights[0].name;
+  a.weightsManifest[0].weights[0].name = "nowhere/kernel";
+  try {
+    LayersModel::fromArtifacts(a);
+    FAIL() << "a renamed weight was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(renamed));
+    ASSERT_EQ(e.problems().size(), 2u);
+    EXPECT_THAT(e.problems()[0].message, ::testing::HasSubstr("weights are not set"));
+    EXPECT_THAT(e.problems()[1].message, ::testing::HasSubstr("nowhere/kernel"));
+  }
+}
+
+TEST(LayersModel, GraphModelsAndBadInputsAreRefusedClearly) {
+  TFJS_REQUIRE_FIXTURES();
+  EXPECT_THROW(loadLayersModel((fixtures / "graph_tfjs_rn_dense").string()), Error);
+  const fs::path dir(TFJS_ORACLE_DIR);
+  const LayersModel m = loadLayersModel((dir / "dense_f32").string());
+  try {
+    m.predict(floatTensor({2, 3}, {1, 2, 3, 4, 5, 6}));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("must have shape"));
+  }
+}
+
+}  // namespace
+}  // namespace tfjs
