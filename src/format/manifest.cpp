@@ -45,17 +45,26 @@ std::vector<std::optional<uint64_t>> expectedGroupSizes(const ModelArtifacts& a)
 
 std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<Problem>& problems) {
   std::vector<WeightLocation> out;
-  // The walk reads string length prefixes: the groups must lie within the buffer.
+  // The walk reads string length prefixes: the groups must cover the buffer exactly (this is the
+  // one place that checks it; decodeWeights and validateArtifacts rely on it).
   uint64_t allGroups = 0;
-  for (const auto& g : a.weightsManifest) {
+  for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+    const WeightGroup& g = a.weightsManifest[gi];
+    if (g.pathSizes.size() != g.paths.size()) {
+      problems.push_back({ErrorCode::kInvalidArgument,
+                          fmt::format("group {} has {} paths but {} path sizes", gi + 1,
+                                      g.paths.size(), g.pathSizes.size()),
+                          "", "", std::nullopt});
+      return out;
+    }
     for (uint64_t s : g.pathSizes) {
       if (__builtin_add_overflow(allGroups, s, &allGroups)) allGroups = UINT64_MAX;
     }
   }
-  if (allGroups > a.weightData.size()) {
+  if (allGroups != a.weightData.size()) {
     problems.push_back({ErrorCode::kInvalidArgument,
                         fmt::format("the groups' path sizes add up to {} bytes but the weight "
-                                    "buffer holds only {}",
+                                    "buffer holds {}",
                                     allGroups, a.weightData.size()),
                         "", "", std::nullopt});
     return out;

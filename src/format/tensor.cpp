@@ -167,16 +167,6 @@ std::vector<NamedTensor> decodeWeights(const ModelArtifacts& a) {
   if (!a.weightsLoaded && a.weightCount() > 0) {
     throw Error(ErrorCode::kInvalidArgument, "the model's weights were not loaded");
   }
-  uint64_t total = 0;
-  for (const auto& g : a.weightsManifest) {
-    for (uint64_t s : g.pathSizes) total += s;
-  }
-  if (total != a.weightData.size()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("the groups' path sizes add up to {} bytes but the weight buffer "
-                            "holds {}",
-                            total, a.weightData.size()));
-  }
   std::vector<Problem> problems;
   const auto locations = locateWeights(a, problems);
   if (!problems.empty()) throw Error(std::move(problems));

@@ -519,26 +519,6 @@ std::vector<Problem> validateArtifacts(const ModelArtifacts& a) {
   parseModelJson(toModelJson(a), "model.json", problems);
   if (!problems.empty()) return problems;
   if (a.weightsLoaded) {
-    uint64_t total = 0;
-    for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
-      const WeightGroup& g = a.weightsManifest[gi];
-      if (g.pathSizes.size() != g.paths.size()) {
-        problems.push_back({ErrorCode::kInvalidArgument,
-                            fmt::format("group {} has {} paths but {} path sizes", gi + 1,
-                                        g.paths.size(), g.pathSizes.size()),
-                            "", "", std::nullopt});
-        return problems;
-      }
-      for (uint64_t s : g.pathSizes) total += s;
-    }
-    if (total != a.weightData.size()) {
-      problems.push_back({ErrorCode::kInvalidArgument,
-                          fmt::format("the groups' path sizes add up to {} bytes but the weight "
-                                      "buffer holds {}",
-                                      total, a.weightData.size()),
-                          "", "", std::nullopt});
-      return problems;
-    }
     locateWeights(a, problems);
   }
   return problems;
