@@ -86,7 +86,7 @@ TEST(LayersModel, WalkthroughModelPredictsExactlyAsTfjs) {
 TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {
   TFJS_REQUIRE_FIXTURES();
   const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
-  for (const char* name : {"mlp"}) {
+  for (const char* name : {"mlp", "functional_merge.json"}) {
     SCOPED_TRACE(name);
     const LayersModel m = loadLayersModel((base / name).string());
     const Json xs = Json::parse(test::readText(base / (std::string(name) + ".xs-data.json")));
@@ -105,6 +105,51 @@ TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {
       expectClose(outputs[i], floatTensor(yshapes[i], ys[i].get<std::vector<float>>()));
     }
   }
+}
+
+// Layers without weights whose result is known by hand: Permute, RepeatVector, Reshape(-1),
+// Concatenate on axis 1, Maximum / Minimum / Multiply.
+TEST(LayersModel, ValueMovingLayersByHand) {
+  auto model = [](const std::string& layersJson) {
+    ModelArtifacts a = parseModelJson(
+        R"({"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":)" +
+        layersJson + "}},\"weightsManifest\":[]}");
+    a.weightsLoaded = true;
+    return LayersModel::fromArtifacts(a);
+  };
+  const Tensor x = floatTensor({1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor p =
+      model(
+          R"([{"class_name":"Permute","config":{"name":"p","dims":[2,1],"batch_input_shape":[null,2,3]}}])")
+          .predict(x);
+  EXPECT_EQ(p.shape(), (std::vector<int64_t>{1, 3, 2}));
+  EXPECT_THAT(std::vector<float>(p.floats().begin(), p.floats().end()),
+              ::testing::ElementsAre(1, 4, 2, 5, 3, 6));
+  const Tensor r =
+      model(
+          R"([{"class_name":"Reshape","config":{"name":"r","target_shape":[-1,2],"batch_input_shape":[null,2,3]}},)"
+          R"({"class_name":"Flatten","config":{"name":"f"}},)"
+          R"({"class_name":"RepeatVector","config":{"name":"v","n":2}}])")
+          .predict(x);
+  EXPECT_EQ(r.shape(), (std::vector<int64_t>{1, 2, 6}));
+  EXPECT_THAT(std::vector<float>(r.floats().begin(), r.floats().end()),
+              ::testing::ElementsAre(1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6));
+  // A functional model with two inputs: Concatenate, Maximum, Minimum, Multiply.
+  const std::string functional =
+      R"({"format":"layers-model","modelTopology":{"class_name":"Functional","config":{"name":"f","layers":[
+    {"class_name":"InputLayer","name":"a","config":{"name":"a","batch_input_shape":[null,2]},"inbound_nodes":[]},
+    {"class_name":"InputLayer","name":"b","config":{"name":"b","batch_input_shape":[null,2]},"inbound_nodes":[]},
+    {"class_name":"Maximum","name":"mx","config":{"name":"mx"},"inbound_nodes":[[["a",0,0,{}],["b",0,0,{}]]]},
+    {"class_name":"Minimum","name":"mn","config":{"name":"mn"},"inbound_nodes":[[["a",0,0,{}],["b",0,0,{}]]]},
+    {"class_name":"Multiply","name":"mul","config":{"name":"mul"},"inbound_nodes":[[["mx",0,0,{}],["mn",0,0,{}]]]},
+    {"class_name":"Concatenate","name":"c","config":{"name":"c","axis":-1},"inbound_nodes":[[["mx",0,0,{}],["mn",0,0,{}],["mul",0,0,{}]]]}],
+    "input_layers":[["a",0,0],["b",0,0]],"output_layers":[["c",0,0]]}},"weightsManifest":[]})";
+  ModelArtifacts fa = parseModelJson(functional);
+  fa.weightsLoaded = true;
+  const LayersModel f = LayersModel::fromArtifacts(fa);
+  const Tensor c = f.predict({floatTensor({1, 2}, {1, 5}), floatTensor({1, 2}, {3, -2})}).at(0);
+  EXPECT_THAT(std::vector<float>(c.floats().begin(), c.floats().end()),
+              ::testing::ElementsAre(3, 5, 1, -2, 3, -10));
 }
 
 TEST(LayersModel, UnsupportedClassNamesTheLayerAndClass) {

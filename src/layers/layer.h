@@ -108,7 +108,9 @@ const Registry& registry();
 std::unique_ptr<Layer> createLayer(const Config& config);
 
 // Families add their classes here (one function per file).
-void addCoreLayers(Registry& r);
+void addCoreLayers(Registry& r);     // core.cpp
+void addMergeLayers(Registry& r);    // merge.cpp
+void addReshapeLayers(Registry& r);  // reshape.cpp
 
 // Helpers shared by families.
 template <typename T>

@@ -9,6 +9,8 @@ const Registry& registry() {
   static const Registry table = [] {
     Registry r;
     addCoreLayers(r);
+    addMergeLayers(r);
+    addReshapeLayers(r);
     return r;
   }();
   return table;
