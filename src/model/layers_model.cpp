@@ -275,6 +275,17 @@ std::unique_ptr<layers::Layer> makeLayer(const LayerDesc& d) {
   return layers::createLayer(config);
 }
 
+// True when a nested model's config starts from its own input (an InputLayer, a declared input
+// shape, or any functional model), as opposed to a Sequential whose build was deferred.
+bool hasOwnInput(const LayerDesc& d) {
+  if (d.className != "Sequential") return true;
+  const Json& cfg = d.config;
+  const Json& list = cfg.is_array() ? cfg : cfg.value("layers", Json::array());
+  if (!list.is_array() || list.empty() || !list[0].is_object()) return false;
+  if (list[0].value("class_name", std::string()) == "InputLayer") return true;
+  return declaredShape(list[0].value("config", Json::object())).has_value();
+}
+
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* given) {
   auto g = std::make_unique<Graph>();
   g->name = m.name;
@@ -321,6 +332,13 @@ std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* 
   // Layer objects, created once even when called several times (shared layers).
   std::vector<size_t> layerIndex(m.layers.size(), SIZE_MAX);
   std::vector<size_t> nextNode(m.layers.size(), 0);
+  // A nested model built on its own input already owns inbound node 0 (its internal input
+  // connection), so references to its k-th call in the outer model say node k + 1, as in Keras
+  // and tfjs-layers.
+  std::vector<size_t> nodeOffset(m.layers.size(), 0);
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    if (isModelClass(m.layers[i].className) && hasOwnInput(m.layers[i])) nodeOffset[i] = 1;
+  }
   for (size_t i = 0; i < m.layers.size(); ++i) {
     if (m.layers[i].className == "InputLayer")
       nextNode[i] = m.layers[i].nodes.empty() ? 1 : m.layers[i].nodes.size();
@@ -364,7 +382,7 @@ std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* 
         call.layer = layerIndex[i];
         call.inputs = in;
         for (const Shape& s : outShapes) call.outputs.push_back(newValue(s));
-        produced[{i, nextNode[i]}] = call.outputs;
+        produced[{i, nextNode[i] + nodeOffset[i]}] = call.outputs;
         g->calls.push_back(std::move(call));
         ++nextNode[i];
         progress = true;
