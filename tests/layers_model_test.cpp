@@ -185,6 +185,19 @@ TEST(LayersModel, StrictBindingListsMissingAndExtraWeights) {
   }
 }
 
+TEST(LayersModel, BenchCommandReportsTimes) {
+  const fs::path dir(TFJS_ORACLE_DIR);
+  const auto r =
+      test::runCli("bench " + test::quote(dir / "multigroup") + " --batch 4 --iters 3 --json");
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  const Json j = Json::parse(r.out);
+  for (const char* key : {"loadMs", "firstCallMs", "medianMs", "minMs", "maxMs"}) {
+    EXPECT_GE(j[key].get<double>(), 0.0) << key;
+  }
+  EXPECT_EQ(j["batch"], 4);
+  EXPECT_EQ(test::runCli("bench " + test::quote(dir / "multigroup") + " --batch 0").exitCode, 2);
+}
+
 TEST(LayersModel, GraphModelsAndBadInputsAreRefusedClearly) {
   TFJS_REQUIRE_FIXTURES();
   EXPECT_THROW(loadLayersModel((fixtures / "graph_tfjs_rn_dense").string()), Error);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   registerHexdump(app, run);
   registerValidate(app, run);
   registerPredict(app, run);
+  registerBench(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,93 @@
+// tfjs bench MODEL [--batch N] [--iters N] [--json] — how fast a layers model loads and runs.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "common.h"
+#include "tfjs/layers_model.h"
+
+namespace tfjs::cli {
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+void registerBench(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "bench", "time a layers model: load, first call, and milliseconds per batch (random inputs)");
+  struct Opts {
+    ModelArgs model;
+    int64_t batch = 1;
+    int iters = 20;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  o->model.add(*cmd);
+  cmd->add_option("--batch", o->batch, "batch size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--iters", o->iters, "timed calls after the first")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_flag("--json", o->json, "print JSON");
+  cmd->callback([&run, o] {
+    run = [o]() -> int {
+      auto t0 = std::chrono::steady_clock::now();
+      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true));
+      const double loadMs = msSince(t0);
+      // Random inputs of the model's shapes with the batch dimension (and any other unknown
+      // dimension) set to --batch / 1.
+      std::mt19937 rng(42);
+      std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+      std::vector<Tensor> xs;
+      for (const auto& in : m.inputs()) {
+        std::vector<int64_t> shape = in.shape;
+        for (size_t d = 0; d < shape.size(); ++d) {
+          if (shape[d] < 0) shape[d] = d == 0 ? o->batch : 1;
+        }
+        int64_t n = 1;
+        for (int64_t d : shape) n *= d;
+        Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
+        for (int64_t i = 0; i < n; ++i) {
+          const float v = in.dtype == DType::kInt32 ? 0.0f : uni(rng);
+          std::memcpy(b.data() + i * 4, &v, 4);
+        }
+        xs.emplace_back(DType::kFloat32, shape, std::move(b), 0);
+      }
+      t0 = std::chrono::steady_clock::now();
+      m.predict(xs);
+      const double firstMs = msSince(t0);
+      std::vector<double> times;
+      for (int i = 0; i < o->iters; ++i) {
+        t0 = std::chrono::steady_clock::now();
+        m.predict(xs);
+        times.push_back(msSince(t0));
+      }
+      std::sort(times.begin(), times.end());
+      const double median = times[times.size() / 2];
+      if (o->json) {
+        Json out = {{"model", o->model.model}, {"batch", o->batch},      {"iters", o->iters},
+                    {"loadMs", loadMs},        {"firstCallMs", firstMs}, {"medianMs", median},
+                    {"minMs", times.front()},  {"maxMs", times.back()}};
+        std::printf("%s\n", jsonText(out).c_str());
+      } else {
+        std::printf("%s (batch %lld, %d calls)\n", o->model.model.c_str(),
+                    static_cast<long long>(o->batch), o->iters);
+        std::printf("  load         %10.3f ms\n", loadMs);
+        std::printf("  first call   %10.3f ms\n", firstMs);
+        std::printf("  per batch    %10.3f ms median, %.3f min, %.3f max\n", median, times.front(),
+                    times.back());
+      }
+      return kOk;
+    };
+  });
+}
+
+}  // namespace tfjs::cli
