@@ -185,6 +185,25 @@ TEST(LayersModel, StrictBindingListsMissingAndExtraWeights) {
   }
 }
 
+TEST(LayersModel, MaskReadersAfterMaskProducersAreRefused) {
+  ModelArtifacts a = parseModelJson(
+      R"({"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":[)"
+      R"({"class_name":"Embedding","config":{"name":"e","input_dim":4,"output_dim":3,"mask_zero":true,"batch_input_shape":[null,5]}},)"
+      R"({"class_name":"Softmax","config":{"name":"sm","axis":-1}}]}},)"
+      R"("weightsManifest":[{"paths":["w.bin"],"weights":[{"name":"e/embeddings","shape":[4,3],"dtype":"float32"}]}]})");
+  a.weightData = Buffer::allocate(48);
+  std::memset(a.weightData.data(), 0, 48);
+  a.weightsManifest[0].pathSizes = {48};
+  a.weightsLoaded = true;
+  try {
+    LayersModel::fromArtifacts(a);
+    FAIL() << "a mask reader was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("mask"));
+  }
+}
+
 TEST(LayersModel, BenchCommandReportsTimes) {
   const fs::path dir(TFJS_ORACLE_DIR);
   const auto r =

@@ -108,9 +108,16 @@ const Registry& registry();
 std::unique_ptr<Layer> createLayer(const Config& config);
 
 // Families add their classes here (one function per file).
-void addCoreLayers(Registry& r);     // core.cpp
-void addMergeLayers(Registry& r);    // merge.cpp
-void addReshapeLayers(Registry& r);  // reshape.cpp
+void addCoreLayers(Registry& r);           // core.cpp
+void addMergeLayers(Registry& r);          // merge.cpp
+void addReshapeLayers(Registry& r);        // reshape.cpp
+void addNormalizationLayers(Registry& r);  // normalization.cpp
+void addActivationLayers(Registry& r);     // advanced_activations.cpp
+void addEmbeddingLayers(Registry& r);      // embedding.cpp (Embedding, Masking)
+void addPreprocessingLayers(Registry& r);  // preprocessing.cpp
+void addConvLayers(Registry& r);           // conv.cpp
+void addPoolingLayers(Registry& r);        // pooling.cpp
+void addPaddingLayers(Registry& r);        // padding.cpp
 
 // Helpers shared by families.
 template <typename T>

@@ -11,6 +11,13 @@ const Registry& registry() {
     addCoreLayers(r);
     addMergeLayers(r);
     addReshapeLayers(r);
+    addNormalizationLayers(r);
+    addActivationLayers(r);
+    addEmbeddingLayers(r);
+    addPreprocessingLayers(r);
+    addConvLayers(r);
+    addPoolingLayers(r);
+    addPaddingLayers(r);
     return r;
   }();
   return table;

@@ -448,6 +448,30 @@ std::string joinParts(const std::vector<std::string>& p, size_t from, size_t ski
   return s;
 }
 
+// Masks (Embedding with mask_zero, Masking) are not propagated yet. Layers that read a mask in
+// TF.js (the Softmax layer adds -1e9 where the mask is 0) would silently compute something else,
+// so such a model is refused instead.
+void refuseUnpropagatedMasks(Graph& g) {
+  std::vector<layers::Layer*> all;
+  allLayers(g, all);
+  const layers::Layer* producer = nullptr;
+  for (const layers::Layer* l : all) {
+    if (l->className() == "Masking" ||
+        (l->className() == "Embedding" && l->config().boolean("mask_zero", false))) {
+      producer = l;
+    }
+  }
+  if (!producer) return;
+  for (const layers::Layer* l : all) {
+    if (l->className() == "Softmax") {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("layer '{}' ({}) would read the mask made by layer '{}' ({}); "
+                              "masks are not propagated yet",
+                              l->name(), l->className(), producer->name(), producer->className()));
+    }
+  }
+}
+
 void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options) {
   std::vector<NamedTensor> provided;
   for (auto& t : decodeWeights(artifacts)) provided.push_back(std::move(t));
@@ -575,6 +599,7 @@ LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kSchema, fmt::format("malformed model topology: {}", e.what()));
   }
+  refuseUnpropagatedMasks(*rep->graph);
   bindWeights(*rep->graph, rep->artifacts, options);
   try {
     rep->summary = formatSummary(summarizeLayersModel(artifacts));

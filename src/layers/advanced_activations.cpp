@@ -1,0 +1,308 @@
+// Advanced activation layers as tfjs-layers defines them: ReLU (max_value only), LeakyReLU,
+// PReLU, ELU (alpha 1 only), ThresholdedReLU, Softmax. Elementwise results are computed as the
+// TF.js cpu kernels do (double arithmetic on float32 operands, rounded once).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "layers/activations.h"
+#include "layers/layer.h"
+
+namespace tfjs::layers {
+namespace {
+
+// Base for the layers that map each element on its own.
+class Elementwise : public Layer {
+ public:
+  using Layer::Layer;
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    return {in[0]};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array y = *in[0];
+    for (float& v : y.data) v = apply(v);
+    return {std::move(y)};
+  }
+
+ protected:
+  virtual float apply(float v) const = 0;
+};
+
+// ReLU: TF.js honours max_value only (relu, then clipByValue(0, max_value)); it drops
+// negative_slope and threshold, so a model that sets them would compute another function in
+// TF.js than in Keras: refused.
+class ReLU final : public Elementwise {
+ public:
+  explicit ReLU(const Config& c) : Elementwise(c) {
+    if (c.has("max_value")) {
+      const double m = c.number("max_value", 0);
+      if (!(m >= 0)) c.unsupported(fmt::format("max_value = {}", m));
+      maxValue_ = static_cast<float>(m);
+    }
+    for (const char* key : {"negative_slope", "threshold"}) {
+      const double v = c.number(key, 0);
+      if (v != 0) {
+        c.unsupported(
+            fmt::format("{} = {} (TF.js ignores it and computes a plain relu, so the "
+                        "model's results would differ from Keras)",
+                        key, v));
+      }
+    }
+  }
+
+ protected:
+  float apply(float v) const override {
+    const float r = v < 0 ? 0.0f : v;
+    return maxValue_ && r > *maxValue_ ? *maxValue_ : r;
+  }
+
+ private:
+  std::optional<float> maxValue_;
+};
+
+// LeakyReLU: x < 0 ? alpha * x : x. tfjs-layers reads `alpha` (default 0.3); Keras 3 writes the
+// same value as `negative_slope`, read when `alpha` is absent.
+class LeakyReLU final : public Elementwise {
+ public:
+  explicit LeakyReLU(const Config& c)
+      : Elementwise(c),
+        alpha_(c.has("alpha") ? c.number("alpha", 0.3) : c.number("negative_slope", 0.3)) {}
+
+ protected:
+  float apply(float v) const override {
+    return v < 0 ? static_cast<float>(alpha_ * static_cast<double>(v)) : v;
+  }
+
+ private:
+  double alpha_;
+};
+
+// ELU: TF.js refuses an alpha other than 1 (NotImplementedError); so does this runtime.
+class ELU final : public Elementwise {
+ public:
+  explicit ELU(const Config& c) : Elementwise(c) {
+    const double alpha = c.number("alpha", 1.0);
+    if (alpha != 1.0) {
+      c.unsupported(fmt::format("alpha = {} (TF.js's ELU layer supports alpha 1 only)", alpha));
+    }
+  }
+
+ protected:
+  float apply(float v) const override {
+    return v >= 0 ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0);
+  }
+};
+
+// ThresholdedReLU: x * (x > theta).
+class ThresholdedReLU final : public Elementwise {
+ public:
+  explicit ThresholdedReLU(const Config& c) : Elementwise(c), theta_(c.number("theta", 1.0)) {}
+
+ protected:
+  float apply(float v) const override {
+    return v * (static_cast<double>(v) > theta_ ? 1.0f : 0.0f);
+  }
+
+ private:
+  double theta_;
+};
+
+// PReLU: x < 0 ? alpha * x : x with a learned alpha of the input's shape without the batch,
+// of size 1 along shared_axes.
+class PReLU final : public Layer {
+ public:
+  explicit PReLU(const Config& c) : Layer(c) {
+    if (c.has("shared_axes")) {
+      const Json& v = c.json()["shared_axes"];
+      if (v.is_number_integer()) {
+        shared_.push_back(v.get<int64_t>());
+      } else if (v.is_array()) {
+        for (const auto& e : v) {
+          if (!e.is_number_integer()) c.unsupported("'shared_axes' = " + v.dump());
+          shared_.push_back(e.get<int64_t>());
+        }
+      } else {
+        c.unsupported("'shared_axes' = " + v.dump());
+      }
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const Shape& s = in[0];
+    alphaShape_.assign(s.begin() + (s.empty() ? 0 : 1), s.end());
+    for (int64_t a : shared_) {
+      if (a < 1 || a >= static_cast<int64_t>(s.size())) {
+        config_.unsupported(fmt::format("shared axis {} for an input of rank {}", a, s.size()));
+      }
+      alphaShape_[static_cast<size_t>(a - 1)] = 1;
+    }
+    for (int64_t d : alphaShape_) {
+      if (d <= 0) config_.unsupported("an input with an unknown dimension that is not shared");
+    }
+    return {s};
+  }
+  std::vector<VariableSpec> variables() const override { return {{"alpha", alphaShape_}}; }
+  void setWeights(std::vector<Tensor> w) override {
+    const auto f = w[0].floats();
+    alpha_.assign(f.begin(), f.end());
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    const size_t rank = alphaShape_.size();
+    if (x.shape.size() != rank + 1) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(x.shape).dump(), rank + 1));
+    }
+    // Per-sample element -> alpha index (row-major, index 0 along shared axes).
+    int64_t sample = 1;
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t n = x.shape[d + 1];
+      if (alphaShape_[d] != 1 && alphaShape_[d] != n) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}': input of shape {} does not match alpha of shape {}",
+                                name(), Json(x.shape).dump(), Json(alphaShape_).dump()));
+      }
+      sample *= n;
+    }
+    std::vector<size_t> index(static_cast<size_t>(sample));
+    for (int64_t e = 0; e < sample; ++e) {
+      int64_t rest = e, a = 0, mul = 1;
+      for (size_t d = rank; d-- > 0;) {
+        const int64_t i = rest % x.shape[d + 1];
+        rest /= x.shape[d + 1];
+        if (alphaShape_[d] != 1) a += i * mul;
+        mul *= alphaShape_[d];
+      }
+      index[static_cast<size_t>(e)] = static_cast<size_t>(a);
+    }
+    Array y = x;
+    for (size_t k = 0; k < y.data.size(); ++k) {
+      const float v = y.data[k];
+      if (v < 0) y.data[k] = alpha_[index[k % index.size()]] * v;
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  std::vector<int64_t> shared_;
+  Shape alphaShape_;
+  std::vector<float> alpha_;
+};
+
+// Softmax over `axis`: one axis must be the last one (tf.softmax refuses any other); several
+// axes compute exp(x - logSumExp(x, axes)) as TF.js does. tfjs-layers' default axis is 1, not
+// Keras's -1 (Keras always writes the axis). A mask from an earlier layer is not applied.
+class Softmax final : public Layer {
+ public:
+  explicit Softmax(const Config& c) : Layer(c) {
+    if (!c.has("axis")) {
+      axes_ = {1};
+    } else if (const Json& v = c.json()["axis"]; v.is_number_integer()) {
+      axes_ = {v.get<int64_t>()};
+    } else if (v.is_array() && !v.empty()) {
+      for (const auto& e : v) {
+        if (!e.is_number_integer()) c.unsupported("'axis' = " + v.dump());
+        axes_.push_back(e.get<int64_t>());
+      }
+    } else {
+      c.unsupported("'axis' = " + v.dump());
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const Shape& s = in[0];
+    const auto rank = static_cast<int64_t>(s.size());
+    reduced_.clear();
+    for (int64_t a : axes_) {
+      const int64_t r = a < 0 ? a + rank : a;
+      if (r < 1 || r >= rank) {
+        config_.unsupported(fmt::format("axis {} for an input of rank {}", a, rank));
+      }
+      if (std::find(reduced_.begin(), reduced_.end(), static_cast<size_t>(r)) == reduced_.end()) {
+        reduced_.push_back(static_cast<size_t>(r));
+      }
+    }
+    std::sort(reduced_.begin(), reduced_.end());
+    if (axes_.size() == 1 && reduced_[0] + 1 != s.size()) {
+      config_.unsupported(
+          fmt::format("axis {} for an input of rank {} (TF.js computes a softmax along the last "
+                      "axis only)",
+                      axes_[0], rank));
+    }
+    rank_ = s.size();
+    return {s};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array y = *in[0];
+    if (y.shape.size() != rank_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(y.shape).dump(), rank_));
+    }
+    if (axes_.size() == 1) {
+      applyActivation("softmax", y, name());
+      return {std::move(y)};
+    }
+    // exp(x - (max + log(sum(exp(x - max))))) over the reduced axes, each op in float32.
+    std::vector<int64_t> stride(rank_, 1);
+    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * y.shape[d];
+    std::vector<size_t> kept;
+    for (size_t d = 0; d < rank_; ++d) {
+      if (std::find(reduced_.begin(), reduced_.end(), d) == reduced_.end()) kept.push_back(d);
+    }
+    auto offsetOf = [&](int64_t i, const std::vector<size_t>& axes) {
+      int64_t off = 0;
+      for (size_t k = axes.size(); k-- > 0;) {
+        off += (i % y.shape[axes[k]]) * stride[axes[k]];
+        i /= y.shape[axes[k]];
+      }
+      return off;
+    };
+    int64_t groupSize = 1, groups = 1;
+    for (size_t a : reduced_) groupSize *= y.shape[a];
+    for (size_t a : kept) groups *= y.shape[a];
+    std::vector<int64_t> offsets(static_cast<size_t>(groupSize));
+    for (int64_t g = 0; g < groupSize; ++g) offsets[static_cast<size_t>(g)] = offsetOf(g, reduced_);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const int64_t base = offsetOf(gi, kept);
+      auto at = [&](int64_t g) -> float& {
+        return y.data[static_cast<size_t>(base + offsets[static_cast<size_t>(g)])];
+      };
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t g = 0; g < groupSize; ++g) mx = std::max(mx, at(g));
+      double sum = 0;
+      for (int64_t g = 0; g < groupSize; ++g) {
+        sum += static_cast<float>(std::exp(static_cast<double>(at(g) - mx)));
+      }
+      const float lse =
+          mx + static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
+      for (int64_t g = 0; g < groupSize; ++g) {
+        at(g) = static_cast<float>(std::exp(static_cast<double>(at(g) - lse)));
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  std::vector<int64_t> axes_;
+  std::vector<size_t> reduced_;
+  size_t rank_ = 0;
+};
+
+}  // namespace
+
+void addActivationLayers(Registry& r) {
+  add<ReLU>(r, "ReLU");
+  add<LeakyReLU>(r, "LeakyReLU");
+  add<PReLU>(r, "PReLU");
+  add<ELU>(r, "ELU");
+  add<ThresholdedReLU>(r, "ThresholdedReLU");
+  add<Softmax>(r, "Softmax");
+}
+
+}  // namespace tfjs::layers

@@ -1,0 +1,466 @@
+// Convolutions: Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D,
+// SeparableConv2D. Reference kernels: direct loops over channels_last data, in the order of
+// tfjs-backend-cpu's loops (kernel position, input channel, output channel), bias added after the
+// sum, then the activation. channels_first inputs are transposed to channels_last and back, as
+// tfjs-layers does around its NHWC ops.
+//
+// TF.js behaviours kept or refused (tfjs-layers 4.22, layers/convolutional*.ts):
+//  - padding 'causal' throws NotImplementedError in TF.js: refused.
+//  - strides > 1 together with dilation_rate > 1 fails tfjs-core's assert: refused.
+//  - 'same' padding on 3-D ops is not clamped at 0 (tfjs-core computeConv3DInfo); kept.
+//  - DepthwiseConv2D ignores dilation_rate (it passes null to depthwiseConv2d): > 1 is refused.
+//  - Conv2DTranspose / Conv3DTranspose ignore dilation_rate and output_padding: refused if set.
+//  - Conv1D with channels_first returns [batch, steps, filters] while declaring
+//    [batch, filters, steps]: refused.
+//  - SeparableConv2D with channels_first adds the bias along the height axis: refused with a
+//    bias; without one it is computed as TF.js does (activation before the transpose back).
+#include <fmt/format.h>
+
+#include "layers/activations.h"
+#include "layers/layer.h"
+#include "layers/spatial.h"
+
+namespace tfjs::layers {
+namespace {
+
+using spatial::Window;
+
+// Options every convolution shares (tfjs-layers BaseConv).
+class ConvBase : public Layer {
+ public:
+  ConvBase(const Config& c, size_t rank)
+      : Layer(c),
+        rank_(rank),
+        kernelSize_(c.ints("kernel_size", rank, 0)),
+        strides_(c.ints("strides", rank, 1)),
+        dilation_(c.ints("dilation_rate", rank, 1)),
+        same_(spatial::samePadding(c)),
+        channelsFirst_(spatial::channelsFirst(c)),
+        useBias_(c.boolean("use_bias", true)),
+        activation_(c.activation()) {
+    if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+    bool strided = false, dilated = false;
+    for (size_t i = 0; i < rank; ++i) {
+      if (kernelSize_[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernelSize_[i]));
+      if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
+      if (dilation_[i] <= 0) c.unsupported(fmt::format("dilation_rate {}", dilation_[i]));
+      strided |= strides_[i] > 1;
+      dilated |= dilation_[i] > 1;
+    }
+    if (strided && dilated) {
+      c.unsupported(
+          "strides > 1 together with dilation_rate > 1 (TF.js: 'Either strides or "
+          "dilations must be 1')");
+    }
+  }
+
+ protected:
+  // The channel count of a build-time input shape; refuses another rank or an unknown channel.
+  int64_t channels(const Shape& s) const {
+    spatial::checkRank(config_, s, rank_ + 2);
+    const int64_t ch = channelsFirst_ ? s[1] : s.back();
+    if (ch <= 0) config_.unsupported("an input whose channel dimension is unknown");
+    return ch;
+  }
+  // The spatial dimensions of a shape in the layer's data format.
+  Shape spatialDims(const Shape& s) const {
+    return channelsFirst_ ? Shape(s.begin() + 2, s.end()) : Shape(s.begin() + 1, s.end() - 1);
+  }
+  Shape outputShape(int64_t batch, const Shape& space, int64_t ch) const {
+    Shape out = {batch};
+    if (channelsFirst_) out.push_back(ch);
+    out.insert(out.end(), space.begin(), space.end());
+    if (!channelsFirst_) out.push_back(ch);
+    return out;
+  }
+  // The window of this layer over a channels_last input (rank_ spatial dims, placed last).
+  Window window(const Shape& nhwc, bool useDilation) const {
+    Window w;
+    const size_t off = 3 - rank_;
+    for (size_t i = 0; i < rank_; ++i) {
+      w.in[off + i] = nhwc[1 + i];
+      w.k[off + i] = kernelSize_[i];
+      w.stride[off + i] = strides_[i];
+      w.dilation[off + i] = useDilation ? dilation_[i] : 1;
+    }
+    return w;
+  }
+  static void addBias(Array& y, const Tensor& bias) {
+    const auto b = bias.floats();
+    const int64_t ch = static_cast<int64_t>(b.size());
+    for (int64_t i = 0; i < y.size(); i += ch) {
+      for (int64_t j = 0; j < ch; ++j) y.data[static_cast<size_t>(i + j)] += b[j];
+    }
+  }
+
+  size_t rank_;
+  std::vector<int64_t> kernelSize_, strides_, dilation_;
+  bool same_;
+  bool channelsFirst_;
+  bool useBias_;
+  std::string activation_;
+};
+
+// y[n, o, f] = sum over kernel positions p and input channels c of x[n, o*s - pad + p*d, c] *
+// k[p, c, f] for NDHWC x, kernel [kd, kh, kw, C, F]; y must be zero on entry.
+void convolve(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+              int64_t outC, float* y) {
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * outC;
+          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+            if (id < 0 || id >= w.in[0]) continue;
+            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+              if (ih < 0 || ih >= w.in[1]) continue;
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+                if (iw < 0 || iw >= w.in[2]) continue;
+                const float* xp = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * inC;
+                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * inC * outC;
+                for (int64_t c = 0; c < inC; ++c) {
+                  const float xv = xp[c];
+                  const float* kr = kp + c * outC;
+                  for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Depthwise: y[n, o, c*M + m] = sum over kernel positions p of x[n, o*s - pad + p*d, c] *
+// k[p, c, m] for NHWC x (as a depth-1 window), kernel [kh, kw, C, M]; y zero on entry.
+void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+               int64_t mult, float* y) {
+  const int64_t outC = inC * mult;
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        float* yp = y + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
+        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+          if (ih < 0 || ih >= w.in[1]) continue;
+          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+            if (iw < 0 || iw >= w.in[2]) continue;
+            const float* xp = x + ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
+            const float* kp = k + (kh * w.k[2] + kw) * outC;
+            for (int64_t c = 0; c < inC; ++c) {
+              const float xv = xp[c];
+              for (int64_t m = 0; m < mult; ++m) yp[c * mult + m] += xv * kp[c * mult + m];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Transposed convolution, the adjoint of `convolve` over the window `w` whose `in` is the
+// output size and whose `out` is the input size: y[n, i*s - pad + p, f] += x[n, i, c] *
+// k[p, f, c] for kernel [kd, kh, kw, F, C]; y zero on entry.
+void convolveTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                       int64_t outC, float* y) {
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t id = 0; id < w.out[0]; ++id) {
+      for (int64_t ih = 0; ih < w.out[1]; ++ih) {
+        for (int64_t iw = 0; iw < w.out[2]; ++iw) {
+          const float* xp = x + (((n * w.out[0] + id) * w.out[1] + ih) * w.out[2] + iw) * inC;
+          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+            const int64_t od = id * w.stride[0] - w.pad[0] + kd;
+            if (od < 0 || od >= w.in[0]) continue;
+            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+              const int64_t oh = ih * w.stride[1] - w.pad[1] + kh;
+              if (oh < 0 || oh >= w.in[1]) continue;
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t ow = iw * w.stride[2] - w.pad[2] + kw;
+                if (ow < 0 || ow >= w.in[2]) continue;
+                float* yp = y + (((n * w.in[0] + od) * w.in[1] + oh) * w.in[2] + ow) * outC;
+                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * outC * inC;
+                for (int64_t f = 0; f < outC; ++f) {
+                  const float* kr = kp + f * inC;
+                  float acc = 0.0f;
+                  for (int64_t c = 0; c < inC; ++c) acc += xp[c] * kr[c];
+                  yp[f] += acc;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+Shape withChannels(int64_t batch, const Window& w, size_t rank, int64_t ch, bool useIn) {
+  Shape s = {batch};
+  for (size_t i = 3 - rank; i < 3; ++i) s.push_back(useIn ? w.in[i] : w.out[i]);
+  s.push_back(ch);
+  return s;
+}
+
+// Conv1D / Conv2D / Conv3D: kernel [k..., in, filters], bias [filters].
+class Conv final : public ConvBase {
+ public:
+  Conv(const Config& c, size_t rank) : ConvBase(c, rank), filters_(c.integer("filters", 0)) {
+    if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
+    if (c.integer("groups", 1) != 1) {
+      c.unsupported(
+          fmt::format("groups = {} (TF.js has no grouped convolution)", c.integer("groups", 1)));
+    }
+    if (rank == 1 && channelsFirst_) {
+      c.unsupported(
+          "data_format 'channels_first' (TF.js's Conv1D returns [batch, steps, filters] for it "
+          "while declaring [batch, filters, steps])");
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    inDim_ = channels(in.at(0));
+    Shape space = spatialDims(in[0]);
+    for (size_t i = 0; i < rank_; ++i) {
+      space[i] =
+          spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i], dilation_[i]);
+    }
+    return {outputShape(in[0][0], space, filters_)};
+  }
+  std::vector<VariableSpec> variables() const override {
+    Shape k(kernelSize_.begin(), kernelSize_.end());
+    k.push_back(inDim_);
+    k.push_back(filters_);
+    std::vector<VariableSpec> v = {{"kernel", k}};
+    if (useBias_) v.push_back({"bias", {filters_}});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    kernel_ = std::move(w[0]);
+    if (useBias_) bias_ = std::move(w[1]);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    const int64_t batch = x.shape[0];
+    Array y(withChannels(batch, w, rank_, filters_, false));
+    convolve(x.data.data(), batch, w, inDim_, kernel_.floats().data(), filters_, y.data.data());
+    if (useBias_) addBias(y, bias_);
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    applyActivation(activation_, y, name());
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t filters_;
+  int64_t inDim_ = 0;
+  Tensor kernel_, bias_;
+};
+
+// Conv2DTranspose / Conv3DTranspose: kernel [k..., filters, in], bias [filters]; output size
+// tfjs-layers deconvLength: 'valid' in*s + max(k - s, 0), 'same' in*s.
+class ConvTranspose final : public ConvBase {
+ public:
+  ConvTranspose(const Config& c, size_t rank)
+      : ConvBase(c, rank), filters_(c.integer("filters", 0)) {
+    if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
+    for (int64_t d : dilation_) {
+      if (d != 1) c.unsupported("dilation_rate > 1 (TF.js ignores it for transposed convolution)");
+    }
+    if (c.has("output_padding")) {
+      c.unsupported("output_padding (TF.js ignores it for transposed convolution)");
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    inDim_ = channels(in.at(0));
+    Shape space = spatialDims(in[0]);
+    for (size_t i = 0; i < rank_; ++i) space[i] = deconvLength(space[i], i);
+    return {outputShape(in[0][0], space, filters_)};
+  }
+  std::vector<VariableSpec> variables() const override {
+    Shape k(kernelSize_.begin(), kernelSize_.end());
+    k.push_back(filters_);
+    k.push_back(inDim_);
+    std::vector<VariableSpec> v = {{"kernel", k}};
+    if (useBias_) v.push_back({"bias", {filters_}});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    kernel_ = std::move(w[0]);
+    if (useBias_) bias_ = std::move(w[1]);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    // The forward convolution this op is the adjoint of runs from the output to the input.
+    Window w = window(x.shape, false);
+    for (size_t i = 0; i < rank_; ++i) {
+      const size_t j = 3 - rank_ + i;
+      w.in[j] = deconvLength(x.shape[1 + i], i);
+    }
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    for (size_t i = 0; i < rank_; ++i) {
+      if (w.out[3 - rank_ + i] != x.shape[1 + i]) {
+        throw Error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("layer '{}': inconsistent transposed convolution geometry", name()));
+      }
+    }
+    const int64_t batch = x.shape[0];
+    Array y(withChannels(batch, w, rank_, filters_, true));
+    convolveTranspose(x.data.data(), batch, w, inDim_, kernel_.floats().data(), filters_,
+                      y.data.data());
+    if (useBias_) addBias(y, bias_);
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    applyActivation(activation_, y, name());
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t deconvLength(int64_t len, size_t i) const {
+    if (len < 0) return -1;
+    if (same_) return len * strides_[i];
+    return len * strides_[i] + std::max<int64_t>(kernelSize_[i] - strides_[i], 0);
+  }
+
+  int64_t filters_;
+  int64_t inDim_ = 0;
+  Tensor kernel_, bias_;
+};
+
+// DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in * multiplier].
+class DepthwiseConv2D final : public ConvBase {
+ public:
+  explicit DepthwiseConv2D(const Config& c)
+      : ConvBase(c, 2), mult_(c.integer("depth_multiplier", 1)) {
+    if (mult_ <= 0) c.unsupported(fmt::format("depth_multiplier = {}", mult_));
+    for (int64_t d : dilation_) {
+      if (d != 1) {
+        c.unsupported(
+            "dilation_rate > 1 (TF.js's DepthwiseConv2D ignores it and computes an "
+            "undilated convolution)");
+      }
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    inDim_ = channels(in.at(0));
+    Shape space = spatialDims(in[0]);
+    for (size_t i = 0; i < 2; ++i) {
+      space[i] = spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i]);
+    }
+    return {outputShape(in[0][0], space, inDim_ * mult_)};
+  }
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v = {
+        {"depthwise_kernel", {kernelSize_[0], kernelSize_[1], inDim_, mult_}}};
+    if (useBias_) v.push_back({"bias", {inDim_ * mult_}});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    kernel_ = std::move(w[0]);
+    if (useBias_) bias_ = std::move(w[1]);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, false);
+    spatial::resolveWindow(w, same_, true, name());
+    const int64_t batch = x.shape[0];
+    Array y(withChannels(batch, w, 2, inDim_ * mult_, false));
+    depthwise(x.data.data(), batch, w, inDim_, kernel_.floats().data(), mult_, y.data.data());
+    if (useBias_) addBias(y, bias_);
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    applyActivation(activation_, y, name());
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t mult_;
+  int64_t inDim_ = 0;
+  Tensor kernel_, bias_;
+};
+
+// SeparableConv2D: depthwise (with dilation) then a 1x1 convolution; depthwise_kernel
+// [kh, kw, in, multiplier], pointwise_kernel [1, 1, in * multiplier, filters], bias [filters].
+class SeparableConv2D final : public ConvBase {
+ public:
+  explicit SeparableConv2D(const Config& c)
+      : ConvBase(c, 2), filters_(c.integer("filters", 0)), mult_(c.integer("depth_multiplier", 1)) {
+    if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
+    if (mult_ <= 0) c.unsupported(fmt::format("depth_multiplier = {}", mult_));
+    if (channelsFirst_ && useBias_) {
+      c.unsupported(
+          "data_format 'channels_first' with use_bias (TF.js adds the bias along the height "
+          "axis there)");
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    inDim_ = channels(in.at(0));
+    Shape space = spatialDims(in[0]);
+    for (size_t i = 0; i < 2; ++i) {
+      space[i] =
+          spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i], dilation_[i]);
+    }
+    return {outputShape(in[0][0], space, filters_)};
+  }
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v = {
+        {"depthwise_kernel", {kernelSize_[0], kernelSize_[1], inDim_, mult_}},
+        {"pointwise_kernel", {1, 1, inDim_ * mult_, filters_}}};
+    if (useBias_) v.push_back({"bias", {filters_}});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    depthwise_ = std::move(w[0]);
+    pointwise_ = std::move(w[1]);
+    if (useBias_) bias_ = std::move(w[2]);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, true, name());
+    const int64_t batch = x.shape[0];
+    const int64_t mid = inDim_ * mult_;
+    Array d(withChannels(batch, w, 2, mid, false));
+    depthwise(x.data.data(), batch, w, inDim_, depthwise_.floats().data(), mult_, d.data.data());
+    Array y(withChannels(batch, w, 2, filters_, false));
+    Window one;
+    one.in = one.out = w.out;
+    convolve(d.data.data(), batch, one, mid, pointwise_.floats().data(), filters_, y.data.data());
+    if (useBias_) addBias(y, bias_);
+    // TF.js applies the activation before transposing back.
+    applyActivation(activation_, y, name());
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t filters_;
+  int64_t mult_;
+  int64_t inDim_ = 0;
+  Tensor depthwise_, pointwise_, bias_;
+};
+
+}  // namespace
+
+void addConvLayers(Registry& r) {
+  r["Conv1D"] = [](const Config& c) { return std::make_unique<Conv>(c, 1); };
+  r["Conv2D"] = [](const Config& c) { return std::make_unique<Conv>(c, 2); };
+  r["Conv3D"] = [](const Config& c) { return std::make_unique<Conv>(c, 3); };
+  r["Conv2DTranspose"] = [](const Config& c) { return std::make_unique<ConvTranspose>(c, 2); };
+  r["Conv3DTranspose"] = [](const Config& c) { return std::make_unique<ConvTranspose>(c, 3); };
+  add<DepthwiseConv2D>(r, "DepthwiseConv2D");
+  add<SeparableConv2D>(r, "SeparableConv2D");
+}
+
+}  // namespace tfjs::layers

@@ -1,0 +1,102 @@
+// Embedding (a table lookup of integer indices) and Masking (zeroes the timesteps whose features
+// all equal mask_value), as tfjs-layers computes their outputs. The masks both layers may pass to
+// later layers (mask_zero, Masking) are not propagated: they change nothing for layers that do
+// not read a mask.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "layers/layer.h"
+
+namespace tfjs::layers {
+namespace {
+
+// Embedding: output[..., :] = embeddings[index]. Indices arrive as float32 (the runtime converts
+// int32 inputs) and are truncated toward zero as TF.js's cast to int32 does; an index outside
+// [0, input_dim) is an Error, as TF.js's gather refuses it.
+class Embedding final : public Layer {
+ public:
+  explicit Embedding(const Config& c)
+      : Layer(c), inputDim_(c.integer("input_dim", 0)), outputDim_(c.integer("output_dim", 0)) {
+    if (inputDim_ <= 0) c.unsupported(fmt::format("input_dim = {}", inputDim_));
+    if (outputDim_ <= 0) c.unsupported(fmt::format("output_dim = {}", outputDim_));
+    if (c.has("lora_rank")) c.unsupported("lora_rank");
+    if (c.boolean("sparse", false)) c.unsupported("sparse = true");
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    Shape out = in[0];
+    if (out.empty()) config_.unsupported("a scalar input");
+    out.push_back(outputDim_);
+    return {out};
+  }
+  std::vector<VariableSpec> variables() const override {
+    return {{"embeddings", {inputDim_, outputDim_}}};
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    const auto f = w[0].floats();
+    table_.assign(f.begin(), f.end());
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    Shape shape = x.shape;
+    shape.push_back(outputDim_);
+    Array y(shape);
+    const auto width = static_cast<size_t>(outputDim_);
+    for (size_t i = 0; i < x.data.size(); ++i) {
+      const double t = std::trunc(static_cast<double>(x.data[i]));
+      if (!(t >= 0 && t < static_cast<double>(inputDim_))) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}': index {} (input element {}) is not in [0, {}]", name(),
+                                x.data[i], i, inputDim_ - 1));
+      }
+      const auto row = static_cast<size_t>(t);
+      std::copy(table_.begin() + static_cast<std::ptrdiff_t>(row * width),
+                table_.begin() + static_cast<std::ptrdiff_t>((row + 1) * width),
+                y.data.begin() + static_cast<std::ptrdiff_t>(i * width));
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t inputDim_, outputDim_;
+  std::vector<float> table_;
+};
+
+// Masking: y = x * any(x != mask_value, last axis), as TF.js computes it (a masked timestep
+// becomes zeros; an infinite value in it would become NaN, as in TF.js).
+class Masking final : public Layer {
+ public:
+  explicit Masking(const Config& c)
+      : Layer(c), maskValue_(static_cast<float>(c.number("mask_value", 0.0))) {}
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    if (in[0].size() < 2) config_.unsupported("an input of rank 1");
+    return {in[0]};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array y = *in[0];
+    const int64_t n = y.shape.empty() ? 1 : y.shape.back();
+    if (n == 0) return {std::move(y)};
+    for (int64_t row = 0; row < y.size() / n; ++row) {
+      float* p = y.data.data() + row * n;
+      bool keep = false;
+      for (int64_t i = 0; i < n && !keep; ++i) keep = p[i] != maskValue_;
+      const float k = keep ? 1.0f : 0.0f;
+      for (int64_t i = 0; i < n; ++i) p[i] *= k;
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  float maskValue_;
+};
+
+}  // namespace
+
+void addEmbeddingLayers(Registry& r) {
+  add<Embedding>(r, "Embedding");
+  add<Masking>(r, "Masking");
+}
+
+}  // namespace tfjs::layers

@@ -1,0 +1,274 @@
+// Normalization layers at inference: BatchNormalization (moving statistics) and
+// LayerNormalization (statistics of each sample), with tfjs-layers' variables and arithmetic.
+//
+// Both finish with TF.js's batchNorm kernel, which computes, per element and in double,
+//   offset + (x - mean) * scale / sqrt(variance + epsilon)
+// from float32 operands and rounds once to float32; the kernels below do the same.
+//
+// Where the backends of TF.js disagree, the mathematically correct one is followed:
+// BatchNormalization on an axis that is not the last one broadcasts its statistics along that
+// axis (as tf.keras and TF.js's webgl backend do), while TF.js's cpu and wasm backends index them
+// cyclically as if they were on the last axis (checked with 4.22: mean [10, 20] on axis 1 of a
+// [1, 2, 3] input gives rows -10 -20 -10 / -20 -10 -20). Both also run on inputs of rank 5
+// and more, which TF.js refuses (NotImplementedError "batchNormalization is not implemented for
+// array of rank 5").
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "layers/layer.h"
+
+namespace tfjs::layers {
+namespace {
+
+// `axis` as an int or a list of ints (Keras writes either), negative values left as given.
+std::vector<int64_t> axisList(const Config& c, int64_t def) {
+  if (!c.has("axis")) return {def};
+  const Json& v = c.json()["axis"];
+  if (v.is_number_integer() || v.is_number_unsigned()) return {v.get<int64_t>()};
+  std::vector<int64_t> out;
+  if (v.is_array()) {
+    for (const auto& e : v) {
+      if (!(e.is_number_integer() || e.is_number_unsigned())) c.unsupported("'axis' = " + v.dump());
+      out.push_back(e.get<int64_t>());
+    }
+  }
+  if (out.empty()) c.unsupported("'axis' = " + v.dump());
+  return out;
+}
+
+// Resolves negative axes against `rank`; refuses axes out of range, duplicated, or the batch.
+std::vector<size_t> resolveAxes(const Config& c, const std::vector<int64_t>& axes, size_t rank) {
+  std::vector<size_t> out;
+  for (int64_t a : axes) {
+    const int64_t r = a < 0 ? a + static_cast<int64_t>(rank) : a;
+    if (r <= 0 || r >= static_cast<int64_t>(rank)) {
+      c.unsupported(fmt::format("axis {} for an input of rank {}", a, rank));
+    }
+    if (std::find(out.begin(), out.end(), static_cast<size_t>(r)) != out.end()) {
+      c.unsupported(fmt::format("axis {} listed twice", a));
+    }
+    out.push_back(static_cast<size_t>(r));
+  }
+  return out;
+}
+
+// TF.js's batchNorm kernel for one element.
+inline float normalize(float x, float mean, float variance, float scale, float offset,
+                       double epsilon) {
+  return static_cast<float>(static_cast<double>(offset) +
+                            (static_cast<double>(x) - static_cast<double>(mean)) *
+                                static_cast<double>(scale) /
+                                std::sqrt(static_cast<double>(variance) + epsilon));
+}
+
+class BatchNormalization final : public Layer {
+ public:
+  explicit BatchNormalization(const Config& c)
+      : Layer(c),
+        epsilon_(c.number("epsilon", 1e-3)),
+        center_(c.boolean("center", true)),
+        scale_(c.boolean("scale", true)) {
+    const std::vector<int64_t> axes = axisList(c, -1);
+    if (axes.size() != 1) {
+      c.unsupported(fmt::format("'axis' = {} (TF.js normalizes over one axis only)",
+                                c.json()["axis"].dump()));
+    }
+    axis_ = axes[0];
+    if (c.boolean("renorm", false)) c.unsupported("renorm = true");
+    if (c.has("virtual_batch_size")) c.unsupported("virtual_batch_size");
+    if (!(epsilon_ >= 0)) c.unsupported(fmt::format("epsilon = {}", epsilon_));
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const Shape& s = in[0];
+    axisIndex_ = resolveAxes(config_, {axis_}, s.size())[0];
+    dim_ = s[axisIndex_];
+    if (dim_ <= 0) config_.unsupported(fmt::format("an unknown dimension on axis {}", axis_));
+    return {s};
+  }
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v;
+    if (scale_) v.push_back({"gamma", {dim_}});
+    if (center_) v.push_back({"beta", {dim_}});
+    v.push_back({"moving_mean", {dim_}, false});
+    v.push_back({"moving_variance", {dim_}, false});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    size_t i = 0;
+    auto take = [&](std::vector<float>& out) {
+      const auto f = w[i++].floats();
+      out.assign(f.begin(), f.end());
+    };
+    if (scale_) take(gamma_);
+    if (center_) take(beta_);
+    take(mean_);
+    take(variance_);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} has no axis {} of size {}", name(),
+                              Json(x.shape).dump(), axis_, dim_));
+    }
+    int64_t inner = 1;
+    for (size_t d = axisIndex_ + 1; d < x.shape.size(); ++d) inner *= x.shape[d];
+    const int64_t outer = dim_ * inner == 0 ? 0 : x.size() / (dim_ * inner);
+    Array y(x.shape);
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t c = 0; c < dim_; ++c) {
+        const auto ci = static_cast<size_t>(c);
+        const float g = scale_ ? gamma_[ci] : 1.0f;
+        const float b = center_ ? beta_[ci] : 0.0f;
+        const size_t base = static_cast<size_t>((o * dim_ + c) * inner);
+        for (int64_t i = 0; i < inner; ++i) {
+          const size_t k = base + static_cast<size_t>(i);
+          y.data[k] = normalize(x.data[k], mean_[ci], variance_[ci], g, b, epsilon_);
+        }
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t axis_ = -1;
+  double epsilon_;
+  bool center_, scale_;
+  size_t axisIndex_ = 0;
+  int64_t dim_ = 0;
+  std::vector<float> gamma_, beta_, mean_, variance_;
+};
+
+// LayerNormalization: mean and variance over `axis` (one or several axes) of each sample, as
+// tf.moments computes them on the cpu backend: mean = sum(x / n), variance = mean((x - mean)^2),
+// each step rounded to float32.
+class LayerNormalization final : public Layer {
+ public:
+  explicit LayerNormalization(const Config& c)
+      : Layer(c),
+        axes_(axisList(c, -1)),
+        epsilon_(c.number("epsilon", 1e-3)),
+        center_(c.boolean("center", true)),
+        scale_(c.boolean("scale", true)) {
+    if (c.boolean("rms_scaling", false)) c.unsupported("rms_scaling = true");
+    if (!(epsilon_ >= 0)) c.unsupported(fmt::format("epsilon = {}", epsilon_));
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const Shape& s = in[0];
+    resolved_ = resolveAxes(config_, axes_, s.size());
+    rank_ = s.size();
+    paramShape_.clear();
+    for (size_t a : resolved_) {
+      if (s[a] <= 0) config_.unsupported(fmt::format("an unknown dimension on axis {}", a));
+      paramShape_.push_back(s[a]);
+    }
+    return {s};
+  }
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v;
+    if (scale_) v.push_back({"gamma", paramShape_});
+    if (center_) v.push_back({"beta", paramShape_});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> w) override {
+    size_t i = 0;
+    auto take = [&](std::vector<float>& out) {
+      const auto f = w[i++].floats();
+      out.assign(f.begin(), f.end());
+    };
+    if (scale_) take(gamma_);
+    if (center_) take(beta_);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    if (x.shape.size() != rank_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(x.shape).dump(), rank_));
+    }
+    // Element strides; the reduced axes (ascending) and the kept ones.
+    std::vector<int64_t> stride(rank_, 1);
+    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * x.shape[d];
+    std::vector<size_t> reduced = resolved_;
+    std::sort(reduced.begin(), reduced.end());
+    std::vector<size_t> kept;
+    for (size_t d = 0; d < rank_; ++d) {
+      if (std::find(reduced.begin(), reduced.end(), d) == reduced.end()) kept.push_back(d);
+    }
+    for (size_t k = 0; k < resolved_.size(); ++k) {
+      if (x.shape[resolved_[k]] != paramShape_[k]) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}': input of shape {} does not match the built shape",
+                                name(), Json(x.shape).dump()));
+      }
+    }
+    // Offsets of the elements of one group, row-major over the reduced axes in ascending order.
+    // gamma and beta are indexed the same way whatever order `axis` lists them in: TF.js
+    // reshapes them to the broadcast shape, which reinterprets their values in that order.
+    int64_t groupSize = 1;
+    for (size_t a : reduced) groupSize *= x.shape[a];
+    std::vector<int64_t> offsets(static_cast<size_t>(groupSize));
+    for (int64_t g = 0; g < groupSize; ++g) {
+      int64_t rest = g, off = 0;
+      for (size_t k = reduced.size(); k-- > 0;) {
+        const size_t a = reduced[k];
+        off += (rest % x.shape[a]) * stride[a];
+        rest /= x.shape[a];
+      }
+      offsets[static_cast<size_t>(g)] = off;
+    }
+    int64_t groups = 1;
+    for (size_t a : kept) groups *= x.shape[a];
+    const auto n = static_cast<float>(groupSize);
+    Array y(x.shape);
+    std::vector<float> diff(static_cast<size_t>(groupSize));
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      int64_t rest = gi, base = 0;
+      for (size_t k = kept.size(); k-- > 0;) {
+        const size_t a = kept[k];
+        base += (rest % x.shape[a]) * stride[a];
+        rest /= x.shape[a];
+      }
+      double sum = 0;
+      for (int64_t g = 0; g < groupSize; ++g) {
+        sum += x.data[static_cast<size_t>(base + offsets[static_cast<size_t>(g)])] / n;
+      }
+      const auto mean = static_cast<float>(sum);
+      double sq = 0;
+      for (int64_t g = 0; g < groupSize; ++g) {
+        const float d = x.data[static_cast<size_t>(base + offsets[static_cast<size_t>(g)])] - mean;
+        sq += (d * d) / n;
+      }
+      const auto variance = static_cast<float>(sq);
+      for (int64_t g = 0; g < groupSize; ++g) {
+        const auto k = static_cast<size_t>(base + offsets[static_cast<size_t>(g)]);
+        const auto p = static_cast<size_t>(g);
+        y.data[k] = normalize(x.data[k], mean, variance, scale_ ? gamma_[p] : 1.0f,
+                              center_ ? beta_[p] : 0.0f, epsilon_);
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  std::vector<int64_t> axes_;
+  double epsilon_;
+  bool center_, scale_;
+  std::vector<size_t> resolved_;
+  size_t rank_ = 0;
+  Shape paramShape_;
+  std::vector<float> gamma_, beta_;
+};
+
+}  // namespace
+
+void addNormalizationLayers(Registry& r) {
+  add<BatchNormalization>(r, "BatchNormalization");
+  add<LayerNormalization>(r, "LayerNormalization");
+}
+
+}  // namespace tfjs::layers

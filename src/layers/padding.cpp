@@ -1,0 +1,198 @@
+// Spatial reshaping of images: ZeroPadding2D, Cropping2D, UpSampling2D (nearest and bilinear,
+// as tfjs-backend-cpu's resizeNearestNeighbor / resizeBilinear with alignCorners and
+// halfPixelCenters false, which is how tfjs-layers calls them; the source coordinate is
+// out_index * (in / out) in double precision and the bilinear blend is done in double).
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "layers/layer.h"
+#include "layers/spatial.h"
+
+namespace tfjs::layers {
+namespace {
+
+// ((top, bottom), (left, right)) from an int, [h, w] or [[top, bottom], [left, right]].
+std::array<int64_t, 4> pairs(const Config& c, const std::string& key, int64_t def) {
+  if (!c.has(key)) return {def, def, def, def};
+  const Json& v = c.json()[key];
+  auto num = [&](const Json& j) {
+    if (!j.is_number_integer() || j.get<int64_t>() < 0) {
+      c.unsupported(fmt::format("'{}' = {}", key, v.dump()));
+    }
+    return j.get<int64_t>();
+  };
+  if (v.is_number()) {
+    const int64_t p = num(v);
+    return {p, p, p, p};
+  }
+  if (v.is_array() && v.size() == 2) {
+    if (v[0].is_number() && v[1].is_number()) {
+      const int64_t h = num(v[0]), w = num(v[1]);
+      return {h, h, w, w};
+    }
+    if (v[0].is_array() && v[1].is_array() && v[0].size() == 2 && v[1].size() == 2) {
+      return {num(v[0][0]), num(v[0][1]), num(v[1][0]), num(v[1][1])};
+    }
+  }
+  c.unsupported(fmt::format("'{}' = {}", key, v.dump()));
+}
+
+// The (height, width) axes of a rank-4 shape.
+std::pair<size_t, size_t> hw(bool channelsFirst) {
+  return channelsFirst ? std::pair<size_t, size_t>{2, 3} : std::pair<size_t, size_t>{1, 2};
+}
+
+// Copies the [h0, h0 + oh) x [w0, w0 + ow) window of channels_last x (rows may start before 0
+// or end after the input: those are zeros) into a new [N, oh, ow, C] array.
+Array window2d(const Array& x, int64_t h0, int64_t w0, int64_t oh, int64_t ow) {
+  const int64_t n = x.shape[0], ih = x.shape[1], iw = x.shape[2], c = x.shape[3];
+  Array y({n, oh, ow, c});
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t r = 0; r < oh; ++r) {
+      const int64_t sr = r + h0;
+      if (sr < 0 || sr >= ih) continue;
+      for (int64_t col = 0; col < ow; ++col) {
+        const int64_t sc = col + w0;
+        if (sc < 0 || sc >= iw) continue;
+        const float* src = x.data.data() + ((b * ih + sr) * iw + sc) * c;
+        float* dst = y.data.data() + ((b * oh + r) * ow + col) * c;
+        std::copy(src, src + c, dst);
+      }
+    }
+  }
+  return y;
+}
+
+// ZeroPadding2D and Cropping2D: a window of the input, grown (padding) or shrunk (cropping).
+class Window2D final : public Layer {
+ public:
+  Window2D(const Config& c, bool crop)
+      : Layer(c),
+        crop_(crop),
+        channelsFirst_(spatial::channelsFirst(c)),
+        p_(pairs(c, crop ? "cropping" : "padding", crop ? 0 : 1)) {}
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    Shape s = in.at(0);
+    spatial::checkRank(config_, s, 4);
+    const auto [h, w] = hw(channelsFirst_);
+    const int64_t sign = crop_ ? -1 : 1;
+    for (const auto& [axis, grow] : {std::pair{h, p_[0] + p_[1]}, std::pair{w, p_[2] + p_[3]}}) {
+      if (s[axis] < 0) continue;
+      s[axis] += sign * grow;
+      if (s[axis] <= 0) {
+        config_.unsupported(fmt::format("cropping that leaves nothing of {}", Json(in[0]).dump()));
+      }
+    }
+    return {s};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const int64_t sign = crop_ ? -1 : 1;
+    const int64_t oh = x.shape[1] + sign * (p_[0] + p_[1]);
+    const int64_t ow = x.shape[2] + sign * (p_[2] + p_[3]);
+    if (oh <= 0 || ow <= 0) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': cropping leaves nothing of a {}x{} input", name(),
+                              x.shape[1], x.shape[2]));
+    }
+    Array y = window2d(x, -sign * p_[0], -sign * p_[2], oh, ow);
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    return {std::move(y)};
+  }
+
+ private:
+  bool crop_;
+  bool channelsFirst_;
+  std::array<int64_t, 4> p_;  // top, bottom, left, right
+};
+
+class UpSampling2D final : public Layer {
+ public:
+  explicit UpSampling2D(const Config& c)
+      : Layer(c),
+        size_(c.ints("size", 2, 2)),
+        channelsFirst_(spatial::channelsFirst(c)),
+        interpolation_(c.string("interpolation", "nearest")) {
+    if (c.has("size") && c.json()["size"].is_number()) {
+      c.unsupported("a single-number size (TF.js computes an empty output for it; give [h, w])");
+    }
+    if (size_[0] <= 0 || size_[1] <= 0) {
+      c.unsupported(fmt::format("size [{}, {}]", size_[0], size_[1]));
+    }
+    if (interpolation_ != "nearest" && interpolation_ != "bilinear") {
+      c.unsupported(
+          fmt::format("interpolation '{}' (TF.js knows nearest and bilinear)", interpolation_));
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    Shape s = in.at(0);
+    spatial::checkRank(config_, s, 4);
+    const auto [h, w] = hw(channelsFirst_);
+    if (s[h] >= 0) s[h] *= size_[0];
+    if (s[w] >= 0) s[w] *= size_[1];
+    return {s};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const int64_t n = x.shape[0], ih = x.shape[1], iw = x.shape[2], c = x.shape[3];
+    const int64_t oh = ih * size_[0], ow = iw * size_[1];
+    const double rowRatio = static_cast<double>(ih) / static_cast<double>(oh);
+    const double colRatio = static_cast<double>(iw) / static_cast<double>(ow);
+    const bool nearest = interpolation_ == "nearest";
+    Array y({n, oh, ow, c});
+    float* out = y.data.data();
+    for (int64_t b = 0; b < n; ++b) {
+      const float* xb = x.data.data() + b * ih * iw * c;
+      for (int64_t r = 0; r < oh; ++r) {
+        const double fr = rowRatio * static_cast<double>(r);
+        for (int64_t col = 0; col < ow; ++col) {
+          const double fc = colRatio * static_cast<double>(col);
+          if (nearest) {
+            const int64_t sr = std::min(ih - 1, static_cast<int64_t>(std::floor(fr)));
+            const int64_t sc = std::min(iw - 1, static_cast<int64_t>(std::floor(fc)));
+            const float* src = xb + (sr * iw + sc) * c;
+            out = std::copy(src, src + c, out);
+            continue;
+          }
+          const int64_t r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fr)));
+          const int64_t r1 = std::min(ih - 1, static_cast<int64_t>(std::ceil(fr)));
+          const int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fc)));
+          const int64_t c1 = std::min(iw - 1, static_cast<int64_t>(std::ceil(fc)));
+          const double rowFrac = fr - static_cast<double>(r0);
+          const double colFrac = fc - static_cast<double>(c0);
+          const float* tl = xb + (r0 * iw + c0) * c;
+          const float* tr = xb + (r0 * iw + c1) * c;
+          const float* bl = xb + (r1 * iw + c0) * c;
+          const float* br = xb + (r1 * iw + c1) * c;
+          for (int64_t d = 0; d < c; ++d) {
+            const double top = tl[d] + (static_cast<double>(tr[d]) - tl[d]) * colFrac;
+            const double bottom = bl[d] + (static_cast<double>(br[d]) - bl[d]) * colFrac;
+            *out++ = static_cast<float>(top + (bottom - top) * rowFrac);
+          }
+        }
+      }
+    }
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    return {std::move(y)};
+  }
+
+ private:
+  std::vector<int64_t> size_;
+  bool channelsFirst_;
+  std::string interpolation_;
+};
+
+}  // namespace
+
+void addPaddingLayers(Registry& r) {
+  r["ZeroPadding2D"] = [](const Config& c) { return std::make_unique<Window2D>(c, false); };
+  r["Cropping2D"] = [](const Config& c) { return std::make_unique<Window2D>(c, true); };
+  add<UpSampling2D>(r, "UpSampling2D");
+}
+
+}  // namespace tfjs::layers

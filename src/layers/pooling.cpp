@@ -1,0 +1,196 @@
+// Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, GlobalMaxPooling1D/2D,
+// GlobalAveragePooling1D/2D, computed as tfjs-backend-cpu does: max starts at -inf and takes
+// larger values; average sums in double over the in-bounds elements only ('same' padding is not
+// counted) and divides once; the global mean sums x / n (each rounded to float32) in double.
+//
+// TF.js behaviours kept or refused (tfjs-layers 4.22, layers/pooling.ts):
+//  - 1-D pooling and global 1-D pooling ignore data_format (always channels_last): a
+//    channels_first config is refused.
+//  - Global pooling ignores keepdims (always [batch, channels]): keepdims true is refused.
+//  - 3-D 'same' padding is not clamped at 0 (tfjs-core computeConv3DInfo); kept.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "layers/layer.h"
+#include "layers/spatial.h"
+
+namespace tfjs::layers {
+namespace {
+
+using spatial::Window;
+
+// Max or average over windows of NDHWC x into y [N, out..., C].
+void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y) {
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      const int64_t d0 = std::max<int64_t>(0, od * w.stride[0] - w.pad[0]);
+      const int64_t d1 = std::min(w.in[0], od * w.stride[0] - w.pad[0] + w.k[0]);
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        const int64_t h0 = std::max<int64_t>(0, oh * w.stride[1] - w.pad[1]);
+        const int64_t h1 = std::min(w.in[1], oh * w.stride[1] - w.pad[1] + w.k[1]);
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          const int64_t w0 = std::max<int64_t>(0, ow * w.stride[2] - w.pad[2]);
+          const int64_t w1 = std::min(w.in[2], ow * w.stride[2] - w.pad[2] + w.k[2]);
+          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
+          for (int64_t c = 0; c < ch; ++c) {
+            float best = -std::numeric_limits<float>::infinity();
+            double sum = 0.0;
+            int64_t count = 0;
+            for (int64_t id = d0; id < d1; ++id) {
+              for (int64_t ih = h0; ih < h1; ++ih) {
+                const float* xr = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2]) * ch + c;
+                for (int64_t iw = w0; iw < w1; ++iw) {
+                  const float v = xr[iw * ch];
+                  if (isMax) {
+                    if (v > best) best = v;
+                  } else {
+                    sum += v;
+                    ++count;
+                  }
+                }
+              }
+            }
+            yp[c] = isMax ? best : static_cast<float>(sum / static_cast<double>(count));
+          }
+        }
+      }
+    }
+  }
+}
+
+class Pooling final : public Layer {
+ public:
+  Pooling(const Config& c, size_t rank, bool isMax)
+      : Layer(c),
+        rank_(rank),
+        isMax_(isMax),
+        poolSize_(c.ints("pool_size", rank, 2)),
+        strides_(c.has("strides") ? c.ints("strides", rank, 1) : poolSize_),
+        same_(spatial::samePadding(c)),
+        channelsFirst_(spatial::channelsFirst(c)) {
+    for (size_t i = 0; i < rank; ++i) {
+      if (poolSize_[i] <= 0) c.unsupported(fmt::format("pool_size {}", poolSize_[i]));
+      if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
+    }
+    if (rank == 1 && channelsFirst_) {
+      c.unsupported("data_format 'channels_first' (TF.js's 1-D pooling ignores it)");
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    const Shape& s = in.at(0);
+    spatial::checkRank(config_, s, rank_ + 2);
+    Shape out = s;
+    const size_t first = channelsFirst_ ? 2 : 1;
+    for (size_t i = 0; i < rank_; ++i) {
+      out[first + i] = spatial::convOutputLength(s[first + i], poolSize_[i], same_, strides_[i]);
+    }
+    return {out};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w;
+    const size_t off = 3 - rank_;
+    for (size_t i = 0; i < rank_; ++i) {
+      w.in[off + i] = x.shape[1 + i];
+      w.k[off + i] = poolSize_[i];
+      w.stride[off + i] = strides_[i];
+    }
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    const int64_t batch = x.shape[0], ch = x.shape.back();
+    Shape s = {batch};
+    for (size_t i = off; i < 3; ++i) s.push_back(w.out[i]);
+    s.push_back(ch);
+    Array y(s);
+    pool(x.data.data(), batch, w, ch, isMax_, y.data.data());
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    return {std::move(y)};
+  }
+
+ private:
+  size_t rank_;
+  bool isMax_;
+  std::vector<int64_t> poolSize_, strides_;
+  bool same_;
+  bool channelsFirst_;
+};
+
+class GlobalPooling final : public Layer {
+ public:
+  GlobalPooling(const Config& c, size_t rank, bool isMax)
+      : Layer(c), rank_(rank), isMax_(isMax), channelsFirst_(spatial::channelsFirst(c)) {
+    if (rank == 1 && channelsFirst_) {
+      c.unsupported("data_format 'channels_first' (TF.js's GlobalPooling1D ignores it)");
+    }
+    if (c.boolean("keepdims", false)) {
+      c.unsupported("keepdims = true (TF.js ignores it and returns [batch, channels])");
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    const Shape& s = in.at(0);
+    spatial::checkRank(config_, s, rank_ + 2);
+    return {{s[0], channelsFirst_ ? s[1] : s.back()}};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    const int64_t batch = x.shape[0];
+    const int64_t ch = channelsFirst_ ? x.shape[1] : x.shape.back();
+    const int64_t inner = batch * ch != 0 ? x.size() / (batch * ch) : 0;
+    // Element i of channel c of batch b, in row-major order of the spatial positions.
+    const int64_t cStride = channelsFirst_ ? inner : 1;
+    const int64_t iStride = channelsFirst_ ? 1 : ch;
+    const float nf = static_cast<float>(inner);
+    Array y({batch, ch});
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = x.data.data() + b * ch * inner;
+      for (int64_t c = 0; c < ch; ++c) {
+        const float* xc = xb + c * cStride;
+        if (isMax_) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t i = 0; i < inner; ++i) best = std::max(best, xc[i * iStride]);
+          y.data[static_cast<size_t>(b * ch + c)] = best;
+        } else {
+          double sum = 0.0;
+          for (int64_t i = 0; i < inner; ++i) sum += xc[i * iStride] / nf;
+          y.data[static_cast<size_t>(b * ch + c)] = static_cast<float>(sum);
+        }
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  size_t rank_;
+  bool isMax_;
+  bool channelsFirst_;
+};
+
+template <size_t Rank, bool IsMax>
+void addPooling(Registry& r, const char* name) {
+  r[name] = [](const Config& c) { return std::make_unique<Pooling>(c, Rank, IsMax); };
+}
+
+template <size_t Rank, bool IsMax>
+void addGlobal(Registry& r, const char* name) {
+  r[name] = [](const Config& c) { return std::make_unique<GlobalPooling>(c, Rank, IsMax); };
+}
+
+}  // namespace
+
+void addPoolingLayers(Registry& r) {
+  addPooling<1, true>(r, "MaxPooling1D");
+  addPooling<2, true>(r, "MaxPooling2D");
+  addPooling<3, true>(r, "MaxPooling3D");
+  addPooling<1, false>(r, "AveragePooling1D");
+  addPooling<2, false>(r, "AveragePooling2D");
+  addPooling<3, false>(r, "AveragePooling3D");
+  addGlobal<1, true>(r, "GlobalMaxPooling1D");
+  addGlobal<2, true>(r, "GlobalMaxPooling2D");
+  addGlobal<1, false>(r, "GlobalAveragePooling1D");
+  addGlobal<2, false>(r, "GlobalAveragePooling2D");
+}
+
+}  // namespace tfjs::layers

@@ -1,0 +1,324 @@
+// The preprocessing layers tfjs-layers registers: Rescaling, CenterCrop, Resizing,
+// CategoryEncoding, with TF.js's own (cpu kernel) arithmetic. Images are NHWC.
+//
+// Where TF.js differs from Keras, TF.js is followed: Resizing samples with align_corners = true
+// (without half-pixel centers) unless crop_to_aspect_ratio is set, which TF.js takes to mean
+// align_corners = false and no crop; a crop_to_aspect_ratio that would actually crop is refused.
+// CenterCrop crops by nearest-neighbour sampling of a normalized box, with TF.js's
+// "a width margin of 0 becomes 1" rule, and resizes bilinearly (align_corners = false) when the
+// input is smaller than the crop in either dimension.
+//
+// TF.js 4.22 itself fails to predict a model holding Resizing, or a CenterCrop that must resize:
+// both hand the layer's input list, not its tensor, to tf.image.resizeBilinear ("x must be rank
+// 3 or 4, but got rank 1"). This runtime computes what those layers compute when applied to a
+// tensor directly.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "layers/layer.h"
+
+namespace tfjs::layers {
+namespace {
+
+// Refuses the Keras 3 data_format channels_first.
+void channelsLastOnly(const Config& c) {
+  if (c.string("data_format", "channels_last") != "channels_last") {
+    c.unsupported(fmt::format("data_format '{}' (TF.js resizes NHWC images only)",
+                              c.string("data_format", "")));
+  }
+}
+
+// An NHWC image batch: rank 4 with known channels.
+void needImages(const Config& c, const std::vector<Shape>& in) {
+  if (in.size() != 1) c.unsupported(fmt::format("{} inputs", in.size()));
+  if (in[0].size() != 4) {
+    c.unsupported(fmt::format("an input of rank {} (it takes [batch, height, width, channels])",
+                              in[0].size()));
+  }
+}
+
+void checkRank4(const std::string& layer, const Array& x) {
+  if (x.shape.size() != 4) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("layer '{}': input of shape {} is not [batch, height, width, "
+                            "channels]",
+                            layer, Json(x.shape).dump()));
+  }
+}
+
+// JS Math.round: half-way cases go up.
+inline int64_t jsRound(double v) {
+  return static_cast<int64_t>(std::floor(v + 0.5));
+}
+
+// tf.image.resizeBilinear / resizeNearestNeighbor on the cpu backend (halfPixelCenters false).
+Array resize(const Array& x, int64_t newH, int64_t newW, bool bilinear, bool alignCorners) {
+  const int64_t batch = x.shape[0], oldH = x.shape[1], oldW = x.shape[2], ch = x.shape[3];
+  Array y({batch, newH, newW, ch});
+  if (oldH <= 0 || oldW <= 0) return y;  // nothing to sample: zeros, as the crop's padding
+  const double rowRatio = static_cast<double>(alignCorners && newH > 1 ? oldH - 1 : oldH) /
+                          static_cast<double>(alignCorners && newH > 1 ? newH - 1 : newH);
+  const double colRatio = static_cast<double>(alignCorners && newW > 1 ? oldW - 1 : oldW) /
+                          static_cast<double>(alignCorners && newW > 1 ? newW - 1 : newW);
+  const float* in = x.data.data();
+  float* out = y.data.data();
+  auto at = [&](int64_t b, int64_t r, int64_t c) { return in + ((b * oldH + r) * oldW + c) * ch; };
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t r = 0; r < newH; ++r) {
+      const double fr = rowRatio * static_cast<double>(r);
+      for (int64_t c = 0; c < newW; ++c) {
+        const double fc = colRatio * static_cast<double>(c);
+        if (!bilinear) {
+          const int64_t nr =
+              std::min(oldH - 1, alignCorners ? jsRound(fr) : static_cast<int64_t>(std::floor(fr)));
+          const int64_t nc =
+              std::min(oldW - 1, alignCorners ? jsRound(fc) : static_cast<int64_t>(std::floor(fc)));
+          out = std::copy(at(b, nr, nc), at(b, nr, nc) + ch, out);
+          continue;
+        }
+        const auto r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fr)));
+        const double rowFrac = fr - static_cast<double>(r0);
+        const int64_t r1 = std::min(oldH - 1, static_cast<int64_t>(std::ceil(fr)));
+        const auto c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fc)));
+        const double colFrac = fc - static_cast<double>(c0);
+        const int64_t c1 = std::min(oldW - 1, static_cast<int64_t>(std::ceil(fc)));
+        const float *tl = at(b, r0, c0), *tr = at(b, r0, c1), *bl = at(b, r1, c0),
+                    *br = at(b, r1, c1);
+        for (int64_t d = 0; d < ch; ++d) {
+          const double top = tl[d] + (static_cast<double>(tr[d]) - tl[d]) * colFrac;
+          const double bottom = bl[d] + (static_cast<double>(br[d]) - bl[d]) * colFrac;
+          *out++ = static_cast<float>(top + (bottom - top) * rowFrac);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+// Rescaling: y = x * scale + offset, each step rounded to float32 as tf.mul then tf.add do.
+// scale and offset are numbers, or lists broadcast along the last axis.
+class Rescaling final : public Layer {
+ public:
+  explicit Rescaling(const Config& c)
+      : Layer(c), scale_(values(c, "scale", 1.0)), offset_(values(c, "offset", 0.0)) {}
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const int64_t last = in[0].empty() ? -1 : in[0].back();
+    for (const auto* v : {&scale_, &offset_}) {
+      if (v->size() != 1 && static_cast<int64_t>(v->size()) != last) {
+        config_.unsupported(fmt::format("a scale or offset of {} values for an input of shape {}",
+                                        v->size(), Json(in[0]).dump()));
+      }
+    }
+    return {in[0]};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array y = *in[0];
+    const size_t n = y.shape.empty() ? 1 : static_cast<size_t>(y.shape.back());
+    for (size_t k = 0; k < y.data.size(); ++k) {
+      const float s = scale_[scale_.size() == 1 ? 0 : k % n];
+      const float o = offset_[offset_.size() == 1 ? 0 : k % n];
+      const float m = y.data[k] * s;
+      y.data[k] = m + o;
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  static std::vector<float> values(const Config& c, const char* key, double def) {
+    if (!c.has(key)) return {static_cast<float>(def)};
+    const Json& v = c.json()[key];
+    std::vector<float> out;
+    if (v.is_number()) {
+      out.push_back(v.get<float>());
+    } else if (v.is_array()) {
+      for (const auto& e : v) {
+        if (!e.is_number()) c.unsupported(fmt::format("'{}' = {}", key, v.dump()));
+        out.push_back(e.get<float>());
+      }
+    }
+    if (out.empty()) c.unsupported(fmt::format("'{}' = {}", key, v.dump()));
+    return out;
+  }
+  std::vector<float> scale_, offset_;
+};
+
+// CenterCrop to height x width.
+class CenterCrop final : public Layer {
+ public:
+  explicit CenterCrop(const Config& c)
+      : Layer(c), height_(c.integer("height", 0)), width_(c.integer("width", 0)) {
+    if (height_ <= 0 || width_ <= 0) {
+      c.unsupported(fmt::format("height {} and width {}", height_, width_));
+    }
+    channelsLastOnly(c);
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    needImages(config_, in);
+    return {{in[0][0], height_, width_, in[0][3]}};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    checkRank4(name(), x);
+    const int64_t batch = x.shape[0], inH = x.shape[1], inW = x.shape[2], ch = x.shape[3];
+    // Math.floor((inH - height) / 2), as TF.js computes the margins.
+    auto margin = [](int64_t from, int64_t to) {
+      return static_cast<int64_t>(std::floor(static_cast<double>(from - to) / 2));
+    };
+    const int64_t hBuffer = inH != height_ ? margin(inH, height_) : 0;
+    int64_t wBuffer = 0;
+    if (inW != width_) {
+      wBuffer = margin(inW, width_);
+      if (wBuffer == 0) wBuffer = 1;
+    }
+    if (hBuffer < 0 || wBuffer < 0) return {resize(x, height_, width_, true, false)};
+    // tf.image.cropAndResize(nearest) with one float32 box per image.
+    const auto dH = static_cast<double>(inH), dW = static_cast<double>(inW);
+    const double y1 = static_cast<float>(static_cast<double>(hBuffer) / dH);
+    const double x1 = static_cast<float>(static_cast<double>(wBuffer) / dW);
+    const double y2 = static_cast<float>(static_cast<double>(height_ + hBuffer) / dH);
+    const double x2 = static_cast<float>(static_cast<double>(width_ + wBuffer) / dW);
+    const double hScale = height_ > 1 ? (y2 - y1) * (dH - 1) / static_cast<double>(height_ - 1) : 0;
+    const double wScale = width_ > 1 ? (x2 - x1) * (dW - 1) / static_cast<double>(width_ - 1) : 0;
+    Array y({batch, height_, width_, ch});
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t r = 0; r < height_; ++r) {
+        const double yi = height_ > 1 ? y1 * (dH - 1) + static_cast<double>(r) * hScale
+                                      : 0.5 * (y1 + y2) * (dH - 1);
+        for (int64_t c = 0; c < width_; ++c) {
+          const double xi = width_ > 1 ? x1 * (dW - 1) + static_cast<double>(c) * wScale
+                                       : 0.5 * (x1 + x2) * (dW - 1);
+          float* out = y.data.data() + ((b * height_ + r) * width_ + c) * ch;
+          if (yi < 0 || yi > dH - 1 || xi < 0 || xi > dW - 1) continue;  // extrapolation: 0
+          const float* src = x.data.data() + ((b * inH + jsRound(yi)) * inW + jsRound(xi)) * ch;
+          std::copy(src, src + ch, out);
+        }
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  int64_t height_, width_;
+};
+
+// Resizing to height x width, bilinear or nearest.
+class Resizing final : public Layer {
+ public:
+  explicit Resizing(const Config& c)
+      : Layer(c),
+        height_(c.integer("height", 0)),
+        width_(c.integer("width", 0)),
+        cropToAspectRatio_(c.boolean("crop_to_aspect_ratio", false)) {
+    if (height_ <= 0 || width_ <= 0) {
+      c.unsupported(fmt::format("height {} and width {}", height_, width_));
+    }
+    const std::string interpolation = c.string("interpolation", "bilinear");
+    if (interpolation != "bilinear" && interpolation != "nearest") {
+      c.unsupported(
+          fmt::format("interpolation '{}' (TF.js implements bilinear and nearest)", interpolation));
+    }
+    bilinear_ = interpolation == "bilinear";
+    if (c.boolean("pad_to_aspect_ratio", false)) c.unsupported("pad_to_aspect_ratio = true");
+    if (c.boolean("antialias", false)) c.unsupported("antialias = true");
+    channelsLastOnly(c);
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    needImages(config_, in);
+    const Shape& s = in[0];
+    if (s[1] > 0 && s[2] > 0) checkAspect(s[1], s[2]);
+    return {{s[0], height_, width_, s[3]}};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    checkRank4(name(), x);
+    checkAspect(x.shape[1], x.shape[2]);
+    return {resize(x, height_, width_, bilinear_, !cropToAspectRatio_)};
+  }
+
+ private:
+  // TF.js does not crop for crop_to_aspect_ratio: refused where Keras would crop.
+  void checkAspect(int64_t h, int64_t w) const {
+    if (cropToAspectRatio_ && h * width_ != w * height_) {
+      config_.unsupported(
+          fmt::format("crop_to_aspect_ratio = true for a {}x{} input resized to {}x{} (TF.js "
+                      "does not crop, so its result would differ from Keras)",
+                      h, w, height_, width_));
+    }
+  }
+  int64_t height_, width_;
+  bool cropToAspectRatio_;
+  bool bilinear_ = true;
+};
+
+// CategoryEncoding: integer tokens in [0, num_tokens) to one_hot / multi_hot / count vectors
+// (tf.denseBincount). one_hot takes [batch] or [batch, 1]; multi_hot and count take
+// [batch, tokens]. Tokens arrive as float32 and are truncated as TF.js's cast to int32 does.
+class CategoryEncoding final : public Layer {
+ public:
+  explicit CategoryEncoding(const Config& c) : Layer(c), numTokens_(c.integer("num_tokens", 0)) {
+    if (numTokens_ <= 0) c.unsupported(fmt::format("num_tokens = {}", numTokens_));
+    const std::string mode = c.string("output_mode", "multi_hot");
+    if (mode == "one_hot" || mode == "oneHot") {
+      mode_ = Mode::kOneHot;
+    } else if (mode == "multi_hot" || mode == "multiHot") {
+      mode_ = Mode::kMultiHot;
+    } else if (mode == "count") {
+      mode_ = Mode::kCount;
+    } else {
+      c.unsupported(fmt::format("output_mode '{}'", mode));
+    }
+    if (c.boolean("sparse", false)) c.unsupported("sparse = true");
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    const Shape& s = in[0];
+    const bool ok =
+        mode_ == Mode::kOneHot ? (s.size() == 1 || (s.size() == 2 && s[1] == 1)) : s.size() == 2;
+    if (!ok) {
+      config_.unsupported(fmt::format(
+          "an input of shape {} (one_hot takes [batch] or [batch, 1], multi_hot and count "
+          "[batch, tokens]; TF.js's output would not have rank 2)",
+          Json(s).dump()));
+    }
+    return {{s[0], numTokens_}};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
+    const int64_t per = batch == 0 ? 0 : x.size() / batch;
+    Array y({batch, numTokens_});
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t i = 0; i < per; ++i) {
+        const float v = x.data[static_cast<size_t>(b * per + i)];
+        const double t = std::trunc(static_cast<double>(v));
+        if (!(t >= 0 && t < static_cast<double>(numTokens_))) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      fmt::format("layer '{}': token {} is not in [0, {}) (num_tokens)", name(), v,
+                                  numTokens_));
+        }
+        float& slot = y.data[static_cast<size_t>(b * numTokens_ + static_cast<int64_t>(t))];
+        slot = mode_ == Mode::kCount ? slot + 1.0f : 1.0f;
+      }
+    }
+    return {std::move(y)};
+  }
+
+ private:
+  enum class Mode { kOneHot, kMultiHot, kCount };
+  int64_t numTokens_;
+  Mode mode_ = Mode::kMultiHot;
+};
+
+}  // namespace
+
+void addPreprocessingLayers(Registry& r) {
+  add<Rescaling>(r, "Rescaling");
+  add<CenterCrop>(r, "CenterCrop");
+  add<Resizing>(r, "Resizing");
+  add<CategoryEncoding>(r, "CategoryEncoding");
+}
+
+}  // namespace tfjs::layers
