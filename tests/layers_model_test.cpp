@@ -86,7 +86,8 @@ TEST(LayersModel, WalkthroughModelPredictsExactlyAsTfjs) {
 TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {
   TFJS_REQUIRE_FIXTURES();
   const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
-  for (const char* name : {"mlp", "functional_merge.json"}) {
+  for (const char* name :
+       {"mlp", "functional_merge.json", "cnn", "depthwise_cnn", "one_dimensional"}) {
     SCOPED_TRACE(name);
     const LayersModel m = loadLayersModel((base / name).string());
     const Json xs = Json::parse(test::readText(base / (std::string(name) + ".xs-data.json")));
@@ -150,6 +151,34 @@ TEST(LayersModel, ValueMovingLayersByHand) {
   const Tensor c = f.predict({floatTensor({1, 2}, {1, 5}), floatTensor({1, 2}, {3, -2})}).at(0);
   EXPECT_THAT(std::vector<float>(c.floats().begin(), c.floats().end()),
               ::testing::ElementsAre(3, 5, 1, -2, 3, -10));
+}
+
+// The real converted and TF.js-saved models of the fixtures, run by the real TF.js
+// (tests/oracle/decode_folder.mjs: tf.loadLayersModel + predict on a seeded input) and by us.
+TEST(LayersModel, RealModelsPredictAsTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  for (const char* name :
+       {"pair_deepmech_cnn", "pair_divorce_dense_k270_conv313/tfjs",
+        "pair_maternal_dense_dropout_k215_conv417/tfjs_model",
+        "pair_pytraining_tiny_mnist_bn/web_model", "pair_tinycnn_k215_conv422/web_model_argh",
+        "pair_tm_reverse_tfjs_to_keras_mobilenet/tfjs", "tfjs_layers_nsfwjs_mobilenet_v2_uint8"}) {
+    SCOPED_TRACE(name);
+    const std::string cmd =
+        fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}' --predict-only", TFJS_NODE,
+                    TFJS_SOURCE_DIR, (fixtures / name).string());
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ASSERT_EQ(::pclose(p), 0) << out;
+    const Json theirs = Json::parse(out)["predict"];
+    const LayersModel m = loadLayersModel((fixtures / name).string());
+    const Tensor x = floatTensorFromHex(theirs["input"]["shape"], theirs["input"]["hex"]);
+    expectClose(m.predict(x),
+                floatTensorFromHex(theirs["output"]["shape"], theirs["output"]["hex"]));
+  }
 }
 
 TEST(LayersModel, UnsupportedClassNamesTheLayerAndClass) {

@@ -138,6 +138,17 @@ LayerDesc layerDesc(const Json& entry) {
   return d;
 }
 
+// True when a nested model's config starts from its own input (an InputLayer, a declared input
+// shape, or any functional model), as opposed to a Sequential whose build was deferred.
+bool hasOwnInput(const LayerDesc& d) {
+  if (d.className != "Sequential") return true;
+  const Json& cfg = d.config;
+  const Json& list = cfg.is_array() ? cfg : cfg.value("layers", Json::array());
+  if (!list.is_array() || list.empty() || !list[0].is_object()) return false;
+  if (list[0].value("class_name", std::string()) == "InputLayer") return true;
+  return declaredShape(list[0].value("config", Json::object())).has_value();
+}
+
 ModelDesc describe(const Json& modelConfig) {
   if (!modelConfig.is_object() || !modelConfig.contains("class_name")) {
     schema("the topology is not a Keras model config (no class_name)");
@@ -162,7 +173,23 @@ ModelDesc describe(const Json& modelConfig) {
       LayerDesc input;
       input.className = "InputLayer";
       input.name = descs[0].name + "_input";
-      const auto shape = declaredShape(descs[0].config);
+      auto shape = declaredShape(descs[0].config);
+      // A nested model as first layer: its own first layer (or InputLayer) declares the shape.
+      const Json* inner = &descs[0].full;
+      while (!shape && inner->is_object() &&
+             isModelClass(inner->value("class_name", std::string()))) {
+        auto c = inner->find("config");
+        if (c == inner->end()) break;
+        const Json* members = &*c;
+        if (members->is_object()) {
+          auto l = members->find("layers");
+          if (l == members->end()) break;
+          members = &*l;
+        }
+        if (!members->is_array() || members->empty() || !(*members)[0].is_object()) break;
+        inner = &(*members)[0];
+        if (auto ic = inner->find("config"); ic != inner->end()) shape = declaredShape(*ic);
+      }
       // A nested model as first layer declares its input inside.
       if (!shape && !isModelClass(descs[0].className)) {
         schema(fmt::format("the first layer '{}' of the Sequential model declares no input shape",
@@ -179,12 +206,16 @@ ModelDesc describe(const Json& modelConfig) {
       prev = input.name;
     }
     m.inputs.push_back({prev, 0, 0});
+    // Node numbers as buildGraph counts them: a nested model with its own input has node 0
+    // already, so its call in this chain is node 1.
+    size_t prevNode = 0;
     for (size_t i = first; i < descs.size(); ++i) {
-      descs[i].nodes = {{Ref{prev, 0, 0}}};
+      descs[i].nodes = {{Ref{prev, prevNode, 0}}};
       prev = descs[i].name;
+      prevNode = isModelClass(descs[i].className) && hasOwnInput(descs[i]) ? 1 : 0;
       m.layers.push_back(std::move(descs[i]));
     }
-    m.outputs.push_back({prev, 0, 0});
+    m.outputs.push_back({prev, prevNode, 0});
     return m;
   }
   if (cls != "Functional" && cls != "Model") {
@@ -273,17 +304,6 @@ std::unique_ptr<layers::Layer> makeLayer(const LayerDesc& d) {
   layers::Config config(d.className, d.name, d.config);
   if (isModelClass(d.className)) return std::make_unique<NestedModel>(config, describe(d.full));
   return layers::createLayer(config);
-}
-
-// True when a nested model's config starts from its own input (an InputLayer, a declared input
-// shape, or any functional model), as opposed to a Sequential whose build was deferred.
-bool hasOwnInput(const LayerDesc& d) {
-  if (d.className != "Sequential") return true;
-  const Json& cfg = d.config;
-  const Json& list = cfg.is_array() ? cfg : cfg.value("layers", Json::array());
-  if (!list.is_array() || list.empty() || !list[0].is_object()) return false;
-  if (list[0].value("class_name", std::string()) == "InputLayer") return true;
-  return declaredShape(list[0].value("config", Json::object())).has_value();
 }
 
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* given) {

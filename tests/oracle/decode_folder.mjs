@@ -1,17 +1,18 @@
-// node decode_folder.mjs DIR [--load-layers]
+// node decode_folder.mjs DIR [--load-layers] [--predict-only]
 //
 // The other direction of the oracle: the real TF.js reads a model folder written by tfjs-cpp.
 // Prints (stdout) what tf.io.decodeWeights decodes from DIR/model.json and its weight files, in
 // the decoded.json format of make_models.mjs. With --load-layers, also builds the model with
 // tf.loadLayersModel (proving TF.js accepts the folder) and adds "predict": the model's output on
-// a seeded input, with that input.
+// a seeded input, with that input. --predict-only leaves the weights out of the output.
 import { tf, initTf, installFailureHandlers, Rng, hexOf, readModelFolder, folderIOHandler, dumpTensor } from './lib.mjs';
 
 installFailureHandlers();
 
 async function main() {
   const dir = process.argv[2];
-  const loadLayers = process.argv.includes('--load-layers');
+  const predictOnly = process.argv.includes('--predict-only');
+  const loadLayers = predictOnly || process.argv.includes('--load-layers');
   if (!dir) {
     console.error('usage: node decode_folder.mjs DIR [--load-layers]');
     process.exit(2);
@@ -20,7 +21,9 @@ async function main() {
   const { specs, buffers } = readModelFolder(dir);
   const decoded = tf.io.decodeWeights(buffers, specs);
   const weights = [];
-  for (const spec of specs) weights.push(await dumpTensor(spec.name, decoded[spec.name]));
+  if (!predictOnly) {
+    for (const spec of specs) weights.push(await dumpTensor(spec.name, decoded[spec.name]));
+  }
   const out = { weights };
   if (loadLayers) {
     const model = await tf.loadLayersModel(folderIOHandler(dir));
