@@ -146,12 +146,9 @@ class PReLU final : public Layer {
     return {s};
   }
   std::vector<VariableSpec> variables() const override { return {{"alpha", alphaShape_}}; }
-  void setWeights(std::vector<Tensor> w) override {
-    const auto f = w[0].floats();
-    alpha_.assign(f.begin(), f.end());
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
+    const auto alpha = weight("alpha");
     const size_t rank = alphaShape_.size();
     if (x.shape.size() != rank + 1) {
       throw Error(ErrorCode::kInvalidArgument,
@@ -183,7 +180,7 @@ class PReLU final : public Layer {
     Array y = x;
     for (size_t k = 0; k < y.data.size(); ++k) {
       const float v = y.data[k];
-      if (v < 0) y.data[k] = alpha_[index[k % index.size()]] * v;
+      if (v < 0) y.data[k] = alpha[index[k % index.size()]] * v;
     }
     return {std::move(y)};
   }
@@ -191,7 +188,6 @@ class PReLU final : public Layer {
  private:
   std::vector<int64_t> shared_;
   Shape alphaShape_;
-  std::vector<float> alpha_;
 };
 
 // Softmax over `axis`: one axis must be the last one (tf.softmax refuses any other); several

@@ -85,8 +85,7 @@ class ConvBase : public Layer {
     }
     return w;
   }
-  static void addBias(Array& y, const Tensor& bias) {
-    const auto b = bias.floats();
+  static void addBias(Array& y, std::span<const float> b) {
     const int64_t ch = static_cast<int64_t>(b.size());
     for (int64_t i = 0; i < y.size(); i += ch) {
       for (int64_t j = 0; j < ch; ++j) y.data[static_cast<size_t>(i + j)] += b[j];
@@ -238,10 +237,6 @@ class Conv final : public ConvBase {
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    kernel_ = std::move(w[0]);
-    if (useBias_) bias_ = std::move(w[1]);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -250,8 +245,8 @@ class Conv final : public ConvBase {
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, rank_, filters_, false));
-    convolve(x.data.data(), batch, w, inDim_, kernel_.floats().data(), filters_, y.data.data());
-    if (useBias_) addBias(y, bias_);
+    convolve(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_, y.data.data());
+    if (useBias_) addBias(y, weight("bias"));
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     applyActivation(activation_, y, name());
     return {std::move(y)};
@@ -260,7 +255,6 @@ class Conv final : public ConvBase {
  private:
   int64_t filters_;
   int64_t inDim_ = 0;
-  Tensor kernel_, bias_;
 };
 
 // Conv2DTranspose / Conv3DTranspose: kernel [k..., filters, in], bias [filters]; output size
@@ -291,10 +285,6 @@ class ConvTranspose final : public ConvBase {
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    kernel_ = std::move(w[0]);
-    if (useBias_) bias_ = std::move(w[1]);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -315,9 +305,9 @@ class ConvTranspose final : public ConvBase {
     }
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, rank_, filters_, true));
-    convolveTranspose(x.data.data(), batch, w, inDim_, kernel_.floats().data(), filters_,
+    convolveTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
                       y.data.data());
-    if (useBias_) addBias(y, bias_);
+    if (useBias_) addBias(y, weight("bias"));
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     applyActivation(activation_, y, name());
     return {std::move(y)};
@@ -332,7 +322,6 @@ class ConvTranspose final : public ConvBase {
 
   int64_t filters_;
   int64_t inDim_ = 0;
-  Tensor kernel_, bias_;
 };
 
 // DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in * multiplier].
@@ -363,10 +352,6 @@ class DepthwiseConv2D final : public ConvBase {
     if (useBias_) v.push_back({"bias", {inDim_ * mult_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    kernel_ = std::move(w[0]);
-    if (useBias_) bias_ = std::move(w[1]);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -375,8 +360,9 @@ class DepthwiseConv2D final : public ConvBase {
     spatial::resolveWindow(w, same_, true, name());
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, 2, inDim_ * mult_, false));
-    depthwise(x.data.data(), batch, w, inDim_, kernel_.floats().data(), mult_, y.data.data());
-    if (useBias_) addBias(y, bias_);
+    depthwise(x.data.data(), batch, w, inDim_, weight("depthwise_kernel").data(), mult_,
+              y.data.data());
+    if (useBias_) addBias(y, weight("bias"));
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     applyActivation(activation_, y, name());
     return {std::move(y)};
@@ -385,7 +371,6 @@ class DepthwiseConv2D final : public ConvBase {
  private:
   int64_t mult_;
   int64_t inDim_ = 0;
-  Tensor kernel_, bias_;
 };
 
 // SeparableConv2D: depthwise (with dilation) then a 1x1 convolution; depthwise_kernel
@@ -418,11 +403,6 @@ class SeparableConv2D final : public ConvBase {
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    depthwise_ = std::move(w[0]);
-    pointwise_ = std::move(w[1]);
-    if (useBias_) bias_ = std::move(w[2]);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -432,12 +412,14 @@ class SeparableConv2D final : public ConvBase {
     const int64_t batch = x.shape[0];
     const int64_t mid = inDim_ * mult_;
     Array d(withChannels(batch, w, 2, mid, false));
-    depthwise(x.data.data(), batch, w, inDim_, depthwise_.floats().data(), mult_, d.data.data());
+    depthwise(x.data.data(), batch, w, inDim_, weight("depthwise_kernel").data(), mult_,
+              d.data.data());
     Array y(withChannels(batch, w, 2, filters_, false));
     Window one;
     one.in = one.out = w.out;
-    convolve(d.data.data(), batch, one, mid, pointwise_.floats().data(), filters_, y.data.data());
-    if (useBias_) addBias(y, bias_);
+    convolve(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(), filters_,
+             y.data.data());
+    if (useBias_) addBias(y, weight("bias"));
     // TF.js applies the activation before transposing back.
     applyActivation(activation_, y, name());
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
@@ -448,7 +430,6 @@ class SeparableConv2D final : public ConvBase {
   int64_t filters_;
   int64_t mult_;
   int64_t inDim_ = 0;
-  Tensor depthwise_, pointwise_, bias_;
 };
 
 }  // namespace

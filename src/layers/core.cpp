@@ -33,17 +33,14 @@ class Dense final : public Layer {
     if (useBias_) v.push_back({"bias", {units_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    kernel_ = std::move(w[0]);
-    if (useBias_) bias_ = std::move(w[1]);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     Shape shape = x.shape;
     shape.back() = units_;
     Array y(shape);
     const int64_t rows = x.size() / inputDim_;
-    const float* k = kernel_.floats().data();
+    const float* k = weight("kernel").data();
+    const auto bias = weight("bias");
     for (int64_t r = 0; r < rows; ++r) {
       const float* xr = x.data.data() + r * inputDim_;
       float* yr = y.data.data() + r * units_;
@@ -52,10 +49,7 @@ class Dense final : public Layer {
         const float* krow = k + i * units_;
         for (int64_t j = 0; j < units_; ++j) yr[j] += xi * krow[j];
       }
-      if (useBias_) {
-        const float* b = bias_.floats().data();
-        for (int64_t j = 0; j < units_; ++j) yr[j] += b[j];
-      }
+      for (size_t j = 0; j < bias.size(); ++j) yr[j] += bias[j];
     }
     applyActivation(activation_, y, name());
     return {std::move(y)};
@@ -66,7 +60,6 @@ class Dense final : public Layer {
   bool useBias_;
   std::string activation_;
   int64_t inputDim_ = 0;
-  Tensor kernel_, bias_;
 };
 
 class Activation final : public Layer {

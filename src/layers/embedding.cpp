@@ -33,16 +33,13 @@ class Embedding final : public Layer {
   std::vector<VariableSpec> variables() const override {
     return {{"embeddings", {inputDim_, outputDim_}}};
   }
-  void setWeights(std::vector<Tensor> w) override {
-    const auto f = w[0].floats();
-    table_.assign(f.begin(), f.end());
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     Shape shape = x.shape;
     shape.push_back(outputDim_);
     Array y(shape);
     const auto width = static_cast<size_t>(outputDim_);
+    const auto table = weight("embeddings");
     for (size_t i = 0; i < x.data.size(); ++i) {
       const double t = std::trunc(static_cast<double>(x.data[i]));
       if (!(t >= 0 && t < static_cast<double>(inputDim_))) {
@@ -51,8 +48,8 @@ class Embedding final : public Layer {
                                 x.data[i], i, inputDim_ - 1));
       }
       const auto row = static_cast<size_t>(t);
-      std::copy(table_.begin() + static_cast<std::ptrdiff_t>(row * width),
-                table_.begin() + static_cast<std::ptrdiff_t>((row + 1) * width),
+      std::copy(table.begin() + static_cast<std::ptrdiff_t>(row * width),
+                table.begin() + static_cast<std::ptrdiff_t>((row + 1) * width),
                 y.data.begin() + static_cast<std::ptrdiff_t>(i * width));
     }
     return {std::move(y)};
@@ -60,7 +57,6 @@ class Embedding final : public Layer {
 
  private:
   int64_t inputDim_, outputDim_;
-  std::vector<float> table_;
 };
 
 // Masking: y = x * any(x != mask_value, last axis), as TF.js computes it (a masked timestep

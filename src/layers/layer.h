@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -90,13 +91,22 @@ class Layer {
   virtual std::vector<Shape> build(const std::vector<Shape>& inputShapes) = 0;
   // The variables this layer owns, in tfjs-layers order. Valid after build().
   virtual std::vector<VariableSpec> variables() const { return {}; }
-  // Receives one value per variables() entry, shapes already checked.
-  virtual void setWeights(std::vector<Tensor> weights) { (void)weights; }
+  // Receives one value per variables() entry, shapes already checked. The default keeps each
+  // under its variable name for weight(): the tensors stay views of the model's weight buffer,
+  // so no layer copies its weights.
+  virtual void setWeights(std::vector<Tensor> weights);
   // Runs the layer at inference.
   virtual std::vector<Array> call(const std::vector<const Array*>& inputs) const = 0;
 
  protected:
+  // The values of variable `name` (float32, row-major); empty when the layer has no such
+  // variable (a bias that use_bias turned off, ...).
+  std::span<const float> weight(const std::string& name) const;
+
   Config config_;
+
+ private:
+  std::vector<std::pair<std::string, Tensor>> weights_;
 };
 
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Config&)>;

@@ -96,17 +96,6 @@ class BatchNormalization final : public Layer {
     v.push_back({"moving_variance", {dim_}, false});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    size_t i = 0;
-    auto take = [&](std::vector<float>& out) {
-      const auto f = w[i++].floats();
-      out.assign(f.begin(), f.end());
-    };
-    if (scale_) take(gamma_);
-    if (center_) take(beta_);
-    take(mean_);
-    take(variance_);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
@@ -117,16 +106,18 @@ class BatchNormalization final : public Layer {
     int64_t inner = 1;
     for (size_t d = axisIndex_ + 1; d < x.shape.size(); ++d) inner *= x.shape[d];
     const int64_t outer = dim_ * inner == 0 ? 0 : x.size() / (dim_ * inner);
+    const auto gamma = weight("gamma"), beta = weight("beta");
+    const auto mean = weight("moving_mean"), variance = weight("moving_variance");
     Array y(x.shape);
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t c = 0; c < dim_; ++c) {
         const auto ci = static_cast<size_t>(c);
-        const float g = scale_ ? gamma_[ci] : 1.0f;
-        const float b = center_ ? beta_[ci] : 0.0f;
+        const float g = scale_ ? gamma[ci] : 1.0f;
+        const float b = center_ ? beta[ci] : 0.0f;
         const size_t base = static_cast<size_t>((o * dim_ + c) * inner);
         for (int64_t i = 0; i < inner; ++i) {
           const size_t k = base + static_cast<size_t>(i);
-          y.data[k] = normalize(x.data[k], mean_[ci], variance_[ci], g, b, epsilon_);
+          y.data[k] = normalize(x.data[k], mean[ci], variance[ci], g, b, epsilon_);
         }
       }
     }
@@ -139,7 +130,6 @@ class BatchNormalization final : public Layer {
   bool center_, scale_;
   size_t axisIndex_ = 0;
   int64_t dim_ = 0;
-  std::vector<float> gamma_, beta_, mean_, variance_;
 };
 
 // LayerNormalization: mean and variance over `axis` (one or several axes) of each sample, as
@@ -174,15 +164,6 @@ class LayerNormalization final : public Layer {
     if (center_) v.push_back({"beta", paramShape_});
     return v;
   }
-  void setWeights(std::vector<Tensor> w) override {
-    size_t i = 0;
-    auto take = [&](std::vector<float>& out) {
-      const auto f = w[i++].floats();
-      out.assign(f.begin(), f.end());
-    };
-    if (scale_) take(gamma_);
-    if (center_) take(beta_);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     if (x.shape.size() != rank_) {
@@ -206,6 +187,7 @@ class LayerNormalization final : public Layer {
                                 name(), Json(x.shape).dump()));
       }
     }
+    const auto gamma = weight("gamma"), beta = weight("beta");
     // Offsets of the elements of one group, row-major over the reduced axes in ascending order.
     // gamma and beta are indexed the same way whatever order `axis` lists them in: TF.js
     // reshapes them to the broadcast shape, which reinterprets their values in that order.
@@ -247,8 +229,8 @@ class LayerNormalization final : public Layer {
       for (int64_t g = 0; g < groupSize; ++g) {
         const auto k = static_cast<size_t>(base + offsets[static_cast<size_t>(g)]);
         const auto p = static_cast<size_t>(g);
-        y.data[k] = normalize(x.data[k], mean, variance, scale_ ? gamma_[p] : 1.0f,
-                              center_ ? beta_[p] : 0.0f, epsilon_);
+        y.data[k] = normalize(x.data[k], mean, variance, scale_ ? gamma[p] : 1.0f,
+                              center_ ? beta[p] : 0.0f, epsilon_);
       }
     }
     return {std::move(y)};
@@ -261,7 +243,6 @@ class LayerNormalization final : public Layer {
   std::vector<size_t> resolved_;
   size_t rank_ = 0;
   Shape paramShape_;
-  std::vector<float> gamma_, beta_;
 };
 
 }  // namespace

@@ -52,6 +52,21 @@ const Json* find(const Json& j, const std::string& key) {
 }
 }  // namespace
 
+void Layer::setWeights(std::vector<Tensor> weights) {
+  const auto vars = variables();
+  weights_.clear();
+  for (size_t i = 0; i < weights.size() && i < vars.size(); ++i) {
+    weights_.emplace_back(vars[i].name, std::move(weights[i]));
+  }
+}
+
+std::span<const float> Layer::weight(const std::string& name) const {
+  for (const auto& [n, t] : weights_) {
+    if (n == name) return t.floats();
+  }
+  return {};
+}
+
 bool Config::has(const std::string& key) const {
   return find(config_, key) != nullptr;
 }
