@@ -1,6 +1,9 @@
 // The one table from Keras class names to layer constructors, and Config's typed getters.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <optional>
+
 #include "layers/layer.h"
 
 namespace tfjs::layers {
@@ -71,12 +74,31 @@ bool Config::has(const std::string& key) const {
   return find(config_, key) != nullptr;
 }
 
+namespace {
+// An integral JSON number that fits comfortably in int64 (config values are sizes, strides,
+// axes...); anything else (2.5, 1e300, "3") is nullopt.
+std::optional<int64_t> integral(const Json& j) {
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<uint64_t>();
+    if (u <= (uint64_t{1} << 53)) return static_cast<int64_t>(u);
+    return std::nullopt;
+  }
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 int64_t Config::integer(const std::string& key, int64_t def) const {
   const Json* v = find(config_, key);
   if (!v) return def;
-  if (v->is_number_integer() || v->is_number_unsigned()) return v->get<int64_t>();
-  if (v->is_number_float()) return static_cast<int64_t>(v->get<double>());
-  if (v->is_array() && v->size() == 1 && (*v)[0].is_number()) return (*v)[0].get<int64_t>();
+  const Json& e = v->is_array() && v->size() == 1 ? (*v)[0] : *v;
+  if (auto n = integral(e)) return *n;
   unsupported(fmt::format("'{}' = {}", key, v->dump()));
 }
 
@@ -104,12 +126,13 @@ std::string Config::string(const std::string& key, const std::string& def) const
 std::vector<int64_t> Config::ints(const std::string& key, size_t rank, int64_t def) const {
   const Json* v = find(config_, key);
   if (!v) return std::vector<int64_t>(rank, def);
-  if (v->is_number()) return std::vector<int64_t>(rank, v->get<int64_t>());
+  if (auto n = integral(*v)) return std::vector<int64_t>(rank, *n);
   if (v->is_array()) {
     std::vector<int64_t> out;
     for (const auto& e : *v) {
-      if (!e.is_number()) unsupported(fmt::format("'{}' = {}", key, v->dump()));
-      out.push_back(e.get<int64_t>());
+      auto n = integral(e);
+      if (!n) unsupported(fmt::format("'{}' = {}", key, v->dump()));
+      out.push_back(*n);
     }
     if (out.size() == 1 && rank > 1) out.assign(rank, out[0]);
     if (out.size() == rank) return out;
