@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -271,7 +272,13 @@ struct Graph {
       }
     }
     std::vector<Array> out;
-    for (size_t v : outputValues) out.push_back(values[v]);
+    // Move each output out of the value table; copy only a value that is output more than once.
+    for (size_t i = 0; i < outputValues.size(); ++i) {
+      const size_t v = outputValues[i];
+      const bool again = std::find(outputValues.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                   outputValues.end(), v) != outputValues.end();
+      out.push_back(again ? values[v] : std::move(values[v]));
+    }
     return out;
   }
 };
