@@ -120,7 +120,8 @@ for (const [what, measured, target, result] of goals) {
 const md = [];
 md.push('# Load benchmark results', '');
 md.push(`Written by \`bench/run.sh\` on ${meta.date}. Every figure below comes from that one ` +
-        'run; rerun the script to refresh them (it rewrites this file). Benchmarks are not tests ' +
+        'run; rerun the script to refresh them (it rewrites this file, keeping the inference ' +
+        'section of bench/infer.sh). Benchmarks are not tests ' +
         'and are not part of CTest.', '');
 md.push('## Setup', '');
 md.push(`- Machine: ${meta.cpu}, ${meta.nproc} CPUs (nproc), ${meta.memory} RAM, Linux ` +
@@ -206,5 +207,17 @@ md.push('- TF.js reads with `fs.promises.readFile`, builds the artifacts with ' 
         '`tf.loadLayersModel` through a custom IOHandler. Node runs with `--expose-gc` and ' +
         'collects garbage between runs, outside the timed region.');
 md.push('');
+// Keep the inference section that bench/infer.sh writes into the same file.
+{
+  let old = '';
+  try {
+    old = fs.readFileSync(outPath, 'utf8');
+  } catch {
+    old = '';
+  }
+  const b = old.indexOf('<!-- infer:begin -->');
+  const e = old.indexOf('<!-- infer:end -->');
+  if (b >= 0 && e > b) md.push(old.slice(b, e + '<!-- infer:end -->'.length), '');
+}
 fs.writeFileSync(outPath, md.join('\n'));
 console.log(`\nwrote ${outPath}`);

@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <map>
 
 #include "test_util.h"
 #include "tfjs/tfjs.h"
@@ -214,7 +216,10 @@ TEST(LayersModel, StrictBindingListsMissingAndExtraWeights) {
   }
 }
 
-TEST(LayersModel, MaskReadersAfterMaskProducersAreRefused) {
+// Masks propagate now; a Softmax layer reads the mask as TF.js does, broadcast against its input.
+// Here the [1, 5] mask of the Embedding does not fit the [1, 5, 3] input (TF.js would broadcast
+// it to another shape), so predict refuses it.
+TEST(LayersModel, SoftmaxRefusesAMaskThatDoesNotFitItsInput) {
   ModelArtifacts a = parseModelJson(
       R"({"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":[)"
       R"({"class_name":"Embedding","config":{"name":"e","input_dim":4,"output_dim":3,"mask_zero":true,"batch_input_shape":[null,5]}},)"
@@ -224,12 +229,17 @@ TEST(LayersModel, MaskReadersAfterMaskProducersAreRefused) {
   std::memset(a.weightData.data(), 0, 48);
   a.weightsManifest[0].pathSizes = {48};
   a.weightsLoaded = true;
+  const LayersModel m = LayersModel::fromArtifacts(a);
+  Buffer b = Buffer::allocate(5 * 4);
+  const std::vector<int32_t> ids = {1, 2, 0, 0, 3};
+  std::memcpy(b.data(), ids.data(), 5 * 4);
   try {
-    LayersModel::fromArtifacts(a);
-    FAIL() << "a mask reader was accepted";
+    m.predict(Tensor(DType::kInt32, {1, 5}, b, 0));
+    FAIL() << "a mask that does not fit the Softmax input was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
     EXPECT_THAT(e.what(), ::testing::HasSubstr("mask"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'sm'"));
   }
 }
 
@@ -258,6 +268,534 @@ TEST(LayersModel, GraphModelsAndBadInputsAreRefusedClearly) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_THAT(e.what(), ::testing::HasSubstr("must have shape"));
   }
+}
+
+TEST(LayersModel, AugmentationLayersAreTheIdentityAtInference) {
+  TFJS_REQUIRE_FIXTURES();
+  // The same weights, once with a nested Sequential of RandomFlip + RandomRotation in front
+  // (web_model) and once without (web_model_argh, which TF.js itself loads): the same outputs,
+  // bit for bit, as in Keras's predict.
+  const fs::path dir = fixtures / "pair_tinycnn_k215_conv422";
+  const LayersModel augmented = loadLayersModel((dir / "web_model").string());
+  const LayersModel plain = loadLayersModel((dir / "web_model_argh").string());
+  std::vector<float> x(2 * 28 * 28);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 256) / 255.0f;
+  const Tensor a = augmented.predict(floatTensor({2, 28, 28, 1}, x));
+  const Tensor b = plain.predict(floatTensor({2, 28, 28, 1}, x));
+  ASSERT_EQ(a.shape(), (std::vector<int64_t>{2, 5}));
+  ASSERT_EQ(a.shape(), b.shape());
+  EXPECT_EQ(std::memcmp(a.bytes(), b.bytes(), 2 * 5 * 4), 0);
+}
+
+// A one-layer functional model over inputs of the given shapes (batch excluded).
+ModelArtifacts mergeModel(const std::string& layer, const std::vector<std::string>& shapes) {
+  std::string inputs, layersJson, refs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const std::string n = "in" + std::to_string(i);
+    layersJson += fmt::format(
+        R"({{"class_name":"InputLayer","name":"{0}","config":{{"name":"{0}","batch_input_shape":[null,{1}]}},"inbound_nodes":[]}},)",
+        n, shapes[i]);
+    refs += fmt::format(R"({}["{}",0,0,{{}}])", i ? "," : "", n);
+    inputs += fmt::format(R"({}["{}",0,0])", i ? "," : "", n);
+  }
+  const std::string json = fmt::format(
+      R"({{"format":"layers-model","modelTopology":{{"class_name":"Model","config":{{"name":"m","layers":[{0}{1}],"input_layers":[{2}],"output_layers":[["merge",0,0]]}}}},"weightsManifest":[]}})",
+      layersJson,
+      fmt::format(R"({{"class_name":{},"name":"merge","config":{},"inbound_nodes":[[{}]]}})",
+                  Json(layer.substr(0, layer.find(' '))).dump(), layer.substr(layer.find(' ') + 1),
+                  refs),
+      inputs);
+  ModelArtifacts a = parseModelJson(json);
+  a.weightsLoaded = true;
+  return a;
+}
+
+TEST(LayersModel, MergeLayersRefuseWhatTheyCannotCompute) {
+  // Sanity: a broadcasting Add builds and runs.
+  const LayersModel ok =
+      LayersModel::fromArtifacts(mergeModel(R"(Add {"name":"merge"})", {"3,4", "1,4"}));
+  EXPECT_EQ(ok.outputs()[0].shape, (std::vector<int64_t>{-1, 3, 4}));
+  const std::pair<std::string, std::vector<std::string>> bad[] = {
+      {R"(Add {"name":"merge"})", {"3,4", "2,4"}},               // not broadcastable
+      {R"(Add {"name":"merge"})", {"3,4"}},                      // one input
+      {R"(Dot {"name":"merge","axes":1})", {"2,3,4", "2,3,4"}},  // rank 4 (TF.js refuses too)
+      {R"(Dot {"name":"merge","axes":0})", {"3", "3"}},          // the batch axis
+      {R"(Dot {"name":"merge","axes":[1,2,3]})", {"3", "3"}},    // not an int or a pair
+      {R"(Dot {"name":"merge","axes":-1})", {"3", "3", "3"}},    // three inputs
+  };
+  for (const auto& [layer, shapes] : bad) {
+    SCOPED_TRACE(layer);
+    try {
+      LayersModel::fromArtifacts(mergeModel(layer, shapes));
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kUnsupported) << e.what();
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("'merge'")) << e.what();
+    }
+  }
+  try {  // contracted dimensions that differ: a schema error naming both sizes
+    LayersModel::fromArtifacts(mergeModel(R"(Dot {"name":"merge","axes":-1})", {"3", "4"}));
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("3 !== 4"));
+  }
+}
+
+// --- TimeDistributed and ConvLSTM2D (src/layers/wrappers.cpp, conv_recurrent.cpp) ---
+
+// tfjs-layers' own TimeDistributed(Dense) after an LSTM, saved by TF.js, with its stored outputs;
+// the wrapped Dense's kernel is saved as time_distributed_.../kernel.
+TEST(LayersModel, TimeDistributedLstmFixtureMatchesItsStoredOutputs) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
+  const std::string name = "time_distributed_lstm";
+  const LayersModel m = loadLayersModel((base / name).string());
+  const Json xs = Json::parse(test::readText(base / (name + ".xs-data.json")));
+  const Json xshapes = Json::parse(test::readText(base / (name + ".xs-shapes.json")));
+  const Json ys = Json::parse(test::readText(base / (name + ".ys-data.json")));
+  const Json yshapes = Json::parse(test::readText(base / (name + ".ys-shapes.json")));
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    inputs.push_back(floatTensor(xshapes[i], xs[i].get<std::vector<float>>()));
+  }
+  const auto outputs = m.predict(inputs);
+  ASSERT_EQ(outputs.size(), ys.size());
+  for (size_t i = 0; i < ys.size(); ++i) {
+    expectClose(outputs[i], floatTensor(yshapes[i], ys[i].get<std::vector<float>>()));
+  }
+}
+
+// A Sequential model of the given layers (JSON list) without weights.
+ModelArtifacts sequentialWithoutWeights(const std::string& layersJson) {
+  ModelArtifacts a = parseModelJson(
+      R"({"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":)" +
+      layersJson + "}},\"weightsManifest\":[]}");
+  a.weightsLoaded = true;
+  return a;
+}
+
+void expectRefused(const std::string& layersJson, ErrorCode code,
+                   const std::vector<std::string>& mentions) {
+  SCOPED_TRACE(layersJson);
+  try {
+    LayersModel::fromArtifacts(sequentialWithoutWeights(layersJson));
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    for (const auto& m : mentions) EXPECT_THAT(e.what(), ::testing::HasSubstr(m));
+  }
+}
+
+TEST(LayersModel, WrapperAndConvLstmConfigsTfjsCannotRunAreRefused) {
+  const std::string convlstm =
+      R"({"class_name":"ConvLSTM2D","config":{"name":"cl","filters":2,"kernel_size":3,"batch_input_shape":[null,3,5,5,2],)";
+  expectRefused("[" + convlstm + R"("stateful":true}}])", ErrorCode::kUnsupported,
+                {"'cl'", "ConvLSTM2D", "stateful"});
+  expectRefused("[" + convlstm + R"("unroll":true}}])", ErrorCode::kUnsupported,
+                {"'cl'", "unroll"});
+  expectRefused("[" + convlstm + R"("strides":2,"dilation_rate":2}}])", ErrorCode::kUnsupported,
+                {"'cl'", "dilation_rate"});
+  expectRefused("[" + convlstm + R"("padding":"causal"}}])", ErrorCode::kUnsupported,
+                {"'cl'", "causal"});
+  expectRefused(
+      R"([{"class_name":"ConvLSTM2D","config":{"name":"cl","filters":2,"kernel_size":3,"batch_input_shape":[null,5,5,2]}}])",
+      ErrorCode::kUnsupported, {"'cl'", "rank 4"});
+  const std::string td =
+      R"({"class_name":"TimeDistributed","config":{"name":"td","batch_input_shape":[null,3,4],"layer":)";
+  // An inner class tfjs cannot run: the wrapper and the inner layer and class are named.
+  expectRefused("[" + td + R"({"class_name":"HyperScale","config":{"name":"hs"}}}}])",
+                ErrorCode::kUnsupported, {"'td'", "TimeDistributed", "'hs'", "HyperScale"});
+  // A supported inner class with an option tfjs refuses: the inner error, the wrapper in front.
+  expectRefused(
+      "[" + td + R"({"class_name":"Dense","config":{"name":"d","units":2,"activation":"nope"}}}}])",
+      ErrorCode::kUnsupported, {"'td'", "'d'", "Dense", "nope"});
+  expectRefused(
+      "[" + td + R"({"class_name":"Sequential","config":{"name":"inner","layers":[]}}}}])",
+      ErrorCode::kUnsupported, {"'td'", "nested model"});
+  expectRefused("[" + td + R"(3}}])", ErrorCode::kSchema, {"'td'", "TimeDistributed"});
+  expectRefused(
+      R"([{"class_name":"TimeDistributed","config":{"name":"td","batch_input_shape":[null,4],"layer":{"class_name":"Dense","config":{"name":"d","units":2}}}}])",
+      ErrorCode::kUnsupported, {"'td'", "rank 2"});
+}
+
+// TF.js hands TimeDistributed's [batch, time] mask to the inner call at every step; a Softmax
+// layer would add it to a per-step input it does not fit, so that is refused.
+TEST(LayersModel, TimeDistributedRefusesAMaskItsInnerLayerWouldRead) {
+  ModelArtifacts a = parseModelJson(
+      R"({"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":[)"
+      R"({"class_name":"Embedding","config":{"name":"e","input_dim":4,"output_dim":3,"mask_zero":true,"batch_input_shape":[null,5]}},)"
+      R"({"class_name":"TimeDistributed","config":{"name":"td","layer":{"class_name":"Softmax","config":{"name":"sm","axis":-1}}}}]}},)"
+      R"("weightsManifest":[{"paths":["w.bin"],"weights":[{"name":"e/embeddings","shape":[4,3],"dtype":"float32"}]}]})");
+  a.weightData = Buffer::allocate(48);
+  std::memset(a.weightData.data(), 0, 48);
+  a.weightsManifest[0].pathSizes = {48};
+  a.weightsLoaded = true;
+  try {
+    const LayersModel m = LayersModel::fromArtifacts(a);
+    Buffer b = Buffer::allocate(5 * 4);
+    const std::vector<int32_t> ids = {1, 2, 0, 0, 3};
+    std::memcpy(b.data(), ids.data(), 5 * 4);
+    m.predict(Tensor(DType::kInt32, {1, 5}, b, 0));
+    FAIL() << "a mask read by the wrapped Softmax was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("mask"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("td"));
+  }
+}
+
+// --- Recurrent layers, Bidirectional, masks (src/layers/recurrent.cpp, wrappers.cpp) ---
+
+std::vector<Tensor> storedTensors(const fs::path& data, const fs::path& shapes) {
+  const Json d = Json::parse(test::readText(data));
+  const Json s = Json::parse(test::readText(shapes));
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < d.size(); ++i)
+    out.push_back(floatTensor(s[i], d[i].get<std::vector<float>>()));
+  return out;
+}
+
+// tfjs-layers' own SimpleRNN, GRU and Bidirectional(LSTM) test models (each after an Embedding),
+// saved by TF.js with their inputs and outputs.
+TEST(LayersModel, RecurrentTfjsLayersTestModelsMatchTheirStoredOutputs) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
+  for (const std::string name : {"simple_rnn", "gru", "bidirectional_lstm"}) {
+    SCOPED_TRACE(name);
+    const LayersModel m = loadLayersModel((base / name).string());
+    const auto xs =
+        storedTensors(base / (name + ".xs-data.json"), base / (name + ".xs-shapes.json"));
+    const auto ys =
+        storedTensors(base / (name + ".ys-data.json"), base / (name + ".ys-shapes.json"));
+    const auto outputs = m.predict(xs);
+    ASSERT_EQ(outputs.size(), ys.size());
+    for (size_t i = 0; i < ys.size(); ++i) expectClose(outputs[i], ys[i]);
+  }
+}
+
+// What the real TF.js predicts for a fixture folder (decode_folder.mjs, seeded input).
+Json tfjsPredict(const fs::path& dir) {
+  const std::string cmd =
+      fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}' --predict-only 2>/dev/null",
+                  TFJS_NODE, TFJS_SOURCE_DIR, dir.string());
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return Json();
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (::pclose(p) != 0) return Json();
+  return Json::parse(out)["predict"];
+}
+
+// The same model folder with its weight groups merged into one group and one file (manifest
+// order), for TF.js: its CompositeArrayBuffer (4.22) finds the shard of a weight's first byte
+// as if every shard had the first one's size, and copies nothing (zeros) when that points past
+// the last shard. In pair_deathgrips_lstm_2groups_tfjs0x the first group (31476 bytes) is the
+// smaller one, so TF.js loads the LSTM's recurrent kernel and bias as all zeros.
+fs::path mergedWeightGroups(const fs::path& dir, const fs::path& out) {
+  Json model = Json::parse(test::readText(dir / "model.json"));
+  Json weights = Json::array();
+  std::string bytes;
+  for (const auto& g : model["weightsManifest"]) {
+    for (const auto& w : g["weights"]) weights.push_back(w);
+    for (const auto& p : g["paths"]) bytes += test::readText(dir / p.get<std::string>());
+  }
+  model["weightsManifest"] = Json::array({{{"paths", {"merged.bin"}}, {"weights", weights}}});
+  fs::create_directories(out);
+  std::ofstream(out / "model.json") << model.dump();
+  std::ofstream(out / "merged.bin", std::ios::binary) << bytes;
+  return out;
+}
+
+// Converter 0.x LSTM models (several weight groups) and tfjs-layers' Embedding + GRU e2e model,
+// run by TF.js and by us on the same input. For the two-group model TF.js reads its weights from
+// a merged copy (see mergedWeightGroups); we read the original folder.
+TEST(LayersModel, RecurrentRealModelsPredictAsTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  for (const char* name : {"pair_har_lstm_multigroup_tfjs0x", "pair_deathgrips_lstm_2groups_tfjs0x",
+                           "tfjs_e2e_load_predict_data/layers_model"}) {
+    SCOPED_TRACE(name);
+    const bool merge = std::string(name) == "pair_deathgrips_lstm_2groups_tfjs0x";
+    const Json theirs =
+        tfjsPredict(merge ? mergedWeightGroups(fixtures / name, tmp / "merged") : fixtures / name);
+    ASSERT_TRUE(theirs.is_object()) << "TF.js could not run " << name;
+    const LayersModel m = loadLayersModel((fixtures / name).string());
+    const Tensor x = floatTensorFromHex(theirs["input"]["shape"], theirs["input"]["hex"]);
+    expectClose(m.predict(x),
+                floatTensorFromHex(theirs["output"]["shape"], theirs["output"]["hex"]));
+  }
+}
+
+// A Keras 3.8 GRU (reset_after = true, sigmoid, weights named sequential/gru/gru_cell/...)
+// converted by tensorflowjs 4.22. TF.js cannot load it (Keras 3 InputLayer, reset_after), and the
+// h5 next to it holds other weights, so the reference is the Keras equations computed here in
+// double precision from the model's own weights.
+TEST(LayersModel, Keras3GruResetAfterFixtureFollowsTheKerasEquations) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path dir = fixtures / "keras3_gru_h5_and_tfjs_converter422";
+  EXPECT_TRUE(tfjsPredict(dir).is_null()) << "TF.js now runs this model: compare with it instead";
+  const LayersModel m = loadLayersModel(dir.string());
+  const ModelArtifacts a = loadModel(dir.string());
+  std::map<std::string, std::vector<float>> w;
+  for (const auto& t : decodeWeights(a)) {
+    const auto f = t.tensor.floats();
+    w[t.name.substr(t.name.rfind('/') + 1) +
+      (t.name.find("dense") != std::string::npos ? "_d" : "")] =
+        std::vector<float>(f.begin(), f.end());
+  }
+  const int64_t batch = 2, steps = 7, in = 6, u = 8;
+  std::vector<float> xv(static_cast<size_t>(batch * steps * in));
+  for (size_t i = 0; i < xv.size(); ++i)
+    xv[i] = static_cast<float>(std::sin(0.7 * static_cast<double>(i)) * 1.5);
+  const Tensor y = m.predict(floatTensor({batch, steps, in}, xv));
+  ASSERT_EQ(y.shape(), (std::vector<int64_t>{batch, 1}));
+  auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+  const auto &K = w["kernel"], &U = w["recurrent_kernel"], &B = w["bias"];
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<double> h(static_cast<size_t>(u), 0.0);
+    for (int64_t t = 0; t < steps; ++t) {
+      std::vector<double> xp(static_cast<size_t>(3 * u)), hp(static_cast<size_t>(3 * u));
+      for (int64_t j = 0; j < 3 * u; ++j) {
+        double sx = B[static_cast<size_t>(j)], sh = B[static_cast<size_t>(3 * u + j)];
+        for (int64_t i = 0; i < in; ++i)
+          sx += xv[static_cast<size_t>((b * steps + t) * in + i)] *
+                K[static_cast<size_t>(i * 3 * u + j)];
+        for (int64_t i = 0; i < u; ++i)
+          sh += h[static_cast<size_t>(i)] * U[static_cast<size_t>(i * 3 * u + j)];
+        xp[static_cast<size_t>(j)] = sx;
+        hp[static_cast<size_t>(j)] = sh;
+      }
+      for (int64_t j = 0; j < u; ++j) {
+        const auto k = static_cast<size_t>(j), ku = static_cast<size_t>(u);
+        const double z = sigmoid(xp[k] + hp[k]);
+        const double r = sigmoid(xp[k + ku] + hp[k + ku]);
+        const double hh = std::tanh(xp[k + 2 * ku] + r * hp[k + 2 * ku]);
+        h[k] = z * h[k] + (1 - z) * hh;
+      }
+    }
+    double logit = w["bias_d"][0];
+    for (int64_t j = 0; j < u; ++j)
+      logit += h[static_cast<size_t>(j)] * w["kernel_d"][static_cast<size_t>(j)];
+    EXPECT_NEAR(y.floats()[static_cast<size_t>(b)], sigmoid(logit), 1e-5) << "batch row " << b;
+  }
+}
+
+TEST(LayersModel, RecurrentOptionsTfjsCannotRunAreRefused) {
+  const std::string shape = R"("batch_input_shape":[null,4,3])";
+  expectRefused(
+      R"([{"class_name":"LSTM","config":{"name":"l","units":2,"stateful":true,)" + shape + "}}]",
+      ErrorCode::kUnsupported, {"'l'", "LSTM", "stateful"});
+  expectRefused(
+      R"([{"class_name":"GRU","config":{"name":"g","units":2,"time_major":true,)" + shape + "}}]",
+      ErrorCode::kUnsupported, {"'g'", "GRU", "time_major"});
+  expectRefused(R"([{"class_name":"LSTM","config":{"name":"l","units":0,)" + shape + "}}]",
+                ErrorCode::kUnsupported, {"'l'", "units"});
+  expectRefused(
+      R"([{"class_name":"LSTM","config":{"name":"l","units":2,"recurrent_activation":"nope",)" +
+          shape + "}}]",
+      ErrorCode::kUnsupported, {"'l'", "nope"});
+  expectRefused(
+      R"([{"class_name":"RNN","config":{"name":"r","cell":{"class_name":"MinimalRNNCell","config":{"units":2}},)" +
+          shape + "}}]",
+      ErrorCode::kUnsupported, {"'r'", "MinimalRNNCell"});
+  expectRefused(R"([{"class_name":"RNN","config":{"name":"r",)" + shape + "}}]", ErrorCode::kSchema,
+                {"'r'", "cell"});
+  expectRefused(
+      R"([{"class_name":"LSTM","config":{"name":"l","units":2,"batch_input_shape":[null,3]}}])",
+      ErrorCode::kUnsupported, {"'l'", "rank 2"});
+  const std::string lstm = R"({"class_name":"LSTM","config":{"name":"lstm","units":2}})";
+  expectRefused(
+      R"([{"class_name":"Bidirectional","config":{"name":"b","merge_mode":"max","layer":)" + lstm +
+          "," + shape + "}}]",
+      ErrorCode::kUnsupported, {"'b'", "merge_mode", "max"});
+  expectRefused(
+      R"([{"class_name":"Bidirectional","config":{"name":"b","layer":{"class_name":"Dense","config":{"name":"d","units":2}},)" +
+          shape + "}}]",
+      ErrorCode::kUnsupported, {"'b'", "Dense"});
+  expectRefused(
+      R"([{"class_name":"Bidirectional","config":{"name":"b","layer":)" + lstm +
+          R"(,"backward_layer":{"class_name":"LSTM","config":{"name":"back","units":5,"go_backwards":true}},)" +
+          shape + "}}]",
+      ErrorCode::kUnsupported, {"'b'", "backward_layer"});
+  expectRefused(
+      R"([{"class_name":"Bidirectional","config":{"name":"b","layer":{"class_name":"LSTM","config":{"name":"lstm","units":2,"stateful":true}},)" +
+          shape + "}}]",
+      ErrorCode::kUnsupported, {"'b'", "stateful"});
+}
+
+// A model (any topology JSON) with zero weights, or with weight k = sin(k) when `patterned`;
+// `specs` lists its weights as {"name", [shape]}.
+ModelArtifacts functionalWithZeroWeights(
+    const std::string& config,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>>& specs,
+    bool patterned = false) {
+  Json weights = Json::array();
+  size_t bytes = 0;
+  for (const auto& [n, s] : specs) {
+    weights.push_back({{"name", n}, {"shape", s}, {"dtype", "float32"}});
+    size_t k = 4;
+    for (int64_t d : s) k *= static_cast<size_t>(d);
+    bytes += k;
+  }
+  ModelArtifacts a = parseModelJson(R"({"format":"layers-model","modelTopology":)" + config +
+                                    R"(,"weightsManifest":[{"paths":["w.bin"],"weights":)" +
+                                    weights.dump() + "}]}");
+  a.weightData = Buffer::allocate(bytes);
+  if (bytes) std::memset(a.weightData.data(), 0, bytes);
+  for (size_t k = 0; patterned && k < bytes / 4; ++k) {
+    const float v = static_cast<float>(std::sin(static_cast<double>(k)));
+    std::memcpy(a.weightData.data() + 4 * k, &v, 4);
+  }
+  a.weightsManifest[0].pathSizes = {bytes};
+  a.weightsLoaded = true;
+  return a;
+}
+
+Tensor intTensor(const std::vector<int64_t>& shape, const std::vector<int32_t>& v) {
+  Buffer b = Buffer::allocate(v.size() * 4);
+  std::memcpy(b.data(), v.data(), v.size() * 4);
+  return Tensor(DType::kInt32, shape, b, 0);
+}
+
+// Embedding(mask_zero) -> LSTM -> RepeatVector -> LSTM: the second LSTM gets no mask in Keras,
+// but TF.js's executor still hands it the first one; that case is refused at predict.
+TEST(LayersModel, AStaleMaskTfjsWouldReuseIsRefused) {
+  const ModelArtifacts a = functionalWithZeroWeights(
+      R"({"class_name":"Sequential","config":{"name":"s","layers":[)"
+      R"({"class_name":"Embedding","config":{"name":"e","input_dim":4,"output_dim":3,"mask_zero":true,"batch_input_shape":[null,5]}},)"
+      R"({"class_name":"LSTM","config":{"name":"l1","units":2}},)"
+      R"({"class_name":"RepeatVector","config":{"name":"rv","n":5}},)"
+      R"({"class_name":"LSTM","config":{"name":"l2","units":2}}]}})",
+      {{"e/embeddings", {4, 3}},
+       {"l1/kernel", {3, 8}},
+       {"l1/recurrent_kernel", {2, 8}},
+       {"l1/bias", {8}},
+       {"l2/kernel", {2, 8}},
+       {"l2/recurrent_kernel", {2, 8}},
+       {"l2/bias", {8}}});
+  const LayersModel m = LayersModel::fromArtifacts(a);
+  try {
+    m.predict(intTensor({1, 5}, {1, 2, 3, 0, 0}));
+    FAIL() << "a stale mask was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'l2'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("mask"));
+  }
+}
+
+// Add's mask in TF.js 4.22 gets a leading axis ([1, batch, time]); an LSTM reading it refuses it,
+// while a model where nothing reads it runs.
+TEST(LayersModel, AMergedMaskOfTheWrongShapeIsRefusedByItsReader) {
+  auto model = [](const std::string& after, const std::string& out) {
+    return R"({"class_name":"Functional","config":{"name":"f","layers":[)"
+           R"({"class_name":"InputLayer","name":"a","config":{"name":"a","batch_input_shape":[null,4],"dtype":"int32"},"inbound_nodes":[]},)"
+           R"({"class_name":"InputLayer","name":"b","config":{"name":"b","batch_input_shape":[null,4],"dtype":"int32"},"inbound_nodes":[]},)"
+           R"({"class_name":"Embedding","name":"ea","config":{"name":"ea","input_dim":4,"output_dim":2,"mask_zero":true},"inbound_nodes":[[["a",0,0,{}]]]},)"
+           R"({"class_name":"Embedding","name":"eb","config":{"name":"eb","input_dim":4,"output_dim":2,"mask_zero":true},"inbound_nodes":[[["b",0,0,{}]]]},)"
+           R"({"class_name":"Add","name":"add","config":{"name":"add"},"inbound_nodes":[[["ea",0,0,{}],["eb",0,0,{}]]]},)" +
+           after + R"(],"input_layers":[["a",0,0],["b",0,0]],"output_layers":[[")" + out +
+           R"(",0,0]]}})";
+  };
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> emb = {{"ea/embeddings", {4, 2}},
+                                                                         {"eb/embeddings", {4, 2}}};
+  auto lstmSpecs = emb;
+  lstmSpecs.push_back({"l/kernel", {2, 8}});
+  lstmSpecs.push_back({"l/recurrent_kernel", {2, 8}});
+  lstmSpecs.push_back({"l/bias", {8}});
+  const std::vector<Tensor> in = {intTensor({2, 4}, {1, 2, 0, 0, 3, 3, 3, 0}),
+                                  intTensor({2, 4}, {1, 1, 1, 1, 2, 0, 0, 0})};
+  const LayersModel bad = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      model(
+          R"({"class_name":"LSTM","name":"l","config":{"name":"l","units":2},"inbound_nodes":[[["add",0,0,{}]]]})",
+          "l"),
+      lstmSpecs));
+  try {
+    bad.predict(in);
+    FAIL() << "a [1, batch, time] mask was accepted by an LSTM";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'l'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("[1,2,4]"));
+  }
+  const LayersModel ok = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      model(
+          R"({"class_name":"GlobalAveragePooling1D","name":"g","config":{"name":"g"},"inbound_nodes":[[["add",0,0,{}]]]})",
+          "g"),
+      emb));
+  EXPECT_EQ(ok.predict(in).at(0).shape(), (std::vector<int64_t>{2, 2}));
+}
+
+// zero_output_for_mask (Keras; TF.js ignores it) changes nothing without a mask, and is refused
+// when a mask reaches the layer.
+TEST(LayersModel, ZeroOutputForMaskIsRefusedOnlyWhenAMaskArrives) {
+  const std::string rnn =
+      R"({"class_name":"SimpleRNN","config":{"name":"s","units":2,"zero_output_for_mask":true}})";
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> specs = {
+      {"s/kernel", {3, 2}}, {"s/recurrent_kernel", {2, 2}}, {"s/bias", {2}}};
+  auto seq = [&](const std::string& first) {
+    return R"({"class_name":"Sequential","config":{"name":"q","layers":[)" + first + "," + rnn +
+           "]}}";
+  };
+  const Tensor x = floatTensor({1, 4, 3}, std::vector<float>(12, 0.5f));
+  const LayersModel plain = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      seq(R"({"class_name":"InputLayer","config":{"name":"in","batch_input_shape":[null,4,3]}})"),
+      specs, true));
+  EXPECT_EQ(plain.predict(x).shape(), (std::vector<int64_t>{1, 2}));
+  const LayersModel masked = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      seq(R"({"class_name":"Masking","config":{"name":"m","batch_input_shape":[null,4,3]}})"),
+      specs, true));
+  try {
+    masked.predict(x);
+    FAIL() << "zero_output_for_mask with a mask was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'s'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("zero_output_for_mask"));
+  }
+}
+
+// A Bidirectional LSTM as Keras 3 saves it (the wrapped layer named forward_lstm, a mirrored
+// backward_layer, weights bidirectional/forward_lstm/lstm_cell/kernel) computes what the TF.js
+// form (layer lstm, weights bidirectional/forward_lstm/kernel) computes with the same values.
+TEST(LayersModel, Keras3BidirectionalNamingBindsLikeTheTfjsForm) {
+  auto model = [](const std::string& inner, const std::string& extra) {
+    return R"({"class_name":"Sequential","config":{"name":"q","layers":[)"
+           R"({"class_name":"InputLayer","config":{"name":"in","batch_input_shape":[null,3,2]}},)"
+           R"({"class_name":"Bidirectional","config":{"name":"bidirectional","merge_mode":"concat",)"
+           R"("layer":{"class_name":"LSTM","config":{"name":")" +
+           inner + R"(","units":2,"return_sequences":true,"recurrent_activation":"sigmoid"}})" +
+           extra + "}}]}}";
+  };
+  auto specs = [](const std::string& cell) {
+    std::vector<std::pair<std::string, std::vector<int64_t>>> s;
+    for (const char* dir : {"forward_lstm", "backward_lstm"}) {
+      const std::string p = std::string("bidirectional/") + dir + "/" + cell;
+      s.push_back({p + "kernel", {2, 8}});
+      s.push_back({p + "recurrent_kernel", {2, 8}});
+      s.push_back({p + "bias", {8}});
+    }
+    return s;
+  };
+  const LayersModel tfjsForm =
+      LayersModel::fromArtifacts(functionalWithZeroWeights(model("lstm", ""), specs(""), true));
+  const LayersModel keras3 = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      model("forward_lstm",
+            R"(,"backward_layer":{"class_name":"LSTM","config":{"name":"backward_lstm","units":2,)"
+            R"("return_sequences":true,"recurrent_activation":"sigmoid","go_backwards":true}})"),
+      specs("lstm_cell/"), true));
+  std::vector<float> xv(12);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = 0.3f * static_cast<float>(i) - 1.5f;
+  const Tensor x = floatTensor({2, 3, 2}, xv);
+  const Tensor a = tfjsForm.predict(x), b = keras3.predict(x);
+  ASSERT_EQ(a.shape(), (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_THAT(std::vector<float>(b.floats().begin(), b.floats().end()),
+              ::testing::ElementsAreArray(a.floats().begin(), a.floats().end()));
+  float spread = 0;
+  for (float v : a.floats()) spread = std::max(spread, std::fabs(v));
+  EXPECT_GT(spread, 0.05f);  // not a model of zeros
 }
 
 }  // namespace

@@ -24,6 +24,15 @@ namespace tfjs {
 
 struct ModelOptions {
   bool strict = true;  // missing or extra weights are an error (TF.js's default)
+  // Threads predict() computes with (oneDNN's OpenMP threads, set for the calling thread during
+  // each call and restored after it, so calls from several threads with different models do not
+  // interfere). 0: OpenMP's default, OMP_NUM_THREADS when set, else every core. Idle OpenMP
+  // workers spin between layers; on a machine shared with other busy processes,
+  // OMP_WAIT_POLICY=passive in the environment keeps them from taking the CPU the work needs.
+  int threads = 0;
+  // Run the plain reference kernels instead of the fast oneDNN ones (slow; for checking results).
+  // TFJS_REFERENCE_KERNELS=1 in the environment does the same for every model.
+  bool referenceKernels = false;
 };
 
 struct TensorInfo {

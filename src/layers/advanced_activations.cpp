@@ -283,6 +283,48 @@ class Softmax final : public Layer {
     }
     return {std::move(y)};
   }
+  // TF.js's Softmax reads the mask: x + (1 - mask) * -1e9 before the softmax, the mask
+  // broadcast against x NumPy-style (aligned on the last axes). A mask that would change the
+  // shape of x (TF.js would then return another shape) is refused.
+  std::vector<Array> callMasked(const std::vector<const Array*>& in,
+                                const std::vector<const Array*>& masks) const override {
+    if (masks.empty() || !masks[0]) return call(in);
+    const Array& m = *masks[0];
+    Array x = *in[0];
+    const size_t rank = x.shape.size(), mr = m.shape.size();
+    bool fits = mr <= rank;
+    for (size_t d = 0; fits && d < mr; ++d) {
+      const int64_t md = m.shape[mr - 1 - d];
+      fits = md == 1 || md == x.shape[rank - 1 - d];
+    }
+    if (!fits) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("layer '{}' (Softmax) got a mask of shape {} for an input of shape "
+                              "{}; TF.js would broadcast it to another shape",
+                              name(), Json(m.shape).dump(), Json(x.shape).dump()));
+    }
+    // Strides of the mask seen with x's rank (0 along broadcast axes).
+    std::vector<int64_t> stride(rank, 0);
+    int64_t step = 1;
+    for (size_t d = 0; d < mr; ++d) {
+      const size_t xd = rank - 1 - d;
+      const int64_t md = m.shape[mr - 1 - d];
+      stride[xd] = md == 1 ? 0 : step;
+      step *= md;
+    }
+    std::vector<int64_t> idx(rank, 0);
+    int64_t src = 0;
+    for (float& v : x.data) {
+      v += (1.0f - m.data[static_cast<size_t>(src)]) * -1e9f;
+      for (size_t d = rank; d-- > 0;) {  // odometer increment
+        src += stride[d];
+        if (++idx[d] < x.shape[d]) break;
+        src -= stride[d] * x.shape[d];
+        idx[d] = 0;
+      }
+    }
+    return call({&x});
+  }
 
  private:
   std::vector<int64_t> axes_;

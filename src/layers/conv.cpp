@@ -1,8 +1,10 @@
 // Convolutions: Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D,
-// SeparableConv2D. Reference kernels: direct loops over channels_last data, in the order of
-// tfjs-backend-cpu's loops (kernel position, input channel, output channel), bias added after the
-// sum, then the activation. channels_first inputs are transposed to channels_last and back, as
-// tfjs-layers does around its NHWC ops.
+// SeparableConv2D. Each layer runs the fast oneDNN kernel (kernels/fast.cpp; bias and relu,
+// relu6, elu, sigmoid or tanh fused) made once from its weights, or the reference kernel
+// (kernels/reference.cpp: direct loops over channels_last data in the order of
+// tfjs-backend-cpu's loops, bias added after the sum, then the activation) when reference kernels
+// are asked for or oneDNN cannot express the geometry. channels_first inputs are transposed to
+// channels_last and back, as tfjs-layers does around its NHWC ops.
 //
 // TF.js behaviours kept or refused (tfjs-layers 4.22, layers/convolutional*.ts):
 //  - padding 'causal' throws NotImplementedError in TF.js: refused.
@@ -16,6 +18,9 @@
 //    bias; without one it is computed as TF.js does (activation before the transpose back).
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 #include "layers/spatial.h"
@@ -37,7 +42,8 @@ class ConvBase : public Layer {
         same_(spatial::samePadding(c)),
         channelsFirst_(spatial::channelsFirst(c)),
         useBias_(c.boolean("use_bias", true)),
-        activation_(c.activation()) {
+        activation_(c.activation()),
+        fused_(kernels::fusedActivation(activation_)) {
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
     bool strided = false, dilated = false;
     for (size_t i = 0; i < rank; ++i) {
@@ -85,6 +91,59 @@ class ConvBase : public Layer {
     }
     return w;
   }
+  // A fast kernel over this layer's weights: `weights` (and the bias when used) fused with the
+  // layer's activation when oneDNN has it.
+  // `kernel` is the spatial kernel size (kernel_size, or 1s for a pointwise kernel).
+  std::unique_ptr<kernels::Conv> fastKernel(kernels::ConvSpec::Kind kind, const char* weights,
+                                            const std::vector<int64_t>& kernel, int64_t inC,
+                                            int64_t outC, bool withBias,
+                                            bool withActivation) const {
+    kernels::ConvSpec s;
+    s.kind = kind;
+    s.rank = rank_;
+    s.kernel = kernel;
+    s.inC = inC;
+    s.outC = outC;
+    s.weights = weight(weights).data();
+    s.bias = withBias && useBias_ ? weight("bias").data() : nullptr;
+    s.activation =
+        withActivation && fused_ != kernels::Fused::kNone ? fused_ : kernels::Fused::kLinear;
+    return std::make_unique<kernels::Conv>(s);
+  }
+  // The window of one sample of the build-time input (resolved), when that shape is fully known
+  // and valid: what prepare() makes a fast kernel ready for at load.
+  std::optional<Window> builtWindow(bool useDilation) const {
+    if (built_.size() != rank_ + 2) return std::nullopt;
+    Shape nhwc = {1};
+    for (int64_t d : spatialDims(built_)) nhwc.push_back(d);
+    nhwc.push_back(channelsFirst_ ? built_[1] : built_.back());
+    for (int64_t d : nhwc) {
+      if (d <= 0) return std::nullopt;
+    }
+    Window w = window(nhwc, useDilation);
+    try {
+      spatial::resolveWindow(w, same_, rank_ < 3, name());
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    return w;
+  }
+  // Makes `k` ready for one sample of the build-time shape at load (weights packed, primitive
+  // made at the thread count of the scope the model is loaded in), unless reference kernels are
+  // asked for or the shape is not known.
+  void prepare(const kernels::Conv& k, bool useDilation) const {
+    if (kernels::referenceKernels()) return;
+    if (const auto w = builtWindow(useDilation)) k.prepare(1, *w);
+  }
+  // Runs `k` on channels_last x into y when fast kernels are on and it takes the geometry.
+  static bool runFast(const kernels::Conv* k, const Array& x, const Window& w, Array& y) {
+    return k != nullptr && !kernels::referenceKernels() &&
+           k->run(x.data.data(), x.shape[0], w, y.data.data());
+  }
+  // The activation still to apply after a fast (true) or reference (false) kernel.
+  void finish(Array& y, bool ranFast) const {
+    if (!ranFast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
+  }
   static void addBias(Array& y, std::span<const float> b) {
     const int64_t ch = static_cast<int64_t>(b.size());
     for (int64_t i = 0; i < y.size(); i += ch) {
@@ -98,105 +157,9 @@ class ConvBase : public Layer {
   bool channelsFirst_;
   bool useBias_;
   std::string activation_;
+  kernels::Fused fused_;
+  Shape built_;  // the input shape given to build()
 };
-
-// y[n, o, f] = sum over kernel positions p and input channels c of x[n, o*s - pad + p*d, c] *
-// k[p, c, f] for NDHWC x, kernel [kd, kh, kw, C, F]; y must be zero on entry.
-void convolve(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
-              int64_t outC, float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * outC;
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-            if (id < 0 || id >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-              if (ih < 0 || ih >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-                if (iw < 0 || iw >= w.in[2]) continue;
-                const float* xp = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * inC;
-                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * inC * outC;
-                for (int64_t c = 0; c < inC; ++c) {
-                  const float xv = xp[c];
-                  const float* kr = kp + c * outC;
-                  for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// Depthwise: y[n, o, c*M + m] = sum over kernel positions p of x[n, o*s - pad + p*d, c] *
-// k[p, c, m] for NHWC x (as a depth-1 window), kernel [kh, kw, C, M]; y zero on entry.
-void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
-               int64_t mult, float* y) {
-  const int64_t outC = inC * mult;
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        float* yp = y + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
-        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-          if (ih < 0 || ih >= w.in[1]) continue;
-          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-            if (iw < 0 || iw >= w.in[2]) continue;
-            const float* xp = x + ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
-            const float* kp = k + (kh * w.k[2] + kw) * outC;
-            for (int64_t c = 0; c < inC; ++c) {
-              const float xv = xp[c];
-              for (int64_t m = 0; m < mult; ++m) yp[c * mult + m] += xv * kp[c * mult + m];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// Transposed convolution, the adjoint of `convolve` over the window `w` whose `in` is the
-// output size and whose `out` is the input size: y[n, i*s - pad + p, f] += x[n, i, c] *
-// k[p, f, c] for kernel [kd, kh, kw, F, C]; y zero on entry.
-void convolveTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
-                       int64_t outC, float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t id = 0; id < w.out[0]; ++id) {
-      for (int64_t ih = 0; ih < w.out[1]; ++ih) {
-        for (int64_t iw = 0; iw < w.out[2]; ++iw) {
-          const float* xp = x + (((n * w.out[0] + id) * w.out[1] + ih) * w.out[2] + iw) * inC;
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t od = id * w.stride[0] - w.pad[0] + kd;
-            if (od < 0 || od >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t oh = ih * w.stride[1] - w.pad[1] + kh;
-              if (oh < 0 || oh >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t ow = iw * w.stride[2] - w.pad[2] + kw;
-                if (ow < 0 || ow >= w.in[2]) continue;
-                float* yp = y + (((n * w.in[0] + od) * w.in[1] + oh) * w.in[2] + ow) * outC;
-                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * outC * inC;
-                for (int64_t f = 0; f < outC; ++f) {
-                  const float* kr = kp + f * inC;
-                  float acc = 0.0f;
-                  for (int64_t c = 0; c < inC; ++c) acc += xp[c] * kr[c];
-                  yp[f] += acc;
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
 
 Shape withChannels(int64_t batch, const Window& w, size_t rank, int64_t ch, bool useIn) {
   Shape s = {batch};
@@ -222,6 +185,7 @@ class Conv final : public ConvBase {
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     inDim_ = channels(in.at(0));
+    built_ = in[0];
     Shape space = spatialDims(in[0]);
     for (size_t i = 0; i < rank_; ++i) {
       space[i] =
@@ -237,6 +201,12 @@ class Conv final : public ConvBase {
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
   }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fast_ = fastKernel(kernels::ConvSpec::Kind::kConv, "kernel", kernelSize_, inDim_, filters_,
+                       true, true);
+    prepare(*fast_, true);
+  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -245,16 +215,21 @@ class Conv final : public ConvBase {
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, rank_, filters_, false));
-    convolve(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_, y.data.data());
-    if (useBias_) addBias(y, weight("bias"));
+    const bool fast = runFast(fast_.get(), x, w, y);
+    if (!fast) {
+      kernels::reference::conv(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
+                               y.data.data());
+      if (useBias_) addBias(y, weight("bias"));
+    }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    applyActivation(activation_, y, name());
+    finish(y, fast);
     return {std::move(y)};
   }
 
  private:
   int64_t filters_;
   int64_t inDim_ = 0;
+  std::unique_ptr<kernels::Conv> fast_;
 };
 
 // Conv2DTranspose / Conv3DTranspose: kernel [k..., filters, in], bias [filters]; output size
@@ -273,6 +248,7 @@ class ConvTranspose final : public ConvBase {
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     inDim_ = channels(in.at(0));
+    built_ = in[0];
     Shape space = spatialDims(in[0]);
     for (size_t i = 0; i < rank_; ++i) space[i] = deconvLength(space[i], i);
     return {outputShape(in[0][0], space, filters_)};
@@ -284,6 +260,11 @@ class ConvTranspose final : public ConvBase {
     std::vector<VariableSpec> v = {{"kernel", k}};
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
+  }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fast_ = fastKernel(kernels::ConvSpec::Kind::kTranspose, "kernel", kernelSize_, inDim_, filters_,
+                       true, true);
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
@@ -305,11 +286,14 @@ class ConvTranspose final : public ConvBase {
     }
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, rank_, filters_, true));
-    convolveTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
-                      y.data.data());
-    if (useBias_) addBias(y, weight("bias"));
+    const bool fast = runFast(fast_.get(), x, w, y);
+    if (!fast) {
+      kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
+                                        filters_, y.data.data());
+      if (useBias_) addBias(y, weight("bias"));
+    }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    applyActivation(activation_, y, name());
+    finish(y, fast);
     return {std::move(y)};
   }
 
@@ -322,6 +306,7 @@ class ConvTranspose final : public ConvBase {
 
   int64_t filters_;
   int64_t inDim_ = 0;
+  std::unique_ptr<kernels::Conv> fast_;
 };
 
 // DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in * multiplier].
@@ -340,6 +325,7 @@ class DepthwiseConv2D final : public ConvBase {
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     inDim_ = channels(in.at(0));
+    built_ = in[0];
     Shape space = spatialDims(in[0]);
     for (size_t i = 0; i < 2; ++i) {
       space[i] = spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i]);
@@ -352,6 +338,12 @@ class DepthwiseConv2D final : public ConvBase {
     if (useBias_) v.push_back({"bias", {inDim_ * mult_}});
     return v;
   }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fast_ = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel", kernelSize_, inDim_,
+                       inDim_ * mult_, true, true);
+    prepare(*fast_, false);
+  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -360,17 +352,21 @@ class DepthwiseConv2D final : public ConvBase {
     spatial::resolveWindow(w, same_, true, name());
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, 2, inDim_ * mult_, false));
-    depthwise(x.data.data(), batch, w, inDim_, weight("depthwise_kernel").data(), mult_,
-              y.data.data());
-    if (useBias_) addBias(y, weight("bias"));
+    const bool fast = runFast(fast_.get(), x, w, y);
+    if (!fast) {
+      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                    weight("depthwise_kernel").data(), mult_, y.data.data());
+      if (useBias_) addBias(y, weight("bias"));
+    }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    applyActivation(activation_, y, name());
+    finish(y, fast);
     return {std::move(y)};
   }
 
  private:
   int64_t mult_;
   int64_t inDim_ = 0;
+  std::unique_ptr<kernels::Conv> fast_;
 };
 
 // SeparableConv2D: depthwise (with dilation) then a 1x1 convolution; depthwise_kernel
@@ -389,6 +385,7 @@ class SeparableConv2D final : public ConvBase {
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     inDim_ = channels(in.at(0));
+    built_ = in[0];
     Shape space = spatialDims(in[0]);
     for (size_t i = 0; i < 2; ++i) {
       space[i] =
@@ -403,6 +400,19 @@ class SeparableConv2D final : public ConvBase {
     if (useBias_) v.push_back({"bias", {filters_}});
     return v;
   }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fastDepthwise_ = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel",
+                                kernelSize_, inDim_, inDim_ * mult_, false, false);
+    fastPointwise_ = fastKernel(kernels::ConvSpec::Kind::kConv, "pointwise_kernel", {1, 1},
+                                inDim_ * mult_, filters_, true, true);
+    prepare(*fastDepthwise_, true);
+    if (const auto w = builtWindow(true); w && !kernels::referenceKernels()) {
+      Window one;
+      one.in = one.out = w->out;
+      fastPointwise_->prepare(1, one);
+    }
+  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
@@ -411,17 +421,23 @@ class SeparableConv2D final : public ConvBase {
     spatial::resolveWindow(w, same_, true, name());
     const int64_t batch = x.shape[0];
     const int64_t mid = inDim_ * mult_;
-    Array d(withChannels(batch, w, 2, mid, false));
-    depthwise(x.data.data(), batch, w, inDim_, weight("depthwise_kernel").data(), mult_,
-              d.data.data());
-    Array y(withChannels(batch, w, 2, filters_, false));
     Window one;
     one.in = one.out = w.out;
-    convolve(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(), filters_,
-             y.data.data());
-    if (useBias_) addBias(y, weight("bias"));
-    // TF.js applies the activation before transposing back.
-    applyActivation(activation_, y, name());
+    Array d(withChannels(batch, w, 2, mid, false));
+    Array y(withChannels(batch, w, 2, filters_, false));
+    const bool fast =
+        runFast(fastDepthwise_.get(), x, w, d) && runFast(fastPointwise_.get(), d, one, y);
+    if (!fast) {
+      std::fill(d.data.begin(), d.data.end(), 0.0f);
+      std::fill(y.data.begin(), y.data.end(), 0.0f);
+      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                    weight("depthwise_kernel").data(), mult_, d.data.data());
+      kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
+                               filters_, y.data.data());
+      if (useBias_) addBias(y, weight("bias"));
+    }
+    // TF.js applies the activation before transposing back (elementwise: the order is moot).
+    finish(y, fast);
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return {std::move(y)};
   }
@@ -430,6 +446,7 @@ class SeparableConv2D final : public ConvBase {
   int64_t filters_;
   int64_t mult_;
   int64_t inDim_ = 0;
+  std::unique_ptr<kernels::Conv> fastDepthwise_, fastPointwise_;
 };
 
 }  // namespace

@@ -1,7 +1,10 @@
 // Core layers: Dense, Activation, Flatten, and the layers that are the identity at inference
-// (Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout).
+// (Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout). Dense runs
+// oneDNN's matmul (kernels/fast.cpp: weights packed once, bias and relu / relu6 / elu / sigmoid /
+// tanh fused) or, when reference kernels are asked for, the plain loop of kernels/reference.cpp.
 #include <fmt/format.h>
 
+#include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 
@@ -15,7 +18,8 @@ class Dense final : public Layer {
       : Layer(c),
         units_(c.integer("units", 0)),
         useBias_(c.boolean("use_bias", true)),
-        activation_(c.activation()) {
+        activation_(c.activation()),
+        fused_(kernels::fusedActivation(activation_)) {
     if (units_ <= 0) c.unsupported(fmt::format("units = {}", units_));
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
   }
@@ -24,6 +28,10 @@ class Dense final : public Layer {
       config_.unsupported("an input whose last dimension is unknown");
     }
     inputDim_ = in[0].back();
+    rowsPerSample_ = 1;
+    for (size_t d = 1; d + 1 < in[0].size(); ++d) {
+      rowsPerSample_ = in[0][d] > 0 && rowsPerSample_ > 0 ? rowsPerSample_ * in[0][d] : -1;
+    }
     Shape out = in[0];
     out.back() = units_;
     return {out};
@@ -33,25 +41,32 @@ class Dense final : public Layer {
     if (useBias_) v.push_back({"bias", {units_}});
     return v;
   }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fast_ = std::make_unique<kernels::Dense>(
+        inputDim_, units_, weight("kernel").data(), useBias_ ? weight("bias").data() : nullptr,
+        fused_ == kernels::Fused::kNone ? kernels::Fused::kLinear : fused_);
+    // Pack the weights and make the primitive for one sample now, at load.
+    if (rowsPerSample_ > 0 && !kernels::referenceKernels()) fast_->prepare(rowsPerSample_);
+  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     Shape shape = x.shape;
     shape.back() = units_;
     Array y(shape);
     const int64_t rows = x.size() / inputDim_;
-    const float* k = weight("kernel").data();
-    const auto bias = weight("bias");
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x.data.data() + r * inputDim_;
-      float* yr = y.data.data() + r * units_;
-      for (int64_t i = 0; i < inputDim_; ++i) {
-        const float xi = xr[i];
-        const float* krow = k + i * units_;
-        for (int64_t j = 0; j < units_; ++j) yr[j] += xi * krow[j];
+    const bool fast =
+        fast_ && !kernels::referenceKernels() && fast_->run(x.data.data(), rows, y.data.data());
+    if (!fast) {
+      kernels::reference::dense(x.data.data(), rows, inputDim_, weight("kernel").data(), units_,
+                                y.data.data());
+      const auto bias = weight("bias");
+      for (int64_t r = 0; r < rows; ++r) {
+        float* yr = y.data.data() + r * units_;
+        for (size_t j = 0; j < bias.size(); ++j) yr[j] += bias[j];
       }
-      for (size_t j = 0; j < bias.size(); ++j) yr[j] += bias[j];
     }
-    applyActivation(activation_, y, name());
+    if (!fast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
     return {std::move(y)};
   }
 
@@ -59,7 +74,10 @@ class Dense final : public Layer {
   int64_t units_;
   bool useBias_;
   std::string activation_;
+  kernels::Fused fused_;
   int64_t inputDim_ = 0;
+  int64_t rowsPerSample_ = -1;  // rows of x per sample (-1: unknown at build)
+  std::unique_ptr<kernels::Dense> fast_;
 };
 
 class Activation final : public Layer {

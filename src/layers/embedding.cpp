@@ -1,10 +1,11 @@
 // Embedding (a table lookup of integer indices) and Masking (zeroes the timesteps whose features
-// all equal mask_value), as tfjs-layers computes their outputs. The masks both layers may pass to
-// later layers (mask_zero, Masking) are not propagated: they change nothing for layers that do
-// not read a mask.
+// all equal mask_value), as tfjs-layers computes their outputs, and the masks they make: with
+// mask_zero, Embedding's mask is (index != 0) over the input's shape; Masking's is
+// any(x != mask_value) over the last axis. Both are 0/1 float arrays.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "layers/layer.h"
 
@@ -54,9 +55,18 @@ class Embedding final : public Layer {
     }
     return {std::move(y)};
   }
+  // TF.js: supportsMasking = mask_zero; the mask is notEqual(inputs, 0).
+  std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,
+                                                const std::vector<const Array*>&) const override {
+    if (!maskZero_) return {};
+    Array m(in[0]->shape);
+    for (size_t i = 0; i < m.data.size(); ++i) m.data[i] = in[0]->data[i] != 0.0f ? 1.0f : 0.0f;
+    return {std::move(m)};
+  }
 
  private:
   int64_t inputDim_, outputDim_;
+  bool maskZero_ = config_.boolean("mask_zero", false);
 };
 
 // Masking: y = x * any(x != mask_value, last axis), as TF.js computes it (a masked timestep
@@ -82,6 +92,21 @@ class Masking final : public Layer {
       for (int64_t i = 0; i < n; ++i) p[i] *= k;
     }
     return {std::move(y)};
+  }
+  std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,
+                                                const std::vector<const Array*>&) const override {
+    const Array& x = *in[0];
+    Shape s = x.shape;
+    const int64_t n = s.back();
+    s.pop_back();
+    Array m(s);
+    for (int64_t row = 0; row < m.size(); ++row) {
+      bool keep = false;
+      for (int64_t i = 0; i < n && !keep; ++i)
+        keep = x.data[static_cast<size_t>(row * n + i)] != maskValue_;
+      m.data[static_cast<size_t>(row)] = keep ? 1.0f : 0.0f;
+    }
+    return {std::move(m)};
   }
 
  private:

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -98,6 +99,26 @@ class Layer {
   // Runs the layer at inference.
   virtual std::vector<Array> call(const std::vector<const Array*>& inputs) const = 0;
 
+  // Masks (TF.js's Layer.computeMask / call(inputs, {mask})). A mask is a 0/1 float array,
+  // usually of shape [batch, time]; masks[i] is null when input i carries none. The executor
+  // calls callMasked instead of call when at least one input has a mask, and computeMask after
+  // every call (Masking and Embedding make a mask from none).
+  //
+  // computeMask gives one optional mask per output (an empty vector: none). The default follows
+  // what TF.js's model executor does: a class that sets supportsMasking in TF.js (the list
+  // passesMaskThrough in registry.cpp) passes the first input's mask through; for any other
+  // class the executor never asks, so the mask ends there (no error: TF.js's Layer.computeMask
+  // would throw, but predict() does not call it for such layers).
+  virtual std::vector<std::optional<Array>> computeMask(
+      const std::vector<const Array*>& inputs, const std::vector<const Array*>& masks) const;
+  // Runs the layer with its input masks. Overridden only by layers that read a mask (RNNs,
+  // Bidirectional, ...); the default ignores them.
+  virtual std::vector<Array> callMasked(const std::vector<const Array*>& inputs,
+                                        const std::vector<const Array*>& masks) const {
+    (void)masks;
+    return call(inputs);
+  }
+
  protected:
   // The values of variable `name` (float32, row-major); empty when the layer has no such
   // variable (a bias that use_bias turned off, ...).
@@ -128,6 +149,9 @@ void addPreprocessingLayers(Registry& r);  // preprocessing.cpp
 void addConvLayers(Registry& r);           // conv.cpp
 void addPoolingLayers(Registry& r);        // pooling.cpp
 void addPaddingLayers(Registry& r);        // padding.cpp
+void addWrapperLayers(Registry& r);        // wrappers.cpp (TimeDistributed, Bidirectional)
+void addConvRecurrentLayers(Registry& r);  // conv_recurrent.cpp (ConvLSTM2D)
+void addRecurrentLayers(Registry& r);      // recurrent.cpp (SimpleRNN, GRU, LSTM, RNN)
 
 // Helpers shared by families.
 template <typename T>

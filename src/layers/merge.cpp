@@ -1,9 +1,12 @@
-// Merge layers: Add, Multiply, Average, Maximum, Minimum (elementwise over inputs of one shape)
-// and Concatenate (along `axis`).
+// Merge layers: Add, Multiply, Average, Maximum, Minimum (elementwise, broadcasting as
+// tfjs-layers does), Concatenate (along `axis`) and Dot (batched dot products).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <functional>
+#include <optional>
 
 #include "layers/layer.h"
 
@@ -12,32 +15,98 @@ namespace {
 
 enum class Op { kAdd, kMultiply, kAverage, kMaximum, kMinimum };
 
+// The output shape of an elementwise merge, as tfjs-layers computes it: inputs of lower rank get
+// 1s inserted after the batch axis (expandDims at axis 1) until every rank matches, then
+// NumPy-style broadcasting applies per axis. Unknown (-1) dimensions stay unknown.
+Shape broadcastShape(const Config& c, const std::vector<Shape>& in) {
+  size_t rank = 0;
+  for (const Shape& s : in) {
+    if (s.empty()) c.unsupported("an input of rank 0");
+    rank = std::max(rank, s.size());
+  }
+  auto padded = [rank](const Shape& s) {
+    Shape p(rank, 1);
+    p[0] = s[0];
+    std::copy(s.begin() + 1, s.end(), p.end() - static_cast<std::ptrdiff_t>(s.size() - 1));
+    return p;
+  };
+  Shape out = padded(in[0]);
+  for (size_t k = 1; k < in.size(); ++k) {
+    const Shape s = padded(in[k]);
+    if (out[0] < 0) out[0] = s[0];  // the batch: any known size
+    for (size_t d = 1; d < rank; ++d) {
+      const int64_t i = out[d], j = s[d];
+      if (i < 0 || j < 0) {
+        out[d] = -1;
+      } else if (i == 1) {
+        out[d] = j;
+      } else if (j != 1 && j != i) {
+        c.unsupported(
+            fmt::format("inputs that cannot be broadcast together ({})", Json(in).dump()));
+      }
+    }
+  }
+  return out;
+}
+
 class Elementwise final : public Layer {
  public:
   Elementwise(const Config& c, Op op) : Layer(c), op_(op) {}
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     if (in.size() < 2)
       config_.unsupported(fmt::format("{} input(s) (at least 2 needed)", in.size()));
-    for (const Shape& s : in) {
-      if (s != in[0]) {
-        config_.unsupported(
-            fmt::format("inputs of different shapes ({} and {}); broadcasting "
-                        "merges are not supported yet",
-                        Json(in[0]).dump(), Json(s).dump()));
-      }
-    }
-    return {in[0]};
+    return {broadcastShape(config_, in)};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y = *in[0];
-    for (size_t k = 1; k < in.size(); ++k) {
-      if (in[k]->shape != y.shape) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("layer '{}': inputs of different shapes", name()));
+    bool same = true;
+    for (const Array* a : in) same = same && a->shape == in[0]->shape;
+    if (same) return {fold(in)};
+    // Broadcast every input to the output shape first (rare: a bias-like [b, 1, c] input).
+    std::vector<Shape> shapes;
+    for (const Array* a : in) shapes.push_back(a->shape);
+    const Shape out = broadcastShape(config_, shapes);
+    std::vector<Array> expanded;
+    expanded.reserve(in.size());
+    for (const Array* a : in) expanded.push_back(broadcastTo(*a, out));
+    std::vector<const Array*> ptrs;
+    for (const Array& a : expanded) ptrs.push_back(&a);
+    return {fold(ptrs)};
+  }
+  // TF.js's Merge.computeMask, as 4.22 writes it: none when no input has a mask; otherwise the
+  // first input's mask AND-ed with those of inputs 1 .. n-2 (the last input's is skipped), with
+  // an axis of 1 put in front ([1, batch, time]). A layer that reads that mask refuses its shape.
+  std::vector<std::optional<Array>> computeMask(
+      const std::vector<const Array*>& in, const std::vector<const Array*>& masks) const override {
+    (void)in;
+    bool any = false;
+    for (const Array* m : masks) any = any || m != nullptr;
+    if (!any || masks.empty()) return {};
+    for (size_t i = 1; i + 1 < masks.size(); ++i) {
+      if (masks[i] && (!masks[0] || masks[i]->shape != masks[0]->shape)) {
+        config_.unsupported(
+            fmt::format("input masks of shapes that TF.js cannot combine (input {})", i));
       }
+    }
+    if (!masks[0]) return {};
+    Array out = *masks[0];
+    for (size_t i = 1; i + 1 < masks.size(); ++i) {
+      if (!masks[i]) continue;
+      for (size_t k = 0; k < out.data.size(); ++k) {
+        out.data[k] = (out.data[k] != 0.0f && masks[i]->data[k] != 0.0f) ? 1.0f : 0.0f;
+      }
+    }
+    out.shape.insert(out.shape.begin(), 1);
+    return {std::move(out)};
+  }
+
+ private:
+  // Inputs of one shape: output = in[0] op in[1] op ... in order, as TF.js folds them.
+  Array fold(const std::vector<const Array*>& in) const {
+    Array y = *in[0];
+    float* o = y.data.data();
+    const size_t n = y.data.size();
+    for (size_t k = 1; k < in.size(); ++k) {
       const float* x = in[k]->data.data();
-      float* o = y.data.data();
-      const size_t n = y.data.size();
       switch (op_) {
         case Op::kAdd:
         case Op::kAverage:
@@ -56,13 +125,160 @@ class Elementwise final : public Layer {
     }
     if (op_ == Op::kAverage) {
       const float scale = 1.0f / static_cast<float>(in.size());
-      for (float& v : y.data) v *= scale;
+      for (size_t i = 0; i < n; ++i) o[i] *= scale;
     }
-    return {std::move(y)};
+    return y;
+  }
+
+  // `a` (of rank <= out's) with 1s inserted after the batch axis, repeated along its 1-sized axes.
+  Array broadcastTo(const Array& a, const Shape& out) const {
+    const size_t rank = out.size(), pad = rank - a.shape.size();
+    Shape s(rank, 1);
+    s[0] = a.shape[0];
+    for (size_t d = 1; d < a.shape.size(); ++d) s[d + pad] = a.shape[d];
+    std::vector<int64_t> stride(rank, 0);
+    int64_t step = 1;
+    for (size_t d = rank; d-- > 0;) {
+      if (s[d] != 1 && s[d] != out[d]) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}': input of shape {} does not broadcast to {}", name(),
+                                Json(a.shape).dump(), Json(out).dump()));
+      }
+      stride[d] = s[d] == 1 ? 0 : step;
+      step *= s[d];
+    }
+    Array y(out);
+    std::vector<int64_t> idx(rank, 0);
+    int64_t src = 0;
+    for (float& v : y.data) {
+      v = a.data[static_cast<size_t>(src)];
+      for (size_t d = rank; d-- > 0;) {  // odometer increment
+        src += stride[d];
+        if (++idx[d] < out[d]) break;
+        src -= stride[d] * out[d];
+        idx[d] = 0;
+      }
+    }
+    return y;
+  }
+
+  Op op_;
+};
+
+// Dot: batched dot products of two rank-2 or rank-3 inputs along `axes` (an int or a pair, counted
+// with the batch axis), optionally of L2-normalized inputs (x / sqrt(max(sum x^2, 1e-7))), as
+// tfjs-layers' batchDot computes it: the contracted axis of each input is removed, the free axes
+// of the first input come before those of the second, and a rank-1 result becomes [batch, 1].
+// Rank 4 and more is refused, as TF.js refuses it; so is the batch axis as a dot axis.
+class Dot final : public Layer {
+ public:
+  explicit Dot(const Config& c) : Layer(c), normalize_(c.boolean("normalize", false)) {
+    const Json& axes = c.json().contains("axes") ? c.json()["axes"] : Json();
+    auto one = [&](const Json& j) {
+      if (!j.is_number_integer()) c.unsupported(fmt::format("'axes' = {}", axes.dump()));
+      return j.get<int64_t>();
+    };
+    if (axes.is_array() && axes.size() == 2) {
+      axes_ = {one(axes[0]), one(axes[1])};
+    } else if (axes.is_number()) {
+      axes_ = {one(axes), one(axes)};
+    } else {
+      c.unsupported(fmt::format("'axes' = {} (an integer or a pair expected)", axes.dump()));
+    }
+  }
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 2)
+      config_.unsupported(fmt::format("{} input(s) (exactly 2 needed)", in.size()));
+    for (size_t i = 0; i < 2; ++i) {
+      const auto rank = static_cast<int64_t>(in[i].size());
+      if (rank < 2 || rank > 3)
+        config_.unsupported(
+            fmt::format("an input of rank {} (2 or 3 supported, as in TF.js)", rank));
+      int64_t a = axes_[i];
+      while (a < 0) a += rank;  // TF.js's interpretAxis
+      if (a == 0 || a >= rank)
+        config_.unsupported(fmt::format("axis {} for an input of rank {}", axes_[i], rank));
+      axes_[i] = a;
+    }
+    const int64_t d0 = in[0][static_cast<size_t>(axes_[0])];
+    const int64_t d1 = in[1][static_cast<size_t>(axes_[1])];
+    if (d0 >= 0 && d1 >= 0 && d0 != d1) {
+      throw Error(ErrorCode::kSchema, fmt::format("layer '{}' (Dot): dimension incompatibility: "
+                                                  "{} !== {}",
+                                                  name(), d0, d1));
+    }
+    Shape out{in[0][0]};
+    for (size_t i = 0; i < 2; ++i)
+      for (size_t d = 1; d < in[i].size(); ++d)
+        if (static_cast<int64_t>(d) != axes_[i]) out.push_back(in[i][d]);
+    if (out.size() == 1) out.push_back(1);
+    return {out};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x = *in[0];
+    const Array& y = *in[1];
+    if (x.shape[axes_[0]] != y.shape[axes_[1]] || x.shape[0] != y.shape[0]) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}': inputs {} and {} do not match along axes [{}, {}]", name(),
+                      Json(x.shape).dump(), Json(y.shape).dump(), axes_[0], axes_[1]));
+    }
+    const int64_t batch = x.shape[0];
+    const int64_t k = x.shape[axes_[0]];
+    // Each input as [batch][free][k] through strides: the free axis (if any) and the dot axis.
+    auto view = [](const Array& a, int64_t axis) {
+      const int64_t free = a.shape.size() == 3 ? a.shape[axis == 1 ? 2 : 1] : 1;
+      const int64_t freeStride = a.shape.size() == 3 ? (axis == 1 ? 1 : a.shape[2]) : 0;
+      const int64_t kStride = a.shape.size() == 3 ? (axis == 1 ? a.shape[2] : 1) : 1;
+      return std::array<int64_t, 3>{free, freeStride, kStride};
+    };
+    const auto [m, xFree, xK] = view(x, axes_[0]);
+    const auto [n, yFree, yK] = view(y, axes_[1]);
+    const Array xn = normalize_ ? l2Normalize(x, axes_[0]) : Array();
+    const Array yn = normalize_ ? l2Normalize(y, axes_[1]) : Array();
+    const float* xp = normalize_ ? xn.data.data() : x.data.data();
+    const float* yp = normalize_ ? yn.data.data() : y.data.data();
+    Shape shape{batch};
+    if (x.shape.size() == 3) shape.push_back(m);
+    if (y.shape.size() == 3) shape.push_back(n);
+    if (shape.size() == 1) shape.push_back(1);
+    Array out(shape);
+    float* o = out.data.data();
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = xp + b * (x.size() / batch);
+      const float* yb = yp + b * (y.size() / batch);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float acc = 0.0f;
+          for (int64_t t = 0; t < k; ++t) acc += xb[i * xFree + t * xK] * yb[j * yFree + t * yK];
+          *o++ = acc;
+        }
+      }
+    }
+    return {std::move(out)};
   }
 
  private:
-  Op op_;
+  static Array l2Normalize(const Array& a, int64_t axis) {
+    Array y = a;
+    int64_t outer = 1, inner = 1;
+    const int64_t n = a.shape[static_cast<size_t>(axis)];
+    for (int64_t d = 0; d < axis; ++d) outer *= a.shape[static_cast<size_t>(d)];
+    for (size_t d = static_cast<size_t>(axis) + 1; d < a.shape.size(); ++d) inner *= a.shape[d];
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        float* p = y.data.data() + o * n * inner + i;
+        float sum = 0.0f;
+        for (int64_t t = 0; t < n; ++t) sum += p[t * inner] * p[t * inner];
+        const float norm = std::sqrt(std::max(sum, 1e-7f));
+        for (int64_t t = 0; t < n; ++t) p[t * inner] /= norm;
+      }
+    }
+    return y;
+  }
+
+  bool normalize_;
+  std::array<int64_t, 2> axes_{-1, -1};
 };
 
 class Concatenate final : public Layer {
@@ -109,6 +325,61 @@ class Concatenate final : public Layer {
     }
     return {std::move(y)};
   }
+  // TF.js's Concatenate.computeMask: every input gets a mask of its own rank (none: all ones of
+  // the input's shape; a [batch, time] mask: [batch, time, 1]); they are concatenated along the
+  // axis, and the result is AND-reduced over the last axis.
+  std::vector<std::optional<Array>> computeMask(
+      const std::vector<const Array*>& in, const std::vector<const Array*>& masks) const override {
+    bool any = false;
+    for (const Array* m : masks) any = any || m != nullptr;
+    if (!any) return {};
+    std::vector<Array> parts;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const Array* m = i < masks.size() ? masks[i] : nullptr;
+      if (!m) {
+        parts.emplace_back(in[i]->shape, std::vector<float>(in[i]->data.size(), 1.0f));
+      } else {
+        Array p = *m;
+        if (p.shape.size() < in[i]->shape.size()) p.shape.push_back(1);
+        parts.push_back(std::move(p));
+      }
+    }
+    const auto ax = static_cast<size_t>(axis_);
+    Shape shape = parts[0].shape;
+    for (const Array& p : parts) {
+      bool fits = p.shape.size() == shape.size() && ax < shape.size();
+      for (size_t d = 0; fits && d < shape.size(); ++d) fits = d == ax || p.shape[d] == shape[d];
+      if (!fits) {
+        config_.unsupported(fmt::format("input masks that TF.js cannot concatenate ({} and {})",
+                                        Json(parts[0].shape).dump(), Json(p.shape).dump()));
+      }
+    }
+    shape[ax] = 0;
+    for (const Array& p : parts) shape[ax] += p.shape[ax];
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < ax; ++d) outer *= shape[d];
+    for (size_t d = ax + 1; d < shape.size(); ++d) inner *= shape[d];
+    Array cat(shape);
+    float* o = cat.data.data();
+    for (int64_t r = 0; r < outer; ++r) {
+      for (const Array& p : parts) {
+        const int64_t chunk = p.shape[ax] * inner;
+        const float* src = p.data.data() + r * chunk;
+        o = std::copy(src, src + chunk, o);
+      }
+    }
+    const int64_t last = shape.back();
+    Shape rs = shape;
+    rs.pop_back();
+    Array out(rs);
+    for (int64_t r = 0; r < out.size(); ++r) {
+      bool all = true;
+      for (int64_t k = 0; k < last && all; ++k)
+        all = cat.data[static_cast<size_t>(r * last + k)] != 0.0f;
+      out.data[static_cast<size_t>(r)] = all ? 1.0f : 0.0f;
+    }
+    return {std::move(out)};
+  }
 
  private:
   int64_t axis_;
@@ -127,6 +398,7 @@ void addMergeLayers(Registry& r) {
     r[name] = [o](const Config& c) { return std::make_unique<Elementwise>(c, o); };
   }
   add<Concatenate>(r, "Concatenate");
+  add<Dot>(r, "Dot");
 }
 
 }  // namespace tfjs::layers

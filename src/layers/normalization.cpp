@@ -3,7 +3,11 @@
 //
 // Both finish with TF.js's batchNorm kernel, which computes, per element and in double,
 //   offset + (x - mean) * scale / sqrt(variance + epsilon)
-// from float32 operands and rounds once to float32; the kernels below do the same.
+// from float32 operands and rounds once to float32; the kernels below do the same
+// (kernels::reference::normalize). BatchNormalization on the last axis (channels_last images,
+// the hot case) runs kernels::batchNormLastAxis instead unless reference kernels are asked for:
+// scale / sqrt(variance + epsilon) is computed once per channel in double, the rest per element
+// in float32, which stays within a few float32 ulps of the double formula.
 //
 // Where the backends of TF.js disagree, the mathematically correct one is followed:
 // BatchNormalization on an axis that is not the last one broadcasts its statistics along that
@@ -17,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 
 namespace tfjs::layers {
@@ -54,14 +59,7 @@ std::vector<size_t> resolveAxes(const Config& c, const std::vector<int64_t>& axe
   return out;
 }
 
-// TF.js's batchNorm kernel for one element.
-inline float normalize(float x, float mean, float variance, float scale, float offset,
-                       double epsilon) {
-  return static_cast<float>(static_cast<double>(offset) +
-                            (static_cast<double>(x) - static_cast<double>(mean)) *
-                                static_cast<double>(scale) /
-                                std::sqrt(static_cast<double>(variance) + epsilon));
-}
+using kernels::reference::normalize;
 
 class BatchNormalization final : public Layer {
  public:
@@ -96,6 +94,18 @@ class BatchNormalization final : public Layer {
     v.push_back({"moving_variance", {dim_}, false});
     return v;
   }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    const auto gamma = weight("gamma"), beta = weight("beta");
+    const auto mean = weight("moving_mean"), variance = weight("moving_variance");
+    factor_.resize(static_cast<size_t>(dim_));
+    offset_.resize(static_cast<size_t>(dim_));
+    for (size_t c = 0; c < factor_.size(); ++c) {
+      const double g = scale_ ? gamma[c] : 1.0;
+      factor_[c] = static_cast<float>(g / std::sqrt(static_cast<double>(variance[c]) + epsilon_));
+      offset_[c] = center_ ? beta[c] : 0.0f;
+    }
+  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
@@ -109,6 +119,11 @@ class BatchNormalization final : public Layer {
     const auto gamma = weight("gamma"), beta = weight("beta");
     const auto mean = weight("moving_mean"), variance = weight("moving_variance");
     Array y(x.shape);
+    if (inner == 1 && !factor_.empty() && !kernels::referenceKernels()) {
+      kernels::batchNormLastAxis(x.data.data(), outer, dim_, mean.data(), factor_.data(),
+                                 offset_.data(), y.data.data());
+      return {std::move(y)};
+    }
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t c = 0; c < dim_; ++c) {
         const auto ci = static_cast<size_t>(c);
@@ -130,6 +145,7 @@ class BatchNormalization final : public Layer {
   bool center_, scale_;
   size_t axisIndex_ = 0;
   int64_t dim_ = 0;
+  std::vector<float> factor_, offset_;  // per channel, for the fast path
 };
 
 // LayerNormalization: mean and variance over `axis` (one or several axes) of each sample, as

@@ -1,7 +1,9 @@
 // Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, GlobalMaxPooling1D/2D,
 // GlobalAveragePooling1D/2D, computed as tfjs-backend-cpu does: max starts at -inf and takes
 // larger values; average sums in double over the in-bounds elements only ('same' padding is not
-// counted) and divides once; the global mean sums x / n (each rounded to float32) in double.
+// counted) and divides once (kernels/reference.cpp); the global mean sums x / n (each rounded to
+// float32) in double. Windowed pooling runs oneDNN's pooling (kernels/fast.cpp: the same windows,
+// the average summed in float32) unless reference kernels are asked for.
 //
 // TF.js behaviours kept or refused (tfjs-layers 4.22, layers/pooling.ts):
 //  - 1-D pooling and global 1-D pooling ignore data_format (always channels_last): a
@@ -13,6 +15,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "layers/spatial.h"
 
@@ -20,45 +23,6 @@ namespace tfjs::layers {
 namespace {
 
 using spatial::Window;
-
-// Max or average over windows of NDHWC x into y [N, out..., C].
-void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      const int64_t d0 = std::max<int64_t>(0, od * w.stride[0] - w.pad[0]);
-      const int64_t d1 = std::min(w.in[0], od * w.stride[0] - w.pad[0] + w.k[0]);
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        const int64_t h0 = std::max<int64_t>(0, oh * w.stride[1] - w.pad[1]);
-        const int64_t h1 = std::min(w.in[1], oh * w.stride[1] - w.pad[1] + w.k[1]);
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          const int64_t w0 = std::max<int64_t>(0, ow * w.stride[2] - w.pad[2]);
-          const int64_t w1 = std::min(w.in[2], ow * w.stride[2] - w.pad[2] + w.k[2]);
-          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
-          for (int64_t c = 0; c < ch; ++c) {
-            float best = -std::numeric_limits<float>::infinity();
-            double sum = 0.0;
-            int64_t count = 0;
-            for (int64_t id = d0; id < d1; ++id) {
-              for (int64_t ih = h0; ih < h1; ++ih) {
-                const float* xr = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2]) * ch + c;
-                for (int64_t iw = w0; iw < w1; ++iw) {
-                  const float v = xr[iw * ch];
-                  if (isMax) {
-                    if (v > best) best = v;
-                  } else {
-                    sum += v;
-                    ++count;
-                  }
-                }
-              }
-            }
-            yp[c] = isMax ? best : static_cast<float>(sum / static_cast<double>(count));
-          }
-        }
-      }
-    }
-  }
-}
 
 class Pooling final : public Layer {
  public:
@@ -69,7 +33,8 @@ class Pooling final : public Layer {
         poolSize_(c.ints("pool_size", rank, 2)),
         strides_(c.has("strides") ? c.ints("strides", rank, 1) : poolSize_),
         same_(spatial::samePadding(c)),
-        channelsFirst_(spatial::channelsFirst(c)) {
+        channelsFirst_(spatial::channelsFirst(c)),
+        fast_(isMax, rank) {
     for (size_t i = 0; i < rank; ++i) {
       if (poolSize_[i] <= 0) c.unsupported(fmt::format("pool_size {}", poolSize_[i]));
       if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
@@ -105,7 +70,9 @@ class Pooling final : public Layer {
     for (size_t i = off; i < 3; ++i) s.push_back(w.out[i]);
     s.push_back(ch);
     Array y(s);
-    pool(x.data.data(), batch, w, ch, isMax_, y.data.data());
+    if (kernels::referenceKernels() || !fast_.run(x.data.data(), batch, w, ch, y.data.data())) {
+      kernels::reference::pool(x.data.data(), batch, w, ch, isMax_, y.data.data());
+    }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return {std::move(y)};
   }
@@ -116,6 +83,7 @@ class Pooling final : public Layer {
   std::vector<int64_t> poolSize_, strides_;
   bool same_;
   bool channelsFirst_;
+  kernels::Pool fast_;
 };
 
 class GlobalPooling final : public Layer {

@@ -12,6 +12,12 @@
 // both hand the layer's input list, not its tensor, to tf.image.resizeBilinear ("x must be rank
 // 3 or 4, but got rank 1"). This runtime computes what those layers compute when applied to a
 // tensor directly.
+//
+// The random image augmentation layers of Keras (RandomFlip, RandomRotation, RandomZoom,
+// RandomTranslation, RandomContrast, RandomBrightness, RandomHeight, RandomWidth) return their
+// input unchanged at inference, which is what Keras's predict computes. TF.js 4.22 cannot
+// deserialize most of them, and its RandomHeight/RandomWidth resize by a random factor even in
+// predict (so its outputs change from call to call); this runtime follows Keras there.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -312,9 +318,26 @@ class CategoryEncoding final : public Layer {
   Mode mode_ = Mode::kMultiHot;
 };
 
+// A random augmentation layer at inference: the identity, for images of rank 3 or 4.
+class InferenceIdentity final : public Layer {
+ public:
+  explicit InferenceIdentity(const Config& c) : Layer(c) {}
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
+    if (in[0].size() < 3 || in[0].size() > 4)
+      config_.unsupported(fmt::format("an input of rank {} (images expected)", in[0].size()));
+    return {in[0]};
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override { return {*in[0]}; }
+};
+
 }  // namespace
 
 void addPreprocessingLayers(Registry& r) {
+  for (const char* name : {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                           "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth"}) {
+    add<InferenceIdentity>(r, name);
+  }
   add<Rescaling>(r, "Rescaling");
   add<CenterCrop>(r, "CenterCrop");
   add<Resizing>(r, "Resizing");

@@ -21,6 +21,9 @@ const Registry& registry() {
     addConvLayers(r);
     addPoolingLayers(r);
     addPaddingLayers(r);
+    addWrapperLayers(r);
+    addConvRecurrentLayers(r);
+    addRecurrentLayers(r);
     return r;
   }();
   return table;
@@ -61,6 +64,28 @@ void Layer::setWeights(std::vector<Tensor> weights) {
   for (size_t i = 0; i < weights.size() && i < vars.size(); ++i) {
     weights_.emplace_back(vars[i].name, std::move(weights[i]));
   }
+}
+
+namespace {
+// Classes that set supportsMasking in TF.js 4.22 and keep Layer's default computeMask (pass the
+// first input's mask through). Masking, Embedding, the merge layers, the RNNs and the wrappers
+// compute their own masks (their files override computeMask).
+bool passesMaskThrough(const std::string& c) {
+  static const char* const classes[] = {
+      "Dense", "Activation", "Dropout",       "BatchNormalization", "LayerNormalization",
+      "ReLU",  "PReLU",      "GaussianNoise", "GaussianDropout",    "AlphaDropout"};
+  for (const char* k : classes) {
+    if (c == k) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<std::optional<Array>> Layer::computeMask(const std::vector<const Array*>& inputs,
+                                                     const std::vector<const Array*>& masks) const {
+  (void)inputs;
+  if (masks.empty() || !masks[0] || !passesMaskThrough(className())) return {};
+  return {*masks[0]};
 }
 
 std::span<const float> Layer::weight(const std::string& name) const {

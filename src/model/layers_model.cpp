@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "tfjs/summary.h"
 
@@ -249,26 +251,64 @@ struct Graph {
   std::vector<TensorInfo> inputInfo, outputInfo;
   std::vector<size_t> lastUse;  // per value: index of the last call reading it (or SIZE_MAX)
 
-  // Runs the calls; `inputs` in inputValues order.
-  std::vector<Array> run(std::vector<Array> inputs) const {
+  // Runs the calls; `inputs` in inputValues order. Masks travel beside the values as TF.js's
+  // executor carries them (see propagation notes at readsMask). `inputMasks` (optional, per
+  // input) are masks arriving from an outer model; `inputMaskUpstream` says an input had a mask
+  // somewhere upstream.
+  std::vector<Array> run(std::vector<Array> inputs,
+                         const std::vector<const Array*>& inputMasks = {},
+                         const std::vector<bool>& inputMaskUpstream = {}) const {
     std::vector<Array> values(valueShapes.size());
-    for (size_t i = 0; i < inputs.size(); ++i) values[inputValues[i]] = std::move(inputs[i]);
+    std::vector<std::optional<Array>> masks(valueShapes.size());
+    // upstream[v]: some value that v depends on (or v itself) carried a mask.
+    std::vector<bool> upstream(valueShapes.size(), false);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      values[inputValues[i]] = std::move(inputs[i]);
+      if (i < inputMasks.size() && inputMasks[i]) masks[inputValues[i]] = *inputMasks[i];
+      upstream[inputValues[i]] = masks[inputValues[i]].has_value() ||
+                                 (i < inputMaskUpstream.size() && inputMaskUpstream[i]);
+    }
     std::vector<bool> isOutput(valueShapes.size(), false);
     for (size_t v : outputValues) isOutput[v] = true;
     for (size_t c = 0; c < calls.size(); ++c) {
       const Call& call = calls[c];
-      std::vector<const Array*> in;
-      for (size_t v : call.inputs) in.push_back(&values[v]);
-      std::vector<Array> out = layers[call.layer]->call(in);
+      const layers::Layer& layer = *layers[call.layer];
+      std::vector<const Array*> in, inMasks;
+      bool anyMask = false, anyUpstream = false;
+      for (size_t v : call.inputs) {
+        in.push_back(&values[v]);
+        inMasks.push_back(masks[v] ? &*masks[v] : nullptr);
+        anyMask = anyMask || masks[v].has_value();
+        anyUpstream = anyUpstream || upstream[v];
+      }
+      if (!anyMask && anyUpstream && readsMask(layer)) {
+        throw Error(
+            ErrorCode::kUnsupported,
+            fmt::format("layer '{}' ({}) reads a mask, and a mask was made upstream of it but "
+                        "does not reach its input: TF.js 4.22 would still hand it the last mask "
+                        "its executor saw (it keeps it for every later layer), Keras would not; "
+                        "tfjs refuses rather than pick one",
+                        layer.name(), layer.className()));
+      }
+      std::vector<Array> out = anyMask ? layer.callMasked(in, inMasks) : layer.call(in);
       if (out.size() != call.outputs.size()) {
         throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("layer '{}' returned {} tensors, expected {}",
-                                layers[call.layer]->name(), out.size(), call.outputs.size()));
+                    fmt::format("layer '{}' returned {} tensors, expected {}", layer.name(),
+                                out.size(), call.outputs.size()));
       }
-      for (size_t k = 0; k < out.size(); ++k) values[call.outputs[k]] = std::move(out[k]);
+      // TF.js's executor gives every output the first mask computeMask returns.
+      std::vector<std::optional<Array>> outMasks = layer.computeMask(in, inMasks);
+      for (size_t k = 0; k < out.size(); ++k) {
+        values[call.outputs[k]] = std::move(out[k]);
+        if (!outMasks.empty() && outMasks[0]) masks[call.outputs[k]] = *outMasks[0];
+        upstream[call.outputs[k]] = anyUpstream || masks[call.outputs[k]].has_value();
+      }
       // Free what no later call reads.
       for (size_t v : call.inputs) {
-        if (lastUse[v] == c && !isOutput[v]) std::vector<float>().swap(values[v].data);
+        if (lastUse[v] == c && !isOutput[v]) {
+          std::vector<float>().swap(values[v].data);
+          masks[v].reset();
+        }
       }
     }
     std::vector<Array> out;
@@ -281,6 +321,10 @@ struct Graph {
     }
     return out;
   }
+
+  // Layers whose TF.js call reads the executor's kwargs['mask'] (a nested model does when one of
+  // its layers does, since TF.js hands its kwargs on to the inner executor).
+  static bool readsMask(const layers::Layer& l);
 };
 
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* givenInputShapes);
@@ -300,12 +344,44 @@ class NestedModel final : public layers::Layer {
     for (const Array* a : in) xs.push_back(*a);
     return graph_->run(std::move(xs));
   }
+  // The outer masks become the masks of the inner inputs (TF.js hands the first one on through
+  // its kwargs). The outputs carry no mask: TF.js's Container does not support masking.
+  std::vector<Array> callMasked(const std::vector<const Array*>& in,
+                                const std::vector<const Array*>& masks) const override {
+    std::vector<Array> xs;
+    for (const Array* a : in) xs.push_back(*a);
+    std::vector<bool> upstream;
+    for (const Array* m : masks) upstream.push_back(m != nullptr);
+    return graph_->run(std::move(xs), masks, upstream);
+  }
+  std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>&,
+                                                const std::vector<const Array*>&) const override {
+    return {};
+  }
   Graph& graph() { return *graph_; }
+  const Graph& graph() const { return *graph_; }
 
  private:
   ModelDesc desc_;
   std::unique_ptr<Graph> graph_;
 };
+
+// Mask propagation. TF.js's executor (engine/executor.ts) computes a layer's output mask only
+// when the layer supports masking, gives every output the first mask computeMask returns, and
+// calls the layer with kwargs.mask = the mask of its first input whenever any input has one. It
+// also never clears kwargs.mask, so a layer whose inputs carry no mask still gets the last mask
+// seen: for the layers that read it that differs from Keras, and Graph::run refuses that case.
+bool Graph::readsMask(const layers::Layer& l) {
+  static const std::set<std::string> readers = {"SimpleRNN",  "GRU",           "LSTM",   "RNN",
+                                                "ConvLSTM2D", "Bidirectional", "Softmax"};
+  if (readers.count(l.className())) return true;
+  if (const auto* nested = dynamic_cast<const NestedModel*>(&l)) {
+    for (const auto& inner : nested->graph().layers) {
+      if (readsMask(*inner)) return true;
+    }
+  }
+  return false;
+}
 
 std::unique_ptr<layers::Layer> makeLayer(const LayerDesc& d) {
   layers::Config config(d.className, d.name, d.config);
@@ -475,30 +551,6 @@ std::string joinParts(const std::vector<std::string>& p, size_t from, size_t ski
   return s;
 }
 
-// Masks (Embedding with mask_zero, Masking) are not propagated yet. Layers that read a mask in
-// TF.js (the Softmax layer adds -1e9 where the mask is 0) would silently compute something else,
-// so such a model is refused instead.
-void refuseUnpropagatedMasks(Graph& g) {
-  std::vector<layers::Layer*> all;
-  allLayers(g, all);
-  const layers::Layer* producer = nullptr;
-  for (const layers::Layer* l : all) {
-    if (l->className() == "Masking" ||
-        (l->className() == "Embedding" && l->config().boolean("mask_zero", false))) {
-      producer = l;
-    }
-  }
-  if (!producer) return;
-  for (const layers::Layer* l : all) {
-    if (l->className() == "Softmax") {
-      throw Error(ErrorCode::kUnsupported,
-                  fmt::format("layer '{}' ({}) would read the mask made by layer '{}' ({}); "
-                              "masks are not propagated yet",
-                              l->name(), l->className(), producer->name(), producer->className()));
-    }
-  }
-}
-
 void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options) {
   std::vector<NamedTensor> provided;
   for (auto& t : decodeWeights(artifacts)) provided.push_back(std::move(t));
@@ -518,8 +570,11 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
     exact.emplace(n, i);
     const auto parts = nameParts(n);
     if (parts.size() >= 3) fallback.emplace(joinParts(parts, 0, parts.size() - 2), i);
-    for (size_t from = 1; from + 2 <= parts.size(); ++from)
+    for (size_t from = 1; from + 2 <= parts.size(); ++from) {
       fallback.emplace(joinParts(parts, from), i);
+      // Both: a Keras 3 RNN weight under its model's name (sequential/gru/gru_cell/kernel).
+      if (from + 3 <= parts.size()) fallback.emplace(joinParts(parts, from, parts.size() - 2), i);
+    }
   }
   std::vector<layers::Layer*> all;
   allLayers(g, all);
@@ -608,6 +663,7 @@ struct LayersModel::Rep {
   ModelArtifacts artifacts;  // keeps the weight buffer the layers view
   std::unique_ptr<Graph> graph;
   std::string summary;
+  ModelOptions options;  // threads and kernel choice for predict
 };
 
 LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
@@ -619,15 +675,23 @@ LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
   if (artifacts.modelTopology.is_null()) {
     throw Error(ErrorCode::kWeightsOnly, "model.json has no model topology (weights only)");
   }
+  if (options.threads < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("threads = {}: 0 (all cores) or a positive count", options.threads));
+  }
   auto rep = std::make_shared<Rep>();
   rep->artifacts = artifacts;
+  rep->options = options;
   try {
     rep->graph = buildGraph(describe(artifacts.kerasModelConfig()), nullptr);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kSchema, fmt::format("malformed model topology: {}", e.what()));
   }
-  refuseUnpropagatedMasks(*rep->graph);
-  bindWeights(*rep->graph, rep->artifacts, options);
+  {
+    // Layers pack their weights for the fast kernels here, at the thread count predict uses.
+    const kernels::ExecutionScope scope(options.threads, options.referenceKernels);
+    bindWeights(*rep->graph, rep->artifacts, options);
+  }
   try {
     rep->summary = formatSummary(summarizeLayersModel(artifacts));
   } catch (const Error&) {
@@ -651,6 +715,7 @@ std::string LayersModel::summary() const {
 }
 
 std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) const {
+  const kernels::ExecutionScope scope(rep_->options.threads, rep_->options.referenceKernels);
   const Graph& g = *rep_->graph;
   if (inputs.size() != g.inputInfo.size()) {
     throw Error(ErrorCode::kInvalidArgument,

@@ -8,8 +8,14 @@
 // little-endian) and its tolerance. FILTER keeps the cases whose name contains it.
 //
 // A case: { name, layers: (tf) => [layers of a tf.sequential] | model: (tf) => tf.LayersModel,
-//           inputs: [[full shape incl. batch], ...], inputRange?: [lo, hi], inputInt?: true,
-//           tolerance?: {abs, rel} }
+//           inputs: [[full shape incl. batch], ...], inputRange?: [lo, hi],
+//           inputInt?: true | [per input true/false], tolerance?: {abs, rel},
+//           inputHook?: (arrays, rng) => void   edits the input values (typed arrays) in place,
+//                                               e.g. zeroes padded timesteps for masking cases,
+//           reference?: (tf, model, inputs) => outputs   the expected outputs when they are not
+//                                               model.predict (semantics TF.js lacks, computed
+//                                               from their equations with plain tf ops),
+//           patch?: ({artifacts, weightBytes}) => {artifacts, weightBytes}   edits what is saved }
 // The C++ side (tests/layer_cases_test.cpp, via CTest) compares tfjs::LayersModel::predict with
 // these outputs: |ours - tfjs| <= abs + rel * |tfjs| (default abs 1e-5, rel 1e-4).
 import fs from 'node:fs';
@@ -53,18 +59,21 @@ async function main() {
       return tf.tensor(v, w.shape, 'float32');
     }));
     const [lo, hi] = c.inputRange ?? [-1, 1];
-    const inputs = c.inputs.map((shape) => {
+    const isInt = (i) => (Array.isArray(c.inputInt) ? c.inputInt[i] : c.inputInt);
+    const raw = c.inputs.map((shape, i) => {
       const n = shape.reduce((a, b) => a * b, 1);
-      if (c.inputInt) {
-        return tf.tensor(Int32Array.from(rng.f32(n, lo, hi), (v) => Math.floor(v)), shape, 'int32');
-      }
-      return tf.tensor(rng.f32(n, lo, hi), shape, 'float32');
+      if (isInt(i)) return Int32Array.from(rng.f32(n, lo, hi), (v) => Math.floor(v));
+      return rng.f32(n, lo, hi);
     });
-    let outputs = model.predict(inputs.length === 1 ? inputs[0] : inputs);
+    if (c.inputHook) c.inputHook(raw, rng);
+    const inputs = raw.map((a, i) => tf.tensor(a, c.inputs[i], isInt(i) ? 'int32' : 'float32'));
+    let outputs = c.reference ? c.reference(tf, model, inputs)
+      : model.predict(inputs.length === 1 ? inputs[0] : inputs);
     if (!Array.isArray(outputs)) outputs = [outputs];
     const dir = path.join(outdir, c.name);
     fs.rmSync(dir, { recursive: true, force: true });
-    const { artifacts, weightBytes } = await saveInMemory(model);
+    let { artifacts, weightBytes } = await saveInMemory(model);
+    if (c.patch) ({ artifacts, weightBytes } = c.patch({ artifacts, weightBytes }));
     writeModelFolder(dir, artifacts, [{ bytes: weightBytes, specs: artifacts.weightSpecs }], 'js');
     const dump = (t) => ({ shape: t.shape, dtype: t.dtype, hex: hexOf(t.dataSync()) });
     index.cases.push({

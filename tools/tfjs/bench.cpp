@@ -27,6 +27,7 @@ void registerBench(CLI::App& app, Runner& run) {
     int64_t batch = 1;
     int iters = 20;
     bool json = false;
+    int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -36,11 +37,16 @@ void registerBench(CLI::App& app, Runner& run) {
   cmd->add_option("--iters", o->iters, "timed calls after the first")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
       auto t0 = std::chrono::steady_clock::now();
-      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true));
+      ModelOptions options;
+      options.threads = o->threads;
+      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
       const double loadMs = msSince(t0);
       // Random inputs of the model's shapes with the batch dimension (and any other unknown
       // dimension) set to --batch / 1.
@@ -74,8 +80,8 @@ void registerBench(CLI::App& app, Runner& run) {
       const double median = times[times.size() / 2];
       if (o->json) {
         Json out = {{"model", o->model.model}, {"batch", o->batch},      {"iters", o->iters},
-                    {"loadMs", loadMs},        {"firstCallMs", firstMs}, {"medianMs", median},
-                    {"minMs", times.front()},  {"maxMs", times.back()}};
+                    {"threads", o->threads},   {"loadMs", loadMs},       {"firstCallMs", firstMs},
+                    {"medianMs", median},      {"minMs", times.front()}, {"maxMs", times.back()}};
         std::printf("%s\n", jsonText(out).c_str());
       } else {
         std::printf("%s (batch %lld, %d calls)\n", o->model.model.c_str(),

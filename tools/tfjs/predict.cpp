@@ -19,6 +19,7 @@ void registerPredict(CLI::App& app, Runner& run) {
     std::vector<std::string> inputs;
     std::vector<std::string> outputs;
     bool json = false;
+    int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -27,10 +28,15 @@ void registerPredict(CLI::App& app, Runner& run) {
                   "float32/float64/int32/int64 accepted")
       ->required();
   cmd->add_option("-o,--output", o->outputs, "where to write each output .npy, in output order");
+  cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   cmd->add_flag("--json", o->json, "print the outputs as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
-      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true));
+      ModelOptions options;
+      options.threads = o->threads;
+      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
       const auto& infos = m.inputs();
       std::vector<Tensor> xs(infos.size());
       std::vector<bool> given(infos.size(), false);

@@ -1,0 +1,195 @@
+// node bench/infer_tfjs.mjs MODEL_DIR --backend cpu|wasm [--batch 1] [--iters 10] [--warmup 1]
+//                                      [--budget-s 0]
+//
+// Times the real TF.js (@tensorflow/tfjs 4.22.0 from tests/oracle/node_modules) running a
+// layers-model folder, as a Node program without tfjs-node does it:
+//   - cpu:  the pure-JS cpu backend.
+//   - wasm: @tensorflow/tfjs-backend-wasm with SIMD and without threads (TF.js never uses wasm
+//           threads in Node: WASM_HAS_MULTITHREAD_SUPPORT is false there, set explicitly here);
+//           the .wasm files come from node_modules/@tensorflow/tfjs-backend-wasm/dist/.
+// The model is loaded with tf.loadLayersModel through an IOHandler that reads the folder with
+// fs (what tfjs-node's file:// loader does). The input is seeded random uniform [-1, 1) of the
+// model's input shape with batch --batch. After --warmup untimed calls, each timed call is
+// `y = model.predict(x); y.dataSync(); y.dispose()`, --iters times; with --budget-s > 0 the timed
+// loop stops early once that many seconds have been spent in it (at least one call is timed),
+// and the report says how many calls it timed; a warm-up call slower than the whole budget is
+// itself the measurement (one call, firstCallOnly: true; it includes TF.js's first-call set-up).
+//
+// Prints JSON on stdout: backend, flags, load / first-call / median / min / max ms, calls timed,
+// peak RSS (VmHWM) of this process.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const oracle = path.resolve(here, '../tests/oracle');
+const require = createRequire(path.join(oracle, 'package.json'));
+
+// Keep stdout for the JSON report: TF.js prints its "install tfjs-node" banner through
+// console.log / console.warn; drop it, send anything else to stderr.
+const log = console.log;
+const toStderr = (...a) => {
+  const s = a.map(String).join(' ');
+  if (s.includes('tfjs-node') || /^=+$/.test(s.trim())) return;
+  console.error(...a);
+};
+console.log = toStderr;
+console.warn = toStderr;
+
+function usage(msg) {
+  if (msg) console.error(`infer_tfjs.mjs: ${msg}`);
+  console.error('usage: node bench/infer_tfjs.mjs MODEL_DIR --backend cpu|wasm [--batch N] ' +
+                '[--iters N] [--warmup N] [--budget-s S]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { dir: null, backend: null, batch: 1, iters: 10, warmup: 1, budgetS: 0 };
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    const num = (min) => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < min) usage(`${a} needs a number >= ${min}`);
+      return v;
+    };
+    if (a === '--backend') o.backend = argv[++i];
+    else if (a === '--batch') o.batch = Math.floor(num(1));
+    else if (a === '--iters') o.iters = Math.floor(num(1));
+    else if (a === '--warmup') o.warmup = Math.floor(num(0));
+    else if (a === '--budget-s') o.budgetS = num(0);
+    else if (!a.startsWith('-') && o.dir === null) o.dir = a;
+    else usage(`unknown argument ${a}`);
+  }
+  if (!o.dir) usage('no MODEL_DIR');
+  if (o.backend !== 'cpu' && o.backend !== 'wasm') usage('--backend must be cpu or wasm');
+  return o;
+}
+
+function vmHwmBytes() {
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : -1;
+}
+
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const n = s.length;
+  const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return { medianMs: median, minMs: s[0], maxMs: s[n - 1], calls: n };
+}
+
+function toArrayBuffer(buf) {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer;
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+}
+
+// tf.loadLayersModel's IOHandler over local files: model.json, then every shard in manifest order.
+function folderHandler(tf, dir) {
+  return {
+    load: async () => {
+      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, 'model.json'), 'utf8'));
+      return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
+        const paths = manifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)));
+        const buffers = await Promise.all(paths.map((p) => fs.promises.readFile(p)));
+        return [tf.io.getWeightSpecs(manifest), buffers.map(toArrayBuffer)];
+      });
+    },
+  };
+}
+
+async function initBackend(tf, backend) {
+  const flags = {};
+  if (backend === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+                           'dist') + path.sep;
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setWasmPaths(dist);
+    if (!(await tf.setBackend('wasm'))) throw new Error('could not select the wasm backend');
+    await tf.ready();
+    flags.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    flags.multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    flags.threadsCount = wasm.getThreadsCount();
+    flags.wasmFile = flags.simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+    if (!flags.simd) throw new Error('this Node has no WebAssembly SIMD: the wasm figures would not be the SIMD backend');
+  } else {
+    if (!(await tf.setBackend('cpu'))) throw new Error('could not select the cpu backend');
+    await tf.ready();
+  }
+  tf.tensor([0]).dispose();  // the cpu backend prints its tfjs-node banner on first use
+  if (tf.getBackend() !== backend) throw new Error(`backend is ${tf.getBackend()}, not ${backend}`);
+  return flags;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const tf = require('@tensorflow/tfjs');
+  const flags = await initBackend(tf, o.backend);
+  const rssBeforeLoad = vmHwmBytes();
+
+  let t0 = process.hrtime.bigint();
+  const msSince = (t) => Number(process.hrtime.bigint() - t) / 1e6;
+  const model = await tf.loadLayersModel(folderHandler(tf, o.dir));
+  const loadMs = msSince(t0);
+  if (model.inputs.length !== 1) throw new Error(`expected one input, got ${model.inputs.length}`);
+  const shape = [o.batch, ...model.inputs[0].shape.slice(1)];
+  const x = tf.randomUniform(shape, -1, 1, 'float32', 42);
+
+  const call = () => {
+    const y = model.predict(x);
+    y.dataSync();
+    y.dispose();
+  };
+  const times = [];
+  let firstCallMs = null;
+  let firstCallOnly = false;
+  for (let i = 0; i < o.warmup; ++i) {
+    t0 = process.hrtime.bigint();
+    call();
+    const ms = msSince(t0);
+    if (i === 0) firstCallMs = ms;
+    // A call slower than the whole budget: that first call is the measurement.
+    if (o.budgetS > 0 && ms > o.budgetS * 1000) {
+      times.push(ms);
+      firstCallOnly = true;
+      break;
+    }
+  }
+  const loopStart = process.hrtime.bigint();
+  for (let i = 0; i < o.iters && !firstCallOnly; ++i) {
+    t0 = process.hrtime.bigint();
+    call();
+    times.push(msSince(t0));
+    if (i === 0 && firstCallMs === null) firstCallMs = times[0];
+    if (o.budgetS > 0 && msSince(loopStart) > o.budgetS * 1000) break;
+  }
+  x.dispose();
+  const leaked = tf.memory().numTensors - model.weights.length;
+  model.dispose();
+  log(JSON.stringify({
+    tool: 'tfjs',
+    version: tf.version.tfjs,
+    node: process.version,
+    backend: tf.getBackend(),
+    flags,
+    model: o.dir,
+    batch: o.batch,
+    warmup: o.warmup,
+    itersAsked: o.iters,
+    budgetS: o.budgetS,
+    loadMs,
+    firstCallMs,
+    ...stats(times),
+    firstCallOnly,
+    tensorsLeftPerCall: leaked,
+    rssBeforeLoadBytes: rssBeforeLoad,
+    peakRssBytes: vmHwmBytes(),
+  }));
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error('infer_tfjs.mjs:', e && e.stack ? e.stack : e);
+  process.exit(1);
+}

@@ -1,0 +1,184 @@
+// The compute kernels of the layers runtime (internal): plain reference loops and fast oneDNN
+// implementations of the same operations.
+//
+// The reference kernels (namespace reference, reference.cpp) are direct loops over channels_last
+// data in the order of tfjs-backend-cpu's loops; they are the oracle the fast kernels are tested
+// against (tests/kernels_test.cpp) and what runs when reference kernels are asked for.
+//
+// The fast kernels (fast.cpp) wrap oneDNN primitives. A kernel object is made once per layer
+// from views of the layer's weights (which must outlive it); the oneDNN primitive and the weights
+// reordered into its preferred layout are made on the first run for each input geometry (batch,
+// spatial size) and OpenMP thread count, then kept: no run copies or reorders weights again,
+// and primitives that want the same weight layout share one packed copy (so a model holds its
+// weights about twice: the loaded views, which the reference kernels read, and the packed copy).
+// run() is thread-safe (the cache is guarded by a mutex; a primitive runs concurrently). Inputs
+// and outputs stay plain channels_last arrays, so layers exchange ordinary buffers.
+//
+// Execution settings are per calling thread: LayersModel::predict opens an ExecutionScope with
+// the model's thread count and kernel choice. TFJS_REFERENCE_KERNELS=1 in the environment selects
+// the reference kernels everywhere.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/spatial.h"
+
+namespace tfjs::kernels {
+
+using layers::spatial::Window;
+
+// --- execution settings ---------------------------------------------------------------------
+
+// True when the calling thread should run the reference kernels: inside an ExecutionScope that
+// asked for them, or TFJS_REFERENCE_KERNELS=1 (read once).
+bool referenceKernels();
+
+// For its lifetime, sets the OpenMP thread count of the calling thread (threads > 0; 0 leaves
+// OpenMP's setting: OMP_NUM_THREADS, else every core) and whether it runs reference kernels;
+// restores both on exit. OpenMP's thread count is a per-thread setting, so scopes on different
+// threads do not interfere.
+class ExecutionScope {
+ public:
+  ExecutionScope(int threads, bool reference);
+  ~ExecutionScope();
+  ExecutionScope(const ExecutionScope&) = delete;
+  ExecutionScope& operator=(const ExecutionScope&) = delete;
+
+ private:
+  int previousThreads_ = 0;
+  bool previousReference_ = false;
+};
+
+// --- activations fused into a fast kernel ------------------------------------------------------
+
+// The activations a fast kernel applies itself (as a oneDNN post-op). kNone: the layer applies
+// its activation afterwards with applyActivation (softmax, selu, gelu, ...).
+enum class Fused { kNone, kLinear, kRelu, kRelu6, kElu, kSigmoid, kTanh };
+// The fused form of a TF.js / Keras activation name, kNone when it has none.
+Fused fusedActivation(const std::string& name);
+
+// --- reference kernels (reference.cpp) ---------------------------------------------------------
+
+namespace reference {
+
+// y[r, j] = sum_i x[r, i] * k[i, j] for x [rows, in], kernel [in, units]; y zero on entry.
+void dense(const float* x, int64_t rows, int64_t in, const float* k, int64_t units, float* y);
+
+// y[n, o, f] = sum over kernel positions p and input channels c of x[n, o*s - pad + p*d, c] *
+// k[p, c, f] for NDHWC x, kernel [kd, kh, kw, C, F]; y zero on entry.
+void conv(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k, int64_t outC,
+          float* y);
+
+// Depthwise: y[n, o, c*M + m] = sum over kernel positions p of x[n, o*s - pad + p*d, c] *
+// k[p, c, m] for NHWC x (as a depth-1 window), kernel [kh, kw, C, M]; y zero on entry.
+void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+               int64_t mult, float* y);
+
+// Transposed convolution, the adjoint of `conv` over the window `w` whose `in` is the output
+// size and whose `out` is the input size: y[n, i*s - pad + p, f] += x[n, i, c] * k[p, f, c] for
+// kernel [kd, kh, kw, F, C]; y zero on entry.
+void convTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                   int64_t outC, float* y);
+
+// Max or average over windows of NDHWC x into y [N, out..., C]: max starts at -inf; average sums
+// the in-bounds elements in double and divides once (padding is not counted).
+void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y);
+
+// TF.js's batchNorm kernel for one element: offset + (x - mean) * scale / sqrt(variance +
+// epsilon), in double from float32 operands, rounded once.
+inline float normalize(float x, float mean, float variance, float scale, float offset,
+                       double epsilon) {
+  return static_cast<float>(static_cast<double>(offset) +
+                            (static_cast<double>(x) - static_cast<double>(mean)) *
+                                static_cast<double>(scale) /
+                                std::sqrt(static_cast<double>(variance) + epsilon));
+}
+
+}  // namespace reference
+
+// --- fast kernels (fast.cpp) -------------------------------------------------------------------
+
+// A convolution of a layer, described with the layer's own (TF.js) weight layouts.
+struct ConvSpec {
+  enum class Kind {
+    kConv,       // weights [k..., inC, outC]
+    kDepthwise,  // weights [kh, kw, inC, outC / inC]; rank 2
+    kTranspose,  // weights [k..., outC, inC]
+  };
+  Kind kind = Kind::kConv;
+  size_t rank = 2;              // spatial dimensions, 1..3: the last `rank` entries of a Window
+  std::vector<int64_t> kernel;  // the kernel's spatial sizes, `rank` of them
+  int64_t inC = 0, outC = 0;
+  const float* weights = nullptr;  // a view; must outlive the kernel
+  const float* bias = nullptr;     // [outC] or nullptr; a view
+  Fused activation = Fused::kLinear;
+};
+
+class Conv {
+ public:
+  explicit Conv(const ConvSpec& spec);
+  ~Conv();
+  Conv(const Conv&) = delete;
+  Conv& operator=(const Conv&) = delete;
+
+  // y = activation(conv(x) + bias) for channels_last x and y over the resolved window `w` (for
+  // kTranspose, `w` is the forward window as for reference::convTranspose: w.out is x's size).
+  // Writes every element of y. Returns false, touching nothing, when oneDNN cannot express the
+  // geometry (negative padding, which the unclamped 3-D 'same' rule and transposed kernels
+  // smaller than their stride give); the caller then runs the reference kernel.
+  bool run(const float* x, int64_t batch, const Window& w, float* y) const;
+  // Makes (and keeps) the primitive and packed weights run() would use for this geometry, at
+  // the calling thread's thread count, without computing anything; false as run() would be.
+  bool prepare(int64_t batch, const Window& w) const;
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// Dense: y = activation(x · kernel + bias) for x [rows, in], kernel [in, units].
+class Dense {
+ public:
+  Dense(int64_t in, int64_t units, const float* kernel, const float* bias, Fused activation);
+  ~Dense();
+  Dense(const Dense&) = delete;
+  Dense& operator=(const Dense&) = delete;
+
+  // Writes every element of y [rows, units]; false (nothing touched) if oneDNN refuses.
+  bool run(const float* x, int64_t rows, float* y) const;
+  // As Conv::prepare, for `rows` rows.
+  bool prepare(int64_t rows) const;
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// Max or average pooling (average over the in-bounds elements only) of channels_last data.
+class Pool {
+ public:
+  Pool(bool isMax, size_t rank);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // As reference::pool; false (nothing touched) for a geometry oneDNN cannot express.
+  bool run(const float* x, int64_t batch, const Window& w, int64_t ch, float* y) const;
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// Batch normalization on the last axis with per-channel constants prepared once:
+// y = (x - mean[c]) * factor[c] + offset[c], factor = scale / sqrt(variance + epsilon) computed in
+// double and rounded once, the rest in float32 (within a few float32 ulps of reference::normalize).
+// x and y may be the same array. Multithreaded over rows.
+void batchNormLastAxis(const float* x, int64_t rows, int64_t ch, const float* mean,
+                       const float* factor, const float* offset, float* y);
+
+}  // namespace tfjs::kernels

@@ -1,0 +1,289 @@
+// Convolutional recurrent layers: ConvLSTM2D (tfjs-layers 4.22, layers/convolutional_recurrent.ts).
+//
+// An LSTM whose matrix products are 2-D convolutions. Input [batch, time, rows, cols, channels]
+// (channels_first: [batch, time, channels, rows, cols]); kernel [kh, kw, channels, 4 * filters],
+// recurrent_kernel [kh, kw, filters, 4 * filters], bias [4 * filters], the four gates in the order
+// i, f, c, o along the last axis (TF.js splits them there). At each step, as ConvLSTM2DCell.call:
+//   x* = conv(x_t, kernel*, strides, padding, dilation_rate) + bias*
+//   h* = conv(h_{t-1}, recurrent_kernel*, strides 1, 'same', no dilation)
+//   i = ra(xi + hi), f = ra(xf + hf), c_t = f * c_{t-1} + i * a(xc + hc), h_t = ra(xo + ho) *
+//   a(c_t)
+// with a = activation (default tanh) and ra = recurrent_activation (TF.js default hard_sigmoid).
+// States start at zero with the shape of one output step. Outputs: the last h (or every h when
+// return_sequences, in processing order, so reversed time with go_backwards, as TF.js's rnn), then
+// h and c when return_state. The convolutions are plain loops over channels_last data in
+// tfjs-backend-cpu's order (kernel row, kernel column, input channel); channels_first data is
+// transposed to channels_last and back, which changes no sum. Dropouts are the identity at
+// inference; unit_forget_bias only chooses an initializer.
+//
+// Refused as TF.js refuses or cannot run them: stateful (no state is kept between calls here),
+// unroll (NotImplementedError in TF.js), strides > 1 with dilation_rate > 1 (tfjs-core's conv2d
+// assert), padding 'causal', initial states given as extra inputs, and masked inputs.
+// ConvLSTM2DCell is not registered: TF.js's generic RNN layer cannot run it (its input spec
+// expects rank 3).
+#include <fmt/format.h>
+
+#include "layers/activations.h"
+#include "layers/layer.h"
+#include "layers/spatial.h"
+
+namespace tfjs::layers {
+namespace {
+
+using spatial::Window;
+
+// y[n, oh, ow, f] = sum over (kh, kw, c) of x[n, oh*s - pad + kh*d, ow*s - pad + kw*d, c] *
+// k[kh, kw, c, f] for NHWC x (a depth-1 window), kernel [kh, kw, C, F]; y must be zero on entry.
+void conv2d(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+            int64_t outC, float* y) {
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        float* yp = y + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
+        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+          if (ih < 0 || ih >= w.in[1]) continue;
+          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+            if (iw < 0 || iw >= w.in[2]) continue;
+            const float* xp = x + ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
+            const float* kp = k + (kh * w.k[2] + kw) * inC * outC;
+            for (int64_t c = 0; c < inC; ++c) {
+              const float xv = xp[c];
+              const float* kr = kp + c * outC;
+              for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+class ConvLSTM2D final : public Layer {
+ public:
+  explicit ConvLSTM2D(const Config& c)
+      : Layer(c),
+        filters_(c.integer("filters", 0)),
+        kernelSize_(c.ints("kernel_size", 2, 0)),
+        strides_(c.ints("strides", 2, 1)),
+        dilation_(c.ints("dilation_rate", 2, 1)),
+        same_(spatial::samePadding(c)),
+        channelsFirst_(spatial::channelsFirst(c)),
+        useBias_(c.boolean("use_bias", true)),
+        returnSequences_(c.boolean("return_sequences", false)),
+        returnState_(c.boolean("return_state", false)),
+        goBackwards_(c.boolean("go_backwards", false)),
+        activation_(c.has("activation") ? c.activation("activation") : "tanh"),
+        recurrentActivation_(c.has("recurrent_activation") ? c.activation("recurrent_activation")
+                                                           : "hard_sigmoid") {
+    if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
+    if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+    if (!isActivation(recurrentActivation_)) {
+      c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
+    }
+    bool strided = false, dilated = false;
+    for (size_t i = 0; i < 2; ++i) {
+      if (kernelSize_[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernelSize_[i]));
+      if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
+      if (dilation_[i] <= 0) c.unsupported(fmt::format("dilation_rate {}", dilation_[i]));
+      strided |= strides_[i] > 1;
+      dilated |= dilation_[i] > 1;
+    }
+    if (strided && dilated) {
+      c.unsupported(
+          "strides > 1 together with dilation_rate > 1 (TF.js: 'Either strides or "
+          "dilations must be 1')");
+    }
+    if (c.boolean("stateful", false)) {
+      c.unsupported("stateful = true (states kept between predict calls)");
+    }
+    if (c.boolean("unroll", false)) {
+      c.unsupported("unroll = true (TF.js: 'Unrolling is not possible with convolutional RNNs')");
+    }
+    for (const char* key : {"dropout", "recurrent_dropout"}) {
+      const double rate = c.number(key, 0.0);
+      if (!(rate >= 0.0 && rate <= 1.0)) c.unsupported(fmt::format("'{}' = {}", key, rate));
+    }
+  }
+
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    if (in.size() != 1) {
+      config_.unsupported(
+          fmt::format("{} inputs (initial states given as inputs are not supported)", in.size()));
+    }
+    const Shape& s = in[0];
+    spatial::checkRank(config_, s, 5);
+    inDim_ = channelsFirst_ ? s[2] : s[4];
+    if (inDim_ <= 0) config_.unsupported("an input whose channel dimension is unknown");
+    const int64_t h = channelsFirst_ ? s[3] : s[2];
+    const int64_t w = channelsFirst_ ? s[4] : s[3];
+    const int64_t ho =
+        spatial::convOutputLength(h, kernelSize_[0], same_, strides_[0], dilation_[0]);
+    const int64_t wo =
+        spatial::convOutputLength(w, kernelSize_[1], same_, strides_[1], dilation_[1]);
+    const Shape step =
+        channelsFirst_ ? Shape{s[0], filters_, ho, wo} : Shape{s[0], ho, wo, filters_};
+    Shape y = step;
+    if (returnSequences_) y.insert(y.begin() + 1, s[1]);
+    std::vector<Shape> out = {y};
+    if (returnState_) {
+      out.push_back(step);
+      out.push_back(step);
+    }
+    return out;
+  }
+
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v = {
+        {"kernel", {kernelSize_[0], kernelSize_[1], inDim_, 4 * filters_}},
+        {"recurrent_kernel", {kernelSize_[0], kernelSize_[1], filters_, 4 * filters_}}};
+    if (useBias_) v.push_back({"bias", {4 * filters_}});
+    return v;
+  }
+
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    const Array& x0 = *in.at(0);
+    const int64_t batch = x0.shape[0], steps = x0.shape[1];
+    if (steps <= 0) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}' ({}): an input with {} timesteps", name(), className(), steps));
+    }
+    // Frames [batch * time, rows, cols, channels].
+    Array frames;
+    if (channelsFirst_) {
+      frames = spatial::toChannelsLast(
+          Array({batch * steps, x0.shape[2], x0.shape[3], x0.shape[4]}, x0.data));
+    } else {
+      frames = Array({batch * steps, x0.shape[2], x0.shape[3], x0.shape[4]}, x0.data);
+    }
+    const int64_t F = filters_, G = 4 * filters_;
+
+    // Input convolutions of every frame at once, plus the bias.
+    Window wx;
+    wx.in = {1, frames.shape[1], frames.shape[2]};
+    wx.k = {1, kernelSize_[0], kernelSize_[1]};
+    wx.stride = {1, strides_[0], strides_[1]};
+    wx.dilation = {1, dilation_[0], dilation_[1]};
+    spatial::resolveWindow(wx, same_, true, name());
+    const int64_t ho = wx.out[1], wo = wx.out[2], pixels = ho * wo;
+    std::vector<float> zx(static_cast<size_t>(batch * steps * pixels * G), 0.0f);
+    conv2d(frames.data.data(), batch * steps, wx, inDim_, weight("kernel").data(), G, zx.data());
+    if (useBias_) {
+      const auto b = weight("bias");
+      for (size_t i = 0; i < zx.size(); i += static_cast<size_t>(G)) {
+        for (int64_t g = 0; g < G; ++g) zx[i + static_cast<size_t>(g)] += b[static_cast<size_t>(g)];
+      }
+    }
+    frames = Array();
+
+    // The recurrent convolution keeps the state's size: stride 1, 'same', no dilation.
+    Window wh;
+    wh.in = {1, ho, wo};
+    wh.k = {1, kernelSize_[0], kernelSize_[1]};
+    spatial::resolveWindow(wh, true, true, name());
+
+    const Shape stepShape = {batch, ho, wo, F};
+    Array h(stepShape), c(stepShape);
+    Array seq;
+    if (returnSequences_) seq = Array({batch, steps, ho, wo, F});
+    std::vector<float> zh(static_cast<size_t>(batch * pixels * G));
+    const float* rk = weight("recurrent_kernel").data();
+    Array gi(stepShape), gf(stepShape), gc(stepShape), go(stepShape);
+    for (int64_t k = 0; k < steps; ++k) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      std::fill(zh.begin(), zh.end(), 0.0f);
+      conv2d(h.data.data(), batch, wh, F, rk, G, zh.data());
+      for (int64_t n = 0; n < batch; ++n) {
+        const float* zxp = zx.data() + (n * steps + t) * pixels * G;
+        const float* zhp = zh.data() + n * pixels * G;
+        for (int64_t p = 0; p < pixels; ++p) {
+          const int64_t o = (n * pixels + p) * F;
+          for (int64_t f = 0; f < F; ++f) {
+            const int64_t q = p * G + f;
+            gi.data[static_cast<size_t>(o + f)] = zxp[q] + zhp[q];
+            gf.data[static_cast<size_t>(o + f)] = zxp[q + F] + zhp[q + F];
+            gc.data[static_cast<size_t>(o + f)] = zxp[q + 2 * F] + zhp[q + 2 * F];
+            go.data[static_cast<size_t>(o + f)] = zxp[q + 3 * F] + zhp[q + 3 * F];
+          }
+        }
+      }
+      applyActivation(recurrentActivation_, gi, name());
+      applyActivation(recurrentActivation_, gf, name());
+      applyActivation(activation_, gc, name());
+      applyActivation(recurrentActivation_, go, name());
+      for (int64_t i = 0; i < c.size(); ++i) {
+        const auto j = static_cast<size_t>(i);
+        c.data[j] = gf.data[j] * c.data[j] + gi.data[j] * gc.data[j];
+      }
+      Array ac = c;
+      applyActivation(activation_, ac, name());
+      for (int64_t i = 0; i < h.size(); ++i) {
+        const auto j = static_cast<size_t>(i);
+        h.data[j] = go.data[j] * ac.data[j];
+      }
+      if (returnSequences_) {
+        const int64_t stepSize = pixels * F;
+        for (int64_t n = 0; n < batch; ++n) {
+          std::copy(h.data.begin() + n * stepSize, h.data.begin() + (n + 1) * stepSize,
+                    seq.data.begin() + (n * steps + k) * stepSize);
+        }
+      }
+    }
+
+    std::vector<Array> out;
+    out.push_back(returnSequences_ ? std::move(seq) : h);
+    if (returnState_) {
+      out.push_back(h);
+      out.push_back(std::move(c));
+    }
+    if (channelsFirst_) {
+      for (Array& a : out) {
+        if (a.shape.size() == 4) {
+          a = spatial::toChannelsFirst(a);
+        } else {  // [batch, time, rows, cols, filters] -> [batch, time, filters, rows, cols]
+          Array folded({batch * steps, ho, wo, F}, std::move(a.data));
+          Array t = spatial::toChannelsFirst(folded);
+          a = Array({batch, steps, F, ho, wo}, std::move(t.data));
+        }
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::optional<Array>> computeMask(
+      const std::vector<const Array*>& inputs,
+      const std::vector<const Array*>& masks) const override {
+    (void)inputs;
+    for (const Array* m : masks) {
+      if (m) config_.unsupported("a masked input");
+    }
+    return std::vector<std::optional<Array>>(returnState_ ? 3 : 1);
+  }
+  std::vector<Array> callMasked(const std::vector<const Array*>& inputs,
+                                const std::vector<const Array*>& masks) const override {
+    for (const Array* m : masks) {
+      if (m) config_.unsupported("a masked input");
+    }
+    return call(inputs);
+  }
+
+ private:
+  int64_t filters_;
+  std::vector<int64_t> kernelSize_, strides_, dilation_;
+  bool same_;
+  bool channelsFirst_;
+  bool useBias_;
+  bool returnSequences_, returnState_, goBackwards_;
+  std::string activation_, recurrentActivation_;
+  int64_t inDim_ = 0;
+};
+
+}  // namespace
+
+void addConvRecurrentLayers(Registry& r) {
+  add<ConvLSTM2D>(r, "ConvLSTM2D");
+}
+
+}  // namespace tfjs::layers

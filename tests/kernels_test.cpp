@@ -1,0 +1,440 @@
+// The fast oneDNN kernels against the reference kernels they replace (src/kernels), on seeded
+// random inputs across ranks, shapes, strides, paddings, dilations, depth multipliers and fused
+// activations; the execution settings (thread count, reference switch); and concurrent runs of
+// one kernel from several threads. Tolerance: |fast - reference| <= 1e-5 + 1e-4 * |reference|,
+// the layer-case default (float32 sums evaluated in another order).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "layers/activations.h"
+#include "test_util.h"
+#include "tfjs/tfjs.h"
+
+namespace tfjs::kernels {
+namespace {
+
+using layers::Array;
+using layers::Shape;
+
+std::vector<float> randomValues(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = uni(rng);
+  return v;
+}
+
+// Expects every element within the tolerance; reports the first few that are not.
+void expectClose(const std::vector<float>& fast, const std::vector<float>& ref,
+                 const std::string& what) {
+  ASSERT_EQ(fast.size(), ref.size()) << what;
+  int bad = 0;
+  for (size_t i = 0; i < ref.size() && bad < 5; ++i) {
+    const float tol = 1e-5f + 1e-4f * std::fabs(ref[i]);
+    if (!(std::fabs(fast[i] - ref[i]) <= tol)) {
+      ADD_FAILURE() << what << ": element " << i << " fast " << fast[i] << " reference " << ref[i];
+      ++bad;
+    }
+  }
+}
+
+const char* kActivations[] = {"linear", "relu", "relu6", "elu", "sigmoid", "tanh", "softmax"};
+
+// The reference's bias + activation, as the layers apply them after a reference kernel.
+void finishReference(std::vector<float>& y, const float* bias, int64_t ch, const std::string& act) {
+  if (bias != nullptr) {
+    for (size_t i = 0; i < y.size(); ++i) y[i] += bias[i % static_cast<size_t>(ch)];
+  }
+  Array a({static_cast<int64_t>(y.size()) / ch, ch}, y);
+  layers::applyActivation(act, a, "test");
+  y = std::move(a.data);
+}
+
+// What a layer does after a fast kernel: the activations without a fused form come after it.
+void finishFast(std::vector<float>& y, int64_t ch, const std::string& act) {
+  if (fusedActivation(act) != Fused::kNone) return;
+  Array a({static_cast<int64_t>(y.size()) / ch, ch}, y);
+  layers::applyActivation(act, a, "test");
+  y = std::move(a.data);
+}
+
+Fused fusedOrLinear(const std::string& act) {
+  const Fused f = fusedActivation(act);
+  return f == Fused::kNone ? Fused::kLinear : f;
+}
+
+TEST(Kernels, FusedActivationNames) {
+  EXPECT_EQ(fusedActivation("linear"), Fused::kLinear);
+  EXPECT_EQ(fusedActivation(""), Fused::kLinear);
+  EXPECT_EQ(fusedActivation("relu"), Fused::kRelu);
+  EXPECT_EQ(fusedActivation("relu6"), Fused::kRelu6);
+  EXPECT_EQ(fusedActivation("elu"), Fused::kElu);
+  EXPECT_EQ(fusedActivation("sigmoid"), Fused::kSigmoid);
+  EXPECT_EQ(fusedActivation("tanh"), Fused::kTanh);
+  EXPECT_EQ(fusedActivation("softmax"), Fused::kNone);
+  EXPECT_EQ(fusedActivation("selu"), Fused::kNone);
+  EXPECT_EQ(fusedActivation("hardSigmoid"), Fused::kNone);
+}
+
+TEST(Kernels, DenseMatchesReference) {
+  uint32_t seed = 1;
+  for (int64_t rows : {1, 3, 32}) {
+    for (int64_t in : {1, 17, 64}) {
+      for (int64_t units : {1, 5, 33}) {
+        for (bool withBias : {false, true}) {
+          for (const char* act : kActivations) {
+            const auto x = randomValues(static_cast<size_t>(rows * in), seed++);
+            const auto k = randomValues(static_cast<size_t>(in * units), seed++);
+            const auto b = randomValues(static_cast<size_t>(units), seed++);
+            const float* bias = withBias ? b.data() : nullptr;
+            std::vector<float> ref(static_cast<size_t>(rows * units), 0.0f);
+            reference::dense(x.data(), rows, in, k.data(), units, ref.data());
+            finishReference(ref, bias, units, act);
+            Dense fast(in, units, k.data(), bias, fusedOrLinear(act));
+            std::vector<float> y(ref.size(), 12345.0f);
+            ASSERT_TRUE(fast.run(x.data(), rows, y.data()));
+            finishFast(y, units, act);
+            expectClose(y, ref,
+                        fmt::format("dense rows {} in {} units {} bias {} {}", rows, in, units,
+                                    withBias, act));
+          }
+        }
+      }
+    }
+  }
+}
+
+// One convolution geometry: rank 1..3 spatial dims (the last `rank` of the window).
+struct ConvCase {
+  size_t rank;
+  std::vector<int64_t> in, k, stride, dilation;
+  bool same;
+  int64_t batch, inC, outC;  // outC: filters, or the depth multiplier for depthwise
+};
+
+Window makeWindow(const ConvCase& c) {
+  Window w;
+  const size_t off = 3 - c.rank;
+  for (size_t i = 0; i < c.rank; ++i) {
+    w.in[off + i] = c.in[i];
+    w.k[off + i] = c.k[i];
+    w.stride[off + i] = c.stride[i];
+    w.dilation[off + i] = c.dilation[i];
+  }
+  layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+  return w;
+}
+
+int64_t volume(const std::array<int64_t, 3>& a) {
+  return a[0] * a[1] * a[2];
+}
+
+std::vector<ConvCase> convCases() {
+  std::vector<ConvCase> cases;
+  for (bool same : {false, true}) {
+    // 1-D
+    cases.push_back({1, {11}, {3}, {1}, {1}, same, 2, 3, 4});
+    cases.push_back({1, {12}, {4}, {3}, {1}, same, 1, 5, 2});
+    cases.push_back({1, {13}, {3}, {1}, {2}, same, 1, 2, 3});
+    // 2-D
+    cases.push_back({2, {7, 9}, {3, 3}, {1, 1}, {1, 1}, same, 2, 3, 8});
+    cases.push_back({2, {8, 8}, {3, 3}, {2, 2}, {1, 1}, same, 1, 16, 16});
+    cases.push_back({2, {9, 7}, {2, 3}, {2, 1}, {1, 1}, same, 3, 4, 5});
+    cases.push_back({2, {10, 10}, {3, 2}, {1, 1}, {2, 3}, same, 1, 3, 4});
+    cases.push_back({2, {6, 6}, {1, 1}, {1, 1}, {1, 1}, same, 2, 32, 24});
+    cases.push_back({2, {7, 7}, {1, 1}, {3, 3}, {1, 1}, same, 1, 4, 4});  // kernel < stride
+    cases.push_back({2, {14, 14}, {5, 5}, {2, 2}, {1, 1}, same, 1, 8, 16});
+    // 3-D
+    cases.push_back({3, {5, 6, 7}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, same, 1, 2, 3});
+    cases.push_back({3, {6, 6, 6}, {2, 3, 2}, {2, 1, 2}, {1, 1, 1}, same, 2, 3, 4});
+    cases.push_back({3, {7, 5, 6}, {2, 2, 2}, {1, 1, 1}, {2, 1, 2}, same, 1, 2, 2});
+    cases.push_back({3, {5, 5, 5}, {1, 1, 1}, {2, 2, 2}, {1, 1, 1}, same, 1, 3, 2});
+  }
+  return cases;
+}
+
+TEST(Kernels, ConvMatchesReference) {
+  uint32_t seed = 100;
+  int ran = 0;
+  for (const ConvCase& c : convCases()) {
+    for (const char* act : {"linear", "relu", "relu6", "sigmoid", "softmax"}) {
+      for (bool withBias : {true, false}) {
+        const Window w = makeWindow(c);
+        const auto x = randomValues(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+        int64_t kVolume = 1;
+        for (int64_t k : c.k) kVolume *= k;
+        const auto k = randomValues(static_cast<size_t>(kVolume * c.inC * c.outC), seed++);
+        const auto b = randomValues(static_cast<size_t>(c.outC), seed++);
+        const float* bias = withBias ? b.data() : nullptr;
+        std::vector<float> ref(static_cast<size_t>(c.batch * volume(w.out) * c.outC), 0.0f);
+        reference::conv(x.data(), c.batch, w, c.inC, k.data(), c.outC, ref.data());
+        finishReference(ref, bias, c.outC, act);
+        ConvSpec spec;
+        spec.kind = ConvSpec::Kind::kConv;
+        spec.rank = c.rank;
+        spec.kernel = c.k;
+        spec.inC = c.inC;
+        spec.outC = c.outC;
+        spec.weights = k.data();
+        spec.bias = bias;
+        spec.activation = fusedOrLinear(act);
+        Conv fast(spec);
+        std::vector<float> y(ref.size(), 12345.0f);
+        const std::string what = fmt::format(
+            "conv rank {} in {} k {} stride {} dilation {} same {} batch {} {}->{} {} "
+            "bias {}",
+            c.rank, fmt::join(c.in, "x"), fmt::join(c.k, "x"), fmt::join(c.stride, "x"),
+            fmt::join(c.dilation, "x"), c.same, c.batch, c.inC, c.outC, act, withBias);
+        const bool negativePad = w.pad[0] < 0 || w.pad[1] < 0 || w.pad[2] < 0;
+        const bool ok = fast.run(x.data(), c.batch, w, y.data());
+        // Only the unclamped 3-D 'same' rule gives negative padding, which oneDNN cannot express.
+        ASSERT_EQ(ok, !negativePad) << what;
+        if (!ok) continue;
+        ++ran;
+        finishFast(y, c.outC, act);
+        expectClose(y, ref, what);
+      }
+    }
+  }
+  EXPECT_GT(ran, 200);
+}
+
+TEST(Kernels, DepthwiseMatchesReference) {
+  uint32_t seed = 1000;
+  for (const ConvCase& c : convCases()) {
+    if (c.rank != 2) continue;
+    for (int64_t mult : {1, 2, 3}) {
+      for (const char* act : {"linear", "relu6", "tanh", "elu"}) {
+        const Window w = makeWindow(c);
+        const int64_t outC = c.inC * mult;
+        const auto x = randomValues(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+        const auto k = randomValues(static_cast<size_t>(c.k[0] * c.k[1] * outC), seed++);
+        const auto b = randomValues(static_cast<size_t>(outC), seed++);
+        std::vector<float> ref(static_cast<size_t>(c.batch * volume(w.out) * outC), 0.0f);
+        reference::depthwise(x.data(), c.batch, w, c.inC, k.data(), mult, ref.data());
+        finishReference(ref, b.data(), outC, act);
+        ConvSpec spec;
+        spec.kind = ConvSpec::Kind::kDepthwise;
+        spec.rank = 2;
+        spec.kernel = c.k;
+        spec.inC = c.inC;
+        spec.outC = outC;
+        spec.weights = k.data();
+        spec.bias = b.data();
+        spec.activation = fusedOrLinear(act);
+        Conv fast(spec);
+        std::vector<float> y(ref.size(), 12345.0f);
+        ASSERT_TRUE(fast.run(x.data(), c.batch, w, y.data()));
+        expectClose(y, ref,
+                    fmt::format("depthwise in {} k {} stride {} dilation {} same {} C {} x{} {}",
+                                fmt::join(c.in, "x"), fmt::join(c.k, "x"), fmt::join(c.stride, "x"),
+                                fmt::join(c.dilation, "x"), c.same, c.inC, mult, act));
+      }
+    }
+  }
+}
+
+TEST(Kernels, ConvTransposeMatchesReference) {
+  uint32_t seed = 2000;
+  int ran = 0;
+  for (const ConvCase& c : convCases()) {
+    if (c.rank == 1 || c.dilation != std::vector<int64_t>(c.rank, 1)) continue;
+    for (const char* act : {"linear", "relu"}) {
+      // The forward window runs from the output (size deconvLength) to the input (c.in).
+      Window w;
+      const size_t off = 3 - c.rank;
+      for (size_t i = 0; i < c.rank; ++i) {
+        w.k[off + i] = c.k[i];
+        w.stride[off + i] = c.stride[i];
+        w.in[off + i] = c.same ? c.in[i] * c.stride[i]
+                               : c.in[i] * c.stride[i] + std::max<int64_t>(c.k[i] - c.stride[i], 0);
+      }
+      layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+      bool consistent = true;
+      for (size_t i = 0; i < c.rank; ++i) consistent &= w.out[off + i] == c.in[i];
+      if (!consistent) continue;
+      const auto x = randomValues(static_cast<size_t>(c.batch * volume(w.out) * c.inC), seed++);
+      int64_t kVolume = 1;
+      for (int64_t k : c.k) kVolume *= k;
+      const auto k = randomValues(static_cast<size_t>(kVolume * c.inC * c.outC), seed++);
+      const auto b = randomValues(static_cast<size_t>(c.outC), seed++);
+      std::vector<float> ref(static_cast<size_t>(c.batch * volume(w.in) * c.outC), 0.0f);
+      reference::convTranspose(x.data(), c.batch, w, c.inC, k.data(), c.outC, ref.data());
+      finishReference(ref, b.data(), c.outC, act);
+      ConvSpec spec;
+      spec.kind = ConvSpec::Kind::kTranspose;
+      spec.rank = c.rank;
+      spec.kernel = c.k;
+      spec.inC = c.inC;
+      spec.outC = c.outC;
+      spec.weights = k.data();
+      spec.bias = b.data();
+      spec.activation = fusedOrLinear(act);
+      Conv fast(spec);
+      std::vector<float> y(ref.size(), 12345.0f);
+      const std::string what = fmt::format("transpose rank {} in {} k {} stride {} same {} {}",
+                                           c.rank, fmt::join(c.in, "x"), fmt::join(c.k, "x"),
+                                           fmt::join(c.stride, "x"), c.same, act);
+      if (!fast.run(x.data(), c.batch, w, y.data())) {
+        // Only a kernel smaller than its stride ('valid') or negative 3-D padding is refused.
+        bool expected = false;
+        for (size_t i = off; i < 3; ++i) expected |= w.k[i] < w.stride[i] || w.pad[i] < 0;
+        EXPECT_TRUE(expected) << what;
+        continue;
+      }
+      ++ran;
+      expectClose(y, ref, what);
+    }
+  }
+  EXPECT_GT(ran, 10);
+}
+
+TEST(Kernels, PoolMatchesReference) {
+  uint32_t seed = 3000;
+  int ran = 0;
+  for (const ConvCase& c : convCases()) {
+    if (c.dilation != std::vector<int64_t>(c.rank, 1)) continue;
+    for (bool isMax : {true, false}) {
+      const Window w = makeWindow(c);
+      const auto x = randomValues(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+      std::vector<float> ref(static_cast<size_t>(c.batch * volume(w.out) * c.inC), 0.0f);
+      reference::pool(x.data(), c.batch, w, c.inC, isMax, ref.data());
+      Pool fast(isMax, c.rank);
+      std::vector<float> y(ref.size(), 12345.0f);
+      const bool negativePad = w.pad[0] < 0 || w.pad[1] < 0 || w.pad[2] < 0;
+      const std::string what =
+          fmt::format("{} pool rank {} in {} k {} stride {} same {}", isMax ? "max" : "avg", c.rank,
+                      fmt::join(c.in, "x"), fmt::join(c.k, "x"), fmt::join(c.stride, "x"), c.same);
+      const bool ok = fast.run(x.data(), c.batch, w, c.inC, y.data());
+      ASSERT_EQ(ok, !negativePad) << what;
+      if (!ok) continue;
+      ++ran;
+      expectClose(y, ref, what);
+    }
+  }
+  EXPECT_GT(ran, 20);
+}
+
+TEST(Kernels, BatchNormMatchesReference) {
+  for (int64_t ch : {1, 3, 32, 37}) {
+    const int64_t rows = 301;
+    const auto x = randomValues(static_cast<size_t>(rows * ch), 7);
+    auto mean = randomValues(static_cast<size_t>(ch), 8);
+    auto variance = randomValues(static_cast<size_t>(ch), 9);
+    for (float& v : variance) v = std::fabs(v) + 0.01f;
+    const auto gamma = randomValues(static_cast<size_t>(ch), 10);
+    const auto beta = randomValues(static_cast<size_t>(ch), 11);
+    const double eps = 1e-3;
+    std::vector<float> factor(static_cast<size_t>(ch));
+    for (size_t c = 0; c < factor.size(); ++c) {
+      factor[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(variance[c]) + eps));
+    }
+    std::vector<float> ref(x.size()), y(x.size(), 12345.0f);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t c = i % static_cast<size_t>(ch);
+      ref[i] = reference::normalize(x[i], mean[c], variance[c], gamma[c], beta[c], eps);
+    }
+    batchNormLastAxis(x.data(), rows, ch, mean.data(), factor.data(), beta.data(), y.data());
+    expectClose(y, ref, fmt::format("batchnorm channels {}", ch));
+    // In place.
+    std::vector<float> z = x;
+    batchNormLastAxis(z.data(), rows, ch, mean.data(), factor.data(), beta.data(), z.data());
+    EXPECT_EQ(z, y);
+  }
+}
+
+TEST(Kernels, ExecutionScopeSetsAndRestores) {
+  const int before = omp_get_max_threads();
+  const bool referenceBefore = referenceKernels();
+  {
+    ExecutionScope scope(1, true);
+    EXPECT_EQ(omp_get_max_threads(), 1);
+    EXPECT_TRUE(referenceKernels());
+    {
+      ExecutionScope inner(0, false);  // 0 leaves the thread count alone
+      EXPECT_EQ(omp_get_max_threads(), 1);
+    }
+    EXPECT_TRUE(referenceKernels());
+  }
+  EXPECT_EQ(omp_get_max_threads(), before);
+  EXPECT_EQ(referenceKernels(), referenceBefore);
+  // Another thread's scope does not change this thread's settings.
+  std::thread t([] {
+    ExecutionScope scope(3, true);
+    EXPECT_EQ(omp_get_max_threads(), 3);
+  });
+  t.join();
+  EXPECT_EQ(omp_get_max_threads(), before);
+}
+
+// One kernel object run from several threads at once, at different thread counts and batch
+// sizes (each a primitive of its own in the cache), gives the single-threaded answers.
+TEST(Kernels, ConcurrentRunsAgree) {
+  const ConvCase c{2, {12, 12}, {3, 3}, {1, 1}, {1, 1}, true, 1, 8, 16};
+  const auto k = randomValues(static_cast<size_t>(9 * c.inC * c.outC), 5);
+  const auto b = randomValues(static_cast<size_t>(c.outC), 6);
+  ConvSpec spec;
+  spec.rank = 2;
+  spec.kernel = c.k;
+  spec.inC = c.inC;
+  spec.outC = c.outC;
+  spec.weights = k.data();
+  spec.bias = b.data();
+  spec.activation = Fused::kRelu;
+  const Conv fast(spec);
+  const Window w = makeWindow(c);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      const ExecutionScope scope(1 + t % 2, false);
+      const int64_t batch = 1 + t % 3;
+      const auto x = randomValues(static_cast<size_t>(batch * volume(w.in) * c.inC), 40 + t);
+      std::vector<float> ref(static_cast<size_t>(batch * volume(w.out) * c.outC), 0.0f);
+      reference::conv(x.data(), batch, w, c.inC, k.data(), c.outC, ref.data());
+      finishReference(ref, b.data(), c.outC, "relu");
+      for (int i = 0; i < 20; ++i) {
+        std::vector<float> y(ref.size(), 12345.0f);
+        ASSERT_TRUE(fast.run(x.data(), batch, w, y.data()));
+        expectClose(y, ref, fmt::format("thread {} run {}", t, i));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// The model options reach the kernels: a real MobileNetV2 (uint8-quantized weights) predicts the
+// same with the fast kernels at 1 and 2 threads as with the reference kernels, and a negative
+// thread count is refused.
+TEST(Kernels, ModelOptionsSelectThreadsAndKernels) {
+  TFJS_REQUIRE_FIXTURES();
+  const std::string model = (fixtures / "tfjs_layers_nsfwjs_mobilenet_v2_uint8").string();
+  const ModelArtifacts artifacts = loadModel(model);
+  const auto x = randomValues(2 * 224 * 224 * 3, 77);
+  Buffer b = Buffer::allocate(x.size() * 4);
+  std::memcpy(b.data(), x.data(), x.size() * 4);
+  const Tensor input(DType::kFloat32, {2, 224, 224, 3}, std::move(b), 0);
+  ModelOptions options;
+  options.referenceKernels = true;
+  const Tensor refOut = LayersModel::fromArtifacts(artifacts, options).predict(input);
+  const std::vector<float> ref(refOut.floats().begin(), refOut.floats().end());
+  for (int threads : {1, 2}) {
+    options.referenceKernels = false;
+    options.threads = threads;
+    const Tensor out = LayersModel::fromArtifacts(artifacts, options).predict(input);
+    expectClose(std::vector<float>(out.floats().begin(), out.floats().end()), ref,
+                fmt::format("MobileNetV2 at {} threads", threads));
+  }
+  options.threads = -1;
+  EXPECT_THROW(LayersModel::fromArtifacts(artifacts, options), Error);
+}
+
+}  // namespace
+}  // namespace tfjs::kernels
