@@ -686,6 +686,33 @@ TEST(LayersModel, AStaleMaskTfjsWouldReuseIsRefused) {
   }
 }
 
+// The same through a wrapper: TimeDistributed(Softmax) reads the stale mask at every step.
+TEST(LayersModel, AStaleMaskReachingAWrappedReaderIsRefused) {
+  const ModelArtifacts a = functionalWithZeroWeights(
+      R"({"class_name":"Sequential","config":{"name":"s","layers":[)"
+      R"({"class_name":"Embedding","config":{"name":"e","input_dim":4,"output_dim":3,"mask_zero":true,"batch_input_shape":[null,5]}},)"
+      R"({"class_name":"LSTM","config":{"name":"l1","units":2}},)"
+      R"({"class_name":"RepeatVector","config":{"name":"rv","n":5}},)"
+      R"({"class_name":"TimeDistributed","config":{"name":"td","layer":{"class_name":"Softmax","config":{"name":"sm"}}}}]}})",
+      {{"e/embeddings", {4, 3}},
+       {"l1/kernel", {3, 8}},
+       {"l1/recurrent_kernel", {2, 8}},
+       {"l1/bias", {8}}});
+  const LayersModel m = LayersModel::fromArtifacts(a);
+  try {
+    m.predict(intTensor({1, 5}, {1, 2, 3, 0, 0}));
+    FAIL() << "a stale mask was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'td'"));
+  }
+  // Without the mask (mask_zero off) the same model runs.
+  ModelArtifacts b = a;
+  b.modelTopology["config"]["layers"][0]["config"]["mask_zero"] = false;
+  EXPECT_EQ(LayersModel::fromArtifacts(b).predict(intTensor({1, 5}, {1, 2, 3, 0, 0})).shape(),
+            (std::vector<int64_t>{1, 5, 2}));
+}
+
 // Add's mask in TF.js 4.22 gets a leading axis ([1, batch, time]); an LSTM reading it refuses it,
 // while a model where nothing reads it runs.
 TEST(LayersModel, AMergedMaskOfTheWrongShapeIsRefusedByItsReader) {

@@ -286,6 +286,7 @@ class Softmax final : public Layer {
   // TF.js's Softmax reads the mask: x + (1 - mask) * -1e9 before the softmax, the mask
   // broadcast against x NumPy-style (aligned on the last axes). A mask that would change the
   // shape of x (TF.js would then return another shape) is refused.
+  bool readsMask() const override { return true; }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {
     if (masks.empty() || !masks[0]) return call(in);

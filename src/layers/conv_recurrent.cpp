@@ -261,6 +261,7 @@ class ConvLSTM2D final : public Layer {
     }
     return std::vector<std::optional<Array>>(returnState_ ? 3 : 1);
   }
+  bool readsMask() const override { return true; }
   std::vector<Array> callMasked(const std::vector<const Array*>& inputs,
                                 const std::vector<const Array*>& masks) const override {
     for (const Array* m : masks) {

@@ -118,6 +118,10 @@ class Layer {
     (void)masks;
     return call(inputs);
   }
+  // True for layers whose TF.js call reads the mask (the recurrent layers, Bidirectional,
+  // ConvLSTM2D, Softmax, and wrappers or nested models holding one). The executor refuses such a
+  // layer when a mask made upstream does not reach its input (TF.js would hand it a stale one).
+  virtual bool readsMask() const { return false; }
 
  protected:
   // The values of variable `name` (float32, row-major); empty when the layer has no such

@@ -404,6 +404,7 @@ class Recurrent final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     return run(in, nullptr);
   }
+  bool readsMask() const override { return true; }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {
     if (zeroOutputForMask_ && !masks.empty() && masks[0]) {

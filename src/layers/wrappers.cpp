@@ -128,7 +128,7 @@ class TimeDistributed final : public Layer {
 
   std::vector<Array> callMasked(const std::vector<const Array*>& inputs,
                                 const std::vector<const Array*>& masks) const override {
-    if (!masks.empty() && masks[0] && readsMask(*inner_)) {
+    if (!masks.empty() && masks[0] && inner_->readsMask()) {
       config_.unsupported(fmt::format(
           "a masked input with the wrapped layer '{}' ({}): TF.js hands the whole [batch, time] "
           "mask to it at every step, where it does not fit the per-step input",
@@ -136,17 +136,10 @@ class TimeDistributed final : public Layer {
     }
     return call(inputs);
   }
+  // A wrapped mask reader reads the (stale) mask TF.js would hand it at every step.
+  bool readsMask() const override { return inner_->readsMask(); }
 
  private:
-  // Layers whose TF.js call reads kwargs['mask'].
-  static bool readsMask(const Layer& l) {
-    static const std::set<std::string> readers = {"SimpleRNN",  "GRU",           "LSTM",   "RNN",
-                                                  "ConvLSTM2D", "Bidirectional", "Softmax"};
-    if (readers.count(l.className())) return true;
-    if (const auto* td = dynamic_cast<const TimeDistributed*>(&l)) return readsMask(*td->inner_);
-    return false;
-  }
-
   std::unique_ptr<Layer> inner_;
 };
 
@@ -279,6 +272,7 @@ class Bidirectional final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     return run(in, {});
   }
+  bool readsMask() const override { return true; }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {
     return run(in, masks.empty() ? std::vector<const Array*>{} : std::vector{masks[0]});

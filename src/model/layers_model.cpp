@@ -252,9 +252,9 @@ struct Graph {
   std::vector<size_t> lastUse;  // per value: index of the last call reading it (or SIZE_MAX)
 
   // Runs the calls; `inputs` in inputValues order. Masks travel beside the values as TF.js's
-  // executor carries them (see propagation notes at readsMask). `inputMasks` (optional, per
-  // input) are masks arriving from an outer model; `inputMaskUpstream` says an input had a mask
-  // somewhere upstream.
+  // executor carries them (see the notes on mask propagation below NestedModel). `inputMasks`
+  // (optional, per input) are masks arriving from an outer model; `inputMaskUpstream` says an input
+  // had a mask somewhere upstream.
   std::vector<Array> run(std::vector<Array> inputs,
                          const std::vector<const Array*>& inputMasks = {},
                          const std::vector<bool>& inputMaskUpstream = {}) const {
@@ -281,7 +281,7 @@ struct Graph {
         anyMask = anyMask || masks[v].has_value();
         anyUpstream = anyUpstream || upstream[v];
       }
-      if (!anyMask && anyUpstream && readsMask(layer)) {
+      if (!anyMask && anyUpstream && layer.readsMask()) {
         throw Error(
             ErrorCode::kUnsupported,
             fmt::format("layer '{}' ({}) reads a mask, and a mask was made upstream of it but "
@@ -324,7 +324,6 @@ struct Graph {
 
   // Layers whose TF.js call reads the executor's kwargs['mask'] (a nested model does when one of
   // its layers does, since TF.js hands its kwargs on to the inner executor).
-  static bool readsMask(const layers::Layer& l);
 };
 
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* givenInputShapes);
@@ -358,6 +357,12 @@ class NestedModel final : public layers::Layer {
                                                 const std::vector<const Array*>&) const override {
     return {};
   }
+  bool readsMask() const override {
+    for (const auto& inner : graph_->layers) {
+      if (inner->readsMask()) return true;
+    }
+    return false;
+  }
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
 
@@ -371,18 +376,6 @@ class NestedModel final : public layers::Layer {
 // calls the layer with kwargs.mask = the mask of its first input whenever any input has one. It
 // also never clears kwargs.mask, so a layer whose inputs carry no mask still gets the last mask
 // seen: for the layers that read it that differs from Keras, and Graph::run refuses that case.
-bool Graph::readsMask(const layers::Layer& l) {
-  static const std::set<std::string> readers = {"SimpleRNN",  "GRU",           "LSTM",   "RNN",
-                                                "ConvLSTM2D", "Bidirectional", "Softmax"};
-  if (readers.count(l.className())) return true;
-  if (const auto* nested = dynamic_cast<const NestedModel*>(&l)) {
-    for (const auto& inner : nested->graph().layers) {
-      if (readsMask(*inner)) return true;
-    }
-  }
-  return false;
-}
-
 std::unique_ptr<layers::Layer> makeLayer(const LayerDesc& d) {
   layers::Config config(d.className, d.name, d.config);
   if (isModelClass(d.className)) return std::make_unique<NestedModel>(config, describe(d.full));
