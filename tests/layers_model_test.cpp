@@ -310,6 +310,27 @@ ModelArtifacts mergeModel(const std::string& layer, const std::vector<std::strin
   return a;
 }
 
+TEST(LayersModel, PredictTakesInputsByName) {
+  // Maximum over [b, 3] and [b, 1]: not symmetric in shape, so a swap would show.
+  const LayersModel m =
+      LayersModel::fromArtifacts(mergeModel(R"(Maximum {"name":"merge"})", {"3", "1"}));
+  const Tensor a = floatTensor({2, 3}, {1, -2, 3, -4, 5, -6});
+  const Tensor b = floatTensor({2, 1}, {0, 0});
+  const Tensor byName = m.predictNamed(std::map<std::string, Tensor>{{"in1", b}, {"in0", a}}).at(0);
+  const Tensor byOrder = m.predict(std::vector<Tensor>{a, b}).at(0);
+  ASSERT_EQ(byName.shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(std::vector<float>(byName.floats().begin(), byName.floats().end()),
+              ::testing::ElementsAre(1, 0, 3, 0, 5, 0));
+  EXPECT_EQ(std::memcmp(byName.bytes(), byOrder.bytes(), 6 * 4), 0);
+  try {
+    m.predictNamed(std::map<std::string, Tensor>{{"in0", a}, {"nope", b}});
+    FAIL() << "an unknown input name was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(R"(missing: ["in1"]; unknown: ["nope"])"));
+  }
+}
+
 TEST(LayersModel, MergeLayersRefuseWhatTheyCannotCompute) {
   // Sanity: a broadcasting Add builds and runs.
   const LayersModel ok =

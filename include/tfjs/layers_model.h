@@ -12,6 +12,7 @@
 // loaded weight buffer.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,9 @@ class LayersModel {
   // inputs are accepted (int32 is converted). Returns one tensor per output, in outputs() order.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
   Tensor predict(const Tensor& input) const;
+  // The same with the inputs given by name (TF.js's NamedTensorMap: the input layers' names, as
+  // inputs() lists them); a missing or unknown name is an error listing the input names.
+  std::vector<Tensor> predictNamed(const std::map<std::string, Tensor>& inputs) const;
 
   // The Keras-style summary (as `tfjs inspect` prints it).
   std::string summary() const;

@@ -755,6 +755,33 @@ Tensor LayersModel::predict(const Tensor& input) const {
   return predict(std::vector<Tensor>{input}).at(0);
 }
 
+std::vector<Tensor> LayersModel::predictNamed(const std::map<std::string, Tensor>& inputs) const {
+  const auto& info = rep_->graph->inputInfo;
+  std::vector<Tensor> ordered;
+  std::vector<std::string> names, missing;
+  for (const TensorInfo& i : info) {
+    names.push_back(i.name);
+    const auto it = inputs.find(i.name);
+    if (it == inputs.end()) {
+      missing.push_back(i.name);
+    } else {
+      ordered.push_back(it->second);
+    }
+  }
+  std::vector<std::string> unknown;
+  for (const auto& [name, t] : inputs) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) unknown.push_back(name);
+  }
+  if (!missing.empty() || !unknown.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the model's inputs are {}; {}{}{}", Json(names).dump(),
+                            missing.empty() ? "" : "missing: " + Json(missing).dump(),
+                            !missing.empty() && !unknown.empty() ? "; " : "",
+                            unknown.empty() ? "" : "unknown: " + Json(unknown).dump()));
+  }
+  return predict(ordered);
+}
+
 LayersModel loadLayersModel(const std::string& location, const LoadOptions& load,
                             const ModelOptions& options) {
   return LayersModel::fromArtifacts(loadModel(location, load), options);
