@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <thread>
 #include <vector>
@@ -55,7 +57,7 @@ void finishReference(std::vector<float>& y, const float* bias, int64_t ch, const
   }
   Array a({static_cast<int64_t>(y.size()) / ch, ch}, y);
   layers::applyActivation(act, a, "test");
-  y = std::move(a.data);
+  y.assign(a.data.begin(), a.data.end());
 }
 
 // What a layer does after a fast kernel: the activations without a fused form come after it.
@@ -63,7 +65,7 @@ void finishFast(std::vector<float>& y, int64_t ch, const std::string& act) {
   if (fusedActivation(act) != Fused::kNone) return;
   Array a({static_cast<int64_t>(y.size()) / ch, ch}, y);
   layers::applyActivation(act, a, "test");
-  y = std::move(a.data);
+  y.assign(a.data.begin(), a.data.end());
 }
 
 Fused fusedOrLinear(const std::string& act) {
@@ -348,6 +350,92 @@ TEST(Kernels, BatchNormMatchesReference) {
     std::vector<float> z = x;
     batchNormLastAxis(z.data(), rows, ch, mean.data(), factor.data(), beta.data(), z.data());
     EXPECT_EQ(z, y);
+  }
+}
+
+// The element-wise gate activations of the recurrent cells: names, and the fast (AVX2) forms
+// against the reference on a dense sweep of [-30, 30], random values, and the special values.
+// Tolerance: |fast - reference| <= 1e-6 * max(|reference|, 1e-3) for tanh and sigmoid (a few
+// float32 ulps; absolute below 1e-3, where tanh(x) ~ x keeps its relative accuracy anyway),
+// bit-exact for hard sigmoid, relu and linear; NaN where the reference is NaN.
+TEST(Kernels, UnaryMatchesReference) {
+  EXPECT_EQ(unaryActivation("tanh"), Unary::kTanh);
+  EXPECT_EQ(unaryActivation("sigmoid"), Unary::kSigmoid);
+  EXPECT_EQ(unaryActivation("hard_sigmoid"), Unary::kHardSigmoid);
+  EXPECT_EQ(unaryActivation("hardSigmoid"), Unary::kHardSigmoid);
+  EXPECT_EQ(unaryActivation("relu"), Unary::kRelu);
+  EXPECT_EQ(unaryActivation("linear"), Unary::kLinear);
+  EXPECT_EQ(unaryActivation(""), Unary::kLinear);
+  EXPECT_EQ(unaryActivation("softmax"), Unary::kOther);
+  EXPECT_EQ(unaryActivation("selu"), Unary::kOther);
+  std::vector<float> kOtherValues = {1.0f};
+  EXPECT_THROW(reference::unary(Unary::kOther, kOtherValues.data(), 1), Error);
+
+  std::vector<float> x;
+  for (int i = -300000; i <= 300000; ++i) x.push_back(static_cast<float>(i) * 1e-4f);
+  for (float v : randomValues(4099, 77)) x.push_back(v * 100.0f);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float v : {0.0f,
+                  -0.0f,
+                  1e-30f,
+                  -1e-30f,
+                  1e-8f,
+                  -3e-7f,
+                  0.625f,
+                  -0.625f,
+                  0.62499f,
+                  8.9f,
+                  9.0f,
+                  9.5f,
+                  -87.3f,
+                  -88.0f,
+                  88.7f,
+                  89.0f,
+                  -100.0f,
+                  100.0f,
+                  1e30f,
+                  -1e30f,
+                  inf,
+                  -inf,
+                  std::numeric_limits<float>::quiet_NaN()}) {
+    x.push_back(v);
+  }
+  x.push_back(0.3f);  // n % 8 != 0: the tail runs the reference
+  for (Unary f :
+       {Unary::kTanh, Unary::kSigmoid, Unary::kHardSigmoid, Unary::kRelu, Unary::kLinear}) {
+    std::vector<float> ref = x, fast = x;
+    reference::unary(f, ref.data(), static_cast<int64_t>(ref.size()));
+    fastUnary(f, fast.data(), static_cast<int64_t>(fast.size()));
+    const bool exact = f != Unary::kTanh && f != Unary::kSigmoid;
+    int bad = 0;
+    for (size_t i = 0; i < x.size() && bad < 5; ++i) {
+      const bool ok =
+          std::isnan(ref[i]) ? std::isnan(fast[i])
+          : exact            ? std::memcmp(&ref[i], &fast[i], sizeof(float)) == 0
+                  : std::fabs(fast[i] - ref[i]) <= 1e-6f * std::max(std::fabs(ref[i]), 1e-3f);
+      if (!ok) {
+        ADD_FAILURE() << "unary " << static_cast<int>(f) << " x " << x[i] << " fast " << fast[i]
+                      << " reference " << ref[i];
+        ++bad;
+      }
+    }
+  }
+  // The dispatcher follows the reference switch.
+  std::vector<float> a = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f}, b = a, c = a;
+  reference::unary(Unary::kTanh, b.data(), 8);
+  {
+    ExecutionScope scope(0, true);
+    unary(Unary::kTanh, a.data(), 8);
+  }
+  EXPECT_EQ(a, b);
+  fastUnary(Unary::kTanh, c.data(), 8);
+  {
+    ExecutionScope scope(0, false);
+    std::vector<float> d = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f};
+    unary(Unary::kTanh, d.data(), 8);
+    if (!referenceKernels()) {
+      EXPECT_EQ(d, c);
+    }
   }
 }
 

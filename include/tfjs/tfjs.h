@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tfjs/artifacts.h"
+#include "tfjs/convert.h"
 #include "tfjs/dtype.h"
 #include "tfjs/error.h"
 #include "tfjs/io.h"

@@ -1,6 +1,7 @@
 // Fast kernels on oneDNN (kernels.h): convolution (also grouped for depthwise, and transposed),
-// matmul for Dense, pooling; plus the execution settings (OpenMP thread count, reference switch)
-// and a multithreaded batch-normalization loop.
+// matmul for Dense, pooling; plus the execution settings (OpenMP thread count, reference switch),
+// a multithreaded batch-normalization loop and the AVX2 element-wise activations of recurrent
+// cells (fastUnary).
 //
 // Every primitive reads and writes plain channels_last memory (nwc / nhwc / ndhwc, row-major
 // matrices), so no activation is reordered. Weights are described in the layer's own TF.js
@@ -10,6 +11,7 @@
 // that oneDNN computes as TF.js defines them are fused as eltwise post-ops: relu, relu6 (clip to
 // [0, 6]), elu, sigmoid (logistic), tanh. Scratchpads are user-managed, one growing buffer per
 // calling thread, so running a primitive allocates nothing.
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -469,6 +471,118 @@ bool Pool::run(const float* x, int64_t batch, const Window& w, int64_t ch, float
   execute(*e, {{DNNL_ARG_SRC, memory(e->src, engine(), in(x))},
                {DNNL_ARG_DST, memory(e->dst, engine(), y)}});
   return true;
+}
+
+// --- element-wise activations of recurrent cells -----------------------------------------------
+
+Unary unaryActivation(const std::string& name) {
+  if (name.empty() || name == "linear" || name == "None") return Unary::kLinear;
+  if (name == "relu") return Unary::kRelu;
+  if (name == "tanh") return Unary::kTanh;
+  if (name == "sigmoid") return Unary::kSigmoid;
+  if (name == "hard_sigmoid" || name == "hardSigmoid") return Unary::kHardSigmoid;
+  return Unary::kOther;
+}
+
+void unary(Unary f, float* p, int64_t n) {
+  if (referenceKernels()) {
+    reference::unary(f, p, n);
+  } else {
+    fastUnary(f, p, n);
+  }
+}
+
+namespace {
+
+// exp(x) for 8 floats: x = k ln2 + r with ln2 split in two (Cody-Waite), |r| <= ln2 / 2,
+// exp(r) = 1 + r + r^2 P(r) with Cephes's expf minimax polynomial, times 2^k built in the
+// exponent bits. x is clamped to [-87.3, 88.7] first, so k stays within the normal exponents
+// (exp of a larger |x| saturates at about 3.4e38 or 1.2e-38); a NaN stays NaN (min / max return
+// their second operand, x, when it is NaN).
+__attribute__((target("avx2,fma"))) __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_set1_ps(88.7f), x);
+  x = _mm256_max_ps(_mm256_set1_ps(-87.3f), x);
+  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 poly = _mm256_set1_ps(1.9875691500e-4f);
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(1.3981999507e-3f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(8.3334519073e-3f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(4.1665795894e-2f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(1.6666665459e-1f));
+  poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  __m256 e = _mm256_fmadd_ps(poly, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  // 2^k: k in [-126, 128); 2^128 is split as 2^127 * 2 so its exponent bits stay valid.
+  const __m256 big = _mm256_cmp_ps(k, _mm256_set1_ps(127.0f), _CMP_GT_OQ);
+  const __m256 kk = _mm256_sub_ps(k, _mm256_and_ps(big, _mm256_set1_ps(1.0f)));
+  const __m256i bits =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(kk), _mm256_set1_epi32(127)), 23);
+  e = _mm256_mul_ps(e, _mm256_castsi256_ps(bits));
+  return _mm256_add_ps(e, _mm256_and_ps(big, e));
+}
+
+// tanh: x + x^3 P(x^2) (Cephes's tanhf polynomial) for |x| < 0.625, else
+// sign(x) (1 - 2 / (exp(2|x|) + 1)), |x| clamped to 9 (where tanh is 1 in float32).
+__attribute__((target("avx2,fma"))) __m256 tanh8(__m256 x) {
+  const __m256 signBit = _mm256_set1_ps(-0.0f);
+  const __m256 a = _mm256_andnot_ps(signBit, x);
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 poly = _mm256_set1_ps(-5.70498872745e-3f);
+  poly = _mm256_fmadd_ps(poly, z, _mm256_set1_ps(2.06390887954e-2f));
+  poly = _mm256_fmadd_ps(poly, z, _mm256_set1_ps(-5.37397155531e-2f));
+  poly = _mm256_fmadd_ps(poly, z, _mm256_set1_ps(1.33314422036e-1f));
+  poly = _mm256_fmadd_ps(poly, z, _mm256_set1_ps(-3.33332819422e-1f));
+  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(poly, z), x, x);
+  const __m256 e =
+      exp8(_mm256_mul_ps(_mm256_min_ps(_mm256_set1_ps(9.0f), a), _mm256_set1_ps(2.0f)));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  __m256 large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+  large = _mm256_or_ps(large, _mm256_and_ps(signBit, x));
+  // A NaN compares false and takes `large`, which is NaN.
+  return _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+__attribute__((target("avx2,fma"))) void unaryAvx2(Unary f, float* p, int64_t n) {
+  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(p + i);
+    __m256 y = x;
+    switch (f) {
+      case Unary::kRelu:  // max returns its second operand (0) for a NaN x, as x > 0 ? x : 0
+        y = _mm256_max_ps(x, zero);
+        break;
+      case Unary::kTanh:
+        y = tanh8(x);
+        break;
+      case Unary::kSigmoid:
+        y = _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, x))));
+        break;
+      case Unary::kHardSigmoid:  // the reference's operations in its order (no fused multiply-add)
+        y = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(0.2f), x), _mm256_set1_ps(0.5f));
+        y = _mm256_min_ps(one, _mm256_max_ps(y, zero));  // NaN -> 0, as std::max(0, NaN)
+        break;
+      case Unary::kLinear:
+      case Unary::kOther:
+        break;
+    }
+    _mm256_storeu_ps(p + i, y);
+  }
+  reference::unary(f, p + i, n - i);
+}
+
+bool haveAvx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+}  // namespace
+
+void fastUnary(Unary f, float* p, int64_t n) {
+  if (f == Unary::kOther || f == Unary::kLinear || !haveAvx2()) return reference::unary(f, p, n);
+  unaryAvx2(f, p, n);
 }
 
 // --- batch normalization -------------------------------------------------------------------------

@@ -12,7 +12,8 @@
 // and primitives that want the same weight layout share one packed copy (so a model holds its
 // weights about twice: the loaded views, which the reference kernels read, and the packed copy).
 // run() is thread-safe (the cache is guarded by a mutex; a primitive runs concurrently). Inputs
-// and outputs stay plain channels_last arrays, so layers exchange ordinary buffers.
+// and outputs stay plain channels_last arrays, so layers exchange ordinary buffers. fast.cpp also
+// holds fastUnary, the AVX2 gate activations of the recurrent layers.
 //
 // Execution settings are per calling thread: LayersModel::predict opens an ExecutionScope with
 // the model's thread count and kernel choice. TFJS_REFERENCE_KERNELS=1 in the environment selects
@@ -61,9 +62,26 @@ enum class Fused { kNone, kLinear, kRelu, kRelu6, kElu, kSigmoid, kTanh };
 // The fused form of a TF.js / Keras activation name, kNone when it has none.
 Fused fusedActivation(const std::string& name);
 
+// --- element-wise activations of recurrent cells ---------------------------------------------
+
+// The element-wise activations the recurrent cells apply to their gates with `unary`. kOther:
+// any other activation (softmax, selu, ...), which the caller applies with applyActivation.
+enum class Unary { kOther, kLinear, kRelu, kTanh, kSigmoid, kHardSigmoid };
+// The Unary of a TF.js / Keras activation name (hard_sigmoid and hardSigmoid alike).
+Unary unaryActivation(const std::string& name);
+
+// In place over p[0, n): TF.js's definitions, evaluated by the reference kernel when reference
+// kernels are asked for (referenceKernels()), else by the fast one.
+void unary(Unary f, float* p, int64_t n);
+
 // --- reference kernels (reference.cpp) ---------------------------------------------------------
 
 namespace reference {
+
+// In place over p[0, n), TF.js's definitions in float32 with the C library's functions: tanh,
+// sigmoid 1 / (1 + exp(-x)), hard sigmoid clip(0.2 * x + 0.5, 0, 1), relu (NaN -> 0, as
+// x > 0 ? x : 0), linear. kOther throws Error(kInvalidArgument): its caller applies those.
+void unary(Unary f, float* p, int64_t n);
 
 // y[r, j] = sum_i x[r, i] * k[i, j] for x [rows, in], kernel [in, units]; y zero on entry.
 void dense(const float* x, int64_t rows, int64_t in, const float* k, int64_t units, float* y);
@@ -157,6 +175,14 @@ class Dense {
   struct Rep;
   std::unique_ptr<Rep> rep_;
 };
+
+// unary() on the fast path: tanh and sigmoid through an 8-wide AVX2 + FMA exponential (range
+// reduction + degree-5 polynomial; tanh(x) = x + x^3 P(x^2) for |x| < 0.625 so small values keep
+// their relative accuracy): within 1e-6 * max(|reference|, 1e-3) of reference::unary, a few
+// float32 ulps (tests/kernels_test.cpp); hard sigmoid, relu and linear bit-exact. NaN stays NaN,
+// +-inf saturate.
+// Runs reference::unary on a CPU without AVX2 + FMA and for the tail of fewer than 8 elements.
+void fastUnary(Unary f, float* p, int64_t n);
 
 // Max or average pooling (average over the in-bounds elements only) of channels_last data.
 class Pool {

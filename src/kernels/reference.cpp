@@ -7,8 +7,32 @@
 #include <limits>
 
 #include "kernels/kernels.h"
+#include "tfjs/error.h"
 
 namespace tfjs::kernels::reference {
+
+void unary(Unary f, float* p, int64_t n) {
+  switch (f) {
+    case Unary::kLinear:
+      return;
+    case Unary::kRelu:
+      for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0 ? p[i] : 0.0f;
+      return;
+    case Unary::kTanh:
+      for (int64_t i = 0; i < n; ++i) p[i] = std::tanh(p[i]);
+      return;
+    case Unary::kSigmoid:
+      for (int64_t i = 0; i < n; ++i) p[i] = 1.0f / (1.0f + std::exp(-p[i]));
+      return;
+    case Unary::kHardSigmoid:
+      for (int64_t i = 0; i < n; ++i) p[i] = std::min(1.0f, std::max(0.0f, 0.2f * p[i] + 0.5f));
+      return;
+    case Unary::kOther:
+      break;
+  }
+  throw Error(ErrorCode::kInvalidArgument,
+              "kernels::unary: an activation without an element-wise kernel");
+}
 
 void dense(const float* x, int64_t rows, int64_t in, const float* k, int64_t units, float* y) {
   for (int64_t r = 0; r < rows; ++r) {

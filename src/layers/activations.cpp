@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
 
 namespace tfjs::layers {
 namespace {
@@ -31,16 +33,11 @@ float softplus(float x) {
   return std::log1p(std::exp(x));
 }
 
-template <typename F>
-void each(Array& x, F f) {
-  for (float& v : x.data) v = f(v);
-}
-
-void softmaxLastAxis(Array& x, bool log) {
-  const int64_t n = x.shape.empty() ? 1 : x.shape.back();
-  if (n == 0) return;
-  for (int64_t row = 0; row < x.size() / n; ++row) {
-    float* p = x.data.data() + row * n;
+// Softmax (or logSoftmax) of each row of n elements of y, in place.
+void softmaxRows(float* y, int64_t total, int64_t n, bool log) {
+  if (n <= 0) return;
+  for (int64_t row = 0; row < total / n; ++row) {
+    float* p = y + row * n;
     const float mx = *std::max_element(p, p + n);
     double sum = 0;
     for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(p[i] - mx));
@@ -62,41 +59,86 @@ bool isActivation(const std::string& name) {
   return std::any_of(std::begin(known), std::end(known), [&](const char* k) { return c == k; });
 }
 
-void applyActivation(const std::string& name, Array& x, const std::string& layer) {
-  const std::string a = canonical(name);
-  if (a == "linear") return;
-  if (a == "relu") return each(x, [](float v) { return v > 0 ? v : 0.0f; });
-  if (a == "relu6") return each(x, [](float v) { return std::min(std::max(v, 0.0f), 6.0f); });
-  if (a == "sigmoid") return each(x, sigmoid);
-  if (a == "tanh") return each(x, [](float v) { return std::tanh(v); });
-  if (a == "hardSigmoid") {
-    return each(x, [](float v) { return std::min(1.0f, std::max(0.0f, 0.2f * v + 0.5f)); });
+ActivationKind activationKind(const std::string& name, const std::string& layer) {
+  static const std::pair<const char*, ActivationKind> kinds[] = {
+      {"linear", ActivationKind::kLinear},
+      {"elu", ActivationKind::kElu},
+      {"selu", ActivationKind::kSelu},
+      {"relu", ActivationKind::kRelu},
+      {"relu6", ActivationKind::kRelu6},
+      {"sigmoid", ActivationKind::kSigmoid},
+      {"hardSigmoid", ActivationKind::kHardSigmoid},
+      {"softplus", ActivationKind::kSoftplus},
+      {"softsign", ActivationKind::kSoftsign},
+      {"tanh", ActivationKind::kTanh},
+      {"softmax", ActivationKind::kSoftmax},
+      {"logSoftmax", ActivationKind::kLogSoftmax},
+      {"gelu", ActivationKind::kGelu},
+      {"gelu_new", ActivationKind::kGeluNew},
+      {"mish", ActivationKind::kMish},
+      {"swish", ActivationKind::kSwish}};
+  const std::string c = canonical(name);
+  for (const auto& [k, kind] : kinds) {
+    if (c == k) return kind;
   }
-  if (a == "softplus") return each(x, softplus);
-  if (a == "softsign") return each(x, [](float v) { return v / (1.0f + std::fabs(v)); });
-  if (a == "elu") return each(x, [](float v) { return v > 0 ? v : std::expm1(v); });
-  if (a == "selu") {
-    return each(x, [](float v) {
-      const float alpha = 1.6732632423543772848170429916717f;
-      const float scale = 1.0507009873554804934193349852946f;
-      return v > 0 ? scale * v : scale * alpha * std::expm1(v);
-    });
-  }
-  if (a == "swish") return each(x, [](float v) { return v * sigmoid(v); });
-  if (a == "mish") return each(x, [](float v) { return v * std::tanh(softplus(v)); });
-  if (a == "gelu") {
-    return each(x, [](float v) { return 0.5f * v * (1.0f + std::erf(v / std::sqrt(2.0f))); });
-  }
-  if (a == "gelu_new") {
-    return each(x, [](float v) {
-      const float c = std::sqrt(2.0f / 3.14159265358979323846f);
-      return 0.5f * v * (1.0f + std::tanh(c * (v + 0.044715f * v * v * v)));
-    });
-  }
-  if (a == "softmax") return softmaxLastAxis(x, false);
-  if (a == "logSoftmax") return softmaxLastAxis(x, true);
   throw Error(ErrorCode::kUnsupported,
               fmt::format("layer '{}': activation '{}' is not one TF.js knows", layer, name));
+}
+
+void applyActivation(ActivationKind kind, const float* x, float* y, int64_t n, int64_t lastDim) {
+  switch (kind) {
+    case ActivationKind::kLinear:
+      if (x != y && n > 0) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case ActivationKind::kRelu:
+      return mapElements(x, y, n, [](float v) { return v > 0 ? v : 0.0f; });
+    case ActivationKind::kRelu6:
+      return mapElements(x, y, n, [](float v) { return std::min(std::max(v, 0.0f), 6.0f); });
+    case ActivationKind::kSigmoid:
+      return mapElements(x, y, n, sigmoid);
+    case ActivationKind::kTanh:
+      return mapElements(x, y, n, [](float v) { return std::tanh(v); });
+    case ActivationKind::kHardSigmoid:
+      return mapElements(x, y, n,
+                         [](float v) { return std::min(1.0f, std::max(0.0f, 0.2f * v + 0.5f)); });
+    case ActivationKind::kSoftplus:
+      return mapElements(x, y, n, softplus);
+    case ActivationKind::kSoftsign:
+      return mapElements(x, y, n, [](float v) { return v / (1.0f + std::fabs(v)); });
+    case ActivationKind::kElu:
+      return mapElements(x, y, n, [](float v) { return v > 0 ? v : std::expm1(v); });
+    case ActivationKind::kSelu:
+      return mapElements(x, y, n, [](float v) {
+        const float alpha = 1.6732632423543772848170429916717f;
+        const float scale = 1.0507009873554804934193349852946f;
+        return v > 0 ? scale * v : scale * alpha * std::expm1(v);
+      });
+    case ActivationKind::kSwish:
+      return mapElements(x, y, n, [](float v) { return v * sigmoid(v); });
+    case ActivationKind::kMish:
+      return mapElements(x, y, n, [](float v) { return v * std::tanh(softplus(v)); });
+    case ActivationKind::kGelu:
+      return mapElements(x, y, n,
+                         [](float v) { return 0.5f * v * (1.0f + std::erf(v / std::sqrt(2.0f))); });
+    case ActivationKind::kGeluNew:
+      return mapElements(x, y, n, [](float v) {
+        const float c = std::sqrt(2.0f / 3.14159265358979323846f);
+        return 0.5f * v * (1.0f + std::tanh(c * (v + 0.044715f * v * v * v)));
+      });
+    case ActivationKind::kSoftmax:
+    case ActivationKind::kLogSoftmax:
+      if (x != y && n > 0) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+      return softmaxRows(y, n, lastDim, kind == ActivationKind::kLogSoftmax);
+  }
+}
+
+void applyActivation(ActivationKind kind, Array& x) {
+  float* p = x.data.data();
+  applyActivation(kind, p, p, x.size(), x.shape.empty() ? 1 : x.shape.back());
+}
+
+void applyActivation(const std::string& name, Array& x, const std::string& layer) {
+  applyActivation(activationKind(name, layer), x);
 }
 
 }  // namespace tfjs::layers

@@ -1,16 +1,60 @@
 // Activation functions with TF.js's own definitions (tfjs-layers/src/activations.ts).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "layers/layer.h"
 
 namespace tfjs::layers {
 
+// The activations TF.js knows, resolved once from their names.
+enum class ActivationKind {
+  kLinear,
+  kElu,
+  kSelu,
+  kRelu,
+  kRelu6,
+  kSigmoid,
+  kHardSigmoid,
+  kSoftplus,
+  kSoftsign,
+  kTanh,
+  kSoftmax,
+  kLogSoftmax,
+  kGelu,
+  kGeluNew,
+  kMish,
+  kSwish,
+};
+
+// y[i] = f(x[i]) for i < n; x == y maps in place (no other overlap). In place and out of place
+// are separate loops so that the compiler vectorizes both (f inlined: no per-element call)
+// without an aliasing check that x == y would fail.
+template <typename F>
+void mapElementsDistinct(const float* __restrict x, float* __restrict y, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+template <typename F>
+void mapElements(const float* x, float* y, int64_t n, F f) {
+  if (x == y) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(y[i]);
+  } else {
+    mapElementsDistinct(x, y, n, f);
+  }
+}
+
 // True when `name` (Keras snake_case or TF.js camelCase) is an activation TF.js knows.
 bool isActivation(const std::string& name);
+// The activation called `name`; Error(kUnsupported) naming `layer` for an unknown one.
+ActivationKind activationKind(const std::string& name, const std::string& layer);
+// y = activation(x) over n elements; x may equal y (in place), other overlaps are not allowed.
+// softmax and logSoftmax work on rows of `lastDim` elements (the last axis); the others ignore
+// it. One tight loop per activation, with the formulas of the per-element definitions.
+void applyActivation(ActivationKind kind, const float* x, float* y, int64_t n, int64_t lastDim);
 // Applies the activation in place; softmax and logSoftmax work on the last axis.
-// Throws Error(kUnsupported) for an unknown name, naming `layer`.
+void applyActivation(ActivationKind kind, Array& x);
+// As above, by name. Throws Error(kUnsupported) for an unknown name, naming `layer`.
 void applyActivation(const std::string& name, Array& x, const std::string& layer);
 
 }  // namespace tfjs::layers

@@ -1,6 +1,8 @@
 // Advanced activation layers as tfjs-layers defines them: ReLU (max_value only), LeakyReLU,
 // PReLU, ELU (alpha 1 only), ThresholdedReLU, Softmax. Elementwise results are computed as the
-// TF.js cpu kernels do (double arithmetic on float32 operands, rounded once).
+// TF.js cpu kernels do (double arithmetic on float32 operands, rounded once), each layer in one
+// loop the compiler inlines and vectorizes where it can, in the input's own storage when the
+// executor gives it up (Layer::callConsuming).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,7 +16,10 @@
 namespace tfjs::layers {
 namespace {
 
-// Base for the layers that map each element on its own.
+// Base for the layers that map each element on its own: Derived::map(x, y, n) writes
+// y[i] = f(x[i]) (x == y for in place). The output takes over the input's storage when the
+// executor gives it up (callConsuming), and is a fresh uninitialized array otherwise.
+template <typename Derived>
 class Elementwise : public Layer {
  public:
   using Layer::Layer;
@@ -23,19 +28,24 @@ class Elementwise : public Layer {
     return {in[0]};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y = *in[0];
-    for (float& v : y.data) v = apply(v);
-    return {std::move(y)};
+    const Array& x = *in[0];
+    Array y(x.shape, kUninitialized);
+    static_cast<const Derived&>(*this).map(x.data.data(), y.data.data(), x.size());
+    return oneOutput(std::move(y));
   }
-
- protected:
-  virtual float apply(float v) const = 0;
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    static_cast<const Derived&>(*this).map(y.data.data(), y.data.data(), y.size());
+    return oneOutput(std::move(y));
+  }
 };
 
 // ReLU: TF.js honours max_value only (relu, then clipByValue(0, max_value)); it drops
 // negative_slope and threshold, so a model that sets them would compute another function in
 // TF.js than in Keras: refused.
-class ReLU final : public Elementwise {
+class ReLU final : public Elementwise<ReLU> {
  public:
   explicit ReLU(const Config& c) : Elementwise(c) {
     if (c.has("max_value")) {
@@ -53,11 +63,14 @@ class ReLU final : public Elementwise {
       }
     }
   }
-
- protected:
-  float apply(float v) const override {
-    const float r = v < 0 ? 0.0f : v;
-    return maxValue_ && r > *maxValue_ ? *maxValue_ : r;
+  // min(relu(x), max_value); without max_value the bound is +inf, which no value exceeds (NaN
+  // stays NaN, as before: no comparison with it holds).
+  void map(const float* x, float* y, int64_t n) const {
+    const float hi = maxValue_ ? *maxValue_ : std::numeric_limits<float>::infinity();
+    mapElements(x, y, n, [hi](float v) {
+      const float r = v < 0 ? 0.0f : v;
+      return r > hi ? hi : r;
+    });
   }
 
  private:
@@ -66,15 +79,16 @@ class ReLU final : public Elementwise {
 
 // LeakyReLU: x < 0 ? alpha * x : x. tfjs-layers reads `alpha` (default 0.3); Keras 3 writes the
 // same value as `negative_slope`, read when `alpha` is absent.
-class LeakyReLU final : public Elementwise {
+class LeakyReLU final : public Elementwise<LeakyReLU> {
  public:
   explicit LeakyReLU(const Config& c)
       : Elementwise(c),
         alpha_(c.has("alpha") ? c.number("alpha", 0.3) : c.number("negative_slope", 0.3)) {}
-
- protected:
-  float apply(float v) const override {
-    return v < 0 ? static_cast<float>(alpha_ * static_cast<double>(v)) : v;
+  void map(const float* x, float* y, int64_t n) const {
+    const double alpha = alpha_;
+    mapElements(x, y, n, [alpha](float v) {
+      return v < 0 ? static_cast<float>(alpha * static_cast<double>(v)) : v;
+    });
   }
 
  private:
@@ -82,7 +96,7 @@ class LeakyReLU final : public Elementwise {
 };
 
 // ELU: TF.js refuses an alpha other than 1 (NotImplementedError); so does this runtime.
-class ELU final : public Elementwise {
+class ELU final : public Elementwise<ELU> {
  public:
   explicit ELU(const Config& c) : Elementwise(c) {
     const double alpha = c.number("alpha", 1.0);
@@ -90,21 +104,21 @@ class ELU final : public Elementwise {
       c.unsupported(fmt::format("alpha = {} (TF.js's ELU layer supports alpha 1 only)", alpha));
     }
   }
-
- protected:
-  float apply(float v) const override {
-    return v >= 0 ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0);
+  void map(const float* x, float* y, int64_t n) const {
+    mapElements(x, y, n, [](float v) {
+      return v >= 0 ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0);
+    });
   }
 };
 
 // ThresholdedReLU: x * (x > theta).
-class ThresholdedReLU final : public Elementwise {
+class ThresholdedReLU final : public Elementwise<ThresholdedReLU> {
  public:
   explicit ThresholdedReLU(const Config& c) : Elementwise(c), theta_(c.number("theta", 1.0)) {}
-
- protected:
-  float apply(float v) const override {
-    return v * (static_cast<double>(v) > theta_ ? 1.0f : 0.0f);
+  void map(const float* x, float* y, int64_t n) const {
+    const double theta = theta_;
+    mapElements(x, y, n,
+                [theta](float v) { return v * (static_cast<double>(v) > theta ? 1.0f : 0.0f); });
   }
 
  private:
@@ -147,7 +161,21 @@ class PReLU final : public Layer {
   }
   std::vector<VariableSpec> variables() const override { return {{"alpha", alphaShape_}}; }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
+    Array y(in[0]->shape, kUninitialized);
+    run(*in[0], y.data.data());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    run(y, y.data.data());
+    return oneOutput(std::move(y));
+  }
+
+ private:
+  // y = prelu(x); y may be x's own data.
+  void run(const Array& x, float* y) const {
     const auto alpha = weight("alpha");
     const size_t rank = alphaShape_.size();
     if (x.shape.size() != rank + 1) {
@@ -155,7 +183,7 @@ class PReLU final : public Layer {
                   fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
                               Json(x.shape).dump(), rank + 1));
     }
-    // Per-sample element -> alpha index (row-major, index 0 along shared axes).
+    // The alpha of each element of a sample (row-major, index 0 along shared axes).
     int64_t sample = 1;
     for (size_t d = 0; d < rank; ++d) {
       const int64_t n = x.shape[d + 1];
@@ -166,26 +194,33 @@ class PReLU final : public Layer {
       }
       sample *= n;
     }
-    std::vector<size_t> index(static_cast<size_t>(sample));
+    std::vector<float> a(static_cast<size_t>(sample));
     for (int64_t e = 0; e < sample; ++e) {
-      int64_t rest = e, a = 0, mul = 1;
+      int64_t rest = e, k = 0, mul = 1;
       for (size_t d = rank; d-- > 0;) {
         const int64_t i = rest % x.shape[d + 1];
         rest /= x.shape[d + 1];
-        if (alphaShape_[d] != 1) a += i * mul;
+        if (alphaShape_[d] != 1) k += i * mul;
         mul *= alphaShape_[d];
       }
-      index[static_cast<size_t>(e)] = static_cast<size_t>(a);
+      a[static_cast<size_t>(e)] = alpha[static_cast<size_t>(k)];
     }
-    Array y = x;
-    for (size_t k = 0; k < y.data.size(); ++k) {
-      const float v = y.data[k];
-      if (v < 0) y.data[k] = alpha[index[k % index.size()]] * v;
+    const int64_t samples = sample == 0 ? 0 : x.size() / sample;
+    for (int64_t s = 0; s < samples; ++s) {
+      const float* xs = x.data.data() + s * sample;
+      float* ys = y + s * sample;
+      if (xs == ys) {
+        for (int64_t e = 0; e < sample; ++e)
+          ys[e] = ys[e] < 0 ? a[static_cast<size_t>(e)] * ys[e] : ys[e];
+      } else {
+        preluRow(xs, ys, a.data(), sample);
+      }
     }
-    return {std::move(y)};
+  }
+  static void preluRow(const float* __restrict x, float* __restrict y, const float* a, int64_t n) {
+    for (int64_t e = 0; e < n; ++e) y[e] = x[e] < 0 ? a[e] * x[e] : x[e];
   }
 
- private:
   std::vector<int64_t> shared_;
   Shape alphaShape_;
 };
@@ -234,54 +269,12 @@ class Softmax final : public Layer {
     return {s};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y = *in[0];
-    if (y.shape.size() != rank_) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
-                              Json(y.shape).dump(), rank_));
-    }
-    if (axes_.size() == 1) {
-      applyActivation("softmax", y, name());
-      return {std::move(y)};
-    }
-    // exp(x - (max + log(sum(exp(x - max))))) over the reduced axes, each op in float32.
-    std::vector<int64_t> stride(rank_, 1);
-    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * y.shape[d];
-    std::vector<size_t> kept;
-    for (size_t d = 0; d < rank_; ++d) {
-      if (std::find(reduced_.begin(), reduced_.end(), d) == reduced_.end()) kept.push_back(d);
-    }
-    auto offsetOf = [&](int64_t i, const std::vector<size_t>& axes) {
-      int64_t off = 0;
-      for (size_t k = axes.size(); k-- > 0;) {
-        off += (i % y.shape[axes[k]]) * stride[axes[k]];
-        i /= y.shape[axes[k]];
-      }
-      return off;
-    };
-    int64_t groupSize = 1, groups = 1;
-    for (size_t a : reduced_) groupSize *= y.shape[a];
-    for (size_t a : kept) groups *= y.shape[a];
-    std::vector<int64_t> offsets(static_cast<size_t>(groupSize));
-    for (int64_t g = 0; g < groupSize; ++g) offsets[static_cast<size_t>(g)] = offsetOf(g, reduced_);
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const int64_t base = offsetOf(gi, kept);
-      auto at = [&](int64_t g) -> float& {
-        return y.data[static_cast<size_t>(base + offsets[static_cast<size_t>(g)])];
-      };
-      float mx = -std::numeric_limits<float>::infinity();
-      for (int64_t g = 0; g < groupSize; ++g) mx = std::max(mx, at(g));
-      double sum = 0;
-      for (int64_t g = 0; g < groupSize; ++g) {
-        sum += static_cast<float>(std::exp(static_cast<double>(at(g) - mx)));
-      }
-      const float lse =
-          mx + static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
-      for (int64_t g = 0; g < groupSize; ++g) {
-        at(g) = static_cast<float>(std::exp(static_cast<double>(at(g) - lse)));
-      }
-    }
-    return {std::move(y)};
+    return oneOutput(run(*in[0]));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    return oneOutput(run(std::move(*in[0])));
   }
   // TF.js's Softmax reads the mask: x + (1 - mask) * -1e9 before the softmax, the mask
   // broadcast against x NumPy-style (aligned on the last axes). A mask that would change the
@@ -324,10 +317,61 @@ class Softmax final : public Layer {
         idx[d] = 0;
       }
     }
-    return call({&x});
+    return oneOutput(run(std::move(x)));
   }
 
  private:
+  // The softmax of y, computed in its own storage.
+  Array run(Array y) const {
+    if (y.shape.size() != rank_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(y.shape).dump(), rank_));
+    }
+    if (axes_.size() == 1) {
+      applyActivation(ActivationKind::kSoftmax, y);
+      return y;
+    }
+    // exp(x - (max + log(sum(exp(x - max))))) over the reduced axes, each op in float32.
+    std::vector<int64_t> stride(rank_, 1);
+    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * y.shape[d];
+    std::vector<size_t> kept;
+    for (size_t d = 0; d < rank_; ++d) {
+      if (std::find(reduced_.begin(), reduced_.end(), d) == reduced_.end()) kept.push_back(d);
+    }
+    auto offsetOf = [&](int64_t i, const std::vector<size_t>& axes) {
+      int64_t off = 0;
+      for (size_t k = axes.size(); k-- > 0;) {
+        off += (i % y.shape[axes[k]]) * stride[axes[k]];
+        i /= y.shape[axes[k]];
+      }
+      return off;
+    };
+    int64_t groupSize = 1, groups = 1;
+    for (size_t a : reduced_) groupSize *= y.shape[a];
+    for (size_t a : kept) groups *= y.shape[a];
+    std::vector<int64_t> offsets(static_cast<size_t>(groupSize));
+    for (int64_t g = 0; g < groupSize; ++g) offsets[static_cast<size_t>(g)] = offsetOf(g, reduced_);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const int64_t base = offsetOf(gi, kept);
+      auto at = [&](int64_t g) -> float& {
+        return y.data[static_cast<size_t>(base + offsets[static_cast<size_t>(g)])];
+      };
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t g = 0; g < groupSize; ++g) mx = std::max(mx, at(g));
+      double sum = 0;
+      for (int64_t g = 0; g < groupSize; ++g) {
+        sum += static_cast<float>(std::exp(static_cast<double>(at(g) - mx)));
+      }
+      const float lse =
+          mx + static_cast<float>(std::log(static_cast<double>(static_cast<float>(sum))));
+      for (int64_t g = 0; g < groupSize; ++g) {
+        at(g) = static_cast<float>(std::exp(static_cast<double>(at(g) - lse)));
+      }
+    }
+    return y;
+  }
+
   std::vector<int64_t> axes_;
   std::vector<size_t> reduced_;
   size_t rank_ = 0;

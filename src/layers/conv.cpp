@@ -18,6 +18,7 @@
 //    bias; without one it is computed as TF.js does (activation before the transpose back).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "kernels/kernels.h"
@@ -214,16 +215,17 @@ class Conv final : public ConvBase {
     Window w = window(x.shape, true);
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, rank_, filters_, false));
+    Array y(withChannels(batch, w, rank_, filters_, false), kUninitialized);
     const bool fast = runFast(fast_.get(), x, w, y);
     if (!fast) {
+      std::fill(y.data.begin(), y.data.end(), 0.0f);
       kernels::reference::conv(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
                                y.data.data());
       if (useBias_) addBias(y, weight("bias"));
     }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     finish(y, fast);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -285,16 +287,17 @@ class ConvTranspose final : public ConvBase {
       }
     }
     const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, rank_, filters_, true));
+    Array y(withChannels(batch, w, rank_, filters_, true), kUninitialized);
     const bool fast = runFast(fast_.get(), x, w, y);
     if (!fast) {
+      std::fill(y.data.begin(), y.data.end(), 0.0f);
       kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
                                         filters_, y.data.data());
       if (useBias_) addBias(y, weight("bias"));
     }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     finish(y, fast);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -351,16 +354,17 @@ class DepthwiseConv2D final : public ConvBase {
     Window w = window(x.shape, false);
     spatial::resolveWindow(w, same_, true, name());
     const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, 2, inDim_ * mult_, false));
+    Array y(withChannels(batch, w, 2, inDim_ * mult_, false), kUninitialized);
     const bool fast = runFast(fast_.get(), x, w, y);
     if (!fast) {
+      std::fill(y.data.begin(), y.data.end(), 0.0f);
       kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
                                     weight("depthwise_kernel").data(), mult_, y.data.data());
       if (useBias_) addBias(y, weight("bias"));
     }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     finish(y, fast);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -423,8 +427,8 @@ class SeparableConv2D final : public ConvBase {
     const int64_t mid = inDim_ * mult_;
     Window one;
     one.in = one.out = w.out;
-    Array d(withChannels(batch, w, 2, mid, false));
-    Array y(withChannels(batch, w, 2, filters_, false));
+    Array d(withChannels(batch, w, 2, mid, false), kUninitialized);
+    Array y(withChannels(batch, w, 2, filters_, false), kUninitialized);
     const bool fast =
         runFast(fastDepthwise_.get(), x, w, d) && runFast(fastPointwise_.get(), d, one, y);
     if (!fast) {
@@ -439,7 +443,7 @@ class SeparableConv2D final : public ConvBase {
     // TF.js applies the activation before transposing back (elementwise: the order is moot).
     finish(y, fast);
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:

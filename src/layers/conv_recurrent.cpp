@@ -11,10 +11,13 @@
 // with a = activation (default tanh) and ra = recurrent_activation (TF.js default hard_sigmoid).
 // States start at zero with the shape of one output step. Outputs: the last h (or every h when
 // return_sequences, in processing order, so reversed time with go_backwards, as TF.js's rnn), then
-// h and c when return_state. The convolutions are plain loops over channels_last data in
-// tfjs-backend-cpu's order (kernel row, kernel column, input channel); channels_first data is
-// transposed to channels_last and back, which changes no sum. Dropouts are the identity at
-// inference; unit_forget_bias only chooses an initializer.
+// h and c when return_state. The input convolutions of every frame run at once before the time
+// loop (one convolution over batch * time frames), the recurrent one once per step; both through
+// oneDNN (kernels::Conv, weights packed once) or, when reference kernels are asked for, the plain
+// loop of kernels::reference::conv over channels_last data in tfjs-backend-cpu's order (kernel
+// row, kernel column, input channel). The gate activations run kernels::unary. channels_first
+// data is transposed to channels_last and back, which changes no sum. Dropouts are the identity
+// at inference; unit_forget_bias only chooses an initializer.
 //
 // Refused as TF.js refuses or cannot run them: stateful (no state is kept between calls here),
 // unroll (NotImplementedError in TF.js), strides > 1 with dilation_rate > 1 (tfjs-core's conv2d
@@ -23,6 +26,10 @@
 // expects rank 3).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+
+#include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 #include "layers/spatial.h"
@@ -32,30 +39,17 @@ namespace {
 
 using spatial::Window;
 
-// y[n, oh, ow, f] = sum over (kh, kw, c) of x[n, oh*s - pad + kh*d, ow*s - pad + kw*d, c] *
-// k[kh, kw, c, f] for NHWC x (a depth-1 window), kernel [kh, kw, C, F]; y must be zero on entry.
-void conv2d(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
-            int64_t outC, float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        float* yp = y + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
-        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-          if (ih < 0 || ih >= w.in[1]) continue;
-          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-            if (iw < 0 || iw >= w.in[2]) continue;
-            const float* xp = x + ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
-            const float* kp = k + (kh * w.k[2] + kw) * inC * outC;
-            for (int64_t c = 0; c < inC; ++c) {
-              const float xv = xp[c];
-              const float* kr = kp + c * outC;
-              for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
-            }
-          }
-        }
-      }
+// y = conv(x) (+ bias when given) over the depth-1 window w: `fast` unless reference kernels are
+// asked for or oneDNN refuses the geometry, else the reference loop.
+void convolve(const kernels::Conv* fast, const float* x, int64_t batch, const Window& w,
+              int64_t inC, const float* k, int64_t outC, const float* bias, float* y) {
+  if (fast != nullptr && !kernels::referenceKernels() && fast->run(x, batch, w, y)) return;
+  const int64_t n = batch * w.out[1] * w.out[2] * outC;
+  std::fill(y, y + n, 0.0f);
+  kernels::reference::conv(x, batch, w, inC, k, outC, y);
+  if (bias != nullptr) {
+    for (int64_t i = 0; i < n; i += outC) {
+      for (int64_t g = 0; g < outC; ++g) y[i + g] += bias[g];
     }
   }
 }
@@ -82,6 +76,8 @@ class ConvLSTM2D final : public Layer {
     if (!isActivation(recurrentActivation_)) {
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
     }
+    act_ = kernels::unaryActivation(activation_);
+    ract_ = kernels::unaryActivation(recurrentActivation_);
     bool strided = false, dilated = false;
     for (size_t i = 0; i < 2; ++i) {
       if (kernelSize_[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernelSize_[i]));
@@ -142,6 +138,24 @@ class ConvLSTM2D final : public Layer {
     return v;
   }
 
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    kernels::ConvSpec s;
+    s.kind = kernels::ConvSpec::Kind::kConv;
+    s.rank = 2;
+    s.kernel = kernelSize_;
+    s.inC = inDim_;
+    s.outC = 4 * filters_;
+    s.weights = weight("kernel").data();
+    s.bias = useBias_ ? weight("bias").data() : nullptr;
+    s.activation = kernels::Fused::kLinear;
+    fastInput_ = std::make_unique<kernels::Conv>(s);
+    s.inC = filters_;
+    s.weights = weight("recurrent_kernel").data();
+    s.bias = nullptr;
+    fastRecurrent_ = std::make_unique<kernels::Conv>(s);
+  }
+
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x0 = *in.at(0);
     const int64_t batch = x0.shape[0], steps = x0.shape[1];
@@ -168,14 +182,9 @@ class ConvLSTM2D final : public Layer {
     wx.dilation = {1, dilation_[0], dilation_[1]};
     spatial::resolveWindow(wx, same_, true, name());
     const int64_t ho = wx.out[1], wo = wx.out[2], pixels = ho * wo;
-    std::vector<float> zx(static_cast<size_t>(batch * steps * pixels * G), 0.0f);
-    conv2d(frames.data.data(), batch * steps, wx, inDim_, weight("kernel").data(), G, zx.data());
-    if (useBias_) {
-      const auto b = weight("bias");
-      for (size_t i = 0; i < zx.size(); i += static_cast<size_t>(G)) {
-        for (int64_t g = 0; g < G; ++g) zx[i + static_cast<size_t>(g)] += b[static_cast<size_t>(g)];
-      }
-    }
+    std::vector<float> zx(static_cast<size_t>(batch * steps * pixels * G));
+    convolve(fastInput_.get(), frames.data.data(), batch * steps, wx, inDim_,
+             weight("kernel").data(), G, useBias_ ? weight("bias").data() : nullptr, zx.data());
     frames = Array();
 
     // The recurrent convolution keeps the state's size: stride 1, 'same', no dilation.
@@ -193,8 +202,7 @@ class ConvLSTM2D final : public Layer {
     Array gi(stepShape), gf(stepShape), gc(stepShape), go(stepShape);
     for (int64_t k = 0; k < steps; ++k) {
       const int64_t t = goBackwards_ ? steps - 1 - k : k;
-      std::fill(zh.begin(), zh.end(), 0.0f);
-      conv2d(h.data.data(), batch, wh, F, rk, G, zh.data());
+      convolve(fastRecurrent_.get(), h.data.data(), batch, wh, F, rk, G, nullptr, zh.data());
       for (int64_t n = 0; n < batch; ++n) {
         const float* zxp = zx.data() + (n * steps + t) * pixels * G;
         const float* zhp = zh.data() + n * pixels * G;
@@ -209,16 +217,16 @@ class ConvLSTM2D final : public Layer {
           }
         }
       }
-      applyActivation(recurrentActivation_, gi, name());
-      applyActivation(recurrentActivation_, gf, name());
-      applyActivation(activation_, gc, name());
-      applyActivation(recurrentActivation_, go, name());
+      activate(ract_, recurrentActivation_, gi);
+      activate(ract_, recurrentActivation_, gf);
+      activate(act_, activation_, gc);
+      activate(ract_, recurrentActivation_, go);
       for (int64_t i = 0; i < c.size(); ++i) {
         const auto j = static_cast<size_t>(i);
         c.data[j] = gf.data[j] * c.data[j] + gi.data[j] * gc.data[j];
       }
       Array ac = c;
-      applyActivation(activation_, ac, name());
+      activate(act_, activation_, ac);
       for (int64_t i = 0; i < h.size(); ++i) {
         const auto j = static_cast<size_t>(i);
         h.data[j] = go.data[j] * ac.data[j];
@@ -271,6 +279,12 @@ class ConvLSTM2D final : public Layer {
   }
 
  private:
+  // The element-wise kernel of an activation, or applyActivation for the others (softmax, ...).
+  void activate(kernels::Unary kind, const std::string& activation, Array& a) const {
+    if (kind == kernels::Unary::kOther) return applyActivation(activation, a, name());
+    kernels::unary(kind, a.data.data(), a.size());
+  }
+
   int64_t filters_;
   std::vector<int64_t> kernelSize_, strides_, dilation_;
   bool same_;
@@ -278,7 +292,9 @@ class ConvLSTM2D final : public Layer {
   bool useBias_;
   bool returnSequences_, returnState_, goBackwards_;
   std::string activation_, recurrentActivation_;
+  kernels::Unary act_ = kernels::Unary::kOther, ract_ = kernels::Unary::kOther;
   int64_t inDim_ = 0;
+  std::unique_ptr<kernels::Conv> fastInput_, fastRecurrent_;
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 // tanh fused) or, when reference kernels are asked for, the plain loop of kernels/reference.cpp.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
@@ -53,11 +55,12 @@ class Dense final : public Layer {
     const Array& x = *in[0];
     Shape shape = x.shape;
     shape.back() = units_;
-    Array y(shape);
+    Array y(shape, kUninitialized);
     const int64_t rows = x.size() / inputDim_;
     const bool fast =
         fast_ && !kernels::referenceKernels() && fast_->run(x.data.data(), rows, y.data.data());
     if (!fast) {
+      std::fill(y.data.begin(), y.data.end(), 0.0f);
       kernels::reference::dense(x.data.data(), rows, inputDim_, weight("kernel").data(), units_,
                                 y.data.data());
       const auto bias = weight("bias");
@@ -67,7 +70,7 @@ class Dense final : public Layer {
       }
     }
     if (!fast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -80,28 +83,49 @@ class Dense final : public Layer {
   std::unique_ptr<kernels::Dense> fast_;
 };
 
+// Activation: the activation in one elementwise pass (activations.cpp), in the input's storage
+// when the executor gives it up.
 class Activation final : public Layer {
  public:
-  explicit Activation(const Config& c) : Layer(c), activation_(c.activation()) {
-    if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+  explicit Activation(const Config& c) : Layer(c) {
+    const std::string a = c.activation();
+    if (!isActivation(a)) c.unsupported(fmt::format("activation '{}'", a));
+    kind_ = activationKind(a, c.name());
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override { return {in.at(0)}; }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y = *in[0];
-    applyActivation(activation_, y, name());
-    return {std::move(y)};
+    const Array& x = *in[0];
+    Array y(x.shape, kUninitialized);
+    applyActivation(kind_, x.data.data(), y.data.data(), x.size(),
+                    x.shape.empty() ? 1 : x.shape.back());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    applyActivation(kind_, y);
+    return oneOutput(std::move(y));
   }
 
  private:
-  std::string activation_;
+  ActivationKind kind_ = ActivationKind::kLinear;
 };
 
-// Identity at inference: dropout and noise layers.
+// Identity at inference: dropout and noise layers. The input itself when the executor gives it
+// up, a copy otherwise.
 class Identity final : public Layer {
  public:
   using Layer::Layer;
   std::vector<Shape> build(const std::vector<Shape>& in) override { return {in.at(0)}; }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override { return {*in[0]}; }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    return oneOutput(*in[0]);
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    return oneOutput(std::move(*in[0]));
+  }
 };
 
 class Flatten final : public Layer {
@@ -122,12 +146,12 @@ class Flatten final : public Layer {
     const Array& x = *in[0];
     const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
     if (!channelsFirst_ || x.shape.size() <= 2) {
-      return {Array({batch, batch ? x.size() / batch : 0}, x.data)};
+      return oneOutput(Array({batch, batch ? x.size() / batch : 0}, x.data));
     }
     // channels_first [N, C, d1..dk] -> channels_last [N, d1..dk, C] before flattening.
     const int64_t c = x.shape[1];
     const int64_t inner = x.size() / (batch * c);
-    Array y({batch, x.size() / batch});
+    Array y({batch, x.size() / batch}, kUninitialized);
     for (int64_t b = 0; b < batch; ++b) {
       for (int64_t ch = 0; ch < c; ++ch) {
         for (int64_t i = 0; i < inner; ++i) {
@@ -136,7 +160,16 @@ class Flatten final : public Layer {
         }
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
+  }
+  // Without a transpose the values stay where they are: a consumable input gives up its storage.
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    Array& x = *in[0];
+    if (!consumable[0] || (channelsFirst_ && x.shape.size() > 2)) return call({in[0]});
+    const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
+    const int64_t n = batch ? x.size() / batch : 0;
+    return oneOutput(Array({batch, n}, std::move(x.data)));
   }
 
  private:

@@ -53,7 +53,7 @@ class Embedding final : public Layer {
                 table.begin() + static_cast<std::ptrdiff_t>((row + 1) * width),
                 y.data.begin() + static_cast<std::ptrdiff_t>(i * width));
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
   // TF.js: supportsMasking = mask_zero; the mask is notEqual(inputs, 0).
   std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,
@@ -83,7 +83,7 @@ class Masking final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array y = *in[0];
     const int64_t n = y.shape.empty() ? 1 : y.shape.back();
-    if (n == 0) return {std::move(y)};
+    if (n == 0) return oneOutput(std::move(y));
     for (int64_t row = 0; row < y.size() / n; ++row) {
       float* p = y.data.data() + row * n;
       bool keep = false;
@@ -91,7 +91,7 @@ class Masking final : public Layer {
       const float k = keep ? 1.0f : 0.0f;
       for (int64_t i = 0; i < n; ++i) p[i] *= k;
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
   std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,
                                                 const std::vector<const Array*>&) const override {

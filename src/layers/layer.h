@@ -15,6 +15,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tfjs/artifacts.h"
@@ -25,14 +27,49 @@ namespace tfjs::layers {
 // A shape; -1 stands for an unknown dimension (Keras's None) in build-time shapes.
 using Shape = std::vector<int64_t>;
 
+// std::allocator, except that growing a vector without a value (vector(n), resize(n)) leaves
+// the new elements default-initialized: for float, not written at all. vector(n, v), copies and
+// every other construction behave as with std::allocator.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <typename U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// The storage of an Array.
+using Floats = std::vector<float, DefaultInitAllocator<float>>;
+
+// Tag for an Array whose elements are left unwritten (see Array(Shape, Uninitialized)).
+struct Uninitialized {};
+inline constexpr Uninitialized kUninitialized{};
+
 // A float32 row-major array owned by the executor.
 struct Array {
   Shape shape;
-  std::vector<float> data;
+  Floats data;
 
   Array() = default;
+  // Zero-filled.
   explicit Array(Shape s) : shape(std::move(s)), data(static_cast<size_t>(count(shape)), 0.0f) {}
-  Array(Shape s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}
+  // Elements left unwritten (no zero fill, no touching of fresh pages): only for a caller that
+  // writes every element before anything reads it (a kernel's full output, an elementwise map).
+  Array(Shape s, Uninitialized) : shape(std::move(s)), data(static_cast<size_t>(count(shape))) {}
+  Array(Shape s, Floats d) : shape(std::move(s)), data(std::move(d)) {}
+  // Copies `d` (a std::vector<float> cannot hand its storage to Floats).
+  Array(Shape s, const std::vector<float>& d) : shape(std::move(s)), data(d.begin(), d.end()) {}
   static int64_t count(const Shape& s) {
     int64_t n = 1;
     for (int64_t d : s) n *= d;
@@ -40,6 +77,14 @@ struct Array {
   }
   int64_t size() const { return static_cast<int64_t>(data.size()); }
 };
+
+// The result of a call() with one output, without a copy. Never `return {std::move(y)};` for
+// a std::vector<Array>: the elements of an initializer_list are const, so that copies y's data.
+inline std::vector<Array> oneOutput(Array y) {
+  std::vector<Array> out;
+  out.push_back(std::move(y));
+  return out;
+}
 
 // Typed access to a layer's Keras config (snake_case keys, as Keras and the converters write
 // them; tfjs-layers saves them in snake_case too). Missing keys give the default.
@@ -98,11 +143,27 @@ class Layer {
   virtual void setWeights(std::vector<Tensor> weights);
   // Runs the layer at inference.
   virtual std::vector<Array> call(const std::vector<const Array*>& inputs) const = 0;
+  // Runs the layer on inputs the executor can give up, to save an allocation and a copy.
+  // consumable[i] is true when no later call reads input i, it is no model output and it is not
+  // also another input of this call: the layer may then take its storage (std::move(*inputs[i]))
+  // and compute its output in it, or hand it on unchanged (Reshape, Identity). Inputs that are
+  // not consumable must be left untouched. The executor calls this instead of call() whenever no
+  // input carries a mask (callMasked otherwise), after computeMask, and frees every consumable
+  // input afterwards whatever state the layer left it in. The result must equal call()'s; the
+  // default is call(). Like call(), it may run on several threads at once (the arrays are the
+  // calling run's own). Overridden by the elementwise layers (Activation, the ReLU family,
+  // Softmax, Identity, Batch/LayerNormalization, Rescaling), Reshape, Flatten and nested models.
+  virtual std::vector<Array> callConsuming(const std::vector<Array*>& inputs,
+                                           const std::vector<bool>& consumable) const {
+    (void)consumable;
+    return call(std::vector<const Array*>(inputs.begin(), inputs.end()));
+  }
 
   // Masks (TF.js's Layer.computeMask / call(inputs, {mask})). A mask is a 0/1 float array,
   // usually of shape [batch, time]; masks[i] is null when input i carries none. The executor
-  // calls callMasked instead of call when at least one input has a mask, and computeMask after
-  // every call (Masking and Embedding make a mask from none).
+  // calls callMasked instead of call when at least one input has a mask, and computeMask with
+  // every call, on the inputs as they arrive (before callConsuming, which may take them; Masking
+  // and Embedding make a mask from none).
   //
   // computeMask gives one optional mask per output (an empty vector: none). The default follows
   // what TF.js's model executor does: a class that sets supportsMasking in TF.js (the list

@@ -255,7 +255,7 @@ class Dot final : public Layer {
         }
       }
     }
-    return {std::move(out)};
+    return oneOutput(std::move(out));
   }
 
  private:
@@ -323,7 +323,7 @@ class Concatenate final : public Layer {
         o = std::copy(src, src + chunk, o);
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
   // TF.js's Concatenate.computeMask: every input gets a mask of its own rank (none: all ones of
   // the input's shape; a [batch, time] mask: [batch, time, 1]); they are concatenated along the

@@ -107,7 +107,22 @@ class BatchNormalization final : public Layer {
     }
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
+    Array y(in[0]->shape, kUninitialized);
+    run(*in[0], y.data.data());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    run(y, y.data.data());
+    return oneOutput(std::move(y));
+  }
+
+ private:
+  // Writes every element of y (x.size() values), which may be x's own data: each element is
+  // read before it is written.
+  void run(const Array& x, float* y) const {
     if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("layer '{}': input of shape {} has no axis {} of size {}", name(),
@@ -118,11 +133,10 @@ class BatchNormalization final : public Layer {
     const int64_t outer = dim_ * inner == 0 ? 0 : x.size() / (dim_ * inner);
     const auto gamma = weight("gamma"), beta = weight("beta");
     const auto mean = weight("moving_mean"), variance = weight("moving_variance");
-    Array y(x.shape);
     if (inner == 1 && !factor_.empty() && !kernels::referenceKernels()) {
       kernels::batchNormLastAxis(x.data.data(), outer, dim_, mean.data(), factor_.data(),
-                                 offset_.data(), y.data.data());
-      return {std::move(y)};
+                                 offset_.data(), y);
+      return;
     }
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t c = 0; c < dim_; ++c) {
@@ -132,14 +146,12 @@ class BatchNormalization final : public Layer {
         const size_t base = static_cast<size_t>((o * dim_ + c) * inner);
         for (int64_t i = 0; i < inner; ++i) {
           const size_t k = base + static_cast<size_t>(i);
-          y.data[k] = normalize(x.data[k], mean[ci], variance[ci], g, b, epsilon_);
+          y[k] = normalize(x.data[k], mean[ci], variance[ci], g, b, epsilon_);
         }
       }
     }
-    return {std::move(y)};
   }
 
- private:
   int64_t axis_ = -1;
   double epsilon_;
   bool center_, scale_;
@@ -181,7 +193,22 @@ class LayerNormalization final : public Layer {
     return v;
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
+    Array y(in[0]->shape, kUninitialized);
+    run(*in[0], y.data.data());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    run(y, y.data.data());
+    return oneOutput(std::move(y));
+  }
+
+ private:
+  // Writes every element of y (x.size() values), which may be x's own data: a group's
+  // statistics are computed before any of its elements is written.
+  void run(const Array& x, float* y) const {
     if (x.shape.size() != rank_) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
@@ -222,8 +249,6 @@ class LayerNormalization final : public Layer {
     int64_t groups = 1;
     for (size_t a : kept) groups *= x.shape[a];
     const auto n = static_cast<float>(groupSize);
-    Array y(x.shape);
-    std::vector<float> diff(static_cast<size_t>(groupSize));
     for (int64_t gi = 0; gi < groups; ++gi) {
       int64_t rest = gi, base = 0;
       for (size_t k = kept.size(); k-- > 0;) {
@@ -245,14 +270,12 @@ class LayerNormalization final : public Layer {
       for (int64_t g = 0; g < groupSize; ++g) {
         const auto k = static_cast<size_t>(base + offsets[static_cast<size_t>(g)]);
         const auto p = static_cast<size_t>(g);
-        y.data[k] = normalize(x.data[k], mean, variance, scale_ ? gamma[p] : 1.0f,
-                              center_ ? beta[p] : 0.0f, epsilon_);
+        y[k] = normalize(x.data[k], mean, variance, scale_ ? gamma[p] : 1.0f,
+                         center_ ? beta[p] : 0.0f, epsilon_);
       }
     }
-    return {std::move(y)};
   }
 
- private:
   std::vector<int64_t> axes_;
   double epsilon_;
   bool center_, scale_;

@@ -100,7 +100,7 @@ class Window2D final : public Layer {
     }
     Array y = window2d(x, -sign * p_[0], -sign * p_[2], oh, ow);
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -178,7 +178,7 @@ class UpSampling2D final : public Layer {
       }
     }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:

@@ -69,12 +69,12 @@ class Pooling final : public Layer {
     Shape s = {batch};
     for (size_t i = off; i < 3; ++i) s.push_back(w.out[i]);
     s.push_back(ch);
-    Array y(s);
+    Array y(s, kUninitialized);  // every element is written by either kernel
     if (kernels::referenceKernels() || !fast_.run(x.data.data(), batch, w, ch, y.data.data())) {
       kernels::reference::pool(x.data.data(), batch, w, ch, isMax_, y.data.data());
     }
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -127,7 +127,7 @@ class GlobalPooling final : public Layer {
         }
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "layers/activations.h"
 #include "layers/layer.h"
 
 namespace tfjs::layers {
@@ -121,18 +122,39 @@ class Rescaling final : public Layer {
     return {in[0]};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y = *in[0];
-    const size_t n = y.shape.empty() ? 1 : static_cast<size_t>(y.shape.back());
-    for (size_t k = 0; k < y.data.size(); ++k) {
-      const float s = scale_[scale_.size() == 1 ? 0 : k % n];
-      const float o = offset_[offset_.size() == 1 ? 0 : k % n];
-      const float m = y.data[k] * s;
-      y.data[k] = m + o;
-    }
-    return {std::move(y)};
+    Array y(in[0]->shape, kUninitialized);
+    run(*in[0], y.data.data());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    run(y, y.data.data());
+    return oneOutput(std::move(y));
   }
 
  private:
+  // y = x * scale + offset (two float32 roundings, as TF.js's mul then add); y may be x's data.
+  void run(const Array& x, float* y) const {
+    const float* p = x.data.data();
+    const size_t total = x.data.size();
+    if (scale_.size() == 1 && offset_.size() == 1) {
+      const float s = scale_[0], o = offset_[0];
+      mapElements(p, y, static_cast<int64_t>(total), [s, o](float v) {
+        const float m = v * s;
+        return m + o;
+      });
+      return;
+    }
+    const size_t n = x.shape.empty() ? 1 : static_cast<size_t>(x.shape.back());
+    for (size_t k = 0; k < total; ++k) {
+      const float s = scale_[scale_.size() == 1 ? 0 : k % n];
+      const float o = offset_[offset_.size() == 1 ? 0 : k % n];
+      const float m = p[k] * s;
+      y[k] = m + o;
+    }
+  }
   static std::vector<float> values(const Config& c, const char* key, double def) {
     if (!c.has(key)) return {static_cast<float>(def)};
     const Json& v = c.json()[key];
@@ -203,7 +225,7 @@ class CenterCrop final : public Layer {
         }
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -309,7 +331,7 @@ class CategoryEncoding final : public Layer {
         slot = mode_ == Mode::kCount ? slot + 1.0f : 1.0f;
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:

@@ -10,52 +10,82 @@
 // in reverse cell order ([h2, c2, h1, c1] for two LSTM cells), and names its weights
 // RNNCell_<i>/kernel.
 //
-// Cells, gates in TF.js's (and Keras's) order:
-//   SimpleRNN  h = act(x·W + b + h·U)
-//   GRU        z, r = ract(x·W_zr + b_zr + h·U_zr); hh = act(x·W_h + b_h + (r*h)·U_h);
+// Cells, gates in TF.js's (and Keras's) order, sums in TF.js's order:
+//   SimpleRNN  h = act((x·W + b) + h·U)
+//   GRU        z, r = ract((x·W_zr + b_zr) + h·U_zr); hh = act((x·W_h + b_h) + (r*h)·U_h);
 //              h = z*h + (1-z)*hh. reset_after = true (the Keras 2/3 default, which TF.js refuses)
 //              follows Keras: bias [2, 3u] = [input bias; recurrent bias],
-//              hh = act(x·W_h + b_in_h + r*(h·U_h + b_rec_h)), z and r get both biases.
-//   LSTM       i, f, c~, o = x·W + h·U + b; c = ract(f)*c + ract(i)*act(c~); h = ract(o)*act(c).
+//              hh = act((x·W_h + b_in_h) + r*(h·U_h + b_rec_h)), z and r get both biases.
+//   LSTM       i, f, c~, o = (x·W + h·U) + b; c = ract(f)*c + ract(i)*act(c~); h = ract(o)*act(c).
 // recurrent_activation defaults to hard_sigmoid (TF.js's default; Keras writes it explicitly).
 // Dropouts are the identity at inference; unroll and implementation change nothing.
+//
+// Compute: x·W for every timestep of the sequence is one matrix product before the time loop
+// ([batch * time, in] x [in, gates * units]); each step then makes one product h·U ([batch,
+// units] x [units, gates * units]; GRU without reset_after: two, as TF.js) and one pass over the
+// gates. The products run oneDNN's matmul (kernels::Dense: weights packed once per layer,
+// primitives cached per row count) and the gate activations kernels::unary (AVX2 tanh and
+// sigmoid), or the reference loops when reference kernels are asked for. The states live in two
+// sets of buffers that trade places every step; nothing is allocated inside the time loop.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <optional>
 
+#include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 
 namespace tfjs::layers {
 namespace {
 
-// y[rows, n] += x[rows, k] · w[k, n]. Every matrix product of the cells goes through here, so a
-// fast GEMM can replace it in one place.
-void matmulAdd(const float* x, int64_t rows, int64_t k, const float* w, int64_t n, float* y) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * k;
-    float* yr = y + r * n;
-    for (int64_t i = 0; i < k; ++i) {
-      const float xi = xr[i];
-      const float* wr = w + i * n;
-      for (int64_t j = 0; j < n; ++j) yr[j] += xi * wr[j];
-    }
-  }
+// The storage of an Array (states move into the layer's outputs without a copy).
+using Buffer = decltype(Array::data);
+
+// y[rows, n] = x[rows, k] · w[k, n]: `fast` (oneDNN) unless reference kernels are asked for or
+// oneDNN refuses, else the reference loop. Every matrix product of the cells goes through here.
+void product(const kernels::Dense* fast, const float* x, int64_t rows, int64_t k, const float* w,
+             int64_t n, float* y) {
+  if (rows == 0 || n == 0) return;
+  if (fast != nullptr && !kernels::referenceKernels() && fast->run(x, rows, y)) return;
+  std::fill(y, y + rows * n, 0.0f);
+  kernels::reference::dense(x, rows, k, w, n, y);
 }
 
-// Columns [from, from + width) of a [rows, stride] matrix, as a [rows, width] array.
-Array columns(const float* m, int64_t rows, int64_t stride, int64_t from, int64_t width) {
-  Array out({rows, width});
+// Columns [from, from + width) of a [rows, stride] matrix, row-major.
+std::vector<float> columns(const float* m, int64_t rows, int64_t stride, int64_t from,
+                           int64_t width) {
+  std::vector<float> out(static_cast<size_t>(rows * width));
   for (int64_t r = 0; r < rows; ++r) {
     std::copy(m + r * stride + from, m + r * stride + from + width,
-              out.data.begin() + static_cast<std::ptrdiff_t>(r * width));
+              out.begin() + static_cast<std::ptrdiff_t>(r * width));
   }
   return out;
 }
 
-// One recurrent cell. The layer computes x·W (+ input bias) for every timestep at once
-// (inputProjection); step() then adds the recurrent part for one timestep.
+// A matrix product with a fixed right-hand side w [k, n] (a view, or `owned`).
+struct Product {
+  std::vector<float> owned;
+  const float* w = nullptr;
+  int64_t k = 0, n = 0;
+  std::unique_ptr<kernels::Dense> fast;
+  void bind(const float* weights, int64_t rows, int64_t cols) {
+    w = weights;
+    k = rows;
+    n = cols;
+    fast = std::make_unique<kernels::Dense>(k, n, w, nullptr, kernels::Fused::kLinear);
+  }
+  void bindCopy(std::vector<float> weights, int64_t rows, int64_t cols) {
+    owned = std::move(weights);
+    bind(owned.data(), rows, cols);
+  }
+  void run(const float* x, int64_t rows, float* y) const {
+    product(fast.get(), x, rows, k, w, n, y);
+  }
+};
+
+// One recurrent cell. The layer computes x·W for every timestep at once (project); step() then
+// does the rest of one timestep for the whole batch.
 class Cell {
  public:
   Cell(const Config& c, std::string scope) : config_(c), scope_(std::move(scope)) {
@@ -64,6 +94,7 @@ class Cell {
     useBias_ = c.boolean("use_bias", true);
     activation_ = c.has("activation") ? c.activation("activation") : "tanh";
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+    act_ = kernels::unaryActivation(activation_);
   }
   virtual ~Cell() = default;
   Cell(const Cell&) = delete;
@@ -72,32 +103,56 @@ class Cell {
   int64_t units() const { return units_; }
   // The size of each state; the first is the output.
   virtual std::vector<int64_t> stateSizes() const { return {units_}; }
+  // Gates: the width of x·W is gates() * units.
+  virtual int64_t gates() const = 0;
+  int64_t width() const { return gates() * units_; }
   void build(int64_t inputDim) { inputDim_ = inputDim; }
   int64_t inputDim() const { return inputDim_; }
   // Variables, named within the layer ("kernel" or "RNNCell_0/kernel").
   virtual std::vector<VariableSpec> variables() const = 0;
-  // Receives the views of its variables' values, in variables() order.
-  void bind(std::vector<std::span<const float>> w) { w_ = std::move(w); }
-  // x[rows, inputDim] -> [rows, gates * units]: x·W plus the bias added before the recurrence.
-  virtual Array inputProjection(const float* x, int64_t rows) const = 0;
-  // One timestep for the whole batch: xp is this step's inputProjection rows [batch, ...],
-  // states the current states. Returns the output and the new states.
-  virtual std::pair<Array, std::vector<Array>> step(const float* xp, int64_t batch,
-                                                    const std::vector<Array>& states) const = 0;
+  // Receives the views of its variables' values, in variables() order, and makes its products.
+  void bind(std::vector<std::span<const float>> w) {
+    w_ = std::move(w);
+    input_.bind(w_[0].data(), inputDim_, width());
+    bindRecurrent();
+  }
+  // xp[rows, width()] = x[rows, inputDim] · W, no bias (step adds it where TF.js does).
+  void project(const float* x, int64_t rows, float* xp) const { input_.run(x, rows, xp); }
+  // One timestep for the batch: xp holds this step's projection (row b at xp + b * ldxp), prev
+  // the current states ([batch, size] each, stateSizes() order); writes the new states to next
+  // (next[0] is the output). `work` is scratch space kept by the caller across steps.
+  virtual void step(const float* xp, int64_t ldxp, int64_t batch, const float* const* prev,
+                    float* const* next, std::vector<float>& work) const = 0;
 
  protected:
-  void activate(const std::string& name, Array& a) const {
-    applyActivation(name, a, config_.name());
+  virtual void bindRecurrent() { recurrent_.bind(w_[1].data(), units_, width()); }
+  const float* bias() const { return useBias_ ? w_[2].data() : nullptr; }
+  // Applies an activation to `count` consecutive gates of each of `rows` rows (row b at p + b *
+  // ld, gate g at + g * units). Activations without an element-wise kernel (softmax, ...) go
+  // through applyActivation one gate of one row at a time, as on a [batch, units] gate.
+  void activate(kernels::Unary kind, const std::string& name, float* p, int64_t rows, int64_t ld,
+                int64_t count) const {
+    const int64_t n = count * units_;
+    if (kind != kernels::Unary::kOther) {
+      if (ld == n) return kernels::unary(kind, p, rows * n);
+      for (int64_t b = 0; b < rows; ++b) kernels::unary(kind, p + b * ld, n);
+      return;
+    }
+    Array a({1, units_});
+    for (int64_t b = 0; b < rows; ++b) {
+      for (int64_t g = 0; g < count; ++g) {
+        float* q = p + b * ld + g * units_;
+        std::copy(q, q + units_, a.data.begin());
+        applyActivation(name, a, config_.name());
+        std::copy(a.data.begin(), a.data.end(), q);
+      }
+    }
   }
   std::string var(const char* n) const { return scope_ + n; }
-  Array project(const float* x, int64_t rows, int64_t width, const float* bias) const {
-    Array y({rows, width});
-    if (bias) {
-      for (int64_t r = 0; r < rows; ++r)
-        std::copy(bias, bias + width, y.data.begin() + static_cast<std::ptrdiff_t>(r * width));
-    }
-    matmulAdd(x, rows, inputDim_, w_[0].data(), width, y.data.data());
-    return y;
+  // The first `n` floats of work, grown to `n` if smaller (on the first step).
+  static float* scratch(std::vector<float>& work, int64_t n) {
+    if (work.size() < static_cast<size_t>(n)) work.resize(static_cast<size_t>(n));
+    return work.data();
   }
 
   Config config_;
@@ -105,28 +160,39 @@ class Cell {
   int64_t units_ = 0, inputDim_ = 0;
   bool useBias_ = true;
   std::string activation_;
+  kernels::Unary act_ = kernels::Unary::kOther;
   std::vector<std::span<const float>> w_;  // kernel, recurrent_kernel[, bias]
+  Product input_, recurrent_;
 };
 
 class SimpleRNNCell final : public Cell {
  public:
   using Cell::Cell;
+  int64_t gates() const override { return 1; }
   std::vector<VariableSpec> variables() const override {
     std::vector<VariableSpec> v = {{var("kernel"), {inputDim_, units_}},
                                    {var("recurrent_kernel"), {units_, units_}}};
     if (useBias_) v.push_back({var("bias"), {units_}});
     return v;
   }
-  Array inputProjection(const float* x, int64_t rows) const override {
-    return project(x, rows, units_, useBias_ ? w_[2].data() : nullptr);
-  }
-  std::pair<Array, std::vector<Array>> step(const float* xp, int64_t batch,
-                                            const std::vector<Array>& states) const override {
-    Array h({batch, units_});
-    std::copy(xp, xp + batch * units_, h.data.begin());
-    matmulAdd(states[0].data.data(), batch, units_, w_[1].data(), units_, h.data.data());
-    activate(activation_, h);
-    return {h, {h}};
+  void step(const float* xp, int64_t ldxp, int64_t batch, const float* const* prev,
+            float* const* next, std::vector<float>& work) const override {
+    const int64_t u = units_;
+    float* rec = scratch(work, batch * u);
+    recurrent_.run(prev[0], batch, rec);
+    const float* b = bias();
+    float* h = next[0];
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* x = xp + r * ldxp;
+      const float* hu = rec + r * u;
+      float* hr = h + r * u;
+      if (b) {
+        for (int64_t j = 0; j < u; ++j) hr[j] = (x[j] + b[j]) + hu[j];
+      } else {
+        for (int64_t j = 0; j < u; ++j) hr[j] = x[j] + hu[j];
+      }
+    }
+    activate(act_, activation_, h, batch, u, 1);
   }
 };
 
@@ -137,8 +203,10 @@ class GRUCell final : public Cell {
         c.has("recurrent_activation") ? c.activation("recurrent_activation") : "hard_sigmoid";
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
+    ract_ = kernels::unaryActivation(recurrentActivation_);
     resetAfter_ = c.boolean("reset_after", false);
   }
+  int64_t gates() const override { return 3; }
   std::vector<VariableSpec> variables() const override {
     std::vector<VariableSpec> v = {{var("kernel"), {inputDim_, 3 * units_}},
                                    {var("recurrent_kernel"), {units_, 3 * units_}}};
@@ -147,79 +215,95 @@ class GRUCell final : public Cell {
     }
     return v;
   }
-  Array inputProjection(const float* x, int64_t rows) const override {
-    // reset_after: the first row of the bias is the input bias.
-    return project(x, rows, 3 * units_, useBias_ ? w_[2].data() : nullptr);
-  }
-  std::pair<Array, std::vector<Array>> step(const float* xp, int64_t batch,
-                                            const std::vector<Array>& states) const override {
+  void step(const float* xp, int64_t ldxp, int64_t batch, const float* const* prev,
+            float* const* next, std::vector<float>& work) const override {
     const int64_t u = units_;
-    const Array& h = states[0];
-    const float* rk = w_[1].data();
-    Array z, r, hh;
+    const float* h = prev[0];
+    const float* b = bias();  // reset_after: row 0 the input bias, row 1 the recurrent bias
+    float* out = next[0];
     if (!resetAfter_) {
       // TF.js: the recurrent kernel splits into [:, :2u] (z, r) and [:, 2u:] (h).
-      const Array rk1 = columns(rk, u, 3 * u, 0, 2 * u);
-      const Array rk2 = columns(rk, u, 3 * u, 2 * u, u);
-      Array inner({batch, 2 * u});
-      matmulAdd(h.data.data(), batch, u, rk1.data.data(), 2 * u, inner.data.data());
-      z = columns(xp, batch, 3 * u, 0, u);
-      r = columns(xp, batch, 3 * u, u, u);
-      for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t j = 0; j < u; ++j) {
-          z.data[static_cast<size_t>(b * u + j)] += inner.data[static_cast<size_t>(b * 2 * u + j)];
-          r.data[static_cast<size_t>(b * u + j)] +=
-              inner.data[static_cast<size_t>(b * 2 * u + u + j)];
+      float* zr = scratch(work, batch * 4 * u);
+      float* rh = zr + batch * 2 * u;
+      float* hh = rh + batch * u;
+      recurrentZR_.run(h, batch, zr);
+      for (int64_t r = 0; r < batch; ++r) {
+        const float* x = xp + r * ldxp;
+        float* g = zr + r * 2 * u;
+        if (b) {
+          for (int64_t j = 0; j < 2 * u; ++j) g[j] = (x[j] + b[j]) + g[j];
+        } else {
+          for (int64_t j = 0; j < 2 * u; ++j) g[j] = x[j] + g[j];
         }
       }
-      activate(recurrentActivation_, z);
-      activate(recurrentActivation_, r);
-      Array rh({batch, u});
-      for (size_t i = 0; i < rh.data.size(); ++i) rh.data[i] = r.data[i] * h.data[i];
-      hh = columns(xp, batch, 3 * u, 2 * u, u);
-      Array rec({batch, u});
-      matmulAdd(rh.data.data(), batch, u, rk2.data.data(), u, rec.data.data());
-      for (size_t i = 0; i < hh.data.size(); ++i) hh.data[i] += rec.data[i];
-    } else {
-      // Keras reset_after: inner = h·U + recurrent bias; hh = act(x_h + r * inner_h).
-      Array inner({batch, 3 * u});
-      if (useBias_) {
-        const float* rb = w_[2].data() + 3 * u;
-        for (int64_t b = 0; b < batch; ++b)
-          std::copy(rb, rb + 3 * u, inner.data.begin() + static_cast<std::ptrdiff_t>(b * 3 * u));
+      activate(ract_, recurrentActivation_, zr, batch, 2 * u, 2);
+      for (int64_t r = 0; r < batch; ++r) {
+        for (int64_t j = 0; j < u; ++j) rh[r * u + j] = zr[r * 2 * u + u + j] * h[r * u + j];
       }
-      matmulAdd(h.data.data(), batch, u, rk, 3 * u, inner.data.data());
-      z = columns(xp, batch, 3 * u, 0, u);
-      r = columns(xp, batch, 3 * u, u, u);
-      hh = columns(xp, batch, 3 * u, 2 * u, u);
-      for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t j = 0; j < u; ++j) {
-          const auto k = static_cast<size_t>(b * u + j);
-          const auto base = static_cast<size_t>(b * 3 * u + j);
-          z.data[k] += inner.data[base];
-          r.data[k] += inner.data[base + static_cast<size_t>(u)];
+      recurrentH_.run(rh, batch, hh);
+      for (int64_t r = 0; r < batch; ++r) {
+        const float* x = xp + r * ldxp + 2 * u;
+        float* g = hh + r * u;
+        if (b) {
+          for (int64_t j = 0; j < u; ++j) g[j] = (x[j] + b[2 * u + j]) + g[j];
+        } else {
+          for (int64_t j = 0; j < u; ++j) g[j] = x[j] + g[j];
         }
       }
-      activate(recurrentActivation_, z);
-      activate(recurrentActivation_, r);
-      for (int64_t b = 0; b < batch; ++b) {
+      activate(act_, activation_, hh, batch, u, 1);
+      for (int64_t r = 0; r < batch; ++r) {
         for (int64_t j = 0; j < u; ++j) {
-          const auto k = static_cast<size_t>(b * u + j);
-          hh.data[k] += r.data[k] * inner.data[static_cast<size_t>(b * 3 * u + 2 * u + j)];
+          const float z = zr[r * 2 * u + j];
+          out[r * u + j] = z * h[r * u + j] + (1.0f - z) * hh[r * u + j];
         }
+      }
+      return;
+    }
+    // Keras reset_after: inner = h·U + recurrent bias; hh = act(x_h + r * inner_h).
+    float* inner = scratch(work, batch * 3 * u);
+    recurrent_.run(h, batch, inner);
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* x = xp + r * ldxp;
+      float* g = inner + r * 3 * u;
+      if (b) {
+        const float* bin = b;
+        const float* brec = b + 3 * u;
+        for (int64_t j = 0; j < 3 * u; ++j) g[j] = g[j] + brec[j];
+        for (int64_t j = 0; j < 2 * u; ++j) g[j] = (x[j] + bin[j]) + g[j];
+      } else {
+        for (int64_t j = 0; j < 2 * u; ++j) g[j] = x[j] + g[j];
       }
     }
-    activate(activation_, hh);
-    Array out({batch, u});
-    for (size_t i = 0; i < out.data.size(); ++i) {
-      out.data[i] = z.data[i] * h.data[i] + (1.0f - z.data[i]) * hh.data[i];
+    activate(ract_, recurrentActivation_, inner, batch, 3 * u, 2);
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* x = xp + r * ldxp + 2 * u;
+      float* g = inner + r * 3 * u;
+      for (int64_t j = 0; j < u; ++j) {
+        const float xh = b ? x[j] + b[2 * u + j] : x[j];
+        g[2 * u + j] = xh + g[u + j] * g[2 * u + j];
+      }
     }
-    return {out, {out}};
+    activate(act_, activation_, inner + 2 * u, batch, 3 * u, 1);
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* g = inner + r * 3 * u;
+      for (int64_t j = 0; j < u; ++j) {
+        out[r * u + j] = g[j] * h[r * u + j] + (1.0f - g[j]) * g[2 * u + j];
+      }
+    }
   }
 
  private:
+  void bindRecurrent() override {
+    if (resetAfter_) return Cell::bindRecurrent();
+    const int64_t u = units_;
+    recurrentZR_.bindCopy(columns(w_[1].data(), u, 3 * u, 0, 2 * u), u, 2 * u);
+    recurrentH_.bindCopy(columns(w_[1].data(), u, 3 * u, 2 * u, u), u, u);
+  }
+
   std::string recurrentActivation_;
+  kernels::Unary ract_ = kernels::Unary::kOther;
   bool resetAfter_ = false;
+  Product recurrentZR_, recurrentH_;  // reset_after = false
 };
 
 class LSTMCell final : public Cell {
@@ -229,7 +313,9 @@ class LSTMCell final : public Cell {
         c.has("recurrent_activation") ? c.activation("recurrent_activation") : "hard_sigmoid";
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
+    ract_ = kernels::unaryActivation(recurrentActivation_);
   }
+  int64_t gates() const override { return 4; }
   std::vector<int64_t> stateSizes() const override { return {units_, units_}; }
   std::vector<VariableSpec> variables() const override {
     std::vector<VariableSpec> v = {{var("kernel"), {inputDim_, 4 * units_}},
@@ -237,37 +323,44 @@ class LSTMCell final : public Cell {
     if (useBias_) v.push_back({var("bias"), {4 * units_}});
     return v;
   }
-  Array inputProjection(const float* x, int64_t rows) const override {
-    return project(x, rows, 4 * units_, useBias_ ? w_[2].data() : nullptr);
-  }
-  std::pair<Array, std::vector<Array>> step(const float* xp, int64_t batch,
-                                            const std::vector<Array>& states) const override {
+  void step(const float* xp, int64_t ldxp, int64_t batch, const float* const* prev,
+            float* const* next, std::vector<float>& work) const override {
     const int64_t u = units_;
-    Array zs({batch, 4 * u});
-    std::copy(xp, xp + batch * 4 * u, zs.data.begin());
-    matmulAdd(states[0].data.data(), batch, u, w_[1].data(), 4 * u, zs.data.data());
-    Array i = columns(zs.data.data(), batch, 4 * u, 0, u);
-    Array f = columns(zs.data.data(), batch, 4 * u, u, u);
-    Array cc = columns(zs.data.data(), batch, 4 * u, 2 * u, u);
-    Array o = columns(zs.data.data(), batch, 4 * u, 3 * u, u);
-    activate(recurrentActivation_, i);
-    activate(recurrentActivation_, f);
-    activate(activation_, cc);
-    activate(recurrentActivation_, o);
-    const Array& cPrev = states[1];
-    Array c({batch, u});
-    for (size_t k = 0; k < c.data.size(); ++k) {
-      c.data[k] = f.data[k] * cPrev.data[k] + i.data[k] * cc.data[k];
+    float* zs = scratch(work, batch * 4 * u);  // per row: i, f, c~, o
+    recurrent_.run(prev[0], batch, zs);
+    const float* b = bias();
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* x = xp + r * ldxp;
+      float* g = zs + r * 4 * u;
+      if (b) {
+        for (int64_t j = 0; j < 4 * u; ++j) g[j] = (x[j] + g[j]) + b[j];
+      } else {
+        for (int64_t j = 0; j < 4 * u; ++j) g[j] = x[j] + g[j];
+      }
     }
-    Array ac = c;
-    activate(activation_, ac);
-    Array h({batch, u});
-    for (size_t k = 0; k < h.data.size(); ++k) h.data[k] = o.data[k] * ac.data[k];
-    return {h, {h, c}};
+    activate(ract_, recurrentActivation_, zs, batch, 4 * u, 2);
+    activate(act_, activation_, zs + 2 * u, batch, 4 * u, 1);
+    activate(ract_, recurrentActivation_, zs + 3 * u, batch, 4 * u, 1);
+    const float* cPrev = prev[1];
+    float* h = next[0];
+    float* c = next[1];
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* g = zs + r * 4 * u;
+      for (int64_t j = 0; j < u; ++j) {
+        c[r * u + j] = g[u + j] * cPrev[r * u + j] + g[j] * g[2 * u + j];
+      }
+    }
+    std::copy(c, c + batch * u, h);
+    activate(act_, activation_, h, batch, u, 1);
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* g = zs + r * 4 * u + 3 * u;
+      for (int64_t j = 0; j < u; ++j) h[r * u + j] = g[j] * h[r * u + j];
+    }
   }
 
  private:
   std::string recurrentActivation_;
+  kernels::Unary ract_ = kernels::Unary::kOther;
 };
 
 std::unique_ptr<Cell> makeCell(const std::string& cls, const Config& c, const std::string& scope) {
@@ -440,10 +533,17 @@ class Recurrent final : public Layer {
                   fmt::format("layer '{}' ({}) got a sequence of {} timesteps", name(), className(),
                               steps));
     }
+    if (features != cells_[0]->inputDim()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}) got {} features per timestep, built for {}", name(),
+                              className(), features, cells_[0]->inputDim()));
+    }
     const auto sizes = stateSizes();
-    // States, flat in stateSizes() order.
-    std::vector<Array> states;
+    // States, flat in stateSizes() order: `cur` holds the states going into a step, `next`
+    // receives the new ones; the two trade places after every step.
+    std::vector<Buffer> cur, next;
     for (size_t k = 0; k < sizes.size(); ++k) {
+      const auto n = static_cast<size_t>(batch * sizes[k]);
       if (in.size() > 1) {
         const Array& s = *in[k + 1];
         if (s.shape != Shape{batch, sizes[k]}) {
@@ -452,10 +552,11 @@ class Recurrent final : public Layer {
                                   name(), className(), k, Json(s.shape).dump(),
                                   Json(Shape{batch, sizes[k]}).dump()));
         }
-        states.push_back(s);
+        cur.push_back(s.data);
       } else {
-        states.emplace_back(Shape{batch, sizes[k]});
+        cur.emplace_back(n, 0.0f);
       }
+      next.emplace_back(n);
     }
     std::vector<float> m;  // [steps][batch], 0/1
     if (mask) {
@@ -474,95 +575,81 @@ class Recurrent final : public Layer {
           m[static_cast<size_t>(t * batch + b)] =
               mask->data[static_cast<size_t>(b * steps + t)] != 0.0f ? 1.0f : 0.0f;
     }
-    // Per cell, the input projection of the whole sequence is computed when the cell's input
-    // is known: for the first cell, all timesteps up front; for stacked cells, per step.
-    const Array xp0 = cells_[0]->inputProjection(x.data.data(), batch * steps);
-    const int64_t width0 = xp0.size() / (batch * steps);
-    std::vector<Array> outputs;  // per processed step, [batch, out]
-    Array last;
-    for (int64_t k = 0; k < steps; ++k) {
-      const int64_t t = goBackwards_ ? steps - 1 - k : k;
-      // This step's projection rows for the batch: [batch, width0].
-      Array rows({batch, width0});
-      for (int64_t b = 0; b < batch; ++b) {
-        const float* src = xp0.data.data() + (b * steps + t) * width0;
-        std::copy(src, src + width0, rows.data.begin() + static_cast<std::ptrdiff_t>(b * width0));
-      }
-      auto [out, newStates] = stepAll(rows, batch, states);
-      if (mask) {
-        const float* mk = m.data() + t * batch;
-        // TF.js: output = out * m + states[0] * (1 - m); each state likewise.
-        blend(out, states[0], mk);
-        for (size_t s = 0; s < states.size(); ++s) blend(newStates[s], states[s], mk);
-      }
-      states = std::move(newStates);
-      if (returnSequences_) outputs.push_back(out);
-      last = std::move(out);
-    }
-    (void)features;
-    std::vector<Array> result;
-    const int64_t outDim = sizes[0];
-    if (returnSequences_) {
-      Array seq({batch, steps, outDim});
-      for (int64_t k = 0; k < steps; ++k) {
-        for (int64_t b = 0; b < batch; ++b) {
-          const float* src = outputs[static_cast<size_t>(k)].data.data() + b * outDim;
-          std::copy(src, src + outDim,
-                    seq.data.begin() + static_cast<std::ptrdiff_t>((b * steps + k) * outDim));
-        }
-      }
-      result.push_back(std::move(seq));
-    } else {
-      result.push_back(std::move(last));
-    }
-    if (returnState_) {
-      for (auto& s : states) result.push_back(std::move(s));
-    }
-    return result;
-  }
-
-  // v = v * m + prev * (1 - m), per batch row.
-  static void blend(Array& v, const Array& prev, const float* m) {
-    const int64_t batch = v.shape[0];
-    const int64_t n = v.size() / batch;
-    for (int64_t b = 0; b < batch; ++b) {
-      const float mb = m[b];
-      for (int64_t j = 0; j < n; ++j) {
-        const auto i = static_cast<size_t>(b * n + j);
-        v.data[i] = v.data[i] * mb + prev.data[i] * (1.0f - mb);
-      }
-    }
-  }
-
-  // One timestep through every cell. `rows` is the first cell's input projection.
-  std::pair<Array, std::vector<Array>> stepAll(const Array& rows, int64_t batch,
-                                               const std::vector<Array>& states) const {
-    if (cells_.size() == 1) return cells_[0]->step(rows.data.data(), batch, states);
-    // Stacked: states are in reverse cell order; cell i's states start after those of the cells
-    // above it.
+    // The first cell's x·W for the whole sequence, row b * steps + t; the other cells' per step.
+    const int64_t width0 = cells_[0]->width();
+    Buffer xp0(static_cast<size_t>(batch * steps * width0));
+    cells_[0]->project(x.data.data(), batch * steps, xp0.data());
+    // Cell i's states start at offset[i] in the flat list (reverse cell order).
     std::vector<size_t> offset(cells_.size());
     size_t pos = 0;
     for (size_t i = cells_.size(); i-- > 0;) {
       offset[i] = pos;
       pos += cells_[i]->stateSizes().size();
     }
-    std::vector<Array> newStates(states.size());
-    Array input;
-    for (size_t i = 0; i < cells_.size(); ++i) {
-      const size_t n = cells_[i]->stateSizes().size();
-      std::vector<Array> own(states.begin() + static_cast<std::ptrdiff_t>(offset[i]),
-                             states.begin() + static_cast<std::ptrdiff_t>(offset[i] + n));
-      std::pair<Array, std::vector<Array>> r;
-      if (i == 0) {
-        r = cells_[0]->step(rows.data.data(), batch, own);
-      } else {
-        const Array xp = cells_[i]->inputProjection(input.data.data(), batch);
-        r = cells_[i]->step(xp.data.data(), batch, own);
+    std::vector<Buffer> xps(cells_.size());
+    for (size_t i = 1; i < cells_.size(); ++i)
+      xps[i].resize(static_cast<size_t>(batch * cells_[i]->width()));
+    std::vector<std::vector<float>> work(cells_.size());
+    std::vector<const float*> prevPtrs(sizes.size());
+    std::vector<float*> nextPtrs(sizes.size());
+    const int64_t outDim = sizes[0];
+    Array seq;
+    if (returnSequences_) seq = Array({batch, steps, outDim});
+    for (int64_t k = 0; k < steps; ++k) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        prevPtrs[s] = cur[s].data();
+        nextPtrs[s] = next[s].data();
       }
-      for (size_t k = 0; k < n; ++k) newStates[offset[i] + k] = std::move(r.second[k]);
-      input = std::move(r.first);
+      // Every cell in order, each on the output of the one below (before any mask).
+      for (size_t i = 0; i < cells_.size(); ++i) {
+        const Cell& cell = *cells_[i];
+        if (i == 0) {
+          cell.step(xp0.data() + t * width0, steps * width0, batch, prevPtrs.data() + offset[0],
+                    nextPtrs.data() + offset[0], work[0]);
+        } else {
+          cell.project(next[offset[i - 1]].data(), batch, xps[i].data());
+          cell.step(xps[i].data(), cell.width(), batch, prevPtrs.data() + offset[i],
+                    nextPtrs.data() + offset[i], work[i]);
+        }
+      }
+      if (mask) {
+        // TF.js: output = out * m + states[0] * (1 - m), and each state likewise; the output is
+        // the first state.
+        const float* mk = m.data() + t * batch;
+        for (size_t s = 0; s < sizes.size(); ++s) blend(next[s], cur[s], batch, sizes[s], mk);
+      }
+      if (returnSequences_) {
+        for (int64_t b = 0; b < batch; ++b) {
+          const float* src = next[0].data() + b * outDim;
+          std::copy(src, src + outDim,
+                    seq.data.begin() + static_cast<std::ptrdiff_t>((b * steps + k) * outDim));
+        }
+      }
+      std::swap(cur, next);
     }
-    return {input, std::move(newStates)};
+    std::vector<Array> result;
+    if (returnSequences_) {
+      result.push_back(std::move(seq));
+    } else {
+      result.emplace_back(Shape{batch, outDim}, returnState_ ? cur[0] : std::move(cur[0]));
+    }
+    if (returnState_) {
+      for (size_t s = 0; s < sizes.size(); ++s)
+        result.emplace_back(Shape{batch, sizes[s]}, std::move(cur[s]));
+    }
+    return result;
+  }
+
+  // v = v * m + prev * (1 - m), per batch row of n values.
+  static void blend(Buffer& v, const Buffer& prev, int64_t batch, int64_t n, const float* m) {
+    for (int64_t b = 0; b < batch; ++b) {
+      const float mb = m[b];
+      for (int64_t j = 0; j < n; ++j) {
+        const auto i = static_cast<size_t>(b * n + j);
+        v[i] = v[i] * mb + prev[i] * (1.0f - mb);
+      }
+    }
   }
 
   std::vector<std::unique_ptr<Cell>> cells_;

@@ -1,4 +1,6 @@
-// Layers that only move values: Reshape (with one -1), Permute, RepeatVector.
+// Layers that only move values: Reshape (with one -1), Permute, RepeatVector. Reshape hands the
+// input's storage on when the executor gives it up (Layer::callConsuming); Permute and
+// RepeatVector write every element of a fresh, uninitialized output.
 #include <fmt/format.h>
 
 #include "layers/layer.h"
@@ -41,7 +43,18 @@ class Reshape final : public Layer {
     return {out};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
+    return oneOutput(Array(outputShape(*in[0]), in[0]->data));
+  }
+  // The values stay where they are: a consumable input gives up its storage.
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Shape shape = outputShape(*in[0]);
+    return oneOutput(Array(std::move(shape), std::move(in[0]->data)));
+  }
+
+ private:
+  Shape outputShape(const Array& x) const {
     Shape shape = {x.shape[0]};
     shape.insert(shape.end(), target_.begin(), target_.end());
     if (Array::count(shape) != x.size()) {
@@ -49,10 +62,9 @@ class Reshape final : public Layer {
                   fmt::format("layer '{}': cannot reshape {} values to {}", name(), x.size(),
                               Json(shape).dump()));
     }
-    return {Array(shape, x.data)};
+    return shape;
   }
 
- private:
   Shape target_;
 };
 
@@ -83,7 +95,7 @@ class Permute final : public Layer {
     for (size_t i = 0; i < rank; ++i) out[i] = x.shape[perm[i]];
     std::vector<int64_t> inStride(rank, 1);
     for (size_t i = rank - 1; i > 0; --i) inStride[i - 1] = inStride[i] * x.shape[i];
-    Array y(out);
+    Array y(out, kUninitialized);
     std::vector<int64_t> idx(rank, 0);
     for (int64_t k = 0; k < y.size(); ++k) {
       int64_t src = 0;
@@ -94,7 +106,7 @@ class Permute final : public Layer {
         idx[i] = 0;
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:
@@ -113,14 +125,14 @@ class RepeatVector final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     const int64_t b = x.shape[0], f = x.shape[1];
-    Array y({b, n_, f});
+    Array y({b, n_, f}, kUninitialized);
     for (int64_t i = 0; i < b; ++i) {
       for (int64_t r = 0; r < n_; ++r) {
         std::copy(x.data.begin() + i * f, x.data.begin() + (i + 1) * f,
                   y.data.begin() + (i * n_ + r) * f);
       }
     }
-    return {std::move(y)};
+    return oneOutput(std::move(y));
   }
 
  private:

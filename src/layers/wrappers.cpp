@@ -115,7 +115,7 @@ class TimeDistributed final : public Layer {
     }
     Shape ys = {batch, steps};
     ys.insert(ys.end(), out[0].shape.begin() + 1, out[0].shape.end());
-    return {Array(std::move(ys), std::move(out[0].data))};
+    return oneOutput(Array(std::move(ys), std::move(out[0].data)));
   }
 
   std::vector<std::optional<Array>> computeMask(

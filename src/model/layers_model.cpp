@@ -290,14 +290,32 @@ struct Graph {
                         "tfjs refuses rather than pick one",
                         layer.name(), layer.className()));
       }
-      std::vector<Array> out = anyMask ? layer.callMasked(in, inMasks) : layer.call(in);
+      // TF.js's executor gives every output the first mask computeMask returns.
+      std::vector<Array> out;
+      std::vector<std::optional<Array>> outMasks;
+      if (anyMask) {
+        out = layer.callMasked(in, inMasks);
+        outMasks = layer.computeMask(in, inMasks);
+      } else {
+        // Without masks the layer may take the storage of the inputs that die here (read by no
+        // later call, no model output, not passed twice to this call): elementwise layers then
+        // compute in place, Reshape / Flatten / Identity hand the values on without a copy. The
+        // mask comes first, from the inputs as they arrive.
+        outMasks = layer.computeMask(in, inMasks);
+        std::vector<Array*> owned;
+        std::vector<bool> consumable;
+        for (size_t v : call.inputs) {
+          owned.push_back(&values[v]);
+          consumable.push_back(lastUse[v] == c && !isOutput[v] &&
+                               std::count(call.inputs.begin(), call.inputs.end(), v) == 1);
+        }
+        out = layer.callConsuming(owned, consumable);
+      }
       if (out.size() != call.outputs.size()) {
         throw Error(ErrorCode::kInvalidArgument,
                     fmt::format("layer '{}' returned {} tensors, expected {}", layer.name(),
                                 out.size(), call.outputs.size()));
       }
-      // TF.js's executor gives every output the first mask computeMask returns.
-      std::vector<std::optional<Array>> outMasks = layer.computeMask(in, inMasks);
       for (size_t k = 0; k < out.size(); ++k) {
         values[call.outputs[k]] = std::move(out[k]);
         if (!outMasks.empty() && outMasks[0]) masks[call.outputs[k]] = *outMasks[0];
@@ -306,7 +324,7 @@ struct Graph {
       // Free what no later call reads.
       for (size_t v : call.inputs) {
         if (lastUse[v] == c && !isOutput[v]) {
-          std::vector<float>().swap(values[v].data);
+          layers::Floats().swap(values[v].data);
           masks[v].reset();
         }
       }
@@ -321,9 +339,6 @@ struct Graph {
     }
     return out;
   }
-
-  // Layers whose TF.js call reads the executor's kwargs['mask'] (a nested model does when one of
-  // its layers does, since TF.js hands its kwargs on to the inner executor).
 };
 
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* givenInputShapes);
@@ -341,6 +356,16 @@ class NestedModel final : public layers::Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     std::vector<Array> xs;
     for (const Array* a : in) xs.push_back(*a);
+    return graph_->run(std::move(xs));
+  }
+  // The inner graph owns its inputs: the ones the outer executor gives up move in, the others
+  // are copied.
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    std::vector<Array> xs;
+    for (size_t i = 0; i < in.size(); ++i) {
+      xs.push_back(consumable[i] ? std::move(*in[i]) : *in[i]);
+    }
     return graph_->run(std::move(xs));
   }
   // The outer masks become the masks of the inner inputs (TF.js hands the first one on through
@@ -728,7 +753,7 @@ std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) cons
                   fmt::format("input '{}' must have shape {} (-1: any), not {}", info.name,
                               Json(info.shape).dump(), Json(t.shape()).dump()));
     }
-    Array a(t.shape());
+    Array a(t.shape(), layers::kUninitialized);  // every element is written below
     if (t.dtype() == DType::kFloat32) {
       if (a.size()) std::memcpy(a.data.data(), t.bytes(), static_cast<size_t>(a.size()) * 4);
     } else if (t.dtype() == DType::kInt32) {

@@ -7,6 +7,10 @@
 #include "common.h"
 #include "tfjs/version.h"
 
+namespace tfjs::cli {
+void registerConvert(CLI::App& app, Runner& run);  // convert.cpp
+}  // namespace tfjs::cli
+
 int main(int argc, char** argv) {
   using namespace tfjs::cli;
   CLI::App app{
@@ -26,6 +30,7 @@ int main(int argc, char** argv) {
   registerValidate(app, run);
   registerPredict(app, run);
   registerBench(app, run);
+  registerConvert(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,89 @@
+// tfjs/convert.h — `tensorflowjs_converter`, natively: Keras files to TF.js layers models.
+//
+// convertModel() reads a model in one format and writes it in another, with the Python
+// converter's options, defaults and output. Supported in this version:
+//
+//   keras (Keras 2 or Keras 3 full-model .h5, or a save_weights .h5) -> tfjs_layers_model
+//   tfjs_layers_model -> tfjs_layers_model (re-shard, re-quantize, de-quantize; the groups and
+//     weight order are kept, where the converter goes through a temporary .h5 and so writes one
+//     group in layer-name order)
+//
+// Other pairs of the converter (keras_keras, keras_saved_model, keras and keras_keras outputs,
+// graph models) are refused with ErrorCode::kUnsupported ("not supported yet").
+//
+// The output of a Keras .h5 is what tensorflowjs_converter writes: the topology
+// {keras_version, backend, model_config, training_config?} with the converter's legacy class
+// renames, `format` "layers-model", `generatedBy` "keras v<version>", one weight group in the
+// converter's order (or one per layer), names without ":0", float32 bytes identical, the same
+// quantization codes and shard names. On purpose it differs in three places:
+//   * `convertedBy` is "tfjs-cpp v<version>";
+//   * Keras 3 files are rewritten into the Keras 2 form TF.js 4.22 loads (InputLayer
+//     `batch_shape` -> `batch_input_shape`; dict inbound nodes -> nested lists; single or dict
+//     `input_layers`/`output_layers` -> lists of triples; DTypePolicy objects -> dtype names;
+//     `module` / `registered_name` removed; activation "silu" -> "swish"; weight names without
+//     the model's name, e.g. "sequential/dense/kernel" -> "dense/kernel"), unless
+//     keepKeras3Topology is set, which writes exactly what the converter writes;
+//   * Lambda layers (marshalled Python code) are refused, and so are layer classes neither TF.js
+//     nor tfjs-cpp can deserialize (custom classes, TensorFlowOpLayer) unless allowCustomClasses
+//     is set; Keras classes only tfjs-cpp runs (e.g. RandomFlip) are converted with a note (the
+//     converter converts all of these silently, and TF.js then fails to load the model).
+//     Nothing in a file is ever executed.
+//
+// Conversion is atomic: the output folder appears complete or not at all, and an existing
+// output is never replaced. Functions are thread-compatible (libhdf5 is not re-entrant: do not
+// convert two .h5 files at once from different threads).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tfjs/artifacts.h"
+#include "tfjs/weights.h"
+
+namespace tfjs {
+
+struct ConvertOptions {
+  // "keras", "keras_keras", "keras_saved_model", "tfjs_layers_model"; "" = detect from the input
+  // (HDF5 signature -> keras; a folder or .json with model.json -> tfjs_layers_model).
+  std::string inputFormat;
+  // "tfjs_layers_model", "keras", "keras_keras", ...; "" = the converter's default for the input
+  // (keras -> tfjs_layers_model, tfjs_layers_model -> keras).
+  std::string outputFormat;
+  // --quantize_uint8 / --quantize_uint16 / --quantize_float16 (see weights.h).
+  QuantizationMap quantization;
+  uint64_t weightShardSizeBytes = 4194304;  // --weight_shard_size_bytes; must be > 0
+  bool splitWeightsByLayer = false;         // --split_weights_by_layer (keras input only)
+  // --metadata key:file.json,...: each file's JSON becomes userDefinedMetadata[key].
+  std::vector<std::pair<std::string, std::string>> metadata;
+  bool keepKeras3Topology = false;  // write a Keras 3 .h5's topology and names as they are
+  bool allowCustomClasses = false;  // convert classes neither TF.js nor tfjs-cpp know (not Lambda)
+};
+
+struct ConvertResult {
+  std::string inputFormat;
+  std::string outputFormat;
+  std::string kerasVersion;        // "" for tfjs inputs
+  size_t weights = 0;              // weight tensors written
+  size_t groups = 0;               // weight groups
+  size_t files = 0;                // shard files
+  uint64_t bytes = 0;              // weight bytes written
+  std::vector<std::string> notes;  // what was rewritten (Keras 3 normalization, ...)
+};
+
+// The Keras .h5 at `path` as the artifacts the converter would write (weights loaded, one
+// placeholder path per group until saved). Throws tfjs::Error (see keras reader and above).
+ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options = {},
+                                  std::vector<std::string>* notes = nullptr);
+
+// The input format detected for `input` ("keras", "tfjs_layers_model", "keras_keras",
+// "keras_saved_model"); throws kInvalidArgument when it cannot be told.
+std::string detectInputFormat(const std::string& input);
+
+// Converts `input` to `output` (a folder for tfjs_layers_model). Throws tfjs::Error;
+// kUnsupported for pairs this version does not convert, kExists when `output` exists.
+ConvertResult convertModel(const std::string& input, const std::string& output,
+                           const ConvertOptions& options = {});
+
+}  // namespace tfjs

@@ -1,0 +1,595 @@
+// convert/convert.cpp — `tfjs convert`: Keras .h5 -> TF.js layers model, and re-sharding /
+// re-quantizing a TF.js layers model (contract in include/tfjs/convert.h).
+//
+// Follows tensorflowjs_converter 4.22: converter.py (formats, defaults, metadata),
+// keras_h5_conversion.py (topology dict, class renames, weight groups and names, generatedBy)
+// and write_weights.py (quantization per group, shard naming, through encodeWeights/saveModel).
+// The Keras 3 rewrite makes the form spec §1.5 shows TF.js 4.22 loads.
+#include "tfjs/convert.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "keras/h5.h"
+#include "layers/layer.h"
+#include "tfjs/io.h"
+#include "tfjs/version.h"
+
+namespace fs = std::filesystem;
+
+namespace tfjs {
+namespace {
+
+// Layer class names tfjs-layers 4.22 can deserialize (spec §8.1).
+const std::set<std::string>& tfjsLayerClasses() {
+  static const std::set<std::string> k = {
+      "Sequential",
+      "Model",
+      "Functional",
+      "InputLayer",
+      "Dense",
+      "Dropout",
+      "SpatialDropout1D",
+      "Flatten",
+      "Activation",
+      "RepeatVector",
+      "Reshape",
+      "Permute",
+      "Masking",
+      "Embedding",
+      "Conv1D",
+      "Conv2D",
+      "Conv3D",
+      "Conv2DTranspose",
+      "Conv3DTranspose",
+      "SeparableConv2D",
+      "DepthwiseConv2D",
+      "Cropping2D",
+      "UpSampling2D",
+      "ZeroPadding2D",
+      "MaxPooling1D",
+      "AveragePooling1D",
+      "MaxPooling2D",
+      "AveragePooling2D",
+      "MaxPooling3D",
+      "AveragePooling3D",
+      "GlobalAveragePooling1D",
+      "GlobalMaxPooling1D",
+      "GlobalAveragePooling2D",
+      "GlobalMaxPooling2D",
+      "BatchNormalization",
+      "LayerNormalization",
+      "RNN",
+      "SimpleRNN",
+      "SimpleRNNCell",
+      "GRU",
+      "GRUCell",
+      "LSTM",
+      "LSTMCell",
+      "StackedRNNCells",
+      "ConvLSTM2D",
+      "ConvLSTM2DCell",
+      "Add",
+      "Multiply",
+      "Average",
+      "Maximum",
+      "Minimum",
+      "Concatenate",
+      "Dot",
+      "TimeDistributed",
+      "Bidirectional",
+      "ReLU",
+      "LeakyReLU",
+      "PReLU",
+      "ELU",
+      "ThresholdedReLU",
+      "Softmax",
+      "GaussianNoise",
+      "GaussianDropout",
+      "AlphaDropout",
+      "Rescaling",
+      "CenterCrop",
+      "Resizing",
+      "CategoryEncoding",
+      "RandomHeight",
+      "RandomWidth",
+      // after the converter's renames (keras_h5_conversion._CLASS_NAME_MAP)
+  };
+  return k;
+}
+
+bool isContainerClass(const std::string& c) {
+  return c == "Sequential" || c == "Model" || c == "Functional";
+}
+
+// keras_h5_conversion.translate_class_names: legacy class names anywhere in the tree.
+void translateClassNames(Json& j) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "class_name" && it->is_string()) {
+        const auto& v = it->get_ref<const std::string&>();
+        if (v == "BatchNormalizationV1")
+          *it = "BatchNormalization";
+        else if (v == "UnifiedGRU")
+          *it = "GRU";
+        else if (v == "UnifiedLSTM")
+          *it = "LSTM";
+      } else {
+        translateClassNames(*it);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& e : j) translateClassNames(e);
+  }
+}
+
+// Visits every layer entry of a model config (Sequential/Functional `layers`, nested models,
+// wrapper `layer`s, RNN `cell`s).
+void forEachLayer(const Json& j, const std::function<void(const Json&)>& f, int depth = 0) {
+  if (depth > 200 || !j.is_object()) return;
+  if (j.contains("class_name") && j["class_name"].is_string()) f(j);
+  auto cfgIt = j.find("config");
+  const Json* cfg = cfgIt != j.end() ? &*cfgIt : nullptr;
+  if (!cfg) return;
+  if (cfg->is_array()) {  // legacy Sequential: a bare list of layers
+    for (const auto& l : *cfg) forEachLayer(l, f, depth + 1);
+    return;
+  }
+  if (!cfg->is_object()) return;
+  for (const char* key : {"layers", "cells"}) {
+    if (auto it = cfg->find(key); it != cfg->end() && it->is_array()) {
+      for (const auto& l : *it) forEachLayer(l, f, depth + 1);
+    }
+  }
+  for (const char* key : {"layer", "cell", "forward_layer", "backward_layer"}) {
+    if (auto it = cfg->find(key); it != cfg->end() && it->is_object()) {
+      forEachLayer(*it, f, depth + 1);
+    }
+  }
+}
+
+std::string layerNameOf(const Json& layer) {
+  if (auto it = layer.find("name"); it != layer.end() && it->is_string()) return *it;
+  if (auto c = layer.find("config"); c != layer.end() && c->is_object()) {
+    if (auto it = c->find("name"); it != c->end() && it->is_string()) return *it;
+  }
+  return "";
+}
+
+// Lambda layers always; classes neither TF.js nor tfjs-cpp know unless allowed. Classes only
+// tfjs-cpp runs (Keras layers TF.js lacks, e.g. RandomFlip) are converted with a note.
+void checkClasses(const Json& modelConfig, const ConvertOptions& options, const std::string& file,
+                  std::set<std::string>& notes) {
+  std::vector<Problem> problems;
+  forEachLayer(modelConfig, [&](const Json& layer) {
+    const std::string cls = layer["class_name"];
+    const std::string name = layerNameOf(layer);
+    if (cls == "Lambda") {
+      problems.push_back({ErrorCode::kUnsupported,
+                          fmt::format("layer '{}' is a Lambda layer: its function is Python "
+                                      "code, which is never run or converted, and TF.js has no "
+                                      "Lambda layer; replace it by a built-in layer",
+                                      name),
+                          file,
+                          {},
+                          std::nullopt});
+    } else if (tfjsLayerClasses().count(cls)) {
+      return;
+    } else if (layers::registry().count(cls)) {
+      notes.insert(
+          fmt::format("class '{}' (layer '{}') runs in tfjs-cpp but TF.js 4.22 cannot "
+                      "deserialize it",
+                      cls, name));
+    } else if (options.allowCustomClasses) {
+      notes.insert(
+          fmt::format("class '{}' (layer '{}') converted on request: neither TF.js "
+                      "nor tfjs-cpp knows it",
+                      cls, name));
+    } else {
+      problems.push_back({ErrorCode::kUnsupported,
+                          fmt::format("layer '{}' has class '{}', which neither TF.js nor "
+                                      "tfjs-cpp can deserialize (a custom or unsupported class; "
+                                      "no code is run); --allow_custom_classes converts it "
+                                      "anyway, for an app that registers that class",
+                                      name, cls),
+                          file,
+                          {},
+                          std::nullopt});
+    }
+  });
+  if (!problems.empty()) throw Error(std::move(problems));
+}
+
+// ---- Keras 3 -> the Keras 2 form TF.js loads ----------------------------------------------
+
+bool isKerasTensor(const Json& j) {
+  return j.is_object() && j.value("class_name", "") == "__keras_tensor__";
+}
+
+void collectKerasTensors(const Json& j, std::vector<Json>& out, int depth = 0) {
+  if (depth > 100) return;
+  if (isKerasTensor(j)) {
+    const Json* hist = nullptr;
+    if (auto c = j.find("config"); c != j.end() && c->is_object()) {
+      if (auto h = c->find("keras_history"); h != c->end()) hist = &*h;
+    }
+    if (hist && hist->is_array() && hist->size() == 3) out.push_back(*hist);
+    return;
+  }
+  if (j.is_array()) {
+    for (const auto& e : j) collectKerasTensors(e, out, depth + 1);
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) collectKerasTensors(v, out, depth + 1);
+  }
+}
+
+bool containsKerasTensor(const Json& j) {
+  std::vector<Json> t;
+  collectKerasTensors(j, t);
+  return !t.empty();
+}
+
+// {"args": [...], "kwargs": {...}} -> [[layer, node, tensor, kwargs], ...]
+Json convertInboundNode(const Json& node) {
+  std::vector<Json> hist;
+  collectKerasTensors(node.contains("args") ? node["args"] : Json::array(), hist);
+  Json kwargs = Json::object();
+  if (auto k = node.find("kwargs"); k != node.end() && k->is_object()) {
+    for (const auto& [key, v] : k->items()) {
+      if (!containsKerasTensor(v)) kwargs[key] = v;
+    }
+  }
+  Json out = Json::array();
+  for (const auto& h : hist) out.push_back(Json::array({h[0], h[1], h[2], kwargs}));
+  return out;
+}
+
+// A Keras 3 `input_layers`/`output_layers`: flat triple or dict -> list of triples.
+Json layerTriples(const Json& v) {
+  if (v.is_array() && v.size() == 3 && v[0].is_string()) return Json::array({v});
+  if (v.is_object()) {
+    Json out = Json::array();
+    for (const auto& [k, t] : v.items()) {
+      if (t.is_array() && t.size() == 3 && t[0].is_string()) out.push_back(t);
+    }
+    return out;
+  }
+  return v;
+}
+
+void normalizeKeras3(Json& j, std::set<std::string>& notes, int depth = 0) {
+  if (depth > 400) return;
+  if (j.is_array()) {
+    for (auto& e : j) normalizeKeras3(e, notes, depth + 1);
+    return;
+  }
+  if (!j.is_object()) return;
+  const bool inputLayer = j.value("class_name", "") == "InputLayer";
+  Json out = Json::object();
+  for (auto& [key, value] : j.items()) {
+    if (key == "module" || key == "registered_name") {
+      notes.insert("removed 'module' and 'registered_name' keys");
+      continue;
+    }
+    Json v = value;
+    std::string k = key;
+    if (k == "dtype" && v.is_object() && v.contains("config") && v["config"].is_object() &&
+        v["config"].contains("name") && v["config"]["name"].is_string()) {
+      v = v["config"]["name"];
+      notes.insert("DTypePolicy objects written as dtype names");
+    } else if (k == "inbound_nodes" && v.is_array()) {
+      Json nodes = Json::array();
+      bool changed = false;
+      for (const auto& n : v) {
+        if (n.is_object() && (n.contains("args") || n.contains("kwargs"))) {
+          nodes.push_back(convertInboundNode(n));
+          changed = true;
+        } else {
+          nodes.push_back(n);
+        }
+      }
+      if (changed) notes.insert("dict-style inbound_nodes written as nested lists");
+      v = std::move(nodes);
+    } else if ((k == "input_layers" || k == "output_layers") && !v.is_null()) {
+      Json t = layerTriples(v);
+      if (t != v) notes.insert("single or dict input_layers/output_layers written as lists");
+      v = std::move(t);
+    } else if (k == "activation" && v == "silu") {
+      v = "swish";
+      notes.insert("activation 'silu' written as 'swish'");
+    } else {
+      normalizeKeras3(v, notes, depth + 1);
+    }
+    out[k] = std::move(v);
+  }
+  if (inputLayer) {
+    if (auto c = out.find("config"); c != out.end() && c->is_object() &&
+                                     c->contains("batch_shape") &&
+                                     !c->contains("batch_input_shape")) {
+      Json cfg = Json::object();
+      for (auto& [ck, cv] : c->items()) cfg[ck == "batch_shape" ? "batch_input_shape" : ck] = cv;
+      *c = std::move(cfg);
+      notes.insert("InputLayer 'batch_shape' written as 'batch_input_shape'");
+    }
+  }
+  j = std::move(out);
+}
+
+// Keras 3 stores Variable.path ("sequential/dense/kernel", "sequential/gru/gru_cell/kernel");
+// TF.js binds "<layer>/<weight>" (and drops an RNN cell scope itself). Keep the path from the
+// owning layer's name on; for a nested model, from after the model's name.
+std::string keras3WeightName(const std::string& stored, const std::string& layer,
+                             bool layerIsModel) {
+  std::vector<std::string> parts;
+  std::stringstream ss(stored);
+  for (std::string p; std::getline(ss, p, '/');) parts.push_back(p);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i] != layer) continue;
+    const size_t from = layerIsModel ? i + 1 : i;
+    if (from + 1 >= parts.size()) break;  // keep at least "<layer>/<weight>"
+    std::string s;
+    for (size_t k = from; k < parts.size(); ++k) s += (s.empty() ? "" : "/") + parts[k];
+    return s;
+  }
+  return stored;
+}
+
+std::string normalizeWeightName(std::string n) {
+  if (n.size() >= 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
+  return n;
+}
+
+int majorVersion(const std::string& v) {
+  int m = 0;
+  size_t i = 0;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && m < 1000; ++i) m = m * 10 + (v[i] - '0');
+  return i == 0 ? -1 : m;
+}
+
+Json readMetadata(const ConvertOptions& options) {
+  if (options.metadata.empty()) return nullptr;
+  Json out = Json::object();
+  for (const auto& [key, file] : options.metadata) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(ErrorCode::kNotFound, "cannot read the --metadata file", file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Json j = Json::parse(ss.str(), nullptr, false);
+    if (j.is_discarded()) {
+      throw Error(ErrorCode::kInvalidJson,
+                  fmt::format("--metadata '{}': the file is not valid JSON", key), file);
+    }
+    out[key] = std::move(j);
+  }
+  return out;
+}
+
+std::string convertedBy() {
+  return "tfjs-cpp v" TFJS_VERSION;
+}
+
+void setKeyOrder(ModelArtifacts& a) {
+  a.keyOrder = {"format", "generatedBy", "convertedBy"};
+  if (!a.userDefinedMetadata.is_null()) a.keyOrder.push_back("userDefinedMetadata");
+  a.keyOrder.push_back("modelTopology");
+  a.keyOrder.push_back("weightsManifest");
+}
+
+}  // namespace
+
+ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options,
+                                  std::vector<std::string>* notesOut) {
+  keras::H5Model h5 = keras::readKerasH5(path);
+  if (h5.kerasVersion.empty()) {
+    throw Error(ErrorCode::kSchema,
+                "no 'keras_version' attribute: not a file written by Keras 2 or 3", path);
+  }
+  const int major = majorVersion(h5.kerasVersion);
+  if (major != 2 && major != 3) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("Keras version {}: only files written by Keras 2 or Keras 3 are "
+                            "supported (Keras 1 configs are not)",
+                            h5.kerasVersion),
+                path);
+  }
+  const bool keras3 = major == 3 && !options.keepKeras3Topology;
+  std::set<std::string> notes, classNotes;
+
+  // Which top-level layers are nested models (for Keras 3 weight names).
+  std::set<std::string> modelLayers;
+  ModelArtifacts a;
+  a.format = "layers-model";
+  a.convertedBy = convertedBy();
+  a.userDefinedMetadata = readMetadata(options);
+  if (!h5.weightsOnly) {
+    Json& mc = h5.modelConfig;
+    if (!mc.contains("class_name") || !mc.contains("config")) {
+      throw Error(ErrorCode::kSchema,
+                  "'model_config' has no 'class_name' / 'config': not a Keras model config", path);
+    }
+    translateClassNames(mc);
+    checkClasses(mc, options, path, classNotes);
+    const Json& cfg = mc["config"];
+    const Json* layers = cfg.is_array()                              ? &cfg
+                         : cfg.is_object() && cfg.contains("layers") ? &cfg["layers"]
+                                                                     : nullptr;
+    if (layers && layers->is_array()) {
+      for (const auto& l : *layers) {
+        if (l.is_object() && isContainerClass(l.value("class_name", ""))) {
+          modelLayers.insert(layerNameOf(l));
+        }
+      }
+    }
+    if (keras3) normalizeKeras3(mc, notes);
+    Json topo = Json::object();
+    topo["keras_version"] = h5.kerasVersion;
+    topo["backend"] = h5.backend;
+    topo["model_config"] = mc;
+    if (!h5.trainingConfig.is_null()) {
+      if (keras3) normalizeKeras3(h5.trainingConfig, notes);
+      topo["training_config"] = h5.trainingConfig;
+    }
+    a.modelTopology = std::move(topo);
+    a.generatedBy = "keras v" + h5.kerasVersion;
+  }
+
+  std::vector<std::vector<NamedTensor>> groups;
+  if (!options.splitWeightsByLayer) groups.emplace_back();
+  std::set<std::string> seen;
+  bool renamed = false;
+  for (auto& layer : h5.layers) {
+    if (layer.weights.empty()) continue;
+    std::vector<NamedTensor> g;
+    for (auto& w : layer.weights) {
+      std::string name = normalizeWeightName(w.name);
+      if (keras3) {
+        const std::string n2 = keras3WeightName(name, layer.name, modelLayers.count(layer.name));
+        renamed = renamed || n2 != name;
+        name = n2;
+      }
+      if (!seen.insert(name).second) {
+        throw Error(
+            ErrorCode::kDuplicateWeight,
+            fmt::format("two weights are named '{}' (write_weights refuses this too)", name), path,
+            name);
+      }
+      g.push_back({std::move(name), std::move(w.tensor)});
+    }
+    if (options.splitWeightsByLayer) {
+      groups.push_back(std::move(g));
+    } else {
+      for (auto& t : g) groups[0].push_back(std::move(t));
+    }
+  }
+  if (renamed) notes.insert("Keras 3 weight paths written as '<layer>/<weight>'");
+  std::vector<EncodedGroup> encoded;
+  for (const auto& g : groups) encoded.push_back(encodeWeights(g, options.quantization));
+  setWeightGroups(a, std::move(encoded));
+  setKeyOrder(a);
+  if (notesOut) {
+    for (const auto& n : classNotes) notesOut->push_back(n);
+    for (const auto& n : notes) notesOut->push_back("Keras 3: " + n);
+  }
+  return a;
+}
+
+std::string detectInputFormat(const std::string& input) {
+  std::error_code ec;
+  const fs::path p(input);
+  if (fs::is_directory(p, ec)) {
+    if (fs::exists(p / "model.json", ec)) return "tfjs_layers_model";
+    if (fs::exists(p / "saved_model.pb", ec)) return "keras_saved_model";
+  } else if (fs::is_regular_file(p, ec)) {
+    if (keras::looksLikeHdf5(input)) return "keras";
+    std::ifstream in(input, std::ios::binary);
+    char sig[2] = {0, 0};
+    in.read(sig, 2);
+    if (sig[0] == 'P' && sig[1] == 'K' && p.extension() == ".keras") return "keras_keras";
+    if (p.extension() == ".json") return "tfjs_layers_model";
+  } else {
+    throw Error(ErrorCode::kNotFound, "no such file or folder", input);
+  }
+  throw Error(ErrorCode::kInvalidArgument,
+              "cannot tell the input format (not HDF5, not a TF.js model folder or model.json); "
+              "pass --input_format",
+              input);
+}
+
+ConvertResult convertModel(const std::string& input, const std::string& output,
+                           const ConvertOptions& options) {
+  static const std::set<std::string> kInputs = {
+      "keras",          "keras_keras", "keras_saved_model", "tfjs_layers_model",
+      "tf_saved_model", "tf_hub",      "tf_frozen_model"};
+  static const std::set<std::string> kOutputs = {"tfjs_layers_model", "tfjs_graph_model", "keras",
+                                                 "keras_keras", "keras_saved_model"};
+  ConvertResult r;
+  r.inputFormat = options.inputFormat.empty() ? detectInputFormat(input) : options.inputFormat;
+  if (!kInputs.count(r.inputFormat)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("unknown --input_format '{}'", r.inputFormat));
+  }
+  if (!options.outputFormat.empty() && !kOutputs.count(options.outputFormat)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("unknown --output_format '{}'", options.outputFormat));
+  }
+  r.outputFormat = options.outputFormat;
+  if (r.outputFormat.empty()) {
+    if (r.inputFormat == "keras" || r.inputFormat == "keras_saved_model") {
+      r.outputFormat = "tfjs_layers_model";
+    } else if (r.inputFormat == "tfjs_layers_model") {
+      r.outputFormat = "keras";
+    } else if (r.inputFormat == "keras_keras") {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "input format keras_keras needs an explicit --output_format (as the converter "
+                  "does)");
+    } else {
+      r.outputFormat = "tfjs_graph_model";
+    }
+  }
+  if (options.weightShardSizeBytes == 0) {
+    throw Error(ErrorCode::kInvalidArgument, "--weight_shard_size_bytes must be positive");
+  }
+  const std::string pair = r.inputFormat + " -> " + r.outputFormat;
+  const bool keras = r.inputFormat == "keras" && r.outputFormat == "tfjs_layers_model";
+  const bool reshard =
+      r.inputFormat == "tfjs_layers_model" && r.outputFormat == "tfjs_layers_model";
+  if (!keras && !reshard) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("converting {} is not supported yet (this version converts keras "
+                            "-> tfjs_layers_model and tfjs_layers_model -> tfjs_layers_model)",
+                            pair),
+                input);
+  }
+  if (options.splitWeightsByLayer && !keras) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--split_weights_by_layer applies to keras inputs only");
+  }
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(output, ec)) &&
+      (!fs::is_directory(output, ec) || !fs::is_empty(output, ec))) {
+    throw Error(ErrorCode::kExists,
+                "the output already exists (and is not an empty folder); choose a new one: "
+                "nothing is overwritten",
+                output);
+  }
+  ModelArtifacts a;
+  if (keras) {
+    a = kerasH5ToArtifacts(input, options, &r.notes);
+  } else {
+    ModelArtifacts in = loadModel(input);
+    if (in.inferredFormat() != ModelFormat::kLayers) {
+      throw Error(ErrorCode::kUnsupported,
+                  "the input is a graph model; converting graph models is not supported yet",
+                  input);
+    }
+    // Re-quantize from the float values (quantized inputs are dequantized first, as the
+    // converter reads them back through Keras).
+    a = quantizeModel(in, options.quantization);
+    a.convertedBy = convertedBy();
+    if (!options.metadata.empty()) a.userDefinedMetadata = readMetadata(options);
+    bool listed = false;
+    for (const auto& k : a.keyOrder) listed = listed || k == "convertedBy";
+    if (!listed) setKeyOrder(a);
+    if (auto* mc = &a.modelTopology; mc->is_object() && mc->contains("keras_version")) {
+      r.kerasVersion = (*mc)["keras_version"].is_string() ? (*mc)["keras_version"] : "";
+    }
+  }
+  if (keras && a.modelTopology.is_object()) r.kerasVersion = a.modelTopology["keras_version"];
+  SaveOptions save;
+  save.shardSizeBytes = options.weightShardSizeBytes;
+  saveModel(a, output, save);
+  r.groups = a.weightsManifest.size();
+  r.weights = a.weightCount();
+  r.bytes = a.weightData.size();
+  for (const auto& e : fs::directory_iterator(output, ec)) {
+    if (e.path().filename() != "model.json") ++r.files;
+  }
+  return r;
+}
+
+}  // namespace tfjs

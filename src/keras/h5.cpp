@@ -1,0 +1,441 @@
+// keras/h5.cpp — Keras HDF5 reader on the libhdf5 C API (see h5.h for the contract).
+//
+// Follows tensorflowjs_converter's keras_h5_conversion.py: `_convert_h5_group` (a group with a
+// `weight_names` attribute is a layer's leaf: its datasets are read at those paths, in that order;
+// otherwise its subgroups are visited in name order), `h5_merged_saved_model_to_tfjs_format`
+// (members of `model_weights` in h5py's name order) and `h5_weights_to_tfjs_format` (root
+// `layer_names` order). Attribute arrays Keras splits when they exceed the HDF5 header limit
+// (`weight_names0`, `weight_names1`, ...) are joined, as Keras's own loader does (the converter
+// does not read them). Dtypes follow write_weights' auto-conversion.
+#include "keras/h5.h"
+
+#include <fmt/format.h>
+#include <hdf5.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "format/checked.h"
+
+namespace fs = std::filesystem;
+
+namespace tfjs::keras {
+namespace {
+
+// Closes an HDF5 identifier with the matching close function on scope exit.
+class Hid {
+ public:
+  Hid() = default;
+  Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  Hid(Hid&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+  ~Hid() {
+    if (id_ >= 0 && close_) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// Silences HDF5's automatic error printing for the reader's lifetime and restores it after.
+class QuietErrors {
+ public:
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// The innermost message on HDF5's error stack ("" when empty), then clears the stack.
+std::string hdf5Message() {
+  std::string msg;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg;
+}
+
+[[noreturn]] void fail(ErrorCode code, const std::string& what, const std::string& file,
+                       const std::string& weight = {}) {
+  const std::string detail = hdf5Message();
+  throw Error(code, detail.empty() ? what : fmt::format("{} (HDF5: {})", what, detail), file,
+              weight);
+}
+
+// A file HDF5 cannot read: kTruncated when HDF5 says bytes are missing, else kSchema (corrupt).
+[[noreturn]] void failCorrupt(const std::string& what, const std::string& file,
+                              const std::string& weight = {}) {
+  const std::string detail = hdf5Message();
+  const bool truncated = detail.find("truncated") != std::string::npos ||
+                         detail.find("eof") != std::string::npos ||
+                         detail.find("addr overflow") != std::string::npos;
+  throw Error(truncated ? ErrorCode::kTruncated : ErrorCode::kSchema,
+              detail.empty() ? what : fmt::format("{} (HDF5: {})", what, detail), file, weight);
+}
+
+struct Reader {
+  const std::string& path;
+  const H5ReadOptions& options;
+  uint64_t fileSize = 0;
+  uint64_t total = 0;
+
+  bool hasAttr(hid_t obj, const std::string& name) const {
+    return H5Aexists(obj, name.c_str()) > 0;
+  }
+
+  // Reads a string attribute (scalar or 1-D array; fixed-length or variable-length strings).
+  std::vector<std::string> readStrings(hid_t obj, const std::string& name,
+                                       const std::string& where) const {
+    Hid attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+    if (!attr.ok()) fail(ErrorCode::kSchema, fmt::format("cannot open attribute '{}'", name), path);
+    Hid type(H5Aget_type(attr.get()), H5Tclose);
+    Hid space(H5Aget_space(attr.get()), H5Sclose);
+    if (!type.ok() || !space.ok()) {
+      fail(ErrorCode::kIo, fmt::format("cannot read attribute '{}' of {}", name, where), path);
+    }
+    // h5py writes an empty list as an empty float64 array: no strings, whatever the type.
+    if (H5Sget_simple_extent_type(space.get()) == H5S_SIMPLE &&
+        H5Sget_simple_extent_npoints(space.get()) == 0) {
+      return {};
+    }
+    if (H5Tget_class(type.get()) != H5T_STRING) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("attribute '{}' of {} is not a string", name, where), path);
+    }
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > 1) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("attribute '{}' of {} has rank {}; expected a string or a list "
+                              "of strings",
+                              name, where, rank),
+                  path);
+    }
+    const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+    if (count < 0 || static_cast<uint64_t>(count) > (1u << 24)) {
+      throw Error(ErrorCode::kTooLarge,
+                  fmt::format("attribute '{}' of {} has {} entries", name, where, count), path);
+    }
+    const size_t n = static_cast<size_t>(count);
+    std::vector<std::string> out;
+    out.reserve(n);
+    const htri_t vlen = H5Tis_variable_str(type.get());
+    if (vlen < 0) fail(ErrorCode::kIo, fmt::format("bad type of attribute '{}'", name), path);
+    if (vlen > 0) {
+      Hid mem(H5Tcopy(H5T_C_S1), H5Tclose);
+      H5Tset_size(mem.get(), H5T_VARIABLE);
+      H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+      std::vector<char*> ptrs(n, nullptr);
+      if (n && H5Aread(attr.get(), mem.get(), ptrs.data()) < 0) {
+        fail(ErrorCode::kIo, fmt::format("cannot read attribute '{}' of {}", name, where), path);
+      }
+      for (char* p : ptrs) out.emplace_back(p ? p : "");
+      if (n) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    } else {
+      const size_t width = H5Tget_size(type.get());
+      if (width == 0 || checkedMul(width, n) > (256u << 20)) {
+        throw Error(ErrorCode::kTooLarge,
+                    fmt::format("attribute '{}' of {} is too large", name, where), path);
+      }
+      std::vector<char> buf(width * n + 1, '\0');
+      Hid mem(H5Tcopy(type.get()), H5Tclose);
+      if (n && H5Aread(attr.get(), mem.get(), buf.data()) < 0) {
+        fail(ErrorCode::kIo, fmt::format("cannot read attribute '{}' of {}", name, where), path);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const char* s = buf.data() + i * width;
+        out.emplace_back(s, strnlen(s, width));  // null-padded, as numpy bytes_ arrays are
+      }
+    }
+    return out;
+  }
+
+  std::string readString(hid_t obj, const std::string& name, const std::string& where) const {
+    auto v = readStrings(obj, name, where);
+    if (v.size() != 1) {
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("attribute '{}' of {} holds {} strings; expected one", name, where, v.size()),
+          path);
+    }
+    return std::move(v.front());
+  }
+
+  // `name`, or the chunks `name0`, `name1`, ... Keras writes for long lists. nullopt if neither.
+  std::optional<std::vector<std::string>> readNameList(hid_t obj, const std::string& name,
+                                                       const std::string& where) const {
+    if (hasAttr(obj, name)) return readStrings(obj, name, where);
+    if (!hasAttr(obj, name + "0")) return std::nullopt;
+    std::vector<std::string> all;
+    for (int k = 0; hasAttr(obj, name + std::to_string(k)); ++k) {
+      auto part = readStrings(obj, name + std::to_string(k), where);
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }
+
+  Json readJsonAttr(hid_t obj, const std::string& name) const {
+    const std::string text = readString(obj, name, "the file root");
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("attribute '{}' is not valid JSON ({} bytes)", name, text.size()),
+                  path);
+    }
+    return j;
+  }
+
+  // Names of the direct members of `group`, in name order (h5py's iteration order).
+  std::vector<std::pair<std::string, bool>> members(hid_t group, const std::string& where) const {
+    std::vector<std::pair<std::string, bool>> out;  // name, is-group
+    hsize_t idx = 0;
+    const herr_t rc = H5Literate(
+        group, H5_INDEX_NAME, H5_ITER_INC, &idx,
+        [](hid_t g, const char* name, const H5L_info_t*, void* data) -> herr_t {
+          auto* v = static_cast<std::vector<std::pair<std::string, bool>>*>(data);
+          if (v->size() >= (1u << 20)) return -1;
+          H5O_info_t info;
+          bool isGroup = false;
+          if (H5Oget_info_by_name2(g, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) {
+            isGroup = info.type == H5O_TYPE_GROUP;
+          }
+          v->emplace_back(name, isGroup);
+          return 0;
+        },
+        &out);
+    if (rc < 0) fail(ErrorCode::kIo, fmt::format("cannot list the members of {}", where), path);
+    return out;
+  }
+
+  Tensor readDataset(hid_t group, const std::string& dsName, const std::string& where) {
+    Hid ds(H5Dopen2(group, dsName.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.ok()) {
+      fail(ErrorCode::kSchema,
+           fmt::format("{} lists weight '{}' but there is no such dataset", where, dsName), path,
+           dsName);
+    }
+    Hid type(H5Dget_type(ds.get()), H5Tclose);
+    Hid space(H5Dget_space(ds.get()), H5Sclose);
+    if (!type.ok() || !space.ok()) {
+      fail(ErrorCode::kIo, "cannot read the dataset's type or shape", path, dsName);
+    }
+    const H5S_class_t sclass = H5Sget_simple_extent_type(space.get());
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (sclass == H5S_NULL || rank < 0 || rank > 32) {
+      throw Error(ErrorCode::kSchema, "dataset has no usable shape (null dataspace or rank > 32)",
+                  path, dsName);
+    }
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
+      fail(ErrorCode::kIo, "cannot read the dataset's shape", path, dsName);
+    }
+    std::vector<int64_t> shape;
+    for (hsize_t d : dims) {
+      if (d > static_cast<hsize_t>(INT64_MAX)) {
+        throw Error(ErrorCode::kShapeOverflow, "dataset dimension overflows", path, dsName);
+      }
+      shape.push_back(static_cast<int64_t>(d));
+    }
+    const uint64_t n = elementCount(shape);
+    const H5T_class_t tclass = H5Tget_class(type.get());
+    const size_t fileWidth = H5Tget_size(type.get());
+    DType dt;
+    hid_t memType;
+    size_t memWidth;
+    if (tclass == H5T_FLOAT && (fileWidth == 2 || fileWidth == 4 || fileWidth == 8)) {
+      dt = DType::kFloat32;  // float16/float64 -> float32 (HDF5 converts, rounding to nearest)
+      memType = H5T_NATIVE_FLOAT;
+      memWidth = 4;
+    } else if (tclass == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_2 &&
+               (fileWidth == 4 || fileWidth == 8)) {
+      dt = DType::kInt32;  // int64 -> int32 wraps, as numpy's astype does
+      memType = H5T_NATIVE_INT64;
+      memWidth = 8;
+    } else if (tclass == H5T_ENUM && fileWidth == 1) {
+      dt = DType::kBool;  // h5py stores numpy bool as an int8 enum {FALSE, TRUE}
+      memType = H5T_NATIVE_UINT8;
+      memWidth = 1;
+    } else {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("dataset dtype (HDF5 class {}, {} bytes) is not one the converter "
+                              "writes (float16/32/64, int32/64, bool)",
+                              static_cast<int>(tclass), fileWidth),
+                  path, dsName);
+    }
+    const uint64_t outBytes = checkedMul(n, dt == DType::kBool ? 1 : 4);
+    const uint64_t readBytes = checkedMul(n, memWidth);
+    if (outBytes > options.maxDatasetBytes) {
+      throw Error(ErrorCode::kTooLarge,
+                  fmt::format("dataset of shape {} needs {} bytes, over the {}-byte cap",
+                              shapeString(shape), outBytes, options.maxDatasetBytes),
+                  path, dsName);
+    }
+    total = checkedAdd(total, outBytes);
+    if (total > options.maxTotalBytes) {
+      throw Error(ErrorCode::kTooLarge,
+                  fmt::format("the weights need more than the {}-byte cap", options.maxTotalBytes),
+                  path, dsName);
+    }
+    // A contiguous dataset must lie inside the file: catches truncated files and shapes that
+    // claim more elements than were stored, before reading.
+    Hid dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    if (dcpl.ok() && H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && n > 0) {
+      const haddr_t off = H5Dget_offset(ds.get());
+      const uint64_t need = checkedMul(n, fileWidth);
+      if (off != HADDR_UNDEF && (off > fileSize || fileSize - off < need)) {
+        throw Error(ErrorCode::kTruncated,
+                    fmt::format("dataset of shape {} needs {} bytes at offset {}, past the end of "
+                                "the {}-byte file",
+                                shapeString(shape), need, off, fileSize),
+                    path, dsName);
+      }
+    }
+    Buffer raw = Buffer::allocate(static_cast<size_t>(readBytes));
+    if (n > 0 && H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
+      failCorrupt("cannot read the dataset (truncated or corrupt file?)", path, dsName);
+    }
+    if (dt == DType::kInt32) {
+      Buffer out = Buffer::allocate(static_cast<size_t>(outBytes));
+      for (uint64_t i = 0; i < n; ++i) {
+        int64_t v;
+        std::memcpy(&v, raw.data() + i * 8, 8);
+        const auto w = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+        std::memcpy(out.data() + i * 4, &w, 4);
+      }
+      return Tensor(dt, shape, std::move(out), 0);
+    }
+    if (dt == DType::kBool) {
+      for (uint64_t i = 0; i < n; ++i) raw.data()[i] = raw.data()[i] != 0 ? 1 : 0;
+    }
+    return Tensor(dt, shape, std::move(raw), 0);
+  }
+
+  // The converter's _convert_h5_group: a leaf with weight_names, or recurse into subgroups.
+  void convertGroup(hid_t group, const std::string& where, std::vector<NamedTensor>& out,
+                    int depth) {
+    if (depth > 64) throw Error(ErrorCode::kSchema, "groups nested too deeply", path);
+    if (const auto names = readNameList(group, "weight_names", where); names.has_value()) {
+      for (const auto& name : names.value()) {
+        if (!options.readWeights) continue;
+        out.push_back({name, readDataset(group, name, where)});
+      }
+      return;
+    }
+    for (const auto& [name, isGroup] : members(group, where)) {
+      if (!isGroup) continue;
+      Hid sub(H5Gopen2(group, name.c_str(), H5P_DEFAULT), H5Gclose);
+      if (!sub.ok()) fail(ErrorCode::kIo, fmt::format("cannot open group '{}'", name), path);
+      convertGroup(sub.get(), where + "/" + name, out, depth + 1);
+    }
+  }
+
+  void readLayer(hid_t parent, const std::string& name, const std::string& where, H5Model& model) {
+    Hid g(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) {
+      fail(ErrorCode::kSchema, fmt::format("{} has no group for layer '{}'", where, name), path);
+    }
+    H5Layer layer{name, {}};
+    convertGroup(g.get(), where + "/" + name, layer.weights, 0);
+    model.layers.push_back(std::move(layer));
+  }
+};
+
+}  // namespace
+
+bool looksLikeHdf5(const std::string& path) {
+  static const char kSig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  for (uint64_t off = 0; off <= (1u << 20); off = off ? off * 2 : 512) {
+    char buf[8];
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(off));
+    if (!in.read(buf, 8)) return false;
+    if (std::memcmp(buf, kSig, 8) == 0) return true;
+  }
+  return false;
+}
+
+H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(ErrorCode::kNotFound, "no such file", path);
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kIo, "not a regular file", path);
+  if (!looksLikeHdf5(path)) {
+    throw Error(ErrorCode::kUnknownFormat,
+                "not an HDF5 file (no HDF5 signature); a Keras .h5 was expected", path);
+  }
+  QuietErrors quiet;
+  Reader r{path, options};
+  r.fileSize = fs::file_size(path, ec);
+  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) failCorrupt("cannot open the HDF5 file (truncated or corrupt?)", path);
+  Hid root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+  if (!root.ok()) fail(ErrorCode::kIo, "cannot open the HDF5 root group", path);
+
+  H5Model model;
+  model.path = path;
+  const hid_t rg = root.get();
+  if (r.hasAttr(rg, "keras_version")) {
+    model.kerasVersion = r.readString(rg, "keras_version", "the file root");
+  }
+  if (r.hasAttr(rg, "backend")) model.backend = r.readString(rg, "backend", "the file root");
+
+  if (r.hasAttr(rg, "layer_names") || r.hasAttr(rg, "layer_names0")) {
+    // save_weights(): layers at the root, in layer_names order; no topology.
+    model.weightsOnly = true;
+    const auto names = r.readNameList(rg, "layer_names", "the file root");
+    for (const auto& name : names.value_or(std::vector<std::string>{})) {
+      r.readLayer(rg, name, "the file root", model);
+    }
+    return model;
+  }
+  if (!r.hasAttr(rg, "model_config")) {
+    throw Error(ErrorCode::kSchema,
+                "no 'model_config' attribute (and no 'layer_names'): not a Keras model or "
+                "weights file",
+                path);
+  }
+  model.modelConfig = r.readJsonAttr(rg, "model_config");
+  if (!model.modelConfig.is_object()) {
+    throw Error(ErrorCode::kSchema, "attribute 'model_config' is not a JSON object", path);
+  }
+  if (r.hasAttr(rg, "training_config")) {
+    model.trainingConfig = r.readJsonAttr(rg, "training_config");
+  }
+  const htri_t hasWeights = H5Lexists(rg, "model_weights", H5P_DEFAULT);
+  if (hasWeights <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return model;  // a model saved without weights (the converter would fail on the KeyError)
+  }
+  Hid mw(H5Gopen2(rg, "model_weights", H5P_DEFAULT), H5Gclose);
+  if (!mw.ok()) fail(ErrorCode::kSchema, "'model_weights' is not a group", path);
+  for (const auto& [name, isGroup] : r.members(mw.get(), "model_weights")) {
+    if (!isGroup) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("model_weights/{} is a dataset; a layer group was expected", name),
+                  path);
+    }
+    r.readLayer(mw.get(), name, "model_weights", model);
+  }
+  return model;
+}
+
+}  // namespace tfjs::keras

@@ -1,0 +1,58 @@
+// keras/h5.h — reading Keras HDF5 files (`model.save('x.h5')` and `save_weights('x.h5')`) with
+// the libhdf5 C API, the way tensorflowjs_converter's keras_h5_conversion.py reads them.
+//
+// Internal header (not installed). readKerasH5() returns the root attributes (`keras_version`,
+// `backend`, `model_config`, `training_config`) and every weight, grouped per layer in the order
+// the converter visits them: the members of `model_weights` in name order (as h5py iterates), and
+// for weights-only files the root `layer_names` order; inside a layer the `weight_names`
+// attribute's order (a group without `weight_names` is searched recursively, in name order).
+//
+// Every file is untrusted: HDF5's own error printing is silenced and every failure becomes a
+// tfjs::Error naming the file (and the dataset); dataset shapes and sizes are overflow-checked and
+// capped before any byte is read; dtypes are converted as the converter's write_weights does
+// (float64/float16 -> float32, int64 -> int32 with wrap-around, bool kept) and anything else is
+// refused. Nothing in the file is ever executed. Not thread-safe: libhdf5 (serial build) has
+// global state, so calls must not overlap.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tfjs/artifacts.h"
+#include "tfjs/tensor.h"
+
+namespace tfjs::keras {
+
+struct H5Layer {
+  std::string name;                  // the layer's group name (= layer name)
+  std::vector<NamedTensor> weights;  // names as stored (e.g. "dense/kernel:0"), not normalized
+};
+
+struct H5Model {
+  std::string path;
+  bool weightsOnly = false;  // save_weights file: root `layer_names`, no model_config
+  std::string kerasVersion;  // "" when the attribute is absent
+  std::string backend;       // "" when absent
+  Json modelConfig;          // parsed `model_config`; null when absent
+  Json trainingConfig;       // parsed `training_config`; null when absent
+  std::vector<H5Layer> layers;
+};
+
+struct H5ReadOptions {
+  uint64_t maxDatasetBytes = 4ull << 30;  // one weight, after conversion to 4-byte values
+  uint64_t maxTotalBytes = 64ull << 30;   // all weights together
+  bool readWeights = true;                // false: attributes only
+};
+
+// True when the file starts with the HDF5 signature (at offset 0, 512, 1024, ... as HDF5 allows
+// a user block). Never throws; a missing or unreadable file is false.
+bool looksLikeHdf5(const std::string& path);
+
+// Reads a Keras HDF5 file. Throws tfjs::Error: kNotFound, kIo (unreadable), kUnknownFormat (not
+// HDF5), kTruncated (bytes missing), kSchema (corrupt HDF5, missing/ill-typed attributes,
+// unparseable JSON, a weight_names entry without its dataset), kUnsupported (a dtype the
+// converter refuses), kTooLarge / kShapeOverflow (caps).
+H5Model readKerasH5(const std::string& path, const H5ReadOptions& options = {});
+
+}  // namespace tfjs::keras

@@ -1,0 +1,169 @@
+// tfjs convert INPUT OUTPUT [--input_format F] [--output_format F] [--quantize_uint8 [PATTERNS]]
+//   [--quantize_uint16 [PATTERNS]] [--quantize_float16 [PATTERNS]] [--weight_shard_size_bytes N]
+//   [--split_weights_by_layer] [--metadata KEY:FILE,...] [--keep_keras3_topology] [--json]
+// tensorflowjs_converter's flags (underscored and dashed spellings), defaults and output.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "common.h"
+#include "tfjs/convert.h"
+
+namespace tfjs::cli {
+namespace {
+
+std::vector<std::string> splitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    const size_t end = comma == std::string::npos ? s.size() : comma;
+    if (end > start) out.push_back(s.substr(start, end - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void registerConvert(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "convert",
+      "convert a Keras .h5 (Keras 2 or 3) to a TF.js layers model, or re-shard / re-quantize a "
+      "TF.js layers model, as tensorflowjs_converter does (same flags and output)");
+  struct Opts {
+    std::vector<std::string> paths;
+    std::string inputFormat, outputFormat;
+    std::vector<std::string> q8, q16, qf16;
+    CLI::Option* o8 = nullptr;
+    CLI::Option* o16 = nullptr;
+    CLI::Option* of16 = nullptr;
+    uint64_t shard = 4194304;
+    bool split = false;
+    std::string metadata;
+    bool keepKeras3 = false;
+    bool allowCustom = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("INPUT OUTPUT", o->paths,
+                  "the input (.h5 file, or a TF.js model folder / model.json) and the output "
+                  "folder (must not exist)")
+      ->expected(0, 2);
+  cmd->add_option("--input_format,--input-format", o->inputFormat,
+                  "keras | tfjs_layers_model (keras_keras, keras_saved_model: not yet); "
+                  "detected when omitted");
+  cmd->add_option("--output_format,--output-format", o->outputFormat,
+                  "tfjs_layers_model (the default for keras inputs)");
+  const char* qhelp =
+      "store matching float32 weights as {}: comma-separated wildcard patterns of weight names "
+      "(--{}=PATTERNS), or every other weight when given without a value";
+  o->o8 = cmd->add_option("--quantize_uint8,--quantize-uint8", o->q8,
+                          fmt::format(fmt::runtime(qhelp), "uint8", "quantize_uint8"))
+              ->expected(0, 1)
+              ->allow_extra_args(false);
+  o->o16 = cmd->add_option("--quantize_uint16,--quantize-uint16", o->q16,
+                           fmt::format(fmt::runtime(qhelp), "uint16", "quantize_uint16"))
+               ->expected(0, 1)
+               ->allow_extra_args(false);
+  o->of16 = cmd->add_option("--quantize_float16,--quantize-float16", o->qf16,
+                            fmt::format(fmt::runtime(qhelp), "float16", "quantize_float16"))
+                ->expected(0, 1)
+                ->allow_extra_args(false);
+  cmd->add_option("--weight_shard_size_bytes,--weight-shard-size-bytes", o->shard,
+                  "shard file size in bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--split_weights_by_layer,--split-weights-by-layer", o->split,
+                "one weight group per layer (keras inputs)");
+  cmd->add_option("--metadata", o->metadata,
+                  "KEY:FILE.json[,KEY2:FILE2.json]: user-defined metadata written into "
+                  "model.json");
+  cmd->add_flag("--keep_keras3_topology,--keep-keras3-topology", o->keepKeras3,
+                "write a Keras 3 .h5's topology and weight names as they are (as the converter "
+                "does; TF.js 4.22 cannot load that form)");
+  cmd->add_flag("--allow_custom_classes,--allow-custom-classes", o->allowCustom,
+                "convert layer classes TF.js does not know (Lambda layers are always refused)");
+  cmd->add_flag("--json", o->json, "print the result as JSON");
+  cmd->callback([&run, o] {
+    run = [o]() -> int {
+      // A quantize flag given without a value takes the next word when one follows; give it
+      // back to INPUT/OUTPUT when those are short (an existing path was the input).
+      std::vector<std::string> paths = o->paths;
+      for (auto* vals : {&o->q8, &o->q16, &o->qf16}) {
+        if (paths.size() >= 2 || vals->empty()) continue;
+        const std::string v = vals->back();
+        std::error_code ec;
+        if (v.find_first_of("*?[") != std::string::npos && !std::filesystem::exists(v, ec)) {
+          continue;
+        }
+        vals->pop_back();
+        if (std::filesystem::exists(v, ec) &&
+            (paths.empty() || !std::filesystem::exists(paths[0], ec))) {
+          paths.insert(paths.begin(), v);
+        } else {
+          paths.push_back(v);
+        }
+      }
+      if (paths.size() != 2) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "tfjs convert needs INPUT and OUTPUT (write patterns as "
+                    "--quantize_uint8=PATTERNS)");
+      }
+      ConvertOptions c;
+      c.inputFormat = o->inputFormat;
+      c.outputFormat = o->outputFormat;
+      c.weightShardSizeBytes = o->shard;
+      c.splitWeightsByLayer = o->split;
+      c.keepKeras3Topology = o->keepKeras3;
+      c.allowCustomClasses = o->allowCustom;
+      auto addRule = [&](CLI::Option* opt, const std::vector<std::string>& vals, DType dt) {
+        if (opt->count() == 0) return;
+        QuantizeRule rule;
+        rule.dtype = dt;
+        for (const auto& v : vals) {
+          for (auto& p : splitComma(v)) rule.patterns.push_back(std::move(p));
+        }
+        c.quantization.push_back(std::move(rule));
+      };
+      addRule(o->o8, o->q8, DType::kUint8);
+      addRule(o->o16, o->q16, DType::kUint16);
+      addRule(o->of16, o->qf16, DType::kFloat16);
+      for (const auto& item : splitComma(o->metadata)) {
+        const auto colon = item.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      fmt::format("--metadata '{}': expected KEY:FILE.json", item));
+        }
+        c.metadata.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+      }
+      const ConvertResult r = convertModel(paths[0], paths[1], c);
+      if (o->json) {
+        Json out = Json::object();
+        out["input"] = paths[0];
+        out["output"] = paths[1];
+        out["inputFormat"] = r.inputFormat;
+        out["outputFormat"] = r.outputFormat;
+        out["kerasVersion"] = r.kerasVersion;
+        out["weights"] = r.weights;
+        out["groups"] = r.groups;
+        out["files"] = r.files;
+        out["bytes"] = r.bytes;
+        out["notes"] = r.notes;
+        std::printf("%s\n", jsonText(out).c_str());
+      } else {
+        std::printf("converted %s (%s%s) -> %s (%s): %zu weights, %s bytes in %zu file(s)\n",
+                    paths[0].c_str(), r.inputFormat.c_str(),
+                    r.kerasVersion.empty() ? "" : (", keras " + r.kerasVersion).c_str(),
+                    paths[1].c_str(), r.outputFormat.c_str(), r.weights,
+                    withCommas(r.bytes).c_str(), r.files);
+        for (const auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
+      }
+      return kOk;
+    };
+  });
+}
+
+}  // namespace tfjs::cli
