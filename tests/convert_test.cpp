@@ -25,6 +25,8 @@ namespace tfjs {
 namespace {
 
 namespace fs = std::filesystem;
+using test::expectClose;
+using test::floatTensorFromHex;
 using ::testing::HasSubstr;
 
 // Paths where two JSON values differ ("/modelTopology/model_config/config/name").
@@ -198,24 +200,6 @@ TfjsRun tfjsPredict(const fs::path& dir) {
     r.predict = Json::parse(r.text.substr(brace == std::string::npos ? 0 : brace))["predict"];
   }
   return r;
-}
-
-Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
-  Buffer b = Buffer::allocate(hex.size() / 2);
-  for (size_t i = 0; i < hex.size() / 2; ++i) {
-    b.data()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  return Tensor(DType::kFloat32, shape, b, 0);
-}
-
-void expectClose(const Tensor& ours, const Tensor& theirs) {
-  ASSERT_EQ(ours.shape(), theirs.shape());
-  const auto a = ours.floats();
-  const auto b = theirs.floats();
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_NEAR(a[i], b[i], 1e-5 + 1e-4 * std::fabs(b[i])) << "element " << i;
-  }
 }
 
 // Our conversion loads in the real TF.js and predicts what our runtime predicts, and our runtime

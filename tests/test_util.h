@@ -6,12 +6,16 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "tfjs/tensor.h"
 
 namespace tfjs::test {
 
@@ -85,6 +89,27 @@ inline CommandResult runCli(const std::string& args) {
 
 inline std::string quote(const fs::path& p) {
   return "'" + p.string() + "'";
+}
+
+// A float32 tensor from little-endian hex (as the oracle's JSON dumps write it).
+inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
+  Buffer b = Buffer::allocate(hex.size() / 2);
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    b.data()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  return Tensor(DType::kFloat32, shape, b, 0);
+}
+
+// |ours - theirs| <= 1e-5 + 1e-4 * |theirs| elementwise (float32 sums in another order), same
+// shape.
+inline void expectClose(const Tensor& ours, const Tensor& theirs) {
+  ASSERT_EQ(ours.shape(), theirs.shape());
+  const auto a = ours.floats();
+  const auto b = theirs.floats();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_NEAR(a[i], b[i], 1e-5 + 1e-4 * std::fabs(b[i])) << "element " << i;
+  }
 }
 
 }  // namespace tfjs::test

@@ -20,25 +20,17 @@ namespace {
 // y[i] = f(x[i]) (x == y for in place). The output takes over the input's storage when the
 // executor gives it up (callConsuming), and is a fresh uninitialized array otherwise.
 template <typename Derived>
-class Elementwise : public Layer {
+class Elementwise : public InPlaceLayer {
  public:
-  using Layer::Layer;
+  using InPlaceLayer::InPlaceLayer;
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
     return {in[0]};
   }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
-    Array y(x.shape, kUninitialized);
-    static_cast<const Derived&>(*this).map(x.data.data(), y.data.data(), x.size());
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> callConsuming(const std::vector<Array*>& in,
-                                   const std::vector<bool>& consumable) const override {
-    if (!consumable[0]) return call({in[0]});
-    Array y = std::move(*in[0]);
-    static_cast<const Derived&>(*this).map(y.data.data(), y.data.data(), y.size());
-    return oneOutput(std::move(y));
+
+ protected:
+  void run(const Array& x, float* y) const override {
+    static_cast<const Derived&>(*this).map(x.data.data(), y, x.size());
   }
 };
 
@@ -127,9 +119,9 @@ class ThresholdedReLU final : public Elementwise<ThresholdedReLU> {
 
 // PReLU: x < 0 ? alpha * x : x with a learned alpha of the input's shape without the batch,
 // of size 1 along shared_axes.
-class PReLU final : public Layer {
+class PReLU final : public InPlaceLayer {
  public:
-  explicit PReLU(const Config& c) : Layer(c) {
+  explicit PReLU(const Config& c) : InPlaceLayer(c) {
     if (c.has("shared_axes")) {
       const Json& v = c.json()["shared_axes"];
       if (v.is_number_integer()) {
@@ -160,22 +152,10 @@ class PReLU final : public Layer {
     return {s};
   }
   std::vector<VariableSpec> variables() const override { return {{"alpha", alphaShape_}}; }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y(in[0]->shape, kUninitialized);
-    run(*in[0], y.data.data());
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> callConsuming(const std::vector<Array*>& in,
-                                   const std::vector<bool>& consumable) const override {
-    if (!consumable[0]) return call({in[0]});
-    Array y = std::move(*in[0]);
-    run(y, y.data.data());
-    return oneOutput(std::move(y));
-  }
 
  private:
   // y = prelu(x); y may be x's own data.
-  void run(const Array& x, float* y) const {
+  void run(const Array& x, float* y) const override {
     const auto alpha = weight("alpha");
     const size_t rank = alphaShape_.size();
     if (x.shape.size() != rank + 1) {

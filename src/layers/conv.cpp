@@ -46,19 +46,7 @@ class ConvBase : public Layer {
         activation_(c.activation()),
         fused_(kernels::fusedActivation(activation_)) {
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
-    bool strided = false, dilated = false;
-    for (size_t i = 0; i < rank; ++i) {
-      if (kernelSize_[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernelSize_[i]));
-      if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
-      if (dilation_[i] <= 0) c.unsupported(fmt::format("dilation_rate {}", dilation_[i]));
-      strided |= strides_[i] > 1;
-      dilated |= dilation_[i] > 1;
-    }
-    if (strided && dilated) {
-      c.unsupported(
-          "strides > 1 together with dilation_rate > 1 (TF.js: 'Either strides or "
-          "dilations must be 1')");
-    }
+    spatial::checkConvWindow(c, kernelSize_, strides_, dilation_);
   }
 
  protected:

@@ -78,19 +78,7 @@ class ConvLSTM2D final : public Layer {
     }
     act_ = kernels::unaryActivation(activation_);
     ract_ = kernels::unaryActivation(recurrentActivation_);
-    bool strided = false, dilated = false;
-    for (size_t i = 0; i < 2; ++i) {
-      if (kernelSize_[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernelSize_[i]));
-      if (strides_[i] <= 0) c.unsupported(fmt::format("strides {}", strides_[i]));
-      if (dilation_[i] <= 0) c.unsupported(fmt::format("dilation_rate {}", dilation_[i]));
-      strided |= strides_[i] > 1;
-      dilated |= dilation_[i] > 1;
-    }
-    if (strided && dilated) {
-      c.unsupported(
-          "strides > 1 together with dilation_rate > 1 (TF.js: 'Either strides or "
-          "dilations must be 1')");
-    }
+    spatial::checkConvWindow(c, kernelSize_, strides_, dilation_);
     if (c.boolean("stateful", false)) {
       c.unsupported("stateful = true (states kept between predict calls)");
     }

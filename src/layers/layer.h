@@ -195,6 +195,31 @@ class Layer {
   std::vector<std::pair<std::string, Tensor>> weights_;
 };
 
+// A one-input layer whose output has its input's shape and can be computed in the input's own
+// storage (activations, the ReLU family, Batch/LayerNormalization, Rescaling): a subclass writes
+// run() and gets call() and an in-place callConsuming().
+class InPlaceLayer : public Layer {
+ public:
+  using Layer::Layer;
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array y(in[0]->shape, kUninitialized);
+    run(*in[0], y.data.data());
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> callConsuming(const std::vector<Array*>& in,
+                                   const std::vector<bool>& consumable) const override {
+    if (!consumable[0]) return call({in[0]});
+    Array y = std::move(*in[0]);
+    run(y, y.data.data());
+    return oneOutput(std::move(y));
+  }
+
+ protected:
+  // Writes all x.size() elements of y, which may be x's own data (so each element is read
+  // before it is written).
+  virtual void run(const Array& x, float* y) const = 0;
+};
+
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Config&)>;
 using Registry = std::map<std::string, LayerFactory>;
 

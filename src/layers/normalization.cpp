@@ -61,10 +61,10 @@ std::vector<size_t> resolveAxes(const Config& c, const std::vector<int64_t>& axe
 
 using kernels::reference::normalize;
 
-class BatchNormalization final : public Layer {
+class BatchNormalization final : public InPlaceLayer {
  public:
   explicit BatchNormalization(const Config& c)
-      : Layer(c),
+      : InPlaceLayer(c),
         epsilon_(c.number("epsilon", 1e-3)),
         center_(c.boolean("center", true)),
         scale_(c.boolean("scale", true)) {
@@ -106,23 +106,11 @@ class BatchNormalization final : public Layer {
       offset_[c] = center_ ? beta[c] : 0.0f;
     }
   }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y(in[0]->shape, kUninitialized);
-    run(*in[0], y.data.data());
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> callConsuming(const std::vector<Array*>& in,
-                                   const std::vector<bool>& consumable) const override {
-    if (!consumable[0]) return call({in[0]});
-    Array y = std::move(*in[0]);
-    run(y, y.data.data());
-    return oneOutput(std::move(y));
-  }
 
  private:
   // Writes every element of y (x.size() values), which may be x's own data: each element is
   // read before it is written.
-  void run(const Array& x, float* y) const {
+  void run(const Array& x, float* y) const override {
     if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("layer '{}': input of shape {} has no axis {} of size {}", name(),
@@ -163,10 +151,10 @@ class BatchNormalization final : public Layer {
 // LayerNormalization: mean and variance over `axis` (one or several axes) of each sample, as
 // tf.moments computes them on the cpu backend: mean = sum(x / n), variance = mean((x - mean)^2),
 // each step rounded to float32.
-class LayerNormalization final : public Layer {
+class LayerNormalization final : public InPlaceLayer {
  public:
   explicit LayerNormalization(const Config& c)
-      : Layer(c),
+      : InPlaceLayer(c),
         axes_(axisList(c, -1)),
         epsilon_(c.number("epsilon", 1e-3)),
         center_(c.boolean("center", true)),
@@ -192,23 +180,11 @@ class LayerNormalization final : public Layer {
     if (center_) v.push_back({"beta", paramShape_});
     return v;
   }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y(in[0]->shape, kUninitialized);
-    run(*in[0], y.data.data());
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> callConsuming(const std::vector<Array*>& in,
-                                   const std::vector<bool>& consumable) const override {
-    if (!consumable[0]) return call({in[0]});
-    Array y = std::move(*in[0]);
-    run(y, y.data.data());
-    return oneOutput(std::move(y));
-  }
 
  private:
   // Writes every element of y (x.size() values), which may be x's own data: a group's
   // statistics are computed before any of its elements is written.
-  void run(const Array& x, float* y) const {
+  void run(const Array& x, float* y) const override {
     if (x.shape.size() != rank_) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("layer '{}': input of shape {} does not have rank {}", name(),

@@ -106,10 +106,10 @@ Array resize(const Array& x, int64_t newH, int64_t newW, bool bilinear, bool ali
 
 // Rescaling: y = x * scale + offset, each step rounded to float32 as tf.mul then tf.add do.
 // scale and offset are numbers, or lists broadcast along the last axis.
-class Rescaling final : public Layer {
+class Rescaling final : public InPlaceLayer {
  public:
   explicit Rescaling(const Config& c)
-      : Layer(c), scale_(values(c, "scale", 1.0)), offset_(values(c, "offset", 0.0)) {}
+      : InPlaceLayer(c), scale_(values(c, "scale", 1.0)), offset_(values(c, "offset", 0.0)) {}
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
     const int64_t last = in[0].empty() ? -1 : in[0].back();
@@ -121,22 +121,10 @@ class Rescaling final : public Layer {
     }
     return {in[0]};
   }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array y(in[0]->shape, kUninitialized);
-    run(*in[0], y.data.data());
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> callConsuming(const std::vector<Array*>& in,
-                                   const std::vector<bool>& consumable) const override {
-    if (!consumable[0]) return call({in[0]});
-    Array y = std::move(*in[0]);
-    run(y, y.data.data());
-    return oneOutput(std::move(y));
-  }
 
  private:
   // y = x * scale + offset (two float32 roundings, as TF.js's mul then add); y may be x's data.
-  void run(const Array& x, float* y) const {
+  void run(const Array& x, float* y) const override {
     const float* p = x.data.data();
     const size_t total = x.data.size();
     if (scale_.size() == 1 && offset_.size() == 1) {

@@ -113,6 +113,26 @@ inline Array toChannelsFirst(const Array& x) {
 }
 
 // Refuses a build-time input shape of another rank.
+// Refuses non-positive kernel sizes, strides or dilations, and strides > 1 together with
+// dilation > 1 (TF.js: "Either strides or dilations must be 1").
+inline void checkConvWindow(const Config& c, const std::vector<int64_t>& kernel,
+                            const std::vector<int64_t>& strides,
+                            const std::vector<int64_t>& dilation) {
+  bool strided = false, dilated = false;
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    if (kernel[i] <= 0) c.unsupported(fmt::format("kernel_size {}", kernel[i]));
+    if (strides[i] <= 0) c.unsupported(fmt::format("strides {}", strides[i]));
+    if (dilation[i] <= 0) c.unsupported(fmt::format("dilation_rate {}", dilation[i]));
+    strided |= strides[i] > 1;
+    dilated |= dilation[i] > 1;
+  }
+  if (strided && dilated) {
+    c.unsupported(
+        "strides > 1 together with dilation_rate > 1 (TF.js: 'Either strides or "
+        "dilations must be 1')");
+  }
+}
+
 inline void checkRank(const Config& c, const Shape& s, size_t rank) {
   if (s.size() != rank) {
     c.unsupported(fmt::format("an input of rank {} (expected {})", s.size(), rank));
