@@ -352,7 +352,7 @@ struct Reader {
     if (!g.ok()) {
       fail(ErrorCode::kSchema, fmt::format("{} has no group for layer '{}'", where, name), path);
     }
-    H5Layer layer{name, {}};
+    KerasLayerWeights layer{name, {}};
     convertGroup(g.get(), where + "/" + name, layer.weights, 0);
     model.layers.push_back(std::move(layer));
   }

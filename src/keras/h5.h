@@ -19,31 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "tfjs/artifacts.h"
-#include "tfjs/tensor.h"
+#include "keras/keras_file.h"
 
 namespace tfjs::keras {
 
-struct H5Layer {
-  std::string name;                  // the layer's group name (= layer name)
-  std::vector<NamedTensor> weights;  // names as stored (e.g. "dense/kernel:0"), not normalized
-};
-
-struct H5Model {
-  std::string path;
-  bool weightsOnly = false;  // save_weights file: root `layer_names`, no model_config
-  std::string kerasVersion;  // "" when the attribute is absent
-  std::string backend;       // "" when absent
-  Json modelConfig;          // parsed `model_config`; null when absent
-  Json trainingConfig;       // parsed `training_config`; null when absent
-  std::vector<H5Layer> layers;
-};
-
-struct H5ReadOptions {
-  uint64_t maxDatasetBytes = 4ull << 30;  // one weight, after conversion to 4-byte values
-  uint64_t maxTotalBytes = 64ull << 30;   // all weights together
-  bool readWeights = true;                // false: attributes only
-};
+using H5Model = KerasFile;
+using H5ReadOptions = KerasReadOptions;
 
 // True when the file starts with the HDF5 signature (at offset 0, 512, 1024, ... as HDF5 allows
 // a user block). Never throws; a missing or unreadable file is false.

@@ -12,6 +12,7 @@
 
 #include "kernels/kernels.h"
 #include "layers/layer.h"
+#include "model/variables.h"
 #include "tfjs/summary.h"
 
 namespace tfjs {
@@ -548,6 +549,23 @@ void allLayers(Graph& g, std::vector<layers::Layer*>& out) {
   }
 }
 
+// Every layer with variables, depth first, with the names of the nested models around it.
+void collectVariables(Graph& g, std::vector<std::string>& path, std::vector<LayerVariables>& out) {
+  for (auto& l : g.layers) {
+    if (auto* nested = dynamic_cast<NestedModel*>(l.get())) {
+      path.push_back(l->name());
+      collectVariables(nested->graph(), path, out);
+      path.pop_back();
+      continue;
+    }
+    const auto vars = l->variables();
+    if (vars.empty()) continue;
+    LayerVariables lv{path, l->name(), l->className(), {}};
+    for (const auto& v : vars) lv.variables.push_back({v.name, v.shape, v.trainable});
+    out.push_back(std::move(lv));
+  }
+}
+
 std::vector<std::string> nameParts(const std::string& s) {
   std::vector<std::string> parts;
   size_t i = 0;
@@ -674,6 +692,23 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
 }
 
 }  // namespace
+
+std::vector<LayerVariables> listModelVariables(const Json& modelTopology) {
+  const Json* config = &modelTopology;
+  if (modelTopology.is_object() && modelTopology.contains("model_config")) {
+    config = &modelTopology["model_config"];
+  }
+  std::unique_ptr<Graph> graph;
+  try {
+    graph = buildGraph(describe(*config), nullptr);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kSchema, fmt::format("malformed model topology: {}", e.what()));
+  }
+  std::vector<LayerVariables> out;
+  std::vector<std::string> path;
+  collectVariables(*graph, path, out);
+  return out;
+}
 
 // --- LayersModel ---------------------------------------------------------------------------------
 
