@@ -17,25 +17,7 @@
 //
 // Prints JSON on stdout: backend, flags, load / first-call / median / min / max ms, calls timed,
 // peak RSS (VmHWM) of this process.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const oracle = path.resolve(here, '../tests/oracle');
-const require = createRequire(path.join(oracle, 'package.json'));
-
-// Keep stdout for the JSON report: TF.js prints its "install tfjs-node" banner through
-// console.log / console.warn; drop it, send anything else to stderr.
-const log = console.log;
-const toStderr = (...a) => {
-  const s = a.map(String).join(' ');
-  if (s.includes('tfjs-node') || /^=+$/.test(s.trim())) return;
-  console.error(...a);
-};
-console.log = toStderr;
-console.warn = toStderr;
+import { require, log, vmHwmBytes, stats, folderHandler, initBackend } from './tfjs_node.mjs';
 
 function usage(msg) {
   if (msg) console.error(`infer_tfjs.mjs: ${msg}`);
@@ -64,61 +46,6 @@ function parseArgs(argv) {
   if (!o.dir) usage('no MODEL_DIR');
   if (o.backend !== 'cpu' && o.backend !== 'wasm') usage('--backend must be cpu or wasm');
   return o;
-}
-
-function vmHwmBytes() {
-  const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : -1;
-}
-
-function stats(ms) {
-  const s = [...ms].sort((a, b) => a - b);
-  const n = s.length;
-  const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  return { medianMs: median, minMs: s[0], maxMs: s[n - 1], calls: n };
-}
-
-function toArrayBuffer(buf) {
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer;
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-}
-
-// tf.loadLayersModel's IOHandler over local files: model.json, then every shard in manifest order.
-function folderHandler(tf, dir) {
-  return {
-    load: async () => {
-      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, 'model.json'), 'utf8'));
-      return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
-        const paths = manifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)));
-        const buffers = await Promise.all(paths.map((p) => fs.promises.readFile(p)));
-        return [tf.io.getWeightSpecs(manifest), buffers.map(toArrayBuffer)];
-      });
-    },
-  };
-}
-
-async function initBackend(tf, backend) {
-  const flags = {};
-  if (backend === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
-                           'dist') + path.sep;
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    wasm.setWasmPaths(dist);
-    if (!(await tf.setBackend('wasm'))) throw new Error('could not select the wasm backend');
-    await tf.ready();
-    flags.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    flags.multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    flags.threadsCount = wasm.getThreadsCount();
-    flags.wasmFile = flags.simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
-    if (!flags.simd) throw new Error('this Node has no WebAssembly SIMD: the wasm figures would not be the SIMD backend');
-  } else {
-    if (!(await tf.setBackend('cpu'))) throw new Error('could not select the cpu backend');
-    await tf.ready();
-  }
-  tf.tensor([0]).dispose();  // the cpu backend prints its tfjs-node banner on first use
-  if (tf.getBackend() !== backend) throw new Error(`backend is ${tf.getBackend()}, not ${backend}`);
-  return flags;
 }
 
 async function main() {

@@ -17,29 +17,8 @@
 // of the process with the highest peak, plus min / median of the time of that first load.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const oracle = path.resolve(here, '../tests/oracle');
-const require = createRequire(path.join(oracle, 'package.json'));
-
-// Keep stdout for the JSON report: TF.js prints its "install tfjs-node" banner through
-// console.log / console.warn; drop it, send anything else to stderr.
-const log = console.log;
-const toStderr = (...a) => {
-  const s = a.map(String).join(' ');
-  if (s.includes('tfjs-node') || /^=+$/.test(s.trim())) return;
-  console.error(...a);
-};
-console.log = toStderr;
-console.warn = toStderr;
-
-function vmHwmBytes() {
-  const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) * 1024 : -1;
-}
+import { require, log, vmHwmBytes, folderHandler } from './tfjs_node.mjs';
 
 function stats(ms) {
   const s = [...ms].sort((a, b) => a - b);
@@ -48,19 +27,8 @@ function stats(ms) {
   return { minMs: s[0], medianMs: median, maxMs: s[n - 1], runs: n };
 }
 
-function toArrayBuffer(buf) {
-  // fs.promises.readFile returns a Buffer owning its whole ArrayBuffer; only copy when it does not.
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer;
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-}
-
-async function readArtifacts(tf, dir) {
-  const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, 'model.json'), 'utf8'));
-  return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
-    const paths = manifest.flatMap((group) => group.paths.map((p) => path.join(dir, p)));
-    const buffers = await Promise.all(paths.map((p) => fs.promises.readFile(p)));
-    return [tf.io.getWeightSpecs(manifest), buffers.map(toArrayBuffer)];
-  });
+function readArtifacts(tf, dir) {
+  return folderHandler(tf, dir).load();
 }
 
 async function loadDecode(tf, dir) {

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# The main job: "A Look Inside TensorFlow.js Saved Models", replayed natively.
+# The main job: "A Look Inside TensorFlow.js Saved Models", replayed natively, with no Python and
+# no TF.js needed.
 #
-# Sets everything up (scripts/setup.sh), builds tfjs in Release, has the real TF.js (pinned,
-# tests/oracle) train the walkthrough's y = 2x - 1 model and save it, then looks inside it with
-# the native `tfjs` command: metadata and summary, the manifest, every weight decoded, the bytes
-# of group1-shard1of1.bin with the IEEE-754 floats beside them, and the integrity check.
-# then predicts natively with `tfjs predict`. (Native training replaces the TF.js step when that
-# issue lands.)
+# Sets everything up (scripts/setup.sh) and builds tfjs in Release, then:
+#   1. trains the blog's y = 2x - 1 model natively (Dense(1), sgd, meanSquaredError, 500 epochs,
+#      the blog's six points) and saves it as a TF.js layers model;
+#   2. saves it as a Keras .h5 (tfjs convert, TF.js -> Keras);
+#   3. converts the .h5 to TF.js with --quantize_uint8 (the blog's tensorflowjs_converter step);
+#   4. looks inside both models: metadata (generatedBy / convertedBy), the topology as a Keras
+#      summary, the training config, the manifest, every weight decoded, and the bytes of each
+#      .bin with the float32 values (and the uint8 codes with their dequantized values) beside
+#      them, and the integrity check;
+#   5. predicts y for x = 10 natively with both models and, when Node and the pinned TF.js are
+#      there (tests/oracle), with the real TF.js from the saved files.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/out/walkthrough}
@@ -14,45 +20,59 @@ OUT=${1:-$ROOT/out/walkthrough}
 export BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 "$ROOT/scripts/build.sh"
 TFJS="$BUILD_DIR/tfjs"
-MODEL="$OUT/linear"
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+# A float32 .npy of shape (rows, 1) from numbers (perl, in every Debian base system).
+npy() {
+  local file=$1; shift
+  perl -e '
+    my ($file, @v) = @ARGV;
+    my $h = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (" . scalar(@v) . ", 1), }";
+    $h .= " " x (63 - 10 - length($h)) . "\n";
+    open(my $f, ">:raw", $file) or die "$file: $!";
+    print $f "\x93NUMPY\x01\x00" . pack("v", length($h)) . $h . pack("f<*", @v);
+  ' "$file" "$@"
+}
 
-step "1. Train y = 2x - 1 with TF.js (Dense(1), sgd, meanSquaredError, 500 epochs) and save it"
-node "$ROOT/tests/oracle/make_walkthrough.mjs" "$MODEL"
-ls -l "$MODEL"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+npy "$OUT/xs.npy" -1 0 1 2 3 4
+npy "$OUT/ys.npy" -3 -1 1 3 5 7
+npy "$OUT/x10.npy" 10
 
-step "2. Reading model.json: metadata, topology (as a Keras summary) and the weights manifest"
-"$TFJS" inspect "$MODEL"
+step "1. Train y = 2x - 1 natively: Dense(1), sgd, meanSquaredError, 500 epochs on the blog's six points"
+"$TFJS" train in:1,dense:1 --x "$OUT/xs.npy" --y "$OUT/ys.npy" --epochs 500 --optimizer sgd \
+  --loss meanSquaredError --seed 1587980957 --out "$OUT/trained" --history "$OUT/history.json" --quiet
+"$TFJS" weights "$OUT/trained" --values -1
 
-step "3. The weights, decoded (no IEEE-754 converter needed)"
-"$TFJS" weights "$MODEL" --stats --values -1
+step "2. Save it as a Keras .h5 (TF.js -> Keras, no Python)"
+"$TFJS" convert "$OUT/trained" "$OUT/linear.h5" --output_format keras
 
-step "4. The binary weights file, byte by byte, with the little-endian floats beside the bytes"
-"$TFJS" hexdump "$MODEL" --all
+step "3. The converter step: tfjs convert linear.h5 linear --quantize_uint8"
+"$TFJS" convert "$OUT/linear.h5" "$OUT/linear" --quantize_uint8
 
-step "5. Is it intact?"
-"$TFJS" validate "$MODEL"
+for m in trained linear; do
+  step "4. Inside $m: metadata, topology (as a Keras summary), training config and manifest"
+  "$TFJS" inspect "$OUT/$m"
+  step "4. Inside $m: the weights, decoded (no IEEE-754 converter needed)"
+  "$TFJS" weights "$OUT/$m" --stats --values -1
+  step "4. Inside $m: group1-shard1of1.bin byte by byte, each value beside its bytes"
+  "$TFJS" hexdump "$OUT/$m" --all
+  "$TFJS" validate "$OUT/$m"
+done
 
-step "6. The same, machine-readable (tfjs inspect --json), e.g. for a CI check"
-"$TFJS" inspect "$MODEL" --json | node -e '
-  let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-    const j = JSON.parse(s);
-    for (const w of j.weights) console.log(`${w.name} ${JSON.stringify(w.shape)} ${w.dtype} @${w.byteOffset}+${w.byteLength} in ${w.shards.join(",")}`);
-    console.log(`totalParams ${j.totalParams}, intact: ${j.integrity.ok}`);
-  });'
-step "7. Predict natively: the model's y for x = 10 (the blog's model.predict), no TF.js"
-node -e '
-  const fs = require("fs");  // a 1x1 float32 .npy holding 10
-  let h = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (1, 1), }";
-  h = h.padEnd(64 - 10 - 1) + "\n";
-  const b = Buffer.alloc(10 + h.length + 4);
-  b.write("\x93NUMPY", 0, "latin1"); b[6] = 1; b[7] = 0; b.writeUInt16LE(h.length, 8);
-  b.write(h, 10, "latin1"); b.writeFloatLE(10, 10 + h.length);
-  fs.writeFileSync(process.argv[1], b);' "$OUT/x10.npy"
-"$TFJS" predict "$MODEL" --input "$OUT/x10.npy" --output "$OUT/y10.npy" --json
-printf 'TF.js computed: '
-node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).predict.output[0])' \
-  "$MODEL/walkthrough_expected.json"
+step "5. Predict y for x = 10 natively (the blog's model.predict)"
+for m in trained linear; do
+  printf '%-8s tfjs-cpp: ' "$m"
+  "$TFJS" predict "$OUT/$m" --input "$OUT/x10.npy"
+done
+if command -v node >/dev/null 2>&1 && [ -d "$ROOT/tests/oracle/node_modules/@tensorflow/tfjs" ]; then
+  for m in trained linear; do
+    printf '%-8s TF.js:    ' "$m"
+    node "$ROOT/tests/oracle/predict_value.mjs" "$OUT/$m" 10
+  done
+else
+  echo "(Node or the pinned TF.js is not installed: the TF.js cross-check is skipped)"
+fi
 
-printf '\nDone. The model is in %s\n' "$MODEL"
+printf '\nDone. The models are in %s\n' "$OUT"

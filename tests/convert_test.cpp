@@ -177,30 +177,8 @@ TEST(Convert, NestedModelHasTheSameWeights) {
   EXPECT_TRUE(a == b);
 }
 
-// What the real TF.js makes of a folder: {"predict": {input, output}} or the error text.
-struct TfjsRun {
-  bool ok = false;
-  Json predict;
-  std::string text;
-};
-TfjsRun tfjsPredict(const fs::path& dir) {
-  const std::string cmd = fmt::format(
-      "'{}' '{}/tests/oracle/decode_folder.mjs' '{}' "
-      "--predict-only 2>&1",
-      TFJS_NODE, TFJS_SOURCE_DIR, dir.string());
-  TfjsRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.text.append(buf, n);
-  r.ok = ::pclose(p) == 0;
-  if (r.ok) {
-    const auto brace = r.text.find("{\"weights\"");
-    r.predict = Json::parse(r.text.substr(brace == std::string::npos ? 0 : brace))["predict"];
-  }
-  return r;
-}
+using test::tfjsPredict;
+using test::TfjsRun;
 
 // Our conversion loads in the real TF.js and predicts what our runtime predicts, and our runtime
 // predicts from it exactly what it predicts from the real converter's folder.
@@ -489,15 +467,10 @@ TEST(Convert, TfjsLayersModelIsReshardedAndRequantized) {
   for (const auto* spec : f32.weightSpecs()) EXPECT_FALSE(spec->quantization.has_value());
   EXPECT_TRUE(rawFloatBytes(f32) == rawFloatBytes(u8));
   EXPECT_FALSE(rawFloatBytes(f32) == rawFloatBytes(loadModel(in)));
-  // Without --output_format the converter's default output (keras) is not supported yet.
-  try {
-    convertModel(in.string(), (tmp / "k").string());
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-    EXPECT_THAT(e.what(), HasSubstr("tfjs_layers_model -> keras is not supported yet"));
-  }
-  EXPECT_FALSE(fs::exists(tmp / "k"));
+  // Without --output_format, the converter's default output for a TF.js input: a Keras .h5.
+  const ConvertResult k = convertModel(in.string(), (tmp / "k").string());
+  EXPECT_EQ(k.outputFormat, "keras");
+  EXPECT_EQ(test::readText(tmp / "k").substr(0, 4), "\x89HDF");
 }
 
 // --- bad inputs -------------------------------------------------------------------------------
@@ -548,6 +521,150 @@ const char* kDenseConfig =
     "config": {"name": "d", "units": 1, "batch_input_shape": [null, 1]}}]}})";
 
 // Each bad input: the error's code and message, the CLI's exit code, and nothing written.
+// A Keras 3 .keras (keras_keras) converts to the weights the real converter 4.22 wrote for it,
+// bit for bit and under the same names, and the result loads in TF.js and predicts as ours.
+TEST(Convert, KerasZipMatchesTheRealConverterAndLoadsInTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const fs::path pair = fixtures / "pair_keras3_cnn_to_layers_conv422";
+  ConvertOptions o;
+  o.outputFormat = "tfjs_layers_model";
+  const ConvertResult r =
+      convertModel((pair / "mnist_cnn_model.keras").string(), (tmp / "out").string(), o);
+  EXPECT_EQ(r.inputFormat, "keras_keras");
+  EXPECT_EQ(r.kerasVersion, "3.15.1");
+  const ModelArtifacts ours = loadModel((tmp / "out").string());
+  const ModelArtifacts theirs = loadModel((pair / "tfjs_model").string());
+  EXPECT_EQ(groupNames(ours), groupNames(theirs));
+  EXPECT_EQ(rawFloatBytes(ours), rawFloatBytes(theirs));
+  EXPECT_EQ(ours.generatedBy.value_or(""), "keras v3.15.1");
+  const TfjsRun tf = tfjsPredict(tmp / "out");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const LayersModel m = loadLayersModel((tmp / "out").string());
+  const Tensor x =
+      test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
+  expectClose(m.predict(x),
+              test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+  // Every .keras fixture converts and runs.
+  for (const char* k :
+       {"keras3_flownet_dense/25-06/model.keras", "keras3_flownet_dense/out/final_model.keras",
+        "keras3_admission_dense_keras_and_h5/model.keras",
+        "keras3_gru_keras_and_h5/models/gru_model.keras",
+        "pair_keras3_cnn_to_graph_conv318/Subhadip_Hensh_MNIST_CNN.keras"}) {
+    SCOPED_TRACE(k);
+    const fs::path out = tmp / fmt::format("zip{}", std::hash<std::string>()(k));
+    const auto c = test::runCli(fmt::format("convert {} {} --output_format tfjs_layers_model",
+                                            test::quote(fixtures / k), test::quote(out)));
+    ASSERT_EQ(c.exitCode, 0) << c.out;
+    EXPECT_NO_THROW(loadLayersModel(out.string()));
+  }
+}
+
+// A tf.keras SavedModel (keras_saved_model, the walkthrough's input format) converts to what the
+// same model's .h5 converts to; the output loads in TF.js and predicts as ours; a SavedModel
+// without keras_metadata.pb is refused with nothing written.
+TEST(Convert, KerasSavedModelConvertsLikeItsH5) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const fs::path heart = fixtures / "savedmodel_heart_dense_with_h5";
+  auto c = test::runCli(fmt::format("convert --input_format=keras_saved_model {} {}",
+                                    test::quote(heart), test::quote(tmp / "sm")));
+  ASSERT_EQ(c.exitCode, 0) << c.out;
+  const ModelArtifacts fromSm = loadModel((tmp / "sm").string());
+  const ModelArtifacts fromH5 = kerasH5ToArtifacts((heart / "heart.h5").string());
+  EXPECT_EQ(groupNames(fromSm), groupNames(fromH5));
+  EXPECT_EQ(rawFloatBytes(fromSm), rawFloatBytes(fromH5));
+  EXPECT_EQ(fromSm.modelTopology["model_config"], fromH5.modelTopology["model_config"]);
+  EXPECT_EQ(fromSm.generatedBy.value_or(""), "keras v2.7.0");
+  // Detected without --input_format, too.
+  c = test::runCli(fmt::format("convert {} {}",
+                               test::quote(fixtures / "savedmodel_mnist_cnn/saved_model/1"),
+                               test::quote(tmp / "mnist")));
+  ASSERT_EQ(c.exitCode, 0) << c.out;
+  const TfjsRun tf = tfjsPredict(tmp / "mnist");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const LayersModel m = loadLayersModel((tmp / "mnist").string());
+  expectClose(
+      m.predict(test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"])),
+      test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+  c = test::runCli(fmt::format(
+      "convert --input_format keras_saved_model {} {}",
+      test::quote(fixtures / "savedmodel_nonkeras_tfjs_node_times_three/times_three_float"),
+      test::quote(tmp / "no")));
+  EXPECT_EQ(c.exitCode, 1) << c.out;
+  EXPECT_THAT(c.out, HasSubstr("keras_metadata.pb"));
+  EXPECT_FALSE(fs::exists(tmp / "no"));
+}
+
+// TF.js -> .h5 -> TF.js and TF.js -> .keras -> TF.js keep every weight bit for bit, through the
+// command, for the TF.js layers models of the fixtures (quantized ones come back dequantized).
+TEST(Convert, TfjsToKerasAndBackKeepsEveryWeight) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const std::vector<std::string> models = {"pair_deepmech_cnn",
+                                           "pair_pytraining_tiny_mnist_bn/web_model",
+                                           "pair_har_lstm_multigroup_tfjs0x",
+                                           "pair_tinycnn_k215_conv422/web_model_argh",
+                                           "keras3_gru_h5_and_tfjs_converter422",
+                                           "tfjs_layers_nsfwjs_mobilenet_v2_uint8",
+                                           "tfjs_layers_tfjs2keras_testdata/bidirectional_lstm",
+                                           "tfjs_layers_tfjs2keras_testdata/functional_merge.json",
+                                           "pair_tm_reverse_tfjs_to_keras_mobilenet/tfjs"};
+  int k = 0;
+  for (const auto& name : models) {
+    SCOPED_TRACE(name);
+    const fs::path in = fixtures / name;
+    const ModelArtifacts original = loadModel(in.string());
+    const auto want = rawFloatBytes(original);
+    fs::path h5;
+    for (const char* fmt : {"keras", "keras_keras"}) {
+      SCOPED_TRACE(fmt);
+      const fs::path file =
+          tmp / fmt::format("m{}.{}", k++, std::string(fmt) == "keras" ? "h5" : "keras");
+      const fs::path back = tmp / fmt::format("back{}", k++);
+      if (std::string(fmt) == "keras") h5 = file;
+      auto c = test::runCli(
+          fmt::format("convert {} {} --output_format {}", test::quote(in), test::quote(file), fmt));
+      ASSERT_EQ(c.exitCode, 0) << c.out;
+      c = test::runCli(fmt::format("convert {} {} --output_format tfjs_layers_model",
+                                   test::quote(file), test::quote(back)));
+      ASSERT_EQ(c.exitCode, 0) << c.out;
+      const auto got = rawFloatBytes(loadModel(back.string()));
+      ASSERT_EQ(got.size(), want.size());
+      for (const auto& [wname, bytes] : want) {
+        // A .keras names weights "<layer>/<variable>" (no model prefix, no RNN cell scope), as
+        // TF.js binds them: match on the variable and the layer's name among the components.
+        auto it = got.find(wname);
+        if (it == got.end()) {
+          const auto slash = wname.rfind('/');
+          for (auto g = got.begin(); g != got.end(); ++g) {
+            const auto gs = g->first.find('/');
+            if (gs == std::string::npos ||
+                g->first.substr(g->first.rfind('/')) != wname.substr(slash))
+              continue;
+            if (("/" + wname + "/").find("/" + g->first.substr(0, gs) + "/") != std::string::npos)
+              it = g;
+          }
+        }
+        ASSERT_NE(it, got.end()) << wname;
+        EXPECT_TRUE(it->second == bytes) << wname << " differs";
+      }
+    }
+    // An existing output is refused and left untouched; quantizing a Keras output is refused.
+    const auto size = fs::file_size(h5);
+    auto c = test::runCli(
+        fmt::format("convert {} {} --output_format keras", test::quote(in), test::quote(h5)));
+    EXPECT_EQ(c.exitCode, 1) << c.out;
+    EXPECT_NE(c.out.find("[exists]"), std::string::npos) << c.out;
+    EXPECT_EQ(fs::file_size(h5), size);
+  }
+  const auto c = test::runCli(fmt::format("convert {} {} --output_format keras --quantize_uint8",
+                                          test::quote(fixtures / "pair_deepmech_cnn"),
+                                          test::quote(tmp / "q.h5")));
+  EXPECT_EQ(c.exitCode, 2) << c.out;
+  EXPECT_FALSE(fs::exists(tmp / "q.h5"));
+}
+
 TEST(Convert, BadInputsAreClearErrorsAndWriteNothing) {
   TFJS_REQUIRE_FIXTURES();
   test::TempDir tmp;
@@ -647,13 +764,30 @@ TEST(Convert, BadInputsAreClearErrorsAndWriteNothing) {
     EXPECT_EQ(e.code(), ErrorCode::kExists);
   }
   EXPECT_EQ(test::readText(tmp / "exists/model.json"), "{}");
-  // Pairs not supported yet.
+  // Pairs the converter has and this version does not.
   ConvertOptions kk;
-  kk.inputFormat = "keras_keras";
-  kk.outputFormat = "tfjs_layers_model";
-  expectRefused(fixtures / "pair_keras3_cnn_to_layers_conv422/mnist_cnn_model.keras",
-                ErrorCode::kUnsupported, "keras_keras -> tfjs_layers_model is not supported yet",
-                kk);
+  kk.outputFormat = "keras_keras";
+  expectRefused(fixtures / "pair_deepmech_cnn/model.h5", ErrorCode::kUnsupported,
+                "keras -> keras_keras is not supported", kk);
+  kk.outputFormat = "tfjs_graph_model";
+  expectRefused(fixtures / "pair_deepmech_cnn/model.h5", ErrorCode::kUnsupported,
+                "keras -> tfjs_graph_model is not supported", kk);
+  // A .keras that is damaged: cut in half.
+  {
+    const std::string bytes =
+        test::readText(fixtures / "pair_keras3_cnn_to_layers_conv422/mnist_cnn_model.keras");
+    test::writeText(tmp / "cut.keras", bytes.substr(0, bytes.size() / 2));
+    ConvertOptions o;
+    o.outputFormat = "tfjs_layers_model";
+    try {
+      convertModel((tmp / "cut.keras").string(), out.string(), o);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("cut.keras"));
+    }
+    EXPECT_FALSE(fs::exists(out));
+    fs::remove(tmp / "cut.keras");
+  }
 
   // Through the command: exit 1 for a model problem, 2 for usage, message on stderr.
   auto r = test::runCli("convert " + test::quote(tmp / "lambda.h5") + " " + test::quote(out));

@@ -479,18 +479,9 @@ TEST(LayersModel, RecurrentTfjsLayersTestModelsMatchTheirStoredOutputs) {
 }
 
 // What the real TF.js predicts for a fixture folder (decode_folder.mjs, seeded input).
+// TF.js's prediction on a seeded input ({input, output}), or null when TF.js refuses the model.
 Json tfjsPredict(const fs::path& dir) {
-  const std::string cmd =
-      fmt::format("'{}' '{}/tests/oracle/decode_folder.mjs' '{}' --predict-only 2>/dev/null",
-                  TFJS_NODE, TFJS_SOURCE_DIR, dir.string());
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return Json();
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (::pclose(p) != 0) return Json();
-  return Json::parse(out)["predict"];
+  return test::tfjsPredict(dir).predict;
 }
 
 // The same model folder with its weight groups merged into one group and one file (manifest

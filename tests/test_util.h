@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tfjs/artifacts.h"
 #include "tfjs/tensor.h"
 
 namespace tfjs::test {
@@ -110,6 +111,31 @@ inline void expectClose(const Tensor& ours, const Tensor& theirs) {
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_NEAR(a[i], b[i], 1e-5 + 1e-4 * std::fabs(b[i])) << "element " << i;
   }
+}
+
+// What the real TF.js makes of a model folder (tests/oracle/decode_folder.mjs --predict-only):
+// {"predict": {input, output}} on a seeded input, or the error text when TF.js refuses it.
+struct TfjsRun {
+  bool ok = false;
+  Json predict;
+  std::string text;
+};
+inline TfjsRun tfjsPredict(const fs::path& dir) {
+  const std::string cmd = std::string("'") + TFJS_NODE + "' '" + TFJS_SOURCE_DIR +
+                          "/tests/oracle/decode_folder.mjs' '" + dir.string() +
+                          "' --predict-only 2>&1";
+  TfjsRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.text.append(buf.data(), n);
+  r.ok = ::pclose(p) == 0;
+  if (r.ok) {
+    const auto brace = r.text.find("{\"weights\"");
+    r.predict = Json::parse(r.text.substr(brace == std::string::npos ? 0 : brace))["predict"];
+  }
+  return r;
 }
 
 }  // namespace tfjs::test

@@ -1,15 +1,20 @@
-// tfjs/convert.h — `tensorflowjs_converter`, natively: Keras files to TF.js layers models.
+// tfjs/convert.h — `tensorflowjs_converter`, natively: Keras files to TF.js layers models and
+// back.
 //
 // convertModel() reads a model in one format and writes it in another, with the Python
 // converter's options, defaults and output. Supported in this version:
 //
 //   keras (Keras 2 or Keras 3 full-model .h5, or a save_weights .h5) -> tfjs_layers_model
+//   keras_keras (a Keras 3 .keras zip, read in memory) -> tfjs_layers_model
+//   keras_saved_model (a tf.keras 2.x SavedModel folder with keras_metadata.pb) ->
+//     tfjs_layers_model
 //   tfjs_layers_model -> tfjs_layers_model (re-shard, re-quantize, de-quantize; the groups and
 //     weight order are kept, where the converter goes through a temporary .h5 and so writes one
 //     group in layer-name order)
+//   tfjs_layers_model -> keras (a Keras 2 layout .h5) or keras_keras (a Keras 3 .keras), float32
 //
-// Other pairs of the converter (keras_keras, keras_saved_model, keras and keras_keras outputs,
-// graph models) are refused with ErrorCode::kUnsupported ("not supported yet").
+// Other pairs of the converter (graph models, keras_saved_model output) are refused with
+// ErrorCode::kUnsupported.
 //
 // The output of a Keras .h5 is what tensorflowjs_converter writes: the topology
 // {keras_version, backend, model_config, training_config?} with the converter's legacy class
@@ -29,9 +34,11 @@
 //     converter converts all of these silently, and TF.js then fails to load the model).
 //     Nothing in a file is ever executed.
 //
-// Conversion is atomic: the output folder appears complete or not at all, and an existing
-// output is never replaced. Functions are thread-compatible (libhdf5 is not re-entrant: do not
-// convert two .h5 files at once from different threads).
+// A .keras input gives the topology {keras_version, model_config} (config.json without
+// build_config / compile_config) and a SavedModel the one its keras_metadata.pb holds; both then
+// follow the .h5 rules above. Conversion is atomic: the output folder (or file) appears complete
+// or not at all, and an existing output is never replaced. Functions are thread-compatible (libhdf5
+// is not re-entrant: do not convert two .h5 files at once from different threads).
 #pragma once
 
 #include <cstdint>
@@ -76,6 +83,12 @@ struct ConvertResult {
 // placeholder path per group until saved). Throws tfjs::Error (see keras reader and above).
 ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options = {},
                                   std::vector<std::string>* notes = nullptr);
+
+// The artifacts the converter writes for a Keras input of `inputFormat` ("keras": .h5,
+// "keras_keras": .keras zip, "keras_saved_model": a tf.keras SavedModel folder).
+ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inputFormat,
+                                const ConvertOptions& options = {},
+                                std::vector<std::string>* notes = nullptr);
 
 // The input format detected for `input` ("keras", "tfjs_layers_model", "keras_keras",
 // "keras_saved_model"); throws kInvalidArgument when it cannot be told.

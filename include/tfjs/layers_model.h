@@ -7,9 +7,10 @@
 // Keras 3's model-name prefixes (`sequential/dense/kernel`). Strict by default: a weight with no
 // variable, or a variable with no weight, is an error listing the names.
 //
-// A LayersModel is immutable once loaded; predict() may be called from several threads at once.
-// Copies share the model. Weights are not copied: aligned float32 weights stay views into the
-// loaded weight buffer.
+// A LayersModel's weights change only through fit(); predict() may be called from several threads
+// at once, but not while fit() runs. Copies share the model (fitting one trains all). Weights are
+// not copied at load: aligned float32 weights stay views into the loaded weight buffer (fit()
+// first gives the model its own copy).
 #pragma once
 
 #include <map>
@@ -20,8 +21,13 @@
 #include "tfjs/artifacts.h"
 #include "tfjs/io.h"
 #include "tfjs/tensor.h"
+#include "tfjs/train.h"
 
 namespace tfjs {
+namespace model {
+class GraphTrainer;
+struct TrainingState;
+}  // namespace model
 
 struct ModelOptions {
   bool strict = true;  // missing or extra weights are an error (TF.js's default)
@@ -65,10 +71,40 @@ class LayersModel {
   // The Keras-style summary (as `tfjs inspect` prints it).
   std::string summary() const;
 
+  // --- training (tfjs/train.h), as tfjs-layers' compile / fit / evaluate ---
+  // Chooses the optimizer, loss(es) and metrics. Throws kInvalidArgument naming an unknown one
+  // (and listing the known ones), or a loss count that is neither 1 nor the output count.
+  void compile(const CompileArgs& args);
+  // Trains the model in place (compile first). x: one tensor per input, y: one per output, with
+  // the same number of samples (dimension 0). Everything is checked before the first step:
+  // sample counts, shapes against the model's inputs and outputs, finite values, the loss's
+  // needs (e.g. class indices for sparseCategoricalCrossentropy); each problem is
+  // kInvalidArgument. Layers without a backward pass yet are kUnsupported, naming the layer.
+  History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const FitArgs& args = {});
+  History fit(const Tensor& x, const Tensor& y, const FitArgs& args = {});
+  // The loss and metrics of the compiled model on (x, y), averaged as TF.js's evaluate does.
+  Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
+                int batchSize = 32) const;
+  // The current weights, named and ordered as the model's weights manifest (float32).
+  std::vector<NamedTensor> getWeights() const;
+  // The model as TF.js's model.save() writes it: the topology, the current weights as one
+  // float32 group, `trainingConfig` when compiled (and the optimizer's state as a second group
+  // "optimizer" when includeOptimizer and fit has run), format "layers-model" and generatedBy /
+  // convertedBy naming tfjs-cpp. Pass the result to saveModel().
+  ModelArtifacts toArtifacts(bool includeOptimizer = false) const;
+
  private:
+  friend class model::GraphTrainer;
   struct Rep;
-  std::shared_ptr<const Rep> rep_;
+  std::shared_ptr<Rep> rep_;
 };
+
+// A model from a Keras topology alone (tf.models.modelFromJSON): every variable filled by its
+// initializer from the layer's config (kernel_initializer, bias_initializer, ...; Keras's
+// defaults when a config names none), drawn from tfjs-cpp's seeded stream (`seed`). Throws as
+// fromArtifacts, and kUnsupported for an initializer tfjs does not know.
+LayersModel modelFromJSON(const Json& modelTopology, uint64_t seed = 0,
+                          const ModelOptions& options = {});
 
 // loadModel() + LayersModel::fromArtifacts().
 LayersModel loadLayersModel(const std::string& location, const LoadOptions& load = {},

@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "keras/h5.h"
+#include "keras/keras_zip.h"
+#include "keras/saved_model.h"
 #include "layers/layer.h"
 #include "tfjs/io.h"
 #include "tfjs/version.h"
@@ -382,9 +384,12 @@ void setKeyOrder(ModelArtifacts& a) {
 
 }  // namespace
 
-ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options,
-                                  std::vector<std::string>* notesOut) {
-  keras::H5Model h5 = keras::readKerasH5(path);
+namespace {
+
+// The artifacts the converter writes for a Keras file as read (any Keras reader's KerasFile).
+ModelArtifacts kerasFileToArtifacts(keras::KerasFile h5, const ConvertOptions& options,
+                                    std::vector<std::string>* notesOut) {
+  const std::string& path = h5.path;
   if (h5.kerasVersion.empty()) {
     throw Error(ErrorCode::kSchema,
                 "no 'keras_version' attribute: not a file written by Keras 2 or 3", path);
@@ -426,12 +431,24 @@ ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions&
       }
     }
     if (keras3) normalizeKeras3(mc, notes);
+    // A .keras config.json also holds how the model was built and compiled: not model config.
+    mc.erase("build_config");
+    mc.erase("compile_config");
     Json topo = Json::object();
     topo["keras_version"] = h5.kerasVersion;
-    topo["backend"] = h5.backend;
+    if (!h5.backend.empty()) topo["backend"] = h5.backend;
     topo["model_config"] = mc;
     if (!h5.trainingConfig.is_null()) {
       if (keras3) normalizeKeras3(h5.trainingConfig, notes);
+      // A .keras compile_config names the optimizer "optimizer"; training_config says
+      // "optimizer_config".
+      if (keras3 && h5.trainingConfig.is_object() && h5.trainingConfig.contains("optimizer") &&
+          !h5.trainingConfig.contains("optimizer_config")) {
+        Json tc = Json::object();
+        for (auto& [k, v] : h5.trainingConfig.items())
+          tc[k == "optimizer" ? "optimizer_config" : k] = v;
+        h5.trainingConfig = std::move(tc);
+      }
       topo["training_config"] = h5.trainingConfig;
     }
     a.modelTopology = std::move(topo);
@@ -476,6 +493,28 @@ ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions&
     for (const auto& n : notes) notesOut->push_back("Keras 3: " + n);
   }
   return a;
+}
+
+}  // namespace
+
+ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options,
+                                  std::vector<std::string>* notes) {
+  return kerasFileToArtifacts(keras::readKerasH5(path), options, notes);
+}
+
+ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inputFormat,
+                                const ConvertOptions& options, std::vector<std::string>* notes) {
+  if (inputFormat == "keras") return kerasH5ToArtifacts(input, options, notes);
+  if (inputFormat == "keras_keras") {
+    return kerasFileToArtifacts(keras::readKerasZip(input), options, notes);
+  }
+  if (inputFormat == "keras_saved_model") {
+    return kerasFileToArtifacts(keras::readKerasSavedModel(input), options, notes);
+  }
+  throw Error(ErrorCode::kInvalidArgument,
+              fmt::format("'{}' is not a Keras input format (keras, keras_keras, "
+                          "keras_saved_model)",
+                          inputFormat));
 }
 
 std::string detectInputFormat(const std::string& input) {
@@ -535,13 +574,17 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     throw Error(ErrorCode::kInvalidArgument, "--weight_shard_size_bytes must be positive");
   }
   const std::string pair = r.inputFormat + " -> " + r.outputFormat;
-  const bool keras = r.inputFormat == "keras" && r.outputFormat == "tfjs_layers_model";
-  const bool reshard =
-      r.inputFormat == "tfjs_layers_model" && r.outputFormat == "tfjs_layers_model";
-  if (!keras && !reshard) {
+  const bool kerasInput = r.inputFormat == "keras" || r.inputFormat == "keras_keras" ||
+                          r.inputFormat == "keras_saved_model";
+  const bool keras = kerasInput && r.outputFormat == "tfjs_layers_model";
+  const bool tfjsInput = r.inputFormat == "tfjs_layers_model";
+  const bool reshard = tfjsInput && r.outputFormat == "tfjs_layers_model";
+  const bool toKeras = tfjsInput && (r.outputFormat == "keras" || r.outputFormat == "keras_keras");
+  if (!keras && !reshard && !toKeras) {
     throw Error(ErrorCode::kUnsupported,
-                fmt::format("converting {} is not supported yet (this version converts keras "
-                            "-> tfjs_layers_model and tfjs_layers_model -> tfjs_layers_model)",
+                fmt::format("converting {} is not supported (this version converts keras, "
+                            "keras_keras and keras_saved_model -> tfjs_layers_model, and "
+                            "tfjs_layers_model -> tfjs_layers_model, keras or keras_keras)",
                             pair),
                 input);
   }
@@ -549,17 +592,50 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     throw Error(ErrorCode::kInvalidArgument,
                 "--split_weights_by_layer applies to keras inputs only");
   }
+  if (toKeras && !options.quantization.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the --quantize_* flags apply to tfjs_layers_model outputs; a {} file "
+                            "stores float32 weights",
+                            r.outputFormat));
+  }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(output, ec)) &&
-      (!fs::is_directory(output, ec) || !fs::is_empty(output, ec))) {
+      (toKeras || !fs::is_directory(output, ec) || !fs::is_empty(output, ec))) {
     throw Error(ErrorCode::kExists,
-                "the output already exists (and is not an empty folder); choose a new one: "
-                "nothing is overwritten",
+                toKeras ? "the output file already exists; choose a new name: nothing is "
+                          "overwritten"
+                        : "the output already exists (and is not an empty folder); choose a new "
+                          "one: nothing is overwritten",
                 output);
+  }
+  if (toKeras) {
+    // tfjs_layers_model -> Keras: the layers model decoded (dequantized) into a Keras 2 .h5 or
+    // a Keras 3 .keras, written atomically.
+    const ModelArtifacts in = loadModel(input);
+    if (in.inferredFormat() != ModelFormat::kLayers || in.modelTopology.is_null()) {
+      throw Error(ErrorCode::kUnsupported,
+                  "the input is not a layers model with a topology; only layers models convert "
+                  "to Keras files",
+                  input);
+    }
+    if (r.outputFormat == "keras") {
+      keras::writeKerasH5(in, output);
+    } else {
+      keras::writeKerasZip(in, output);
+    }
+    if (auto* mc = &in.modelTopology;
+        mc->is_object() && mc->contains("keras_version") && (*mc)["keras_version"].is_string()) {
+      r.kerasVersion = (*mc)["keras_version"];
+    }
+    r.groups = 0;
+    r.weights = in.weightCount();
+    r.bytes = in.weightData.size();
+    r.files = 1;
+    return r;
   }
   ModelArtifacts a;
   if (keras) {
-    a = kerasH5ToArtifacts(input, options, &r.notes);
+    a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
   } else {
     ModelArtifacts in = loadModel(input);
     if (in.inferredFormat() != ModelFormat::kLayers) {

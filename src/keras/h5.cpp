@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 
 #include "format/checked.h"
 
@@ -358,6 +359,90 @@ struct Reader {
   }
 };
 
+// One link of a group: its name, whether it is a hard link to a group or to a dataset, and the
+// object's address (to visit each object once).
+struct Link {
+  std::string name;
+  H5O_type_t type = H5O_TYPE_UNKNOWN;
+  haddr_t addr = HADDR_UNDEF;
+};
+
+// The hard links of `group` in name order; soft and external links are skipped (an external
+// link would open another file).
+std::vector<Link> hardLinks(hid_t group, const std::string& file, const std::string& where) {
+  std::vector<Link> out;
+  hsize_t idx = 0;
+  const herr_t rc = H5Literate(
+      group, H5_INDEX_NAME, H5_ITER_INC, &idx,
+      [](hid_t g, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+        auto* v = static_cast<std::vector<Link>*>(data);
+        if (v->size() >= (1u << 20)) return -1;
+        if (info == nullptr || info->type != H5L_TYPE_HARD) return 0;
+        H5O_info_t oi;
+        if (H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+        v->push_back({name, oi.type, oi.addr});
+        return 0;
+      },
+      &out);
+  if (rc < 0) fail(ErrorCode::kSchema, fmt::format("cannot list the members of {}", where), file);
+  return out;
+}
+
+bool selected(const std::string& path, const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return true;
+  for (const auto& p : prefixes) {
+    if (path == p ||
+        (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct ImageWalk {
+  Reader& r;
+  hid_t root;
+  const std::vector<std::string>& prefixes;
+  H5Image& out;
+  std::set<haddr_t> visited;
+  size_t objects = 0;
+
+  void walk(hid_t group, const std::string& where, int depth) {
+    if (depth > 64) throw Error(ErrorCode::kSchema, "groups nested too deeply", r.path, where);
+    for (const Link& l : hardLinks(group, r.path, where.empty() ? "the root group" : where)) {
+      if (++objects > (1u << 20)) {
+        throw Error(ErrorCode::kTooLarge, "more than 2^20 objects in the HDF5 image", r.path);
+      }
+      const std::string full = where.empty() ? l.name : where + "/" + l.name;
+      if (l.type == H5O_TYPE_GROUP) {
+        if (!visited.insert(l.addr).second) continue;  // a second hard link to a group
+        out.groups.push_back(full);
+        Hid sub(H5Gopen2(group, l.name.c_str(), H5P_DEFAULT), H5Gclose);
+        if (!sub.ok()) failCorrupt(fmt::format("cannot open group '{}'", full), r.path);
+        walk(sub.get(), full, depth + 1);
+      } else if (l.type == H5O_TYPE_DATASET && r.options.readWeights && selected(full, prefixes)) {
+        {
+          Hid ds(H5Dopen2(root, full.c_str(), H5P_DEFAULT), H5Dclose);
+          if (!ds.ok()) failCorrupt("cannot open the dataset", r.path, full);
+          Hid dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+          if (!dcpl.ok() || H5Pget_external_count(dcpl.get()) != 0 ||
+              H5Pget_layout(dcpl.get()) == H5D_VIRTUAL) {
+            throw Error(ErrorCode::kUnsupported,
+                        "dataset stored outside the file (external or virtual layout)", r.path,
+                        full);
+          }
+        }
+        out.datasets.push_back({full, r.readDataset(root, full, full)});
+      }
+    }
+  }
+};
+
+bool hasSignatureAt(const char* data, size_t size, uint64_t off) {
+  static const char kSig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  return off <= size && size - off >= 8 && std::memcmp(data + off, kSig, 8) == 0;
+}
+
 }  // namespace
 
 bool looksLikeHdf5(const std::string& path) {
@@ -436,6 +521,33 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
     r.readLayer(mw.get(), name, "model_weights", model);
   }
   return model;
+}
+
+H5Image readH5Image(std::string_view image, const std::string& name,
+                    const std::vector<std::string>& prefixes, const H5ReadOptions& options) {
+  bool signature = false;
+  for (uint64_t off = 0; off <= (1u << 20) && !signature; off = off ? off * 2 : 512) {
+    signature = hasSignatureAt(image.data(), image.size(), off);
+  }
+  if (!signature) {
+    throw Error(ErrorCode::kUnknownFormat, "not an HDF5 file (no HDF5 signature)", name);
+  }
+  QuietErrors quiet;
+  Reader r{name, options};
+  r.fileSize = image.size();
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
+      H5Pset_file_image(fapl.get(), const_cast<char*>(image.data()), image.size()) < 0) {
+    fail(ErrorCode::kIo, "cannot set up HDF5's in-memory driver", name);
+  }
+  Hid file(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  if (!file.ok()) failCorrupt("cannot open the HDF5 image (truncated or corrupt?)", name);
+  Hid root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+  if (!root.ok()) failCorrupt("cannot open the HDF5 root group", name);
+  H5Image out;
+  ImageWalk w{r, root.get(), prefixes, out, {}, 0};
+  w.walk(root.get(), "", 0);
+  return out;
 }
 
 }  // namespace tfjs::keras

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keras/keras_file.h"
@@ -35,5 +36,24 @@ bool looksLikeHdf5(const std::string& path);
 // unparseable JSON, a weight_names entry without its dataset), kUnsupported (a dtype the
 // converter refuses), kTooLarge / kShapeOverflow (caps).
 H5Model readKerasH5(const std::string& path, const H5ReadOptions& options = {});
+
+// What readH5Image() found in an HDF5 file image.
+struct H5Image {
+  std::vector<std::string> groups;    // every group reachable by hard links ("layers/dense/vars")
+  std::vector<NamedTensor> datasets;  // the datasets read, named by path ("layers/dense/vars/0")
+};
+
+// Reads an HDF5 file held in memory (a `.keras` archive's model.weights.h5, never written to
+// disk) through the core driver, with readKerasH5's checks: lists every group, and reads every
+// dataset whose path is one of `prefixes` or lies under one (every dataset when `prefixes` is
+// empty), converting dtypes and enforcing `options`' caps as readKerasH5 does (none is read when
+// options.readWeights is false). Both lists are in path order, as h5py visits them. Only hard links
+// are followed (soft and external links are ignored) and datasets stored outside the image
+// (external or virtual layout) are refused. `name` names the image in errors. The image is copied;
+// the caller keeps ownership of `image`. Throws tfjs::Error: kUnknownFormat (no HDF5 signature),
+// kTruncated / kSchema (corrupt), kUnsupported (a dtype the converter refuses, external storage),
+// kTooLarge / kShapeOverflow.
+H5Image readH5Image(std::string_view image, const std::string& name,
+                    const std::vector<std::string>& prefixes, const H5ReadOptions& options = {});
 
 }  // namespace tfjs::keras

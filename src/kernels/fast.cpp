@@ -597,4 +597,28 @@ void batchNormLastAxis(const float* x, int64_t rows, int64_t ch, const float* me
   }
 }
 
+// --- gemm ------------------------------------------------------------------------------------
+
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (!referenceKernels()) {
+    const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a,
+                                        lda, b, ldb, beta, c, ldc);
+    if (st == dnnl_success) return;
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        const float av = transA ? a[p * lda + i] : a[i * lda + p];
+        const float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+        acc += av * bv;
+      }
+      float& out = c[i * ldc + j];
+      out = alpha * acc + (beta == 0.0f ? 0.0f : beta * out);
+    }
+  }
+}
+
 }  // namespace tfjs::kernels

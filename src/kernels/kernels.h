@@ -76,6 +76,14 @@ void unary(Unary f, float* p, int64_t n);
 
 // --- reference kernels (reference.cpp) ---------------------------------------------------------
 
+// --- general matrix product (training's backward passes) -------------------------------------
+
+// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T as transA / transB say;
+// op(A) is m x k, op(B) is k x n, C is m x n with leading dimension ldc. oneDNN's sgemm, or a
+// plain loop under reference kernels.
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
 namespace reference {
 
 // In place over p[0, n), TF.js's definitions in float32 with the C library's functions: tanh,
@@ -101,6 +109,17 @@ void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, cons
 // kernel [kd, kh, kw, F, C]; y zero on entry.
 void convTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                    int64_t outC, float* y);
+
+// The backward pass of `conv` for dL/dy = g [N, out..., F]: dx (zero on entry, or null to skip)
+// receives dL/dx; dk (accumulated into) receives dL/dk.
+void convBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                  int64_t outC, const float* g, float* dx, float* dk);
+
+// The backward pass of `pool` for dL/dy = g: max sends each gradient to the first maximum of its
+// window (TF.js's maxPoolPositions: the first element greater than all before it), average
+// spreads it over the window's in-bounds elements. dx is zero on entry.
+void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax,
+                  const float* g, float* dx);
 
 // Max or average over windows of NDHWC x into y [N, out..., C]: max starts at -inf; average sums
 // the in-bounds elements in double and divides once (padding is not counted).

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include <vector>
+
 #include "kernels/kernels.h"
 #include "tfjs/error.h"
 
@@ -70,6 +72,85 @@ void conv(const float* x, int64_t batch, const Window& w, int64_t inC, const flo
                   for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
                 }
               }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void convBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                  int64_t outC, const float* g, float* dx, float* dk) {
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * outC;
+          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+            if (id < 0 || id >= w.in[0]) continue;
+            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+              if (ih < 0 || ih >= w.in[1]) continue;
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+                if (iw < 0 || iw >= w.in[2]) continue;
+                const int64_t xo = (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * inC;
+                const int64_t ko = ((kd * w.k[1] + kh) * w.k[2] + kw) * inC * outC;
+                for (int64_t c = 0; c < inC; ++c) {
+                  const float* kr = k + ko + c * outC;
+                  float* dkr = dk + ko + c * outC;
+                  const float xv = x[xo + c];
+                  float acc = 0;
+                  for (int64_t f = 0; f < outC; ++f) {
+                    acc += gp[f] * kr[f];
+                    dkr[f] += xv * gp[f];
+                  }
+                  if (dx) dx[xo + c] += acc;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax,
+                  const float* g, float* dx) {
+  std::vector<int64_t> at;
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
+          at.clear();  // the in-bounds input offsets of this window, in the forward order
+          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+            if (id < 0 || id >= w.in[0]) continue;
+            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+              if (ih < 0 || ih >= w.in[1]) continue;
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+                if (iw < 0 || iw >= w.in[2]) continue;
+                at.push_back((((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * ch);
+              }
+            }
+          }
+          if (at.empty()) continue;
+          for (int64_t c = 0; c < ch; ++c) {
+            if (isMax) {
+              int64_t best = at[0];
+              for (int64_t o : at) {
+                if (x[o + c] > x[best + c]) best = o;
+              }
+              dx[best + c] += gp[c];
+            } else {
+              const float share = gp[c] / static_cast<float>(at.size());
+              for (int64_t o : at) dx[o + c] += share;
             }
           }
         }

@@ -132,6 +132,84 @@ void applyActivation(ActivationKind kind, const float* x, float* y, int64_t n, i
   }
 }
 
+void activationBackward(ActivationKind kind, const float* x, const float* y, float* g, int64_t n,
+                        int64_t lastDim) {
+  auto each = [&](auto df) {
+    for (int64_t i = 0; i < n; ++i) g[i] *= df(x[i], y[i]);
+  };
+  constexpr float kPi = 3.14159265358979323846f;
+  switch (kind) {
+    case ActivationKind::kLinear:
+      return;
+    case ActivationKind::kRelu:
+      return each([](float v, float) { return v > 0 ? 1.0f : 0.0f; });
+    case ActivationKind::kRelu6:
+      return each([](float v, float) { return v > 0 && v <= 6 ? 1.0f : 0.0f; });
+    case ActivationKind::kSigmoid:
+      return each([](float, float o) { return o * (1.0f - o); });
+    case ActivationKind::kTanh:
+      return each([](float, float o) { return 1.0f - o * o; });
+    case ActivationKind::kHardSigmoid:
+      return each([](float v, float) {
+        const float z = 0.2f * v + 0.5f;
+        return z >= 0 && z <= 1 ? 0.2f : 0.0f;
+      });
+    case ActivationKind::kSoftplus:
+      return each([](float v, float) { return sigmoid(v); });
+    case ActivationKind::kSoftsign:
+      return each([](float v, float) {
+        const float d = 1.0f + std::fabs(v);
+        return 1.0f / (d * d);
+      });
+    case ActivationKind::kElu:
+      return each([](float, float o) { return o >= 0 ? 1.0f : o + 1.0f; });
+    case ActivationKind::kSelu:
+      return each([](float v, float) {
+        const float alpha = 1.6732632423543772848170429916717f;
+        const float scale = 1.0507009873554804934193349852946f;
+        return v > 0 ? scale : scale * alpha * std::exp(v);
+      });
+    case ActivationKind::kSwish:
+      return each([](float v, float) {
+        const float s = sigmoid(v);
+        return s + v * s * (1.0f - s);
+      });
+    case ActivationKind::kMish:
+      return each([](float v, float) {
+        const float t = std::tanh(softplus(v));
+        return t + v * (1.0f - t * t) * sigmoid(v);
+      });
+    case ActivationKind::kGelu:
+      return each([kPi](float v, float) {
+        return 0.5f * (1.0f + std::erf(v / std::sqrt(2.0f))) +
+               v * std::exp(-0.5f * v * v) / std::sqrt(2.0f * kPi);
+      });
+    case ActivationKind::kGeluNew:
+      return each([kPi](float v, float) {
+        const float c = std::sqrt(2.0f / kPi);
+        const float t = std::tanh(c * (v + 0.044715f * v * v * v));
+        return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3 * 0.044715f * v * v);
+      });
+    case ActivationKind::kSoftmax:
+    case ActivationKind::kLogSoftmax:
+      if (lastDim <= 0) return;
+      for (int64_t r = 0; r + lastDim <= n; r += lastDim) {
+        float* gr = g + r;
+        const float* yr = y + r;
+        if (kind == ActivationKind::kSoftmax) {
+          float dot = 0;
+          for (int64_t j = 0; j < lastDim; ++j) dot += gr[j] * yr[j];
+          for (int64_t j = 0; j < lastDim; ++j) gr[j] = yr[j] * (gr[j] - dot);
+        } else {
+          float sum = 0;
+          for (int64_t j = 0; j < lastDim; ++j) sum += gr[j];
+          for (int64_t j = 0; j < lastDim; ++j) gr[j] -= std::exp(yr[j]) * sum;
+        }
+      }
+      return;
+  }
+}
+
 void applyActivation(ActivationKind kind, Array& x) {
   float* p = x.data.data();
   applyActivation(kind, p, p, x.size(), x.shape.empty() ? 1 : x.shape.back());

@@ -52,6 +52,13 @@ ActivationKind activationKind(const std::string& name, const std::string& layer)
 // softmax and logSoftmax work on rows of `lastDim` elements (the last axis); the others ignore
 // it. One tight loop per activation, with the formulas of the per-element definitions.
 void applyActivation(ActivationKind kind, const float* x, float* y, int64_t n, int64_t lastDim);
+// Backward: g[i] *= f'(x[i]) over n elements, given the activation's input x and its output y
+// = f(x) (each formula uses whichever is cheaper; both must be given). softmax and logSoftmax
+// work on rows of `lastDim` elements: g becomes the row's vector-Jacobian product. The
+// derivatives are the ones TF.js's gradients of the same ops give (relu: x > 0; relu6:
+// 0 < x <= 6; hard_sigmoid: 0.2 where 0 <= 0.2x + 0.5 <= 1; elu from y as TF.js's EluGrad).
+void activationBackward(ActivationKind kind, const float* x, const float* y, float* g, int64_t n,
+                        int64_t lastDim);
 // Applies the activation in place; softmax and logSoftmax work on the last axis.
 void applyActivation(ActivationKind kind, Array& x);
 // As above, by name. Throws Error(kUnsupported) for an unknown name, naming `layer`.

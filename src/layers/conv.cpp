@@ -215,6 +215,61 @@ class Conv final : public ConvBase {
     finish(y, fast);
     return oneOutput(std::move(y));
   }
+  // Training: z = conv(x) + bias (a fast kernel packed from the current weights, or the
+  // reference loop), kept channels_last for the backward pass; y = activation(z).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    const int64_t batch = x.shape[0];
+    Array z(withChannels(batch, w, rank_, filters_, false), kUninitialized);
+    const auto linear = fastKernel(kernels::ConvSpec::Kind::kConv, "kernel", kernelSize_, inDim_,
+                                   filters_, true, false);
+    if (!runFast(linear.get(), x, w, z)) {
+      std::fill(z.data.begin(), z.data.end(), 0.0f);
+      kernels::reference::conv(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
+                               z.data.data());
+      if (useBias_) addBias(z, weight("bias"));
+    }
+    Array y = z;
+    applyActivation(activation_, y, name());
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(z));
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    Array xcl, ycl;
+    if (channelsFirst_) {
+      xcl = spatial::toChannelsLast(*in[0]);
+      ycl = spatial::toChannelsLast(*out[0]);
+    }
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const Array& y = channelsFirst_ ? ycl : *out[0];
+    Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
+    const Array& z = state->arrays[0];
+    activationBackward(activationKind(activation_, name()), z.data.data(), y.data.data(),
+                       g.data.data(), g.size(), filters_);
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    auto& dv = grads.of(this);
+    if (useBias_) {
+      float* db = dv[1].data.data();
+      for (int64_t i = 0; i < g.size(); i += filters_) {
+        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+      }
+    }
+    Array dx(x.shape);
+    kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
+                                     filters_, g.data.data(), dx.data.data(), dv[0].data.data());
+    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+    return oneOutput(std::move(dx));
+  }
 
  private:
   int64_t filters_;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/kernels.h"
 #include "layers/activations.h"
@@ -24,6 +25,7 @@ class Dense final : public Layer {
         fused_(kernels::fusedActivation(activation_)) {
     if (units_ <= 0) c.unsupported(fmt::format("units = {}", units_));
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+    kind_ = activationKind(activation_, c.name());
   }
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     if (in.size() != 1 || in[0].size() < 2 || in[0].back() <= 0) {
@@ -73,11 +75,63 @@ class Dense final : public Layer {
     return oneOutput(std::move(y));
   }
 
+  // Training: z = x . kernel + bias with a GEMM (kept for the activation's derivative), then
+  // y = activation(z). Backward: g = dy * f'(z); dkernel += x^T g; dbias += sum of g's rows;
+  // dx = g kernel^T.
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    const Array& x = *in[0];
+    Shape shape = x.shape;
+    shape.back() = units_;
+    Array z(shape, kUninitialized);
+    const int64_t rows = x.size() / inputDim_;
+    const auto bias = weight("bias");
+    for (int64_t r = 0; r < rows; ++r) {
+      float* zr = z.data.data() + r * units_;
+      if (bias.empty()) {
+        std::fill(zr, zr + units_, 0.0f);
+      } else {
+        std::copy(bias.begin(), bias.end(), zr);
+      }
+    }
+    kernels::gemm(false, false, rows, units_, inputDim_, 1.0f, x.data.data(), inputDim_,
+                  weight("kernel").data(), units_, 1.0f, z.data.data(), units_);
+    Array y = z;
+    applyActivation(kind_, y);
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(z));
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    const int64_t rows = x.size() / inputDim_;
+    activationBackward(kind_, state->arrays[0].data.data(), out[0]->data.data(), g.data.data(),
+                       g.size(), units_);
+    auto& dv = grads.of(this);
+    kernels::gemm(true, false, inputDim_, units_, rows, 1.0f, x.data.data(), inputDim_,
+                  g.data.data(), units_, 1.0f, dv[0].data.data(), units_);
+    if (useBias_) {
+      float* db = dv[1].data.data();
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* gr = g.data.data() + r * units_;
+        for (int64_t j = 0; j < units_; ++j) db[j] += gr[j];
+      }
+    }
+    Array dx(x.shape, kUninitialized);
+    kernels::gemm(false, true, rows, inputDim_, units_, 1.0f, g.data.data(), units_,
+                  weight("kernel").data(), units_, 0.0f, dx.data.data(), inputDim_);
+    return oneOutput(std::move(dx));
+  }
+
  private:
   int64_t units_;
   bool useBias_;
   std::string activation_;
   kernels::Fused fused_;
+  ActivationKind kind_ = ActivationKind::kLinear;
   int64_t inputDim_ = 0;
   int64_t rowsPerSample_ = -1;  // rows of x per sample (-1: unknown at build)
   std::unique_ptr<kernels::Dense> fast_;
@@ -107,6 +161,14 @@ class Activation final : public Layer {
     applyActivation(kind_, y);
     return oneOutput(std::move(y));
   }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState*,
+                              std::vector<Array> dOut, GradientSink&) const override {
+    Array g = std::move(dOut[0]);
+    activationBackward(kind_, in[0]->data.data(), out[0]->data.data(), g.data.data(), g.size(),
+                       g.shape.empty() ? 1 : g.shape.back());
+    return oneOutput(std::move(g));
+  }
 
  private:
   ActivationKind kind_ = ActivationKind::kLinear;
@@ -114,9 +176,21 @@ class Activation final : public Layer {
 
 // Identity at inference: dropout and noise layers. The input itself when the executor gives it
 // up, a copy otherwise.
+//
+// In training (fit), as TF.js: Dropout keeps each element with probability 1 - rate and scales
+// it by 1 / (1 - rate); SpatialDropout1D/2D/3D draw one keep/drop per sample and channel;
+// GaussianNoise adds N(0, stddev); GaussianDropout multiplies by N(1, sqrt(rate / (1 - rate))).
+// The random stream is tfjs-cpp's (fit's seed), not TF.js's. AlphaDropout and a Dropout
+// noise_shape are refused in training.
 class Identity final : public Layer {
  public:
-  using Layer::Layer;
+  explicit Identity(const Config& c) : Layer(c) {
+    rate_ = c.number("rate", 0.0);
+    stddev_ = c.number("stddev", 0.0);
+    if (rate_ < 0 || rate_ >= 1) {
+      if (c.className() != "GaussianNoise") c.unsupported(fmt::format("rate = {}", rate_));
+    }
+  }
   std::vector<Shape> build(const std::vector<Shape>& in) override { return {in.at(0)}; }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     return oneOutput(*in[0]);
@@ -126,6 +200,80 @@ class Identity final : public Layer {
     if (!consumable[0]) return call({in[0]});
     return oneOutput(std::move(*in[0]));
   }
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
+                                  std::unique_ptr<LayerState>& state) const override {
+    const Array& x = *in[0];
+    const std::string& c = className();
+    if (c == "AlphaDropout" || (c == "Dropout" && config_.has("noise_shape") &&
+                                !config_.json()["noise_shape"].is_null())) {
+      config_.unsupported(c == "AlphaDropout" ? "training (AlphaDropout)"
+                                              : "training with a noise_shape");
+    }
+    // factor: what x is multiplied by (dropout), or nothing (GaussianNoise adds).
+    Array factor(x.shape, kUninitialized);
+    Array y(x.shape, kUninitialized);
+    const int64_t n = x.size();
+    if (c == "GaussianNoise") {
+      for (int64_t i = 0; i < n; ++i) {
+        y.data[i] = x.data[i] + static_cast<float>(stddev_) * normal(ctx);
+      }
+      return oneOutput(std::move(y));
+    }
+    if (c == "GaussianDropout") {
+      const float sd = static_cast<float>(std::sqrt(rate_ / (1 - rate_)));
+      for (int64_t i = 0; i < n; ++i) factor.data[i] = 1.0f + sd * normal(ctx);
+    } else if (rate_ == 0) {
+      std::fill(factor.data.begin(), factor.data.end(), 1.0f);
+    } else {
+      const float keep = static_cast<float>(1 - rate_);
+      const float scale = 1.0f / keep;
+      const bool spatial = c.rfind("SpatialDropout", 0) == 0 && x.shape.size() >= 3;
+      const int64_t ch = spatial ? x.shape.back() : 1;
+      const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
+      if (spatial) {
+        const bool channelsFirst =
+            config_.string("data_format", "channels_last") == "channels_first";
+        const int64_t channels = channelsFirst ? x.shape[1] : ch;
+        const int64_t inner = batch ? n / (batch * channels) : 0;
+        for (int64_t b = 0; b < batch; ++b) {
+          for (int64_t k = 0; k < channels; ++k) {
+            const float f = ctx.uniform() < keep ? scale : 0.0f;
+            for (int64_t i = 0; i < inner; ++i) {
+              const int64_t at =
+                  channelsFirst ? (b * channels + k) * inner + i : (b * inner + i) * channels + k;
+              factor.data[at] = f;
+            }
+          }
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) factor.data[i] = ctx.uniform() < keep ? scale : 0.0f;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) y.data[i] = x.data[i] * factor.data[i];
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(factor));
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>&, const std::vector<const Array*>&,
+                              LayerState* state, std::vector<Array> dOut,
+                              GradientSink&) const override {
+    Array g = std::move(dOut[0]);
+    if (state) {
+      const Array& f = state->arrays[0];
+      for (int64_t i = 0; i < g.size(); ++i) g.data[i] *= f.data[i];
+    }
+    return oneOutput(std::move(g));
+  }
+
+ private:
+  static float normal(TrainingContext& ctx) {
+    // Box-Muller on two uniforms.
+    const float u1 = std::max(ctx.uniform(), 1e-12f);
+    const float u2 = ctx.uniform();
+    return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.28318530717958647692f * u2);
+  }
+  double rate_ = 0;
+  double stddev_ = 0;
 };
 
 class Flatten final : public Layer {
@@ -170,6 +318,25 @@ class Flatten final : public Layer {
     const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
     const int64_t n = batch ? x.size() / batch : 0;
     return oneOutput(Array({batch, n}, std::move(x.data)));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    if (!channelsFirst_ || x.shape.size() <= 2) return oneOutput(Array(x.shape, std::move(g.data)));
+    const int64_t batch = x.shape[0];
+    const int64_t c = x.shape[1];
+    const int64_t inner = x.size() / (batch * c);
+    Array dx(x.shape, kUninitialized);
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        for (int64_t i = 0; i < inner; ++i) {
+          dx.data[static_cast<size_t>((b * c + ch) * inner + i)] =
+              g.data[static_cast<size_t>((b * inner + i) * c + ch)];
+        }
+      }
+    }
+    return oneOutput(std::move(dx));
   }
 
  private:

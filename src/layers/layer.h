@@ -121,6 +121,34 @@ struct VariableSpec {
   bool trainable = true;
 };
 
+class Layer;
+
+// What a layer's forwardTrain keeps for its backward (arrays; nested models keep more).
+struct LayerState {
+  virtual ~LayerState() = default;
+  std::vector<Array> arrays;
+};
+
+// The per-run context of training: the random stream of Dropout and the noise layers.
+struct TrainingContext {
+  uint64_t seed = 0;
+  uint64_t counter = 0;  // advanced by every draw
+  // A uniform float in [0, 1) from a counter-based stream (SplitMix64 of seed + counter).
+  float uniform();
+};
+
+// Where backward() adds the gradients of the variables, one zeroed array per variable of each
+// layer, created on first use.
+class GradientSink {
+ public:
+  std::vector<Array>& of(const Layer* layer);
+  const std::vector<Array>* find(const Layer* layer) const;
+  void clear() { grads_.clear(); }
+
+ private:
+  std::vector<std::pair<const Layer*, std::vector<Array>>> grads_;
+};
+
 class Layer {
  public:
   explicit Layer(const Config& config) : config_(config) {}
@@ -183,6 +211,30 @@ class Layer {
   // ConvLSTM2D, Softmax, and wrappers or nested models holding one). The executor refuses such a
   // layer when a mask made upstream does not reach its input (TF.js would hand it a stale one).
   virtual bool readsMask() const { return false; }
+
+  // --- Training (tfjs-layers' fit) ---
+  // forwardTrain runs the layer as fit() does (training = true: Dropout drops, ...) and may keep
+  // what its backward needs in `state` (a pre-activation, a dropout mask). backward receives the
+  // same inputs and outputs, that state, and dL/d(outputs) (the layer may reuse their storage);
+  // it returns dL/d(inputs), one per input in order, and adds dL/d(variables) into
+  // grads.of(this) (one array per variables() entry, allocated and zeroed by the sink; a layer
+  // called several times accumulates). The defaults: forwardTrain is call(); backward throws
+  // Error(kUnsupported) naming the layer and its class. Both may run while no other thread
+  // calls the layer (fit is single-threaded at the graph level).
+  virtual std::vector<Array> forwardTrain(const std::vector<const Array*>& inputs,
+                                          TrainingContext& ctx,
+                                          std::unique_ptr<LayerState>& state) const {
+    (void)ctx;
+    (void)state;
+    return call(inputs);
+  }
+  virtual std::vector<Array> backward(const std::vector<const Array*>& inputs,
+                                      const std::vector<const Array*>& outputs, LayerState* state,
+                                      std::vector<Array> dOutputs, GradientSink& grads) const;
+  // Called by fit() after the values of the variables (the views given to setWeights) changed in
+  // place, so that the layer refreshes what it derived from them (packed copies for the fast
+  // kernels). The default gives setWeights the same tensors again.
+  virtual void weightsChanged();
 
  protected:
   // The values of variable `name` (float32, row-major); empty when the layer has no such

@@ -99,7 +99,95 @@ class Elementwise final : public Layer {
     return {std::move(out)};
   }
 
+  // Backward over the inputs broadcast to the output's shape, following the fold: Add and Average
+  // pass g (Average divided by n); Multiply multiplies by the other inputs; Maximum / Minimum
+  // send g along each binary step as TF.js's maximum / minimum gradients do (the running value
+  // wins ties: a >= b, a <= b). Each gradient is then summed back to its input's shape.
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState*,
+                              std::vector<Array> dOut, GradientSink&) const override {
+    const Shape& os = out[0]->shape;
+    std::vector<Array> owned;
+    std::vector<const Array*> e;
+    for (const Array* a : in) {
+      if (a->shape == os) {
+        e.push_back(a);
+      } else {
+        owned.push_back(broadcastTo(*a, os));
+      }
+    }
+    for (size_t k = 0, o = 0; k < in.size(); ++k) {
+      if (in[k]->shape != os) e.insert(e.begin() + static_cast<std::ptrdiff_t>(k), &owned[o++]);
+    }
+    const Array& g = dOut[0];
+    const size_t n = g.data.size(), count = in.size();
+    std::vector<Array> d(count, Array(os, kUninitialized));
+    for (size_t i = 0; i < n; ++i) {
+      const float gi = g.data[i];
+      switch (op_) {
+        case Op::kAdd:
+        case Op::kAverage: {
+          const float v = op_ == Op::kAdd ? gi : gi * (1.0f / static_cast<float>(count));
+          for (size_t k = 0; k < count; ++k) d[k].data[i] = v;
+          break;
+        }
+        case Op::kMultiply:
+          for (size_t k = 0; k < count; ++k) {
+            float p = gi;
+            for (size_t j = 0; j < count; ++j) {
+              if (j != k) p *= e[j]->data[i];
+            }
+            d[k].data[i] = p;
+          }
+          break;
+        case Op::kMaximum:
+        case Op::kMinimum: {
+          // The running value after each step, then the gradient walked back along the chain.
+          std::vector<float> run(count);
+          run[0] = e[0]->data[i];
+          for (size_t k = 1; k < count; ++k) {
+            run[k] = op_ == Op::kMaximum ? std::max(run[k - 1], e[k]->data[i])
+                                         : std::min(run[k - 1], e[k]->data[i]);
+          }
+          float flow = gi;
+          for (size_t k = count; k-- > 1;) {
+            const bool keep =
+                op_ == Op::kMaximum ? run[k - 1] >= e[k]->data[i] : run[k - 1] <= e[k]->data[i];
+            d[k].data[i] = keep ? 0.0f : flow;
+            flow = keep ? flow : 0.0f;
+          }
+          d[0].data[i] = flow;
+          break;
+        }
+      }
+    }
+    std::vector<Array> dx;
+    for (size_t k = 0; k < count; ++k) dx.push_back(sumTo(d[k], in[k]->shape));
+    return dx;
+  }
+
  private:
+  // g (of the output's shape) summed over the axes input shape `s` broadcast along.
+  static Array sumTo(Array g, const Shape& s) {
+    if (g.shape == s) return g;
+    const size_t rank = g.shape.size(), pad = rank - s.size();
+    Shape padded(rank, 1);
+    padded[0] = s[0];
+    for (size_t d = 1; d < s.size(); ++d) padded[d + pad] = s[d];
+    Array r(s);
+    std::vector<int64_t> idx(rank, 0);
+    for (float v : g.data) {
+      int64_t at = 0;
+      for (size_t d = 0; d < rank; ++d) at = at * padded[d] + (padded[d] == 1 ? 0 : idx[d]);
+      r.data[static_cast<size_t>(at)] += v;
+      for (size_t d = rank; d-- > 0;) {
+        if (++idx[d] < g.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return r;
+  }
+
   // Inputs of one shape: output = in[0] op in[1] op ... in order, as TF.js folds them.
   Array fold(const std::vector<const Array*>& in) const {
     Array y = *in[0];
@@ -324,6 +412,26 @@ class Concatenate final : public Layer {
       }
     }
     return oneOutput(std::move(y));
+  }
+  // Backward: the gradient cut back into the inputs' pieces along the axis.
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const auto ax = static_cast<size_t>(axis_);
+    const Array& g = dOut[0];
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < ax; ++d) outer *= g.shape[d];
+    for (size_t d = ax + 1; d < g.shape.size(); ++d) inner *= g.shape[d];
+    std::vector<Array> dx;
+    for (const Array* a : in) dx.emplace_back(a->shape, kUninitialized);
+    const float* src = g.data.data();
+    for (int64_t r = 0; r < outer; ++r) {
+      for (size_t k = 0; k < in.size(); ++k) {
+        const int64_t chunk = in[k]->shape[ax] * inner;
+        std::copy(src, src + chunk, dx[k].data.data() + r * chunk);
+        src += chunk;
+      }
+    }
+    return dx;
   }
   // TF.js's Concatenate.computeMask: every input gets a mask of its own rank (none: all ones of
   // the input's shape; a [batch, time] mask: [batch, time, 1]); they are concatenated along the

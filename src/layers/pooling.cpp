@@ -57,14 +57,8 @@ class Pooling final : public Layer {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
     const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w;
+    const Window w = windowOf(x);
     const size_t off = 3 - rank_;
-    for (size_t i = 0; i < rank_; ++i) {
-      w.in[off + i] = x.shape[1 + i];
-      w.k[off + i] = poolSize_[i];
-      w.stride[off + i] = strides_[i];
-    }
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
     const int64_t batch = x.shape[0], ch = x.shape.back();
     Shape s = {batch};
     for (size_t i = off; i < 3; ++i) s.push_back(w.out[i]);
@@ -76,8 +70,34 @@ class Pooling final : public Layer {
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return oneOutput(std::move(y));
   }
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
+    const Window w = windowOf(x);
+    Array dx(x.shape);
+    kernels::reference::poolBackward(x.data.data(), x.shape[0], w, x.shape.back(), isMax_,
+                                     g.data.data(), dx.data.data());
+    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+    return oneOutput(std::move(dx));
+  }
 
  private:
+  // The resolved window over a channels_last input.
+  Window windowOf(const Array& x) const {
+    Window w;
+    const size_t off = 3 - rank_;
+    for (size_t i = 0; i < rank_; ++i) {
+      w.in[off + i] = x.shape[1 + i];
+      w.k[off + i] = poolSize_[i];
+      w.stride[off + i] = strides_[i];
+    }
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    return w;
+  }
+
   size_t rank_;
   bool isMax_;
   std::vector<int64_t> poolSize_, strides_;
@@ -128,6 +148,39 @@ class GlobalPooling final : public Layer {
       }
     }
     return oneOutput(std::move(y));
+  }
+
+  // dx: each gradient to the first maximum of its channel (max), or spread evenly (average).
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const Array& x = *in[0];
+    const Array& g = dOut[0];
+    const int64_t batch = x.shape[0];
+    const int64_t ch = channelsFirst_ ? x.shape[1] : x.shape.back();
+    const int64_t inner = batch * ch != 0 ? x.size() / (batch * ch) : 0;
+    const int64_t cStride = channelsFirst_ ? inner : 1;
+    const int64_t iStride = channelsFirst_ ? 1 : ch;
+    Array dx(x.shape);
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t c = 0; c < ch; ++c) {
+        const int64_t base = b * ch * inner + c * cStride;
+        const float gv = g.data[static_cast<size_t>(b * ch + c)];
+        if (isMax_) {
+          int64_t best = 0;
+          for (int64_t i = 1; i < inner; ++i) {
+            if (x.data[static_cast<size_t>(base + i * iStride)] >
+                x.data[static_cast<size_t>(base + best * iStride)])
+              best = i;
+          }
+          if (inner > 0) dx.data[static_cast<size_t>(base + best * iStride)] += gv;
+        } else {
+          const float share = gv / static_cast<float>(inner);
+          for (int64_t i = 0; i < inner; ++i)
+            dx.data[static_cast<size_t>(base + i * iStride)] = share;
+        }
+      }
+    }
+    return oneOutput(std::move(dx));
   }
 
  private:

@@ -66,6 +66,53 @@ void Layer::setWeights(std::vector<Tensor> weights) {
   }
 }
 
+std::vector<Array> Layer::backward(const std::vector<const Array*>& inputs,
+                                   const std::vector<const Array*>& outputs, LayerState* state,
+                                   std::vector<Array> dOutputs, GradientSink& grads) const {
+  (void)inputs;
+  (void)outputs;
+  (void)state;
+  (void)dOutputs;
+  (void)grads;
+  throw Error(ErrorCode::kUnsupported,
+              fmt::format("layer '{}' ({}): training through this layer class is not supported "
+                          "yet",
+                          name(), className()));
+}
+
+void Layer::weightsChanged() {
+  if (weights_.empty() || weights_.size() != variables().size()) return;
+  std::vector<Tensor> same;
+  for (const auto& [n, t] : weights_) same.push_back(t);
+  setWeights(std::move(same));
+}
+
+float TrainingContext::uniform() {
+  // SplitMix64 of (seed, counter): independent of thread timing and of call order elsewhere.
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * ++counter;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
+}
+
+std::vector<Array>& GradientSink::of(const Layer* layer) {
+  for (auto& [l, g] : grads_) {
+    if (l == layer) return g;
+  }
+  std::vector<Array> g;
+  for (const auto& v : layer->variables()) g.emplace_back(v.shape);
+  grads_.emplace_back(layer, std::move(g));
+  return grads_.back().second;
+}
+
+const std::vector<Array>* GradientSink::find(const Layer* layer) const {
+  for (const auto& [l, g] : grads_) {
+    if (l == layer) return &g;
+  }
+  return nullptr;
+}
+
 namespace {
 // Classes that set supportsMasking in TF.js 4.22 and keep Layer's default computeMask (pass the
 // first input's mask through). Masking, Embedding, the merge layers, the RNNs and the wrappers

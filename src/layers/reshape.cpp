@@ -52,6 +52,10 @@ class Reshape final : public Layer {
     Shape shape = outputShape(*in[0]);
     return oneOutput(Array(std::move(shape), std::move(in[0]->data)));
   }
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    return oneOutput(Array(in[0]->shape, std::move(dOut[0].data)));
+  }
 
  private:
   Shape outputShape(const Array& x) const {

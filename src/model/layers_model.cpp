@@ -12,6 +12,7 @@
 
 #include "kernels/kernels.h"
 #include "layers/layer.h"
+#include "model/graph_trainer.h"
 #include "model/variables.h"
 #include "tfjs/summary.h"
 
@@ -340,6 +341,91 @@ struct Graph {
     }
     return out;
   }
+
+  // --- training ---
+  // What a training forward pass keeps for the backward pass: every value and each call's state.
+  struct Tape {
+    std::vector<Array> values;
+    std::vector<std::unique_ptr<layers::LayerState>> states;
+  };
+  // The forward pass of fit(): forwardTrain on every call, nothing freed or consumed. Masks are
+  // refused (training through masks is not supported yet).
+  std::vector<Array> forwardTrain(std::vector<Array> inputs, layers::TrainingContext& ctx,
+                                  Tape& tape) const {
+    tape.values.assign(valueShapes.size(), Array());
+    tape.states.clear();
+    tape.states.resize(calls.size());
+    for (size_t i = 0; i < inputs.size(); ++i) tape.values[inputValues[i]] = std::move(inputs[i]);
+    for (size_t c = 0; c < calls.size(); ++c) {
+      const Call& call = calls[c];
+      const layers::Layer& layer = *layers[call.layer];
+      std::vector<const Array*> in, noMasks;
+      for (size_t v : call.inputs) {
+        in.push_back(&tape.values[v]);
+        noMasks.push_back(nullptr);
+      }
+      const auto masks = layer.computeMask(in, noMasks);
+      for (const auto& m : masks) {
+        if (m) {
+          throw Error(ErrorCode::kUnsupported,
+                      fmt::format("layer '{}' ({}) makes a mask: training a model with masks is "
+                                  "not supported yet",
+                                  layer.name(), layer.className()));
+        }
+      }
+      std::vector<Array> out = layer.forwardTrain(in, ctx, tape.states[c]);
+      if (out.size() != call.outputs.size()) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}' returned {} tensors, expected {}", layer.name(),
+                                out.size(), call.outputs.size()));
+      }
+      for (size_t k = 0; k < out.size(); ++k) tape.values[call.outputs[k]] = std::move(out[k]);
+    }
+    std::vector<Array> out;
+    for (size_t v : outputValues) out.push_back(tape.values[v]);
+    return out;
+  }
+  // The backward pass: dOutputs in outputValues order (an empty array: no gradient flows from
+  // that output). Adds every layer's variable gradients to `grads`; returns dL/d(inputs) in
+  // inputValues order (empty where no gradient reaches).
+  std::vector<Array> backward(const Tape& tape, std::vector<Array> dOutputs,
+                              layers::GradientSink& grads) const {
+    std::vector<Array> d(valueShapes.size());
+    auto accumulate = [&](size_t v, Array g) {
+      if (g.data.empty() && g.shape.empty()) return;
+      if (d[v].data.empty()) {
+        d[v] = std::move(g);
+      } else {
+        for (size_t i = 0; i < d[v].data.size(); ++i) d[v].data[i] += g.data[i];
+      }
+    };
+    for (size_t i = 0; i < dOutputs.size() && i < outputValues.size(); ++i) {
+      accumulate(outputValues[i], std::move(dOutputs[i]));
+    }
+    for (size_t c = calls.size(); c-- > 0;) {
+      const Call& call = calls[c];
+      bool any = false;
+      for (size_t v : call.outputs) any = any || !d[v].data.empty();
+      if (!any) continue;
+      const layers::Layer& layer = *layers[call.layer];
+      std::vector<const Array*> in, out;
+      for (size_t v : call.inputs) in.push_back(&tape.values[v]);
+      std::vector<Array> dOut;
+      for (size_t v : call.outputs) {
+        out.push_back(&tape.values[v]);
+        dOut.push_back(d[v].data.empty() ? Array(tape.values[v].shape) : std::move(d[v]));
+        d[v] = Array();
+      }
+      std::vector<Array> dIn =
+          layer.backward(in, out, tape.states[c].get(), std::move(dOut), grads);
+      for (size_t i = 0; i < dIn.size() && i < call.inputs.size(); ++i) {
+        accumulate(call.inputs[i], std::move(dIn[i]));
+      }
+    }
+    std::vector<Array> dIn;
+    for (size_t v : inputValues) dIn.push_back(std::move(d[v]));
+    return dIn;
+  }
 };
 
 std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* givenInputShapes);
@@ -388,6 +474,27 @@ class NestedModel final : public layers::Layer {
       if (inner->readsMask()) return true;
     }
     return false;
+  }
+  // Training: the inner graph's tape is this call's state.
+  struct State final : layers::LayerState {
+    Graph::Tape tape;
+  };
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, layers::TrainingContext& ctx,
+                                  std::unique_ptr<layers::LayerState>& state) const override {
+    auto st = std::make_unique<State>();
+    std::vector<Array> xs;
+    for (const Array* a : in) xs.push_back(*a);
+    std::vector<Array> out = graph_->forwardTrain(std::move(xs), ctx, st->tape);
+    state = std::move(st);
+    return out;
+  }
+  std::vector<Array> backward(const std::vector<const Array*>&, const std::vector<const Array*>&,
+                              layers::LayerState* state, std::vector<Array> dOut,
+                              layers::GradientSink& grads) const override {
+    return graph_->backward(static_cast<State*>(state)->tape, std::move(dOut), grads);
+  }
+  void weightsChanged() override {
+    for (auto& inner : graph_->layers) inner->weightsChanged();
   }
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
@@ -587,7 +694,11 @@ std::string joinParts(const std::vector<std::string>& p, size_t from, size_t ski
   return s;
 }
 
-void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options) {
+// The values each layer with variables was given, in variables() order.
+using BoundWeights = std::vector<std::pair<layers::Layer*, std::vector<Tensor>>>;
+
+void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options,
+                 BoundWeights& bound) {
   std::vector<NamedTensor> provided;
   for (auto& t : decodeWeights(artifacts)) provided.push_back(std::move(t));
   std::vector<bool> optimizer(provided.size(), false);
@@ -658,7 +769,10 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
       used[idx] = true;
       values.push_back(t);
     }
-    if (complete) layer->setWeights(std::move(values));
+    if (complete) {
+      bound.emplace_back(layer, values);
+      layer->setWeights(std::move(values));
+    }
   }
   if (!missing.empty() && options.strict) {
     std::string names;
@@ -717,6 +831,9 @@ struct LayersModel::Rep {
   std::unique_ptr<Graph> graph;
   std::string summary;
   ModelOptions options;  // threads and kernel choice for predict
+  BoundWeights bound;    // what each layer views (the loaded buffer, or `owned` once trained)
+  Buffer owned;          // the model's own copy of its variables (made by the first fit)
+  std::shared_ptr<model::TrainingState> training;  // compile()'s choices and the optimizer
 };
 
 LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
@@ -743,7 +860,7 @@ LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
   {
     // Layers pack their weights for the fast kernels here, at the thread count predict uses.
     const kernels::ExecutionScope scope(options.threads, options.referenceKernels);
-    bindWeights(*rep->graph, rep->artifacts, options);
+    bindWeights(*rep->graph, rep->artifacts, options, rep->bound);
   }
   try {
     rep->summary = formatSummary(summarizeLayersModel(artifacts));
@@ -846,5 +963,140 @@ LayersModel loadLayersModel(const std::string& location, const LoadOptions& load
                             const ModelOptions& options) {
   return LayersModel::fromArtifacts(loadModel(location, load), options);
 }
+
+// --- training access (model/graph_trainer.h)
+// -------------------------------------------------------
+
+namespace model {
+namespace {
+
+// Layers whose config says trainable: false, or inside a model that does.
+void frozenLayers(Graph& g, bool frozen, std::set<const layers::Layer*>& out) {
+  for (auto& l : g.layers) {
+    const bool f = frozen || !l->config().boolean("trainable", true);
+    if (auto* nested = dynamic_cast<NestedModel*>(l.get())) {
+      frozenLayers(nested->graph(), f, out);
+    } else if (f) {
+      out.insert(l.get());
+    }
+  }
+}
+
+}  // namespace
+
+struct GraphTrainer::Rep {
+  LayersModel::Rep* model = nullptr;
+  Graph::Tape tape;
+  layers::GradientSink grads;
+  std::vector<std::pair<const layers::Layer*, size_t>> owner;  // per variable
+};
+
+GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
+  LayersModel::Rep& mr = *m.rep_;
+  rep_->model = &mr;
+  std::set<const layers::Layer*> frozen;
+  frozenLayers(*mr.graph, false, frozen);
+  // Offsets of every variable in one 64-byte aligned buffer.
+  std::vector<size_t> offsets;
+  size_t total = 0;
+  for (const auto& [layer, tensors] : mr.bound) {
+    for (const auto& t : tensors) {
+      offsets.push_back(total);
+      total += (t.byteLength() + 63) / 64 * 64;
+    }
+  }
+  const bool copy = mr.owned.empty();
+  Buffer buf = copy ? Buffer::allocate(std::max<size_t>(total, 64)) : mr.owned;
+  size_t k = 0;
+  for (auto& [layer, tensors] : mr.bound) {
+    const auto specs = layer->variables();
+    std::vector<Tensor> views;
+    for (size_t i = 0; i < tensors.size(); ++i, ++k) {
+      const Tensor& t = tensors[i];
+      if (copy && t.byteLength()) std::memcpy(buf.data() + offsets[k], t.bytes(), t.byteLength());
+      views.emplace_back(DType::kFloat32, t.shape(), buf, offsets[k]);
+      TrainVariable v;
+      v.name = layer->name() + "/" + specs[i].name;
+      v.shape = t.shape();
+      v.trainable = specs[i].trainable && !frozen.count(layer);
+      v.value = reinterpret_cast<float*>(buf.data() + offsets[k]);
+      v.size = static_cast<size_t>(t.size());
+      variables_.push_back(std::move(v));
+      rep_->owner.emplace_back(layer, i);
+    }
+    if (copy) {
+      tensors = views;
+      layer->setWeights(std::move(views));
+    }
+  }
+  if (copy) mr.owned = buf;
+}
+
+GraphTrainer::~GraphTrainer() = default;
+
+const std::vector<TensorInfo>& GraphTrainer::inputs() const {
+  return rep_->model->graph->inputInfo;
+}
+const std::vector<TensorInfo>& GraphTrainer::outputs() const {
+  return rep_->model->graph->outputInfo;
+}
+
+std::vector<Array> GraphTrainer::forward(std::vector<Array> inputs, layers::TrainingContext& ctx) {
+  const kernels::ExecutionScope scope(rep_->model->options.threads,
+                                      rep_->model->options.referenceKernels);
+  return rep_->model->graph->forwardTrain(std::move(inputs), ctx, rep_->tape);
+}
+
+std::vector<Array> GraphTrainer::backward(std::vector<Array> dOutputs) {
+  const kernels::ExecutionScope scope(rep_->model->options.threads,
+                                      rep_->model->options.referenceKernels);
+  rep_->grads.clear();
+  rep_->model->graph->backward(rep_->tape, std::move(dOutputs), rep_->grads);
+  std::vector<Array> out;
+  for (size_t k = 0; k < variables_.size(); ++k) {
+    const auto& [layer, index] = rep_->owner[k];
+    const std::vector<Array>* g = rep_->grads.find(layer);
+    if (g && index < g->size()) {
+      out.push_back(std::move(const_cast<std::vector<Array>&>(*g)[index]));
+    } else {
+      out.emplace_back(Shape(variables_[k].shape));
+    }
+  }
+  rep_->tape = Graph::Tape();
+  return out;
+}
+
+std::vector<Array> GraphTrainer::predict(std::vector<Array> inputs) const {
+  const kernels::ExecutionScope scope(rep_->model->options.threads,
+                                      rep_->model->options.referenceKernels);
+  return rep_->model->graph->run(std::move(inputs));
+}
+
+void GraphTrainer::commit() {
+  const kernels::ExecutionScope scope(rep_->model->options.threads,
+                                      rep_->model->options.referenceKernels);
+  for (auto& l : rep_->model->graph->layers) l->weightsChanged();
+}
+
+std::shared_ptr<TrainingState>& GraphTrainer::trainingState(const LayersModel& m) {
+  return m.rep_->training;
+}
+
+const ModelArtifacts& GraphTrainer::loadedArtifacts(const LayersModel& m) {
+  return m.rep_->artifacts;
+}
+
+std::vector<NamedTensor> GraphTrainer::currentWeights(const LayersModel& m) {
+  std::vector<NamedTensor> out;
+  for (const auto& [layer, tensors] : m.rep_->bound) {
+    const auto specs = layer->variables();
+    for (size_t i = 0; i < tensors.size() && i < specs.size(); ++i) {
+      out.push_back({layer->name() + "/" + specs[i].name, tensors[i]});
+    }
+  }
+  return out;
+}
+
+}  // namespace model
 
 }  // namespace tfjs

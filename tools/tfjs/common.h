@@ -53,6 +53,7 @@ void registerHexdump(CLI::App& app, Runner& run);
 void registerValidate(CLI::App& app, Runner& run);
 void registerPredict(CLI::App& app, Runner& run);
 void registerBench(CLI::App& app, Runner& run);
+void registerTrain(CLI::App& app, Runner& run);
 
 // The byte layout of every weight from the manifest alone (no weight bytes needed for
 // fixed-size dtypes). For loaded artifacts this is locateWeights(); otherwise offsets are

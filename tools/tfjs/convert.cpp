@@ -31,8 +31,9 @@ std::vector<std::string> splitComma(const std::string& s) {
 void registerConvert(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
       "convert",
-      "convert a Keras .h5 (Keras 2 or 3) to a TF.js layers model, or re-shard / re-quantize a "
-      "TF.js layers model, as tensorflowjs_converter does (same flags and output)");
+      "convert a Keras .h5 / .keras / SavedModel to a TF.js layers model, a TF.js layers model "
+      "to a Keras .h5 / .keras, or re-shard / re-quantize a TF.js layers model, as "
+      "tensorflowjs_converter does (same flags and output)");
   struct Opts {
     std::vector<std::string> paths;
     std::string inputFormat, outputFormat;
@@ -49,14 +50,18 @@ void registerConvert(CLI::App& app, Runner& run) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("INPUT OUTPUT", o->paths,
-                  "the input (.h5 file, or a TF.js model folder / model.json) and the output "
-                  "folder (must not exist)")
-      ->expected(0, 2);
+                  "the input (a Keras .h5 or .keras file, a Keras SavedModel folder, or a TF.js "
+                  "model folder / model.json) and the output (a folder for tfjs_layers_model, a "
+                  "file for keras / keras_keras; it must not exist)")
+      ->expected(0, 2)
+      ->type_name("");
   cmd->add_option("--input_format,--input-format", o->inputFormat,
-                  "keras | tfjs_layers_model (keras_keras, keras_saved_model: not yet); "
+                  "keras (.h5) | keras_keras (.keras) | keras_saved_model | tfjs_layers_model; "
                   "detected when omitted");
   cmd->add_option("--output_format,--output-format", o->outputFormat,
-                  "tfjs_layers_model (the default for keras inputs)");
+                  "tfjs_layers_model (the default for keras and keras_saved_model inputs; "
+                  "required for keras_keras) | keras (.h5, the default for tfjs_layers_model "
+                  "inputs) | keras_keras (.keras)");
   const char* qhelp =
       "store matching float32 weights as {}: comma-separated wildcard patterns of weight names "
       "(--{}=PATTERNS), or every other weight when given without a value";

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   registerPredict(app, run);
   registerBench(app, run);
   registerConvert(app, run);
+  registerTrain(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,1390 @@
+// keras/keras_zip.cpp — the Keras 3 `.keras` zip (read and write) and the Keras `.h5` writer
+// (see keras_zip.h for the contract).
+//
+// Layouts follow the real writers: keras-team/keras keras/src/saving/saving_lib.py for the
+// `.keras` archive (metadata.json, config.json, model.weights.h5 whose state tree is
+// `layers/<snake_case class>[_n]/vars/<i>`, RNN cells under `cell/`, wrapped layers under
+// `layer/`, `forward_layer/`, `backward_layer/`, nested models under `layers/`), and tf_keras's
+// legacy hdf5_format.py as written through h5py 3 for the `.h5` (root attributes, the
+// `model_weights` group with `layer_names`, one group per layer with `weight_names` and the
+// datasets at those paths). Which variable is which comes from model/variables.h, so every layer
+// class the runtime can build is covered without a per-class table here; only the few classes
+// that keep their variables in sub-objects (RNN cells, wrappers, nested models) are named.
+#include "keras/keras_zip.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <unordered_map>
+
+#include "format/checked.h"
+#include "keras/h5.h"
+#include "model/variables.h"
+
+namespace fs = std::filesystem;
+
+namespace tfjs::keras {
+namespace {
+
+constexpr uint64_t kMaxJsonBytes = 64ull << 20;     // config.json
+constexpr uint64_t kMaxMetadataBytes = 1ull << 20;  // metadata.json
+constexpr uint64_t kMaxMembers = 65536;             // zip entries
+constexpr uint64_t kAssetsAllowance = 1ull << 30;   // other members (never read)
+constexpr int kMaxJsonDepth = 512;                  // nesting of config.json
+constexpr uint64_t kHdf5HeaderLimit = 64512;        // Keras's HDF5_OBJECT_HEADER_LIMIT
+constexpr const char* kDefaultKeras2Version = "2.15.0";
+constexpr const char* kDefaultKeras3Version = "3.0.0";
+
+// --- small helpers -------------------------------------------------------------------------
+
+bool startsWith(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
+}
+
+std::string stringOr(const Json& j, const char* key, const std::string& def = {}) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return def;
+}
+
+// The deepest nesting of arrays/objects in JSON text (strings skipped), to refuse input that
+// would make recursive walks run out of stack.
+int jsonDepth(std::string_view text) {
+  int depth = 0, maxDepth = 0;
+  bool inString = false, escape = false;
+  for (char c : text) {
+    if (inString) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        inString = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      maxDepth = std::max(maxDepth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return maxDepth;
+}
+
+Json parseJson(const std::string& text, const std::string& what, const std::string& path) {
+  if (jsonDepth(text) > kMaxJsonDepth) {
+    throw Error(ErrorCode::kTooLarge,
+                fmt::format("{} nests deeper than {} levels", what, kMaxJsonDepth), path);
+  }
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    throw Error(ErrorCode::kInvalidJson,
+                fmt::format("{} is not valid JSON ({} bytes)", what, text.size()), path);
+  }
+  return j;
+}
+
+// --- Keras 3's state tree --------------------------------------------------------------------
+
+bool isModelClass(const std::string& c) {
+  return c == "Sequential" || c == "Functional" || c == "Model";
+}
+
+bool isRnnClass(const std::string& c) {
+  return c == "SimpleRNN" || c == "LSTM" || c == "GRU" || c == "RNN" || c == "ConvLSTM1D" ||
+         c == "ConvLSTM2D" || c == "ConvLSTM3D";
+}
+
+// The class Keras 3 instantiates for a config's class_name (its saving_lib names state by it).
+std::string keras3Class(const std::string& c) {
+  if (c == "Model") return "Functional";
+  if (c == "BatchNormalizationV1" || c == "BatchNormalizationV2") return "BatchNormalization";
+  if (c == "UnifiedGRU") return "GRU";
+  if (c == "UnifiedLSTM") return "LSTM";
+  return c;
+}
+
+// A model config's layer list: `config.layers`, or `config` itself in old Sequential configs.
+const Json& layerList(const Json& model, const std::string& file) {
+  const Json* cfg = model.is_object() && model.contains("config") ? &model["config"] : nullptr;
+  if (cfg && cfg->is_array()) return *cfg;
+  if (cfg && cfg->is_object() && cfg->contains("layers") && (*cfg)["layers"].is_array()) {
+    return (*cfg)["layers"];
+  }
+  throw Error(ErrorCode::kSchema,
+              fmt::format("model config of class '{}' has no layer list",
+                          stringOr(model, "class_name", "?")),
+              file);
+}
+
+std::string layerName(const Json& layer) {
+  const Json* cfg = layer.is_object() && layer.contains("config") ? &layer["config"] : nullptr;
+  std::string n = cfg ? stringOr(*cfg, "name") : "";
+  return n.empty() ? stringOr(layer, "name") : n;
+}
+
+const Json& layerConfig(const Json& layer) {
+  static const Json kEmpty = Json::object();
+  if (layer.is_object() && layer.contains("config") && layer["config"].is_object()) {
+    return layer["config"];
+  }
+  return kEmpty;
+}
+
+// One layer of the state tree (nested models are walked through, not listed).
+struct Slot {
+  std::vector<std::string> modelPath;  // enclosing nested models, outer first
+  std::string name;
+  std::string className;
+  const Json* layer = nullptr;  // {class_name, config, ...}
+  std::string statePath;        // "layers/dense_1"
+};
+
+// A nested model's own state group.
+struct ModelState {
+  std::string statePath;  // "" for the root model
+  std::string name;
+};
+
+struct StateTree {
+  std::vector<Slot> slots;
+  std::vector<ModelState> models;
+};
+
+// The container's layers as Keras 3 lists them: a Sequential's leading InputLayer is not one of
+// its `layers` (Sequential.layers drops it); a Functional model lists its InputLayers.
+void walkModel(const Json& model, std::vector<std::string>& modelPath, const std::string& prefix,
+               StateTree& tree, const std::string& file, int depth) {
+  if (depth > 32) throw Error(ErrorCode::kSchema, "models nested too deeply", file);
+  const std::string cls = stringOr(model, "class_name");
+  tree.models.push_back({prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1),
+                         stringOr(layerConfig(model), "name")});
+  const Json& layers = layerList(model, file);
+  std::unordered_map<std::string, int> used;
+  bool first = true;
+  for (const Json& layer : layers) {
+    const std::string lcls = stringOr(layer, "class_name");
+    if (lcls.empty()) {
+      throw Error(ErrorCode::kSchema, "a layer config without class_name", file);
+    }
+    const bool skip = first && cls == "Sequential" && lcls == "InputLayer";
+    first = false;
+    if (skip) continue;
+    std::string snake = kerasSnakeCase(keras3Class(lcls));
+    auto [it, fresh] = used.emplace(snake, 0);
+    if (!fresh) snake += "_" + std::to_string(++it->second);
+    const std::string statePath = prefix + "layers/" + snake;
+    if (isModelClass(lcls)) {
+      modelPath.push_back(layerName(layer));
+      walkModel(layer, modelPath, statePath + "/", tree, file, depth + 1);
+      modelPath.pop_back();
+      continue;
+    }
+    tree.slots.push_back({modelPath, layerName(layer), lcls, &layer, statePath});
+  }
+}
+
+StateTree stateTree(const Json& modelConfig, const std::string& file) {
+  StateTree tree;
+  std::vector<std::string> modelPath;
+  walkModel(modelConfig, modelPath, "", tree, file, 0);
+  return tree;
+}
+
+// One `vars` group of the state tree: its path, how many of the layer's variables (in order) it
+// holds, and the object name Keras records in its `name` attribute.
+struct VarGroup {
+  std::string path;
+  size_t count = 0;
+  std::string objectName;
+};
+
+// The `vars` groups of a layer whose variables (n, in TF.js order) are `n`, in variable order.
+void varGroups(const Json& layer, const std::string& statePath, size_t n,
+               std::vector<VarGroup>& out, const std::string& file, int depth) {
+  if (depth > 8) throw Error(ErrorCode::kSchema, "wrapped layers nested too deeply", file);
+  const std::string cls = keras3Class(stringOr(layer, "class_name"));
+  const Json& cfg = layerConfig(layer);
+  const std::string name = layerName(layer);
+  if (isRnnClass(cls)) {
+    std::string cellName = kerasSnakeCase(cls) + "_cell";
+    if (cls == "RNN") {
+      const Json* cell = cfg.contains("cell") ? &cfg["cell"] : nullptr;
+      const std::string cellClass = cell ? stringOr(*cell, "class_name") : "";
+      if (!cell || !cell->is_object() || cellClass == "StackedRNNCells") {
+        throw Error(ErrorCode::kUnsupported,
+                    fmt::format("layer '{}' (RNN) has a list of cells (StackedRNNCells), which "
+                                "the .keras state mapping does not cover",
+                                name),
+                    file);
+      }
+      cellName = stringOr(layerConfig(*cell), "name", kerasSnakeCase(cellClass));
+    }
+    out.push_back({statePath + "/vars", 0, name});
+    out.push_back({statePath + "/cell/vars", n, cellName});
+    return;
+  }
+  if (cls == "Bidirectional") {
+    const Json* fwd = cfg.contains("layer") ? &cfg["layer"] : nullptr;
+    if (!fwd || !fwd->is_object() || n % 2 != 0) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("Bidirectional layer '{}' has no wrapped layer config or an odd "
+                              "variable count ({})",
+                              name, n),
+                  file);
+    }
+    const Json* bwd = cfg.contains("backward_layer") && cfg["backward_layer"].is_object()
+                          ? &cfg["backward_layer"]
+                          : fwd;
+    out.push_back({statePath + "/vars", 0, name});
+    varGroups(*fwd, statePath + "/forward_layer", n / 2, out, file, depth + 1);
+    varGroups(*bwd, statePath + "/backward_layer", n / 2, out, file, depth + 1);
+    return;
+  }
+  if (cls == "TimeDistributed") {
+    const Json* inner = cfg.contains("layer") ? &cfg["layer"] : nullptr;
+    if (!inner || !inner->is_object()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("TimeDistributed layer '{}' has no wrapped layer config", name),
+                  file);
+    }
+    out.push_back({statePath + "/vars", 0, name});
+    varGroups(*inner, statePath + "/layer", n, out, file, depth + 1);
+    return;
+  }
+  out.push_back({statePath + "/vars", n, name});
+}
+
+std::string modelKey(const std::vector<std::string>& modelPath, const std::string& layer) {
+  std::string k;
+  for (const auto& p : modelPath) k += p + "\x1f";
+  return k + layer;
+}
+
+// The layers' variables (model/variables.h) keyed by model path + layer name.
+std::unordered_map<std::string, const LayerVariables*> indexVariables(
+    const std::vector<LayerVariables>& vars) {
+  std::unordered_map<std::string, const LayerVariables*> idx;
+  for (const auto& lv : vars) idx.emplace(modelKey(lv.modelPath, lv.layer), &lv);
+  return idx;
+}
+
+// One weight of a KerasFile / an h5 layer group, before ordering.
+struct OrderedWeight {
+  bool trainable = true;
+  NamedTensor tensor;
+};
+
+// Keras's `_legacy_weights(layer)` order within one top-level entry: the trainable weights, then
+// the non-trainable ones, each in layer order. `trainable` already includes the layers' and
+// enclosing models' `trainable` flags.
+std::vector<NamedTensor> legacyOrder(std::vector<OrderedWeight> ws) {
+  std::stable_partition(ws.begin(), ws.end(), [](const OrderedWeight& w) { return w.trainable; });
+  std::vector<NamedTensor> out;
+  out.reserve(ws.size());
+  for (auto& w : ws) out.push_back(std::move(w.tensor));
+  return out;
+}
+
+bool configTrainable(const Json* layer) {
+  if (!layer) return true;
+  const Json& cfg = layerConfig(*layer);
+  auto it = cfg.find("trainable");
+  return it == cfg.end() || !it->is_boolean() || it->get<bool>();
+}
+
+// Layer configs by model path + name, with whether the layer and its enclosing models are
+// trainable.
+void indexConfigs(const Json& model, std::vector<std::string>& path, bool trainable,
+                  std::unordered_map<std::string, bool>& out, int depth) {
+  if (depth > 32 || !model.is_object()) return;
+  const Json* cfg = model.contains("config") ? &model["config"] : nullptr;
+  const Json* layers = nullptr;
+  if (cfg && cfg->is_array()) layers = cfg;
+  if (cfg && cfg->is_object() && cfg->contains("layers")) layers = &(*cfg)["layers"];
+  if (!layers || !layers->is_array()) return;
+  for (const Json& layer : *layers) {
+    const bool t = trainable && configTrainable(&layer);
+    const std::string name = layerName(layer);
+    if (isModelClass(stringOr(layer, "class_name"))) {
+      path.push_back(name);
+      indexConfigs(layer, path, t, out, depth + 1);
+      path.pop_back();
+    } else {
+      out[modelKey(path, name)] = t;
+    }
+  }
+}
+
+// --- zip reading ----------------------------------------------------------------------------
+
+struct ZipCloser {
+  void operator()(zip_t* z) const {
+    if (z) zip_discard(z);
+  }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+
+struct ZipFileCloser {
+  void operator()(zip_file_t* f) const {
+    if (f) zip_fclose(f);
+  }
+};
+
+struct Member {
+  zip_uint64_t index = 0;
+  uint64_t size = 0;
+  bool encrypted = false;
+};
+
+class ZipReader {
+ public:
+  ZipReader(const std::string& path, uint64_t totalCap) : path_(path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw Error(ErrorCode::kNotFound, "no such file", path);
+    if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kIo, "not a regular file", path);
+    char magic[4] = {0, 0, 0, 0};
+    {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw Error(ErrorCode::kIo, "cannot open the file", path);
+      in.read(magic, 4);
+    }
+    const bool zipMagic =
+        std::memcmp(magic, "PK\x03\x04", 4) == 0 || std::memcmp(magic, "PK\x05\x06", 4) == 0;
+    if (!zipMagic) {
+      throw Error(ErrorCode::kUnknownFormat,
+                  looksLikeHdf5(path)
+                      ? "an HDF5 file, not a zip archive: read it as a Keras .h5 file"
+                      : "not a zip archive (a Keras 3 .keras file is a zip of config.json, "
+                        "metadata.json and model.weights.h5)",
+                  path);
+    }
+    int err = 0;
+    zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    if (!z) {
+      zip_error_t ze;
+      zip_error_init_with_code(&ze, err);
+      const std::string msg = zip_error_strerror(&ze);
+      zip_error_fini(&ze);
+      if (err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS || err == ZIP_ER_EOF) {
+        throw Error(ErrorCode::kTruncated,
+                    fmt::format("the zip archive is incomplete or inconsistent: {} (a truncated "
+                                "download?)",
+                                msg),
+                    path);
+      }
+      throw Error(ErrorCode::kIo, fmt::format("cannot open the zip archive: {}", msg), path);
+    }
+    zip_.reset(z);
+    const zip_int64_t n = zip_get_num_entries(z, 0);
+    if (n < 0) throw Error(ErrorCode::kIo, "cannot list the zip archive", path);
+    if (static_cast<uint64_t>(n) > kMaxMembers) {
+      throw Error(ErrorCode::kTooLarge,
+                  fmt::format("the zip archive has {} members, over the {} cap", n, kMaxMembers),
+                  path);
+    }
+    uint64_t total = 0;
+    for (zip_int64_t i = 0; i < n; ++i) {
+      zip_stat_t st;
+      zip_stat_init(&st);
+      if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0 || !st.name ||
+          !(st.valid & ZIP_STAT_SIZE)) {
+        throw Error(ErrorCode::kSchema, fmt::format("cannot read zip entry {}", i), path);
+      }
+      const std::string name = st.name;
+      checkName(name);
+      total = checkedAdd(total, st.size);
+      if (!members_
+               .emplace(name, Member{static_cast<zip_uint64_t>(i), st.size,
+                                     (st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+                                         st.encryption_method != ZIP_EM_NONE})
+               .second) {
+        throw Error(ErrorCode::kSchema, fmt::format("the zip archive holds '{}' twice", name),
+                    path);
+      }
+    }
+    if (total > totalCap) {
+      throw Error(ErrorCode::kTooLarge,
+                  fmt::format("the zip's members decompress to {} bytes, over the {}-byte cap "
+                              "(a zip bomb?)",
+                              total, totalCap),
+                  path);
+    }
+  }
+
+  bool has(const std::string& name) const { return members_.count(name) != 0; }
+
+  // The member's bytes, decompressed in memory. Refuses sizes over `cap` (as the directory
+  // declares them, and as they decompress) and a member whose bytes differ from its declared size.
+  std::string read(const std::string& name, uint64_t cap) const {
+    const Member& m = members_.at(name);
+    const std::string where = fmt::format("{}: {}", path_, name);
+    if (m.encrypted) {
+      throw Error(ErrorCode::kUnsupported, "the zip member is encrypted", where);
+    }
+    if (m.size > cap) {
+      throw Error(
+          ErrorCode::kTooLarge,
+          fmt::format("the zip member decompresses to {} bytes, over the {}-byte cap", m.size, cap),
+          where);
+    }
+    std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen_index(zip_.get(), m.index, 0));
+    if (!f) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("cannot open the zip member: {}", zip_strerror(zip_.get())), where);
+    }
+    std::string out;
+    out.reserve(static_cast<size_t>(std::min<uint64_t>(m.size, 64ull << 20)));
+    std::vector<char> chunk(1 << 20);
+    while (true) {
+      const zip_int64_t got = zip_fread(f.get(), chunk.data(), chunk.size());
+      if (got < 0) {
+        zip_error_t* ze = zip_file_get_error(f.get());
+        const int code = ze ? zip_error_code_zip(ze) : ZIP_ER_INTERNAL;
+        const std::string msg = ze ? zip_error_strerror(ze) : "unknown error";
+        if (code == ZIP_ER_READ || code == ZIP_ER_EOF || code == ZIP_ER_INCONS) {
+          throw Error(ErrorCode::kTruncated,
+                      fmt::format("cannot decompress the zip member: {} (truncated archive?)", msg),
+                      where);
+        }
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("cannot decompress the zip member: {} (corrupt archive)", msg),
+                    where);
+      }
+      if (got == 0) break;
+      out.append(chunk.data(), static_cast<size_t>(got));
+      if (out.size() > m.size || out.size() > cap) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the zip member decompresses to more than the {} bytes the zip's "
+                                "directory declares (a corrupt or crafted archive)",
+                                m.size),
+                    where);
+      }
+    }
+    if (out.size() != m.size) {
+      throw Error(ErrorCode::kTruncated,
+                  fmt::format("the zip member decompressed to {} bytes; the zip's directory "
+                              "declares {}",
+                              out.size(), m.size),
+                  where);
+    }
+    return out;
+  }
+
+ private:
+  void checkName(const std::string& name) const {
+    bool bad = name.empty() || name.front() == '/' || name.find('\\') != std::string::npos ||
+               name.find('\0') != std::string::npos || (name.size() >= 2 && name[1] == ':');
+    size_t i = 0;
+    while (!bad && i <= name.size()) {
+      const size_t j = std::min(name.find('/', i), name.size());
+      if (name.compare(i, j - i, "..") == 0 && j - i == 2) bad = true;
+      i = j + 1;
+    }
+    if (bad) {
+      throw Error(ErrorCode::kPathEscape,
+                  fmt::format("zip member name '{}' is absolute, has a backslash or a '..' "
+                              "component; the archive is refused",
+                              name),
+                  path_);
+    }
+  }
+
+  std::string path_;
+  ZipPtr zip_;
+  std::map<std::string, Member> members_;
+};
+
+// --- binding TF.js weights to the topology's variables ---------------------------------------
+
+std::vector<std::string> splitName(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (true) {
+    const size_t j = s.find('/', i);
+    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string joinName(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
+  std::string s;
+  for (size_t i = from; i < p.size(); ++i) {
+    if (i == skip) continue;
+    s += (s.empty() ? "" : "/") + p[i];
+  }
+  return s;
+}
+
+struct BoundVariable {
+  const LayerVariables* layer = nullptr;
+  size_t variable = 0;
+  size_t weight = 0;  // index into the decoded weights
+};
+
+// Binds every variable to a manifest weight as TF.js's loader (and our runtime) does: the name
+// `<layer>/<variable>` exactly (":0" ignored), else TF.js's fallback (drop the second-to-last
+// component) or a model-name prefix dropped. Every variable must find a weight of its shape and
+// every model weight must be used (TF.js's strict mode); optimizer weights are skipped.
+std::vector<BoundVariable> bindVariables(const std::vector<LayerVariables>& vars,
+                                         const std::vector<NamedTensor>& weights,
+                                         const std::vector<bool>& optimizer) {
+  std::unordered_map<std::string, size_t> exact, fallback;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (optimizer[i]) continue;
+    std::string n = weights[i].name;
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
+    exact.emplace(n, i);
+    const auto parts = splitName(n);
+    if (parts.size() >= 3) fallback.emplace(joinName(parts, 0, parts.size() - 2), i);
+    for (size_t from = 1; from + 2 <= parts.size(); ++from) {
+      fallback.emplace(joinName(parts, from), i);
+      if (from + 3 <= parts.size()) fallback.emplace(joinName(parts, from, parts.size() - 2), i);
+    }
+  }
+  std::vector<BoundVariable> out;
+  std::vector<bool> used(weights.size(), false);
+  std::vector<Problem> problems;
+  for (const auto& lv : vars) {
+    for (size_t v = 0; v < lv.variables.size(); ++v) {
+      const std::string key = lv.layer + "/" + lv.variables[v].name;
+      size_t idx = 0;
+      if (auto e = exact.find(key); e != exact.end()) {
+        idx = e->second;
+      } else if (auto f = fallback.find(key); f != fallback.end()) {
+        idx = f->second;
+      } else {
+        problems.push_back({ErrorCode::kSchema,
+                            fmt::format("no weight for variable '{}' of layer '{}' ({})", key,
+                                        lv.layer, lv.className),
+                            "", key, std::nullopt});
+        continue;
+      }
+      const NamedTensor& w = weights[idx];
+      if (w.tensor.shape() != lv.variables[v].shape) {
+        problems.push_back({ErrorCode::kSchema,
+                            fmt::format("the weight has shape {} but layer '{}' ({}) needs {} "
+                                        "for '{}'",
+                                        shapeString(w.tensor.shape()), lv.layer, lv.className,
+                                        shapeString(lv.variables[v].shape), lv.variables[v].name),
+                            "", w.name, std::nullopt});
+        continue;
+      }
+      if (w.tensor.dtype() != DType::kFloat32) {
+        problems.push_back({ErrorCode::kUnsupported,
+                            fmt::format("the weight is {}; Keras layer variables are float32",
+                                        dtypeName(w.tensor.dtype())),
+                            "", w.name, std::nullopt});
+        continue;
+      }
+      used[idx] = true;
+      out.push_back({&lv, v, idx});
+    }
+  }
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (!used[i] && !optimizer[i]) {
+      problems.push_back({ErrorCode::kSchema,
+                          "the weight has no variable in the model topology (TF.js would refuse "
+                          "it in strict mode)",
+                          "", weights[i].name, std::nullopt});
+    }
+  }
+  if (!problems.empty()) throw Error(std::move(problems));
+  return out;
+}
+
+// What both writers need from TF.js layers-model artifacts.
+struct Prepared {
+  Json modelConfig;  // {class_name, config}
+  std::vector<LayerVariables> vars;
+  std::vector<NamedTensor> weights;
+  std::vector<BoundVariable> bound;
+  std::unordered_map<std::string, const BoundVariable*> byVariable;  // key + "\x1e" + index
+};
+
+std::string variableKey(const LayerVariables& lv, size_t v) {
+  return modelKey(lv.modelPath, lv.layer) + "\x1e" + std::to_string(v);
+}
+
+Prepared prepare(const ModelArtifacts& artifacts, const std::string& path) {
+  if (artifacts.inferredFormat() != ModelFormat::kLayers) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "a graph model cannot be written as a Keras file; a layers model is needed", path);
+  }
+  if (artifacts.modelTopology.is_null()) {
+    throw Error(ErrorCode::kWeightsOnly,
+                "the model has no topology (weights only); a Keras model file needs one", path);
+  }
+  if (!artifacts.weightsLoaded && artifacts.weightCount() > 0) {
+    throw Error(ErrorCode::kInvalidArgument, "the model's weights are not loaded", path);
+  }
+  Prepared p;
+  p.modelConfig = artifacts.kerasModelConfig();
+  if (!p.modelConfig.is_object() || !p.modelConfig.contains("class_name")) {
+    throw Error(ErrorCode::kSchema, "the model topology has no Keras model config", path);
+  }
+  p.vars = listModelVariables(artifacts.modelTopology);
+  p.weights = artifacts.weightCount() > 0 ? decodeWeights(artifacts) : std::vector<NamedTensor>{};
+  std::vector<bool> optimizer;
+  for (const auto* spec : artifacts.weightSpecs()) optimizer.push_back(spec->group == "optimizer");
+  optimizer.resize(p.weights.size(), false);
+  p.bound = bindVariables(p.vars, p.weights, optimizer);
+  for (const auto& b : p.bound) p.byVariable[variableKey(*b.layer, b.variable)] = &b;
+  return p;
+}
+
+// --- HDF5 writing ---------------------------------------------------------------------------
+
+class H5Id {
+ public:
+  H5Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  H5Id(const H5Id&) = delete;
+  H5Id& operator=(const H5Id&) = delete;
+  ~H5Id() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+std::string hdf5Detail() {
+  std::string msg;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg;
+}
+
+class H5Writer {
+ public:
+  explicit H5Writer(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& what, const std::string& weight = {}) const {
+    const std::string d = hdf5Detail();
+    throw Error(ErrorCode::kIo, d.empty() ? what : fmt::format("{} (HDF5: {})", what, d), file_,
+                weight);
+  }
+
+  void check(herr_t rc, const std::string& what) const {
+    if (rc < 0) fail(what);
+  }
+
+  // A variable-length string attribute, as h5py 3 writes a Python str (UTF-8) or bytes (ASCII).
+  void stringAttr(hid_t obj, const std::string& name, const std::string& value, bool utf8) const {
+    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
+    check(H5Tset_cset(type.get(), utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), "H5Tset_cset");
+    H5Id space(H5Screate(H5S_SCALAR), H5Sclose);
+    H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+    if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
+    const char* p = value.c_str();
+    check(H5Awrite(attr.get(), type.get(), &p), fmt::format("cannot write attribute '{}'", name));
+  }
+
+  // A list of byte strings as h5py 3 writes a numpy array of bytes: 1-D variable-length ASCII
+  // strings; an empty list becomes an empty float64 array, as numpy makes it.
+  void stringListAttr(hid_t obj, const std::string& name,
+                      const std::vector<std::string>& values) const {
+    const hsize_t n = values.size();
+    if (n == 0) {
+      H5Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+      H5Id attr(
+          H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+          H5Aclose);
+      if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
+      return;
+    }
+    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
+    check(H5Tset_cset(type.get(), H5T_CSET_ASCII), "H5Tset_cset");
+    H5Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+    if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    check(H5Awrite(attr.get(), type.get(), ptrs.data()),
+          fmt::format("cannot write attribute '{}'", name));
+  }
+
+  // Keras's save_attributes_to_hdf5_group: split into name0, name1, ... (numpy.array_split)
+  // while a chunk's fixed-width numpy size exceeds the HDF5 object header limit.
+  void kerasListAttr(hid_t obj, const std::string& name,
+                     const std::vector<std::string>& values) const {
+    size_t width = 1;
+    for (const auto& v : values) width = std::max(width, v.size());
+    if (width > kHdf5HeaderLimit) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("a '{}' entry is longer than {} bytes, which Keras cannot save", name,
+                              kHdf5HeaderLimit),
+                  file_);
+    }
+    const size_t n = values.size();
+    size_t chunks = 1;
+    auto largest = [&](size_t k) { return (n / k + (n % k ? 1 : 0)) * width; };
+    while (n > 0 && largest(chunks) > kHdf5HeaderLimit) ++chunks;
+    if (chunks == 1) {
+      stringListAttr(obj, name, values);
+      return;
+    }
+    size_t begin = 0;
+    for (size_t c = 0; c < chunks; ++c) {
+      const size_t len = n / chunks + (c < n % chunks ? 1 : 0);
+      stringListAttr(
+          obj, name + std::to_string(c),
+          std::vector<std::string>(values.begin() + static_cast<ptrdiff_t>(begin),
+                                   values.begin() + static_cast<ptrdiff_t>(begin + len)));
+      begin += len;
+    }
+  }
+
+  // Opens `path` (slash-separated, relative to `base`), creating missing groups.
+  hid_t group(hid_t base, const std::string& path) const {
+    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    check(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
+    const htri_t exists = H5Lexists(base, path.c_str(), H5P_DEFAULT);
+    H5Eclear2(H5E_DEFAULT);
+    hid_t g = exists > 0 ? H5Gopen2(base, path.c_str(), H5P_DEFAULT)
+                         : H5Gcreate2(base, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) fail(fmt::format("cannot create group '{}'", path));
+    return g;
+  }
+
+  // A float32 little-endian contiguous dataset at `path` below `base` (groups created).
+  void dataset(hid_t base, const std::string& path, const Tensor& t,
+               const std::string& weight) const {
+    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    check(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
+    std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
+    H5Id space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
+    H5Id ds(H5Dcreate2(base, path.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(), H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+    if (!ds.ok()) {
+      const std::string d = hdf5Detail();
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("cannot create dataset '{}' (a name clash with another weight?){}",
+                              path, d.empty() ? "" : " (HDF5: " + d + ")"),
+                  file_, weight);
+    }
+    if (t.size() > 0 &&
+        H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes()) < 0) {
+      fail(fmt::format("cannot write dataset '{}'", path), weight);
+    }
+  }
+
+ private:
+  std::string file_;
+};
+
+// A weight name as an HDF5 path must have no empty, "." or ".." component.
+void checkH5Name(const std::string& name, const std::string& file) {
+  for (const auto& part : splitName(name)) {
+    if (part.empty() || part == "." || part == "..") {
+      throw Error(ErrorCode::kSchema,
+                  "the weight name has an empty, '.' or '..' component and cannot be an HDF5 path",
+                  file, name);
+    }
+  }
+}
+
+// --- atomic output --------------------------------------------------------------------------
+
+// A temporary sibling of the output, removed unless committed.
+class TempOutput {
+ public:
+  explicit TempOutput(const std::string& target) : target_(target) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(target, ec))) {
+      throw Error(ErrorCode::kExists, "the output file already exists; it is never replaced",
+                  target);
+    }
+    fs::path parent = fs::path(target).parent_path();
+    if (parent.empty()) parent = ".";
+    if (!fs::is_directory(parent, ec)) {
+      throw Error(ErrorCode::kNotFound, "the output's folder does not exist", target);
+    }
+    std::string tmpl =
+        (parent / fmt::format(".{}.tmp-XXXXXX", fs::path(target).filename().string())).string();
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) {
+      throw Error(ErrorCode::kIo,
+                  fmt::format("cannot create a temporary file: {}", std::strerror(errno)), target);
+    }
+    ::close(fd);
+    ::chmod(tmpl.c_str(), 0644);
+    path_ = tmpl;
+  }
+  ~TempOutput() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  TempOutput(const TempOutput&) = delete;
+  TempOutput& operator=(const TempOutput&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // fsyncs the temporary file and renames it to the target, refusing to replace one.
+  void commit() {
+    const int fd = ::open(path_.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw Error(ErrorCode::kIo, fmt::format("cannot sync the file: {}", std::strerror(errno)),
+                  target_);
+    }
+    ::close(fd);
+    if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) != 0) {
+      const int e = errno;
+      if (e == EEXIST) {
+        throw Error(ErrorCode::kExists, "the output file already exists; it is never replaced",
+                    target_);
+      }
+      throw Error(ErrorCode::kIo,
+                  fmt::format("cannot rename the file into place: {}", std::strerror(e)), target_);
+    }
+    path_.clear();
+    fs::path parent = fs::path(target_).parent_path();
+    const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+
+ private:
+  std::string target_;
+  std::string path_;
+};
+
+// --- the .h5 writer -------------------------------------------------------------------------
+
+std::string kerasVersionFor(const ModelArtifacts& a, bool keras3) {
+  const std::string v =
+      a.modelTopology.is_object() ? stringOr(a.modelTopology, "keras_version") : "";
+  if (keras3) return startsWith(v, "3.") ? v : kDefaultKeras3Version;
+  return startsWith(v, "2.") || startsWith(v, "3.") ? v : kDefaultKeras2Version;
+}
+
+// The layers of the top-level model as `model.layers` lists them, with their weights in
+// `_legacy_weights` order and named as TF.js binds them.
+struct H5Layer {
+  std::string name;
+  std::vector<NamedTensor> weights;
+};
+
+std::vector<H5Layer> legacyLayers(const Prepared& p, const std::string& file) {
+  std::unordered_map<std::string, bool> trainable;
+  std::vector<std::string> path;
+  indexConfigs(p.modelConfig, path, true, trainable, 0);
+  std::vector<H5Layer> out;
+  const Json& layers = layerList(p.modelConfig, file);
+  bool first = true;
+  const bool sequential = stringOr(p.modelConfig, "class_name") == "Sequential";
+  for (const Json& layer : layers) {
+    const bool skip = first && sequential && stringOr(layer, "class_name") == "InputLayer";
+    first = false;
+    if (skip) continue;
+    H5Layer h{layerName(layer), {}};
+    std::vector<OrderedWeight> ws;
+    for (const auto& lv : p.vars) {
+      const bool inside =
+          lv.modelPath.empty() ? lv.layer == h.name : lv.modelPath.front() == h.name;
+      if (!inside) continue;
+      auto t = trainable.find(modelKey(lv.modelPath, lv.layer));
+      const bool layerTrainable = t == trainable.end() || t->second;
+      for (size_t v = 0; v < lv.variables.size(); ++v) {
+        const BoundVariable* b = p.byVariable.at(variableKey(lv, v));
+        ws.push_back({lv.variables[v].trainable && layerTrainable,
+                      {p.weights[b->weight].name, p.weights[b->weight].tensor}});
+      }
+    }
+    h.weights = legacyOrder(std::move(ws));
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+// --- Keras 2 (TF.js) config -> Keras 3 config ------------------------------------------------
+
+Json withModule(const Json& obj, const char* module) {
+  if (!obj.is_object() || !obj.contains("class_name") || obj.contains("module")) return obj;
+  Json out = Json::object();
+  out["module"] = module;
+  for (auto& [k, v] : obj.items()) out[k] = v;
+  if (!out.contains("registered_name")) out["registered_name"] = nullptr;
+  return out;
+}
+
+Json layerToKeras3(const Json& layer, int depth, const std::string& file);
+
+Json layerConfigToKeras3(const std::string& cls, const Json& cfg, int depth,
+                         const std::string& file) {
+  Json out = Json::object();
+  for (auto& [k, v] : cfg.items()) {
+    auto endsWith = [&](const char* suffix) {
+      const size_t n = std::strlen(suffix);
+      return k.size() >= n && k.compare(k.size() - n, n, suffix) == 0;
+    };
+    if (cls == "InputLayer" && k == "batch_input_shape") {
+      out["batch_shape"] = v;
+    } else if (cls != "InputLayer" && (k == "batch_input_shape" || k == "batch_size")) {
+      continue;  // moved to an InputLayer by the caller (Keras 3 layers refuse the key)
+    } else if (endsWith("_initializer")) {
+      out[k] = withModule(v, "keras.initializers");
+    } else if (endsWith("_regularizer")) {
+      out[k] = withModule(v, "keras.regularizers");
+    } else if (endsWith("_constraint")) {
+      out[k] = withModule(v, "keras.constraints");
+    } else if ((k == "layer" || k == "backward_layer" || k == "cell") && v.is_object() &&
+               v.contains("class_name")) {
+      out[k] = layerToKeras3(v, depth + 1, file);
+    } else {
+      out[k] = v;
+    }
+  }
+  // TF.js's GRU is Keras's reset_after=False; Keras 3 defaults to True.
+  if (cls == "GRU" && !out.contains("reset_after")) out["reset_after"] = false;
+  return out;
+}
+
+Json modelToKeras3(const Json& model, int depth, const std::string& file);
+
+Json layerToKeras3(const Json& layer, int depth, const std::string& file) {
+  if (depth > 32) throw Error(ErrorCode::kSchema, "layers nested too deeply", file);
+  const std::string cls = stringOr(layer, "class_name");
+  if (isModelClass(cls)) return modelToKeras3(layer, depth + 1, file);
+  Json out = Json::object();
+  out["module"] = "keras.layers";
+  out["class_name"] = keras3Class(cls);
+  out["config"] = layerConfigToKeras3(cls, layerConfig(layer), depth, file);
+  out["registered_name"] = nullptr;
+  for (auto& [k, v] : layer.items()) {
+    if (k != "class_name" && k != "config" && k != "module" && k != "registered_name") out[k] = v;
+  }
+  return out;
+}
+
+Json modelToKeras3(const Json& model, int depth, const std::string& file) {
+  if (depth > 32) throw Error(ErrorCode::kSchema, "models nested too deeply", file);
+  const std::string cls = stringOr(model, "class_name");
+  const bool sequential = cls == "Sequential";
+  const Json& layers = layerList(model, file);
+  Json cfg = Json::object();
+  const Json& inCfg = layerConfig(model);
+  cfg["name"] = stringOr(inCfg, "name", sequential ? "sequential" : "functional");
+  cfg["trainable"] = inCfg.contains("trainable") ? inCfg["trainable"] : Json(true);
+  Json outLayers = Json::array();
+  if (sequential && !layers.empty() && stringOr(layers[0], "class_name") != "InputLayer") {
+    const Json& c0 = layerConfig(layers[0]);
+    if (c0.contains("batch_input_shape")) {
+      // Keras 3 layers take no batch_input_shape: the shape moves to an InputLayer, named as
+      // tf.keras names the one it makes for a Sequential.
+      Json in = Json::object();
+      in["batch_shape"] = c0["batch_input_shape"];
+      in["dtype"] = c0.contains("dtype") && c0["dtype"].is_string() ? c0["dtype"] : Json("float32");
+      in["sparse"] = false;
+      in["name"] = layerName(layers[0]) + "_input";
+      Json input = Json::object();
+      input["module"] = "keras.layers";
+      input["class_name"] = "InputLayer";
+      input["config"] = std::move(in);
+      input["registered_name"] = nullptr;
+      outLayers.push_back(std::move(input));
+    }
+  }
+  for (const Json& l : layers) outLayers.push_back(layerToKeras3(l, depth + 1, file));
+  cfg["layers"] = std::move(outLayers);
+  for (auto& [k, v] : inCfg.items()) {
+    if (k != "name" && k != "trainable" && k != "layers") cfg[k] = v;
+  }
+  Json out = Json::object();
+  if (sequential) {
+    out["module"] = "keras";
+    out["class_name"] = "Sequential";
+  } else {
+    out["module"] = "keras.src.models.functional";
+    out["class_name"] = "Functional";
+  }
+  out["config"] = std::move(cfg);
+  out["registered_name"] = nullptr;
+  for (auto& [k, v] : model.items()) {
+    if (k != "class_name" && k != "config" && k != "module" && k != "registered_name") out[k] = v;
+  }
+  return out;
+}
+
+std::string nowString(const char* format) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+// The .keras weights file, built in memory with HDF5's core driver.
+std::string kerasWeightsImage(const Prepared& p, const std::string& file) {
+  QuietHdf5 quiet;
+  H5Writer w(file + ": model.weights.h5");
+  H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  w.check(fapl.ok() ? H5Pset_fapl_core(fapl.get(), 1 << 20, 0) : -1, "H5Pset_fapl_core");
+  H5Id f(H5Fcreate("model.weights.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  if (!f.ok()) w.fail("cannot create the in-memory HDF5 file");
+  const StateTree tree = stateTree(p.modelConfig, file);
+  for (const auto& m : tree.models) {
+    H5Id g(w.group(f.get(), m.statePath.empty() ? "vars" : m.statePath + "/vars"), H5Gclose);
+    w.stringAttr(g.get(), "name", m.name, true);
+  }
+  const auto byLayer = indexVariables(p.vars);
+  for (const Slot& s : tree.slots) {
+    auto it = byLayer.find(modelKey(s.modelPath, s.name));
+    const LayerVariables* lv = it == byLayer.end() ? nullptr : it->second;
+    std::vector<size_t> order;  // Keras 3: _trainable_variables, then _non_trainable_variables
+    if (lv) {
+      for (size_t v = 0; v < lv->variables.size(); ++v) order.push_back(v);
+      std::stable_partition(order.begin(), order.end(),
+                            [&](size_t v) { return lv->variables[v].trainable; });
+    }
+    std::vector<VarGroup> groups;
+    varGroups(*s.layer, s.statePath, order.size(), groups, file, 0);
+    size_t next = 0;
+    for (const VarGroup& vg : groups) {
+      H5Id g(w.group(f.get(), vg.path), H5Gclose);
+      w.stringAttr(g.get(), "name", vg.objectName, true);
+      for (size_t i = 0; i < vg.count; ++i, ++next) {
+        const BoundVariable* b = p.byVariable.at(variableKey(*lv, order[next]));
+        w.dataset(g.get(), std::to_string(i), p.weights[b->weight].tensor,
+                  p.weights[b->weight].name);
+      }
+    }
+  }
+  w.check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "H5Fflush");
+  const ssize_t size = H5Fget_file_image(f.get(), nullptr, 0);
+  if (size <= 0) w.fail("cannot get the HDF5 file image");
+  std::string image(static_cast<size_t>(size), '\0');
+  if (H5Fget_file_image(f.get(), image.data(), image.size()) != size) {
+    w.fail("cannot get the HDF5 file image");
+  }
+  return image;
+}
+
+}  // namespace
+
+// Keras's naming.to_snake_case.
+std::string kerasSnakeCase(const std::string& name) {
+  static const std::regex kNonWord("[^A-Za-z0-9_]+");
+  static const std::regex kCapWord("(.)([A-Z][a-z]+)");
+  static const std::regex kLowerUpper("([a-z])([A-Z])");
+  std::string s = std::regex_replace(name, kNonWord, "");
+  s = std::regex_replace(s, kCapWord, "$1_$2");
+  s = std::regex_replace(s, kLowerUpper, "$1_$2");
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool looksLikeKerasZip(const std::string& path) {
+  try {
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {0, 0, 0, 0};
+    if (!in.read(magic, 4) || std::memcmp(magic, "PK\x03\x04", 4) != 0) return false;
+    int err = 0;
+    zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
+    if (!z) return false;
+    const bool has = zip_name_locate(z, "config.json", 0) >= 0;
+    zip_discard(z);
+    return has;
+  } catch (...) {
+    return false;
+  }
+}
+
+KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options) {
+  const uint64_t h5Cap = checkedAdd(checkedMul(options.maxTotalBytes, 4), 64ull << 20);
+  const uint64_t totalCap = checkedAdd(checkedAdd(h5Cap, 2 * kMaxJsonBytes), kAssetsAllowance);
+  ZipReader zip(path, totalCap);
+  if (!zip.has("config.json")) {
+    throw Error(ErrorCode::kUnknownFormat,
+                "the zip archive has no config.json: not a Keras 3 .keras model", path);
+  }
+  KerasFile out;
+  out.path = path;
+  if (zip.has("metadata.json")) {
+    const Json meta =
+        parseJson(zip.read("metadata.json", kMaxMetadataBytes), "metadata.json", path);
+    out.kerasVersion = stringOr(meta, "keras_version");
+  }
+  out.modelConfig = parseJson(zip.read("config.json", kMaxJsonBytes), "config.json", path);
+  if (!out.modelConfig.is_object() || !out.modelConfig.contains("class_name") ||
+      !out.modelConfig.contains("config")) {
+    throw Error(ErrorCode::kSchema,
+                "config.json is not a Keras object ({\"class_name\", \"config\", ...})", path);
+  }
+  if (auto it = out.modelConfig.find("compile_config");
+      it != out.modelConfig.end() && !it->is_null()) {
+    out.trainingConfig = *it;
+  }
+  if (!options.readWeights) return out;
+  if (!zip.has("model.weights.h5")) {
+    if (zip.has("model.weights.npz")) {
+      throw Error(ErrorCode::kUnsupported,
+                  "the weights are stored as model.weights.npz (saved with "
+                  "weights_format='npz'); only model.weights.h5 is supported: re-save the model "
+                  "with Keras's default weights format",
+                  path);
+    }
+    throw Error(ErrorCode::kSchema, "the archive has no model.weights.h5", path);
+  }
+  const std::string h5Name = path + ": model.weights.h5";
+  H5Image image;
+  {
+    const std::string bytes = zip.read("model.weights.h5", h5Cap);
+    image = readH5Image(bytes, h5Name, {"layers", "_layer_checkpoint_dependencies"}, options);
+  }
+  const std::set<std::string> groups(image.groups.begin(), image.groups.end());
+  std::unordered_map<std::string, const Tensor*> datasets;
+  for (const auto& d : image.datasets) datasets[d.name] = &d.tensor;
+  // Keras 2.13-2.15 wrote `_layer_checkpoint_dependencies` where Keras 3 writes `layers`.
+  const bool legacyTree = !groups.count("layers") && groups.count("_layer_checkpoint_dependencies");
+  auto located = [&](const std::string& p) {
+    if (!legacyTree) return p;
+    std::string s;
+    for (const auto& part : splitName(p)) {
+      s += (s.empty() ? "" : "/") + (part == "layers" ? "_layer_checkpoint_dependencies" : part);
+    }
+    return s;
+  };
+
+  const std::vector<LayerVariables> vars = listModelVariables(out.modelConfig);
+  const StateTree tree = stateTree(out.modelConfig, path);
+  std::unordered_map<std::string, const Slot*> slots;
+  for (const Slot& s : tree.slots) slots[modelKey(s.modelPath, s.name)] = &s;
+  std::unordered_map<std::string, bool> trainable;
+  {
+    std::vector<std::string> mp;
+    indexConfigs(out.modelConfig, mp, true, trainable, 0);
+  }
+  std::map<std::string, std::vector<OrderedWeight>> topLevel;  // sorted by name, as h5py lists
+  for (const LayerVariables& lv : vars) {
+    auto sit = slots.find(modelKey(lv.modelPath, lv.layer));
+    if (sit == slots.end()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("layer '{}' ({}) has no place in the .keras state tree", lv.layer,
+                              lv.className),
+                  path);
+    }
+    const Slot& s = *sit->second;
+    std::vector<size_t> order;
+    for (size_t v = 0; v < lv.variables.size(); ++v) order.push_back(v);
+    std::stable_partition(order.begin(), order.end(),
+                          [&](size_t v) { return lv.variables[v].trainable; });
+    std::vector<VarGroup> vgs;
+    varGroups(*s.layer, s.statePath, order.size(), vgs, path, 0);
+    std::vector<Tensor> values(lv.variables.size());
+    size_t next = 0;
+    for (const VarGroup& vg : vgs) {
+      const std::string gp = located(vg.path);
+      if (vg.count == 0) continue;
+      if (!groups.count(gp)) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("no group '{}' for the {} variables of layer '{}' ({})", gp,
+                                vg.count, lv.layer, lv.className),
+                    h5Name);
+      }
+      for (size_t i = 0; i < vg.count; ++i, ++next) {
+        const LayerVariable& var = lv.variables[order[next]];
+        const std::string dp = gp + "/" + std::to_string(i);
+        auto dit = datasets.find(dp);
+        if (dit == datasets.end()) {
+          throw Error(ErrorCode::kSchema,
+                      fmt::format("no dataset '{}' for variable '{}' of layer '{}' ({})", dp,
+                                  var.name, lv.layer, lv.className),
+                      h5Name, dp);
+        }
+        if (dit->second->shape() != var.shape) {
+          throw Error(ErrorCode::kSchema,
+                      fmt::format("dataset '{}' has shape {} but layer '{}' ({}) needs {} for "
+                                  "'{}'",
+                                  dp, shapeString(dit->second->shape()), lv.layer, lv.className,
+                                  shapeString(var.shape), var.name),
+                      h5Name, dp);
+        }
+        values[order[next]] = *dit->second;
+      }
+      if (datasets.count(gp + "/" + std::to_string(vg.count))) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("group '{}' holds more than the {} variables layer '{}' ({}) has",
+                                gp, vg.count, lv.layer, lv.className),
+                    h5Name);
+      }
+    }
+    auto t = trainable.find(modelKey(lv.modelPath, lv.layer));
+    const bool layerTrainable = t == trainable.end() || t->second;
+    auto& entry = topLevel[lv.modelPath.empty() ? lv.layer : lv.modelPath.front()];
+    for (size_t v = 0; v < lv.variables.size(); ++v) {
+      entry.push_back({lv.variables[v].trainable && layerTrainable,
+                       {lv.layer + "/" + lv.variables[v].name, std::move(values[v])}});
+    }
+  }
+  for (auto& [name, ws] : topLevel) out.layers.push_back({name, legacyOrder(std::move(ws))});
+  return out;
+}
+
+void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
+  const Prepared p = prepare(artifacts, path);
+  std::vector<H5Layer> layers = legacyLayers(p, path);
+  for (const auto& l : layers) {
+    for (const auto& w : l.weights) checkH5Name(w.name, path);
+  }
+  TempOutput tmp(path);
+  {
+    QuietHdf5 quiet;
+    H5Writer w(path);
+    H5Id f(H5Fcreate(tmp.path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (!f.ok()) w.fail("cannot create the HDF5 file");
+    const std::string version = kerasVersionFor(artifacts, false);
+    // tf_keras's save_model_to_hdf5 through h5py 3: str values as UTF-8, bytes as ASCII.
+    w.stringAttr(f.get(), "keras_version", version, true);
+    w.stringAttr(f.get(), "backend", "tensorflow", true);
+    w.stringAttr(f.get(), "model_config", p.modelConfig.dump(-1, ' ', true), false);
+    Json training =
+        artifacts.modelTopology.is_object() && artifacts.modelTopology.contains("training_config")
+            ? artifacts.modelTopology["training_config"]
+            : artifacts.trainingConfig;
+    if (!training.is_null())
+      w.stringAttr(f.get(), "training_config", training.dump(-1, ' ', true), false);
+    H5Id mw(w.group(f.get(), "model_weights"), H5Gclose);
+    std::vector<std::string> names;
+    for (const auto& l : layers) names.push_back(l.name);
+    w.kerasListAttr(mw.get(), "layer_names", names);
+    w.stringAttr(mw.get(), "backend", "tensorflow", false);
+    w.stringAttr(mw.get(), "keras_version", version, false);
+    std::sort(layers.begin(), layers.end(),
+              [](const H5Layer& a, const H5Layer& b) { return a.name < b.name; });
+    for (const auto& l : layers) {
+      checkH5Name(l.name, path);
+      if (H5Lexists(mw.get(), l.name.c_str(), H5P_DEFAULT) > 0) {
+        throw Error(ErrorCode::kSchema, fmt::format("two layers are named '{}'", l.name), path);
+      }
+      H5Eclear2(H5E_DEFAULT);
+      H5Id g(w.group(mw.get(), l.name), H5Gclose);
+      std::vector<std::string> weightNames;
+      for (const auto& wt : l.weights) {
+        const bool hasSuffix =
+            wt.name.size() > 2 && wt.name.compare(wt.name.size() - 2, 2, ":0") == 0;
+        weightNames.push_back(hasSuffix ? wt.name : wt.name + ":0");
+      }
+      w.kerasListAttr(g.get(), "weight_names", weightNames);
+      for (size_t i = 0; i < l.weights.size(); ++i) {
+        w.dataset(g.get(), weightNames[i], l.weights[i].tensor, l.weights[i].name);
+      }
+    }
+    H5Id top(w.group(mw.get(), "top_level_model_weights"), H5Gclose);
+    w.kerasListAttr(top.get(), "weight_names", {});
+    w.check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "cannot flush the HDF5 file");
+  }
+  tmp.commit();
+}
+
+void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path) {
+  const Prepared p = prepare(artifacts, path);
+  Json config = modelToKeras3(p.modelConfig, 0, path);
+  Json meta = Json::object();
+  meta["keras_version"] = kerasVersionFor(artifacts, true);
+  meta["date_saved"] = nowString("%Y-%m-%d@%H:%M:%S");
+  const std::string metaText = meta.dump(-1, ' ', true);
+  const std::string configText = config.dump(-1, ' ', true);
+  const std::string weights = kerasWeightsImage(p, path);
+  TempOutput tmp(path);
+  int err = 0;
+  zip_t* raw = zip_open(tmp.path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  if (!raw) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot create the zip archive (libzip error {})", err),
+                path);
+  }
+  ZipPtr z(raw);
+  // Python's zipfile as Keras uses it: stored (not deflated); the two JSON members dated
+  // 1980-01-01 (ZipFile.open(name, "w")), the weights dated now (writestr).
+  std::tm dos{};
+  dos.tm_year = 80;
+  dos.tm_mon = 0;
+  dos.tm_mday = 1;
+  dos.tm_isdst = -1;
+  const std::time_t dosEpoch = std::mktime(&dos);
+  const std::pair<const char*, const std::string*> members[] = {
+      {"metadata.json", &metaText}, {"config.json", &configText}, {"model.weights.h5", &weights}};
+  for (const auto& [name, data] : members) {
+    zip_source_t* src = zip_source_buffer(z.get(), data->data(), data->size(), 0);
+    if (!src) throw Error(ErrorCode::kIo, "libzip cannot make a source", path);
+    const zip_int64_t idx = zip_file_add(z.get(), name, src, ZIP_FL_OVERWRITE);
+    if (idx < 0) {
+      zip_source_free(src);
+      throw Error(ErrorCode::kIo, fmt::format("cannot add {}: {}", name, zip_strerror(z.get())),
+                  path);
+    }
+    const auto i = static_cast<zip_uint64_t>(idx);
+    if (zip_set_file_compression(z.get(), i, ZIP_CM_STORE, 0) != 0 ||
+        zip_file_set_mtime(
+            z.get(), i, std::strcmp(name, "model.weights.h5") == 0 ? std::time(nullptr) : dosEpoch,
+            0) != 0) {
+      throw Error(ErrorCode::kIo, fmt::format("cannot set up {}: {}", name, zip_strerror(z.get())),
+                  path);
+    }
+  }
+  if (zip_close(z.get()) != 0) {
+    throw Error(ErrorCode::kIo,
+                fmt::format("cannot write the zip archive: {}", zip_strerror(z.get())), path);
+  }
+  (void)z.release();
+  tmp.commit();
+}
+
+}  // namespace tfjs::keras

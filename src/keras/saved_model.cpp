@@ -1,0 +1,480 @@
+// keras/saved_model.cpp — tf.keras 2.x SavedModel reader (see saved_model.h for the contract).
+//
+// What tensorflowjs_converter's keras_saved_model path gets from tf_keras.models.load_model()
+// followed by model.save(h5): keras_metadata.pb's root JSON gives keras_version, backend,
+// model_config and training_config (rewritten as the .h5 would hold them: `__tuple__` and
+// TensorShape objects become lists, SavedModel-only `shared_object_id` keys are dropped); the
+// checkpoint's object graph gives model.layers (the root's `layer-<i>` edges), each layer's weights
+// in `layer.weights` order (its `variables` list) and each weight's TF name (the SerializedTensor
+// full_name); the TensorBundle gives the values. Layers come out in h5py's order (by name), as
+// keras/h5.cpp returns them for the .h5 the converter would have written.
+#include "keras/saved_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "format/checked.h"
+#include "keras/tensor_bundle.h"
+#include "src/keras/proto/saved_metadata.pb.h"
+#include "src/keras/proto/trackable_object_graph.pb.h"
+#include "tfjs/dtype.h"
+#include "tfjs/error.h"
+
+namespace fs = std::filesystem;
+
+namespace tfjs::keras {
+namespace {
+
+using ObjectGraph = proto::TrackableObjectGraph;
+using TrackableObject = proto::TrackableObjectGraph::TrackableObject;
+
+constexpr const char* kObjectGraphKey = "_CHECKPOINTABLE_OBJECT_GRAPH";
+constexpr uint64_t kMaxMetadataBytes = 256ull << 20;
+
+std::string readSmallFile(const fs::path& path, uint64_t cap, const char* what) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot stat {}", what), path.string());
+  if (size > cap) {
+    throw Error(ErrorCode::kTooLarge,
+                fmt::format("{} is {} bytes, over the {}-byte cap", what, size, cap),
+                path.string());
+  }
+  std::string buf(static_cast<size_t>(size), '\0');
+  std::ifstream in(path, std::ios::binary);
+  if (!in || (size && !in.read(buf.data(), static_cast<std::streamsize>(size)))) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot read {}", what), path.string());
+  }
+  return buf;
+}
+
+// The JSON as the .h5 the converter writes would hold it: Keras's SavedModel JSON encoder writes
+// tuples as {"class_name": "__tuple__", "items": [...]} and TensorShapes as
+// {"class_name": "TensorShape", "items": [...]}, which load_model turns back into tuples and
+// shapes and the .h5 writer into lists; `shared_object_id` exists only in SavedModel metadata.
+Json toH5Json(const Json& j, int depth = 0) {
+  if (depth > 512) throw Error(ErrorCode::kSchema, "metadata JSON nested too deeply");
+  if (j.is_object()) {
+    const auto cls = j.find("class_name");
+    const auto items = j.find("items");
+    if (cls != j.end() && items != j.end() && j.size() == 2 && cls->is_string() &&
+        (*cls == "__tuple__" || *cls == "TensorShape")) {
+      return toH5Json(*items, depth + 1);
+    }
+    Json out = Json::object();
+    for (const auto& [k, v] : j.items()) {
+      if (k == "shared_object_id") continue;
+      out[k] = toH5Json(v, depth + 1);
+    }
+    return out;
+  }
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const auto& v : j) out.push_back(toH5Json(v, depth + 1));
+    return out;
+  }
+  return j;
+}
+
+// "layer-12" -> 12; nullopt for other edge names.
+std::optional<uint64_t> layerIndex(const std::string& edge) {
+  constexpr std::string_view kPrefix = "layer-";
+  if (edge.size() <= kPrefix.size() || edge.compare(0, kPrefix.size(), kPrefix) != 0) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  const char* b = edge.data() + kPrefix.size();
+  const char* e = edge.data() + edge.size();
+  const auto [ptr, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || ptr != e) return std::nullopt;
+  return v;
+}
+
+// A weight's value, converted as the converter's write_weights converts dtypes.
+Tensor toTensor(const BundleEntry& e, const std::vector<uint8_t>& raw, const std::string& file) {
+  const uint64_t n = elementCount(e.shape);
+  switch (e.dtype) {
+    case kDtFloat:
+    case kDtInt32: {
+      Buffer b = Buffer::allocate(raw.size());
+      if (!raw.empty()) std::memcpy(b.data(), raw.data(), raw.size());
+      return Tensor(e.dtype == kDtFloat ? DType::kFloat32 : DType::kInt32, e.shape, std::move(b),
+                    0);
+    }
+    case kDtDouble:
+    case kDtHalf: {
+      Buffer b = Buffer::allocate(static_cast<size_t>(checkedMul(n, 4)));
+      for (uint64_t i = 0; i < n; ++i) {
+        float f;
+        if (e.dtype == kDtDouble) {
+          double d;
+          std::memcpy(&d, raw.data() + i * 8, 8);
+          f = static_cast<float>(d);
+        } else {
+          uint16_t h;
+          std::memcpy(&h, raw.data() + i * 2, 2);
+          f = halfToFloat(h);
+        }
+        std::memcpy(b.data() + i * 4, &f, 4);
+      }
+      return Tensor(DType::kFloat32, e.shape, std::move(b), 0);
+    }
+    case kDtInt64: {
+      Buffer b = Buffer::allocate(static_cast<size_t>(checkedMul(n, 4)));
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t v;
+        std::memcpy(&v, raw.data() + i * 8, 8);
+        const auto w = static_cast<uint32_t>(v);  // wraps, as numpy's astype(int32)
+        std::memcpy(b.data() + i * 4, &w, 4);
+      }
+      return Tensor(DType::kInt32, e.shape, std::move(b), 0);
+    }
+    case kDtBool: {
+      Buffer b = Buffer::allocate(raw.size());
+      for (size_t i = 0; i < raw.size(); ++i) b.data()[i] = raw[i] != 0 ? 1 : 0;
+      return Tensor(DType::kBool, e.shape, std::move(b), 0);
+    }
+    default:
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("weight '{}' has dtype {}; the converter writes only float32, "
+                              "int32 and bool (from float16/32/64, int32/64, bool)",
+                              e.key, tfDataTypeName(e.dtype)),
+                  file, e.key);
+  }
+}
+
+struct Reader {
+  const fs::path dir;
+  ObjectGraph graph;
+  uint64_t total = 0;
+
+  const TrackableObject& node(int32_t id, const std::string& where) const {
+    if (id < 0 || id >= graph.nodes_size()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the checkpoint object graph refers to node {} from {}, but has {} "
+                              "nodes",
+                              id, where, graph.nodes_size()),
+                  (dir / "variables" / "variables.index").string());
+    }
+    return graph.nodes(id);
+  }
+
+  // The node's VARIABLE_VALUE attribute, or nullptr when it is not a saved variable.
+  static const TrackableObject::SerializedTensor* variableValue(const TrackableObject& n) {
+    for (const auto& a : n.attributes()) {
+      if (a.name() == "VARIABLE_VALUE") return &a;
+    }
+    return nullptr;
+  }
+
+  // The variable nodes of a layer, in `layer.weights` order: its `variables` list when it has
+  // one (Keras adds it to every layer it saves in a SavedModel); else its direct variable
+  // children, ordered as in the model's `variables` list (model.weights restricted to one layer is
+  // that layer's weights) or, failing that, in the order they were tracked.
+  std::vector<int32_t> layerVariables(const TrackableObject& layer, const std::string& where,
+                                      const std::vector<int32_t>& modelVariables) const {
+    std::vector<int32_t> out;
+    for (const auto& c : layer.children()) {
+      if (c.local_name() != "variables") continue;
+      const TrackableObject& list = node(c.node_id(), where + "/variables");
+      for (const auto& item : list.children()) {
+        node(item.node_id(), where + "/variables/" + item.local_name());
+        out.push_back(item.node_id());
+      }
+      return out;
+    }
+    std::set<int32_t> seen;
+    for (const auto& c : layer.children()) {
+      if (variableValue(node(c.node_id(), where + "/" + c.local_name())) &&
+          seen.insert(c.node_id()).second) {
+        out.push_back(c.node_id());
+      }
+    }
+    std::map<int32_t, size_t> position;  // variables not in the model's list go last
+    for (size_t i = 0; i < modelVariables.size(); ++i) position.emplace(modelVariables[i], i);
+    const auto pos = [&](int32_t v) {
+      const auto it = position.find(v);
+      return it == position.end() ? modelVariables.size() : it->second;
+    };
+    std::stable_sort(out.begin(), out.end(), [&](int32_t a, int32_t b) { return pos(a) < pos(b); });
+    return out;
+  }
+};
+
+}  // namespace
+
+bool looksLikeSavedModel(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir, ec) && fs::is_regular_file(fs::path(dir) / "saved_model.pb", ec);
+}
+
+KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions& options) {
+  const fs::path dir(dirName);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw Error(ErrorCode::kNotFound, "no such folder", dirName);
+  if (!fs::is_directory(dir, ec)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "not a folder; a SavedModel is a folder with saved_model.pb", dirName);
+  }
+  if (!fs::is_regular_file(dir / "saved_model.pb", ec)) {
+    // TF Serving keeps versions in numbered subfolders: point at one.
+    std::string hint;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!name.empty() &&
+          std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+          fs::is_regular_file(it->path() / "saved_model.pb", ec)) {
+        hint = fmt::format(" (the subfolder '{}' holds one: pass that folder)", name);
+        break;
+      }
+    }
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("no saved_model.pb: not a SavedModel folder{}", hint), dirName);
+  }
+  const fs::path metaPath = dir / "keras_metadata.pb";
+  if (!fs::exists(metaPath, ec)) {
+    throw Error(ErrorCode::kUnsupported,
+                "no keras_metadata.pb: this is not a Keras SavedModel (tf.keras 2.5+ model.save "
+                "writes one), so it has no Keras model config to convert to a layers model. A "
+                "plain TensorFlow SavedModel converts to a graph model instead "
+                "(tf_saved_model -> tfjs_graph_model), which is another conversion path",
+                dirName);
+  }
+
+  // --- keras_metadata.pb: the root node's JSON --------------------------------------------------
+  const std::string metaBytes = readSmallFile(metaPath, kMaxMetadataBytes, "keras_metadata.pb");
+  proto::SavedMetadata meta;
+  if (!meta.ParseFromString(metaBytes)) {
+    throw Error(ErrorCode::kSchema,
+                "keras_metadata.pb is not a valid SavedMetadata protobuf (corrupt file?)",
+                metaPath.string());
+  }
+  std::map<std::string, const proto::SavedObject*> byPath;
+  for (const auto& n : meta.nodes()) byPath.emplace(n.node_path(), &n);
+  const auto rootIt = byPath.find("root");
+  if (rootIt == byPath.end()) {
+    throw Error(ErrorCode::kSchema, "keras_metadata.pb has no node with node_path 'root'",
+                metaPath.string());
+  }
+  const auto parseJson = [&](const proto::SavedObject& n) {
+    Json j = Json::parse(n.metadata(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the metadata of '{}' in keras_metadata.pb is not a JSON object "
+                              "({} bytes)",
+                              n.node_path(), n.metadata().size()),
+                  metaPath.string());
+    }
+    return j;
+  };
+  const Json root = parseJson(*rootIt->second);
+
+  KerasFile out;
+  out.path = dirName;
+  const auto str = [&](const char* key) -> std::string {
+    const auto it = root.find(key);
+    if (it == root.end() || it->is_null()) return {};
+    if (!it->is_string()) {
+      throw Error(ErrorCode::kSchema, fmt::format("the root metadata's '{}' is not a string", key),
+                  metaPath.string());
+    }
+    return it->get<std::string>();
+  };
+  out.kerasVersion = str("keras_version");
+  out.backend = str("backend");
+  const auto mc = root.find("model_config");
+  if (mc == root.end() || mc->is_null()) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("the root object ({}) has no model_config: a subclassed Keras model "
+                            "has no config to rebuild it from, and the converter cannot convert "
+                            "it to a layers model either",
+                            rootIt->second->identifier()),
+                metaPath.string());
+  }
+  if (!mc->is_object() || !mc->contains("class_name")) {
+    throw Error(ErrorCode::kSchema,
+                "the root metadata's model_config is not an object with a class_name",
+                metaPath.string());
+  }
+  out.modelConfig = toH5Json(*mc);
+  if (const auto tc = root.find("training_config"); tc != root.end() && !tc->is_null()) {
+    out.trainingConfig = toH5Json(*tc);
+  }
+
+  // --- variables/: the object graph, model.layers, each layer's weights ------------------------
+  TensorBundle::Limits limits;
+  limits.maxTensorBytes = options.maxDatasetBytes * 2;  // float64/int64 shrink to 4 bytes
+  const TensorBundle bundle =
+      TensorBundle::open((dir / "variables" / "variables").string(), limits);
+  if (!bundle.contains(kObjectGraphKey)) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("the checkpoint has no '{}' entry, so its variables cannot be linked "
+                            "to layers",
+                            kObjectGraphKey),
+                bundle.indexPath());
+  }
+  const auto graphStrings = bundle.readStrings(bundle.entry(kObjectGraphKey));
+  Reader r{dir, {}};
+  if (graphStrings.size() != 1 || !r.graph.ParseFromString(graphStrings.front())) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("'{}' is not one serialized TrackableObjectGraph", kObjectGraphKey),
+                bundle.shardPath(0));
+  }
+  if (r.graph.nodes_size() == 0) {
+    throw Error(ErrorCode::kSchema, "the checkpoint object graph has no nodes", bundle.indexPath());
+  }
+  const TrackableObject& rootNode = r.graph.nodes(0);
+
+  // model.variables, for ordering layers without their own list.
+  std::vector<int32_t> modelVariables;
+  for (const auto& c : rootNode.children()) {
+    if (c.local_name() != "variables") continue;
+    for (const auto& item : r.node(c.node_id(), "root/variables").children()) {
+      modelVariables.push_back(item.node_id());
+    }
+    break;
+  }
+
+  // model.layers: the root's `layer-<i>` edges, in index order.
+  std::map<uint64_t, int32_t> layerNodes;
+  for (const auto& c : rootNode.children()) {
+    if (const auto i = layerIndex(c.local_name())) {
+      r.node(c.node_id(), "root/" + c.local_name());
+      if (!layerNodes.emplace(*i, c.node_id()).second) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the object graph's root has two '{}' edges", c.local_name()),
+                    bundle.indexPath());
+      }
+    }
+  }
+  if (layerNodes.empty()) {
+    throw Error(ErrorCode::kUnsupported,
+                "the model has no layers in its checkpoint object graph (no 'layer-N' edges): "
+                "only Sequential and Functional Keras models can be converted",
+                bundle.indexPath());
+  }
+
+  // Reads the variables `vars` (object graph nodes) into `layer.weights`, in that order.
+  const auto addWeights = [&](KerasLayerWeights& layer, const std::vector<int32_t>& vars,
+                              const std::string& where) {
+    for (const int32_t v : vars) {
+      const auto* attr = Reader::variableValue(r.node(v, where));
+      if (!attr) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("a variable of layer '{}' (object graph node {}) has no saved "
+                                "value in the checkpoint",
+                                layer.name, v),
+                    bundle.indexPath());
+      }
+      if (attr->full_name().empty()) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the variable with checkpoint key '{}' of layer '{}' has no full "
+                                "(TF variable) name to call it by",
+                                attr->checkpoint_key(), layer.name),
+                    bundle.indexPath());
+      }
+      // The name the variable has in TF (and in the .h5: "dense/kernel:0").
+      const std::string weightName = attr->full_name() + ":0";
+      if (!options.readWeights) continue;
+      if (!bundle.contains(attr->checkpoint_key())) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("weight '{}' of layer '{}' has checkpoint key '{}', which the "
+                                "index does not hold",
+                                weightName, layer.name, attr->checkpoint_key()),
+                    bundle.indexPath(), weightName);
+      }
+      const BundleEntry e = bundle.entry(attr->checkpoint_key());
+      const uint64_t n = elementCount(e.shape);
+      const uint64_t outBytes = checkedMul(n, e.dtype == kDtBool ? 1 : 4);
+      if (outBytes > options.maxDatasetBytes) {
+        throw Error(ErrorCode::kTooLarge,
+                    fmt::format("weight of shape {} needs {} bytes, over the {}-byte cap",
+                                shapeString(e.shape), outBytes, options.maxDatasetBytes),
+                    bundle.indexPath(), weightName);
+      }
+      r.total = checkedAdd(r.total, outBytes);
+      if (r.total > options.maxTotalBytes) {
+        throw Error(
+            ErrorCode::kTooLarge,
+            fmt::format("the weights need more than the {}-byte cap", options.maxTotalBytes),
+            bundle.indexPath(), weightName);
+      }
+      if (tfDataTypeSize(e.dtype) == 0 ||
+          !(e.dtype == kDtFloat || e.dtype == kDtDouble || e.dtype == kDtHalf ||
+            e.dtype == kDtInt32 || e.dtype == kDtInt64 || e.dtype == kDtBool)) {
+        throw Error(ErrorCode::kUnsupported,
+                    fmt::format("weight '{}' has dtype {}; the converter writes only float32, "
+                                "int32 and bool (from float16/32/64, int32/64, bool)",
+                                weightName, tfDataTypeName(e.dtype)),
+                    bundle.indexPath(), weightName);
+      }
+      layer.weights.push_back({weightName, toTensor(e, bundle.readBytes(e), bundle.indexPath())});
+    }
+  };
+
+  std::set<std::string> names;
+  for (const auto& [index, nodeId] : layerNodes) {
+    const std::string where = fmt::format("layer-{}", index);
+    // The layer's metadata is under the first root edge that reaches it (layer_with_weights-k
+    // comes before layer-i).
+    const proto::SavedObject* lm = nullptr;
+    for (const auto& c : rootNode.children()) {
+      if (c.node_id() != nodeId) continue;
+      const auto it = byPath.find("root." + c.local_name());
+      if (it != byPath.end()) {
+        lm = it->second;
+        break;
+      }
+    }
+    if (!lm) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("model layer {} has no entry in keras_metadata.pb (no node_path "
+                              "'root.{}')",
+                              index, where),
+                  metaPath.string());
+    }
+    const Json lj = parseJson(*lm);
+    const auto nameIt = lj.find("name");
+    if (nameIt == lj.end() || !nameIt->is_string() || nameIt->get<std::string>().empty()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the metadata of '{}' has no layer name", lm->node_path()),
+                  metaPath.string());
+    }
+    KerasLayerWeights layer{nameIt->get<std::string>(), {}};
+    if (!names.insert(layer.name).second) {
+      throw Error(ErrorCode::kSchema, fmt::format("two model layers are named '{}'", layer.name),
+                  metaPath.string());
+    }
+    const auto vars = r.layerVariables(r.node(nodeId, where), where, modelVariables);
+    addWeights(layer, vars, where);
+    out.layers.push_back(std::move(layer));
+  }
+  // Keras (2.6+) also writes the model's own weights, outside any layer, as the .h5 group
+  // `top_level_model_weights` (empty for Sequential and Functional models, but present).
+  {
+    KerasLayerWeights top{"top_level_model_weights", {}};
+    std::vector<int32_t> vars;
+    for (const auto& c : rootNode.children()) {
+      if (Reader::variableValue(r.node(c.node_id(), "root/" + c.local_name())) &&
+          std::find(vars.begin(), vars.end(), c.node_id()) == vars.end()) {
+        vars.push_back(c.node_id());
+      }
+    }
+    addWeights(top, vars, "root");
+    if (names.count(top.name) == 0) out.layers.push_back(std::move(top));
+  }
+  // h5py lists model_weights/ members by name.
+  std::sort(out.layers.begin(), out.layers.end(),
+            [](const KerasLayerWeights& a, const KerasLayerWeights& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace tfjs::keras

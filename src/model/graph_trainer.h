@@ -1,0 +1,67 @@
+// model/graph_trainer.h — what fit() needs from a LayersModel's layer graph (internal).
+//
+// A GraphTrainer gives train/fit.cpp the model's variables as writable float32 arrays and runs
+// the training forward and backward passes over the model's graph (layers_model.cpp). Made
+// from a LayersModel, it first gives the model its own writable copy of every variable's value
+// (the loaded weight buffer is shared and read-only) and points the layers at it, so the values
+// fit() changes are the ones predict() reads, after commit(). Not thread-safe: no predict() may
+// run on the model (or its copies, which share it) while a GraphTrainer is in use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+#include "tfjs/layers_model.h"
+
+namespace tfjs::model {
+
+struct TrainingState;  // train/fit.cpp
+
+struct TrainVariable {
+  std::string name;  // "<layer>/<variable>", as TF.js names the weight
+  std::vector<int64_t> shape;
+  bool trainable = true;  // false: the layer (or an enclosing model) has trainable: false, or
+                          // the variable is not trainable (moving statistics)
+  float* value = nullptr;
+  size_t size = 0;
+};
+
+class GraphTrainer {
+ public:
+  explicit GraphTrainer(LayersModel& model);
+  ~GraphTrainer();
+  GraphTrainer(const GraphTrainer&) = delete;
+  GraphTrainer& operator=(const GraphTrainer&) = delete;
+
+  const std::vector<TrainVariable>& variables() const { return variables_; }
+  // Input and output shapes as the model declares them (-1 unknown).
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+
+  // forward (training = true) keeping the tape; then backward from dL/d(outputs), which returns
+  // one gradient per variables() entry (zeros for a variable no gradient reached).
+  std::vector<layers::Array> forward(std::vector<layers::Array> inputs,
+                                     layers::TrainingContext& ctx);
+  std::vector<layers::Array> backward(std::vector<layers::Array> dOutputs);
+  // Inference (training = false), as predict() runs it.
+  std::vector<layers::Array> predict(std::vector<layers::Array> inputs) const;
+  // Tells every layer that the variable values changed (fast kernels repack their copies).
+  void commit();
+
+  // The model's training state (compile's choices; null before compile). Shared by copies.
+  static std::shared_ptr<TrainingState>& trainingState(const LayersModel& model);
+  // The artifacts the model was made from (topology, manifest, the loaded weights).
+  static const ModelArtifacts& loadedArtifacts(const LayersModel& model);
+  // The current value of every variable, named "<layer>/<variable>", in binding order.
+  static std::vector<NamedTensor> currentWeights(const LayersModel& model);
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+  std::vector<TrainVariable> variables_;
+};
+
+}  // namespace tfjs::model

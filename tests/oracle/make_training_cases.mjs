@@ -1,0 +1,185 @@
+// node make_training_cases.mjs OUTDIR
+//
+// The training oracle: the real TF.js (cpu backend) trains small models with model.fit and
+// records what tfjs-cpp's fit must reproduce. For each case, OUTDIR/<case>/ holds the model
+// before training (model.json + group1-shard1of1.bin, saved with model.save), and
+// OUTDIR/<case>/case.json holds the data (float32 hex), the compile and fit arguments in
+// tfjs-cpp's spelling, TF.js's per-epoch history and its final weights (hex). Shuffling is off
+// (TF.js's shuffle uses Math.random, not reproducible elsewhere); everything else is TF.js's
+// default. Math.random is seeded, so every run writes the same files.
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf, initTf, installFailureHandlers, Rng, hexOf, writeModelFolder, saveInMemory } from './lib.mjs';
+
+installFailureHandlers();
+
+function oneHot(labels, k) {
+  const out = new Float32Array(labels.length * k);
+  labels.forEach((c, i) => { out[i * k + c] = 1; });
+  return out;
+}
+
+const cases = [
+  {
+    // The walkthrough: y = 2x - 1, Dense(1), sgd, meanSquaredError, 500 epochs.
+    name: 'walkthrough_sgd_mse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 1, inputShape: [1] }));
+      return m;
+    },
+    data: () => ({ x: [Float32Array.from([-1, 0, 1, 2, 3, 4]), [6, 1]], y: [Float32Array.from([-3, -1, 1, 3, 5, 7]), [6, 1]] }),
+    optimizer: () => tf.train.sgd(0.01), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
+    fit: { epochs: 500, batchSize: 32 },
+  },
+  {
+    name: 'mlp_adam_cce_accuracy',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5] }));
+      m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 40;
+      const x = rng.f32(n * 5);
+      const labels = [];
+      for (let i = 0; i < n; i++) labels.push((x[i * 5] + x[i * 5 + 1] > 0.3 ? 2 : 0) + (x[i * 5 + 2] > 0.5 ? -1 : 0) + (x[i * 5 + 2] > 0.5 ? 1 : 0) * (x[i * 5] > 0 ? 1 : 0));
+      return { x: [x, [n, 5]], y: [oneHot(labels.map((c) => Math.max(0, Math.min(2, c))), 3), [n, 3]] };
+    },
+    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 25, batchSize: 8 },
+  },
+  {
+    name: 'mlp_momentum_nesterov_sparse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 12, activation: 'tanh', inputShape: [4] }));
+      m.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 30;
+      const x = rng.f32(n * 4);
+      const y = new Float32Array(n);
+      for (let i = 0; i < n; i++) y[i] = rng.int(0, 3);
+      return { x: [x, [n, 4]], y: [y, [n]] };
+    },
+    optimizer: () => tf.train.momentum(0.05, 0.9, true), compile: { optimizer: 'momentum', optimizerConfig: { learning_rate: 0.05, momentum: 0.9, nesterov: true }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 20, batchSize: 7 },
+  },
+  {
+    name: 'mlp_rmsprop_mse_validation',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 8, activation: 'sigmoid', inputShape: [3] }));
+      m.add(tf.layers.dense({ units: 2 }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 32;
+      const x = rng.f32(n * 3);
+      const y = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        y[i * 2] = x[i * 3] * 2 - x[i * 3 + 1];
+        y[i * 2 + 1] = x[i * 3 + 2] * x[i * 3];
+      }
+      return { x: [x, [n, 3]], y: [y, [n, 2]] };
+    },
+    optimizer: () => tf.train.rmsprop(0.01), compile: { optimizer: 'rmsprop', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: ['mae'] },
+    fit: { epochs: 30, batchSize: 6, validationSplit: 0.25 },
+  },
+  {
+    name: 'binary_sgd_bce',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 3, activation: 'elu', inputShape: [2, 2] }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 24;
+      const x = rng.f32(n * 4);
+      const y = new Float32Array(n);
+      for (let i = 0; i < n; i++) y[i] = x[i * 4] * x[i * 4 + 3] > 0 ? 1 : 0;
+      return { x: [x, [n, 2, 2]], y: [y, [n, 1]] };
+    },
+    optimizer: () => tf.train.sgd(0.5), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.5 }, loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 40, batchSize: 5 },
+  },
+  {
+    // A small CNN: Conv2D (relu, 'same') -> MaxPooling2D -> Conv2D -> AveragePooling2D -> Flatten
+    // -> Dense softmax, adam, categoricalCrossentropy.
+    name: 'cnn_adam_cce',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      m.add(tf.layers.conv2d({ filters: 3, kernelSize: 2, strides: 1, activation: 'tanh' }));
+      m.add(tf.layers.averagePooling2d({ poolSize: 3 }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 20;
+      const x = rng.f32(n * 64, 0, 1);
+      const labels = [];
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let k = 0; k < 32; k++) s += x[i * 64 + k];
+        labels.push(s > 17 ? 2 : s > 15 ? 1 : 0);
+      }
+      return { x: [x, [n, 8, 8, 1]], y: [oneHot(labels, 3), [n, 3]] };
+    },
+    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 8, batchSize: 6 },
+  },
+];
+
+async function main() {
+  const outdir = process.argv[2];
+  if (!outdir || process.argv.length !== 3) {
+    console.error('usage: node make_training_cases.mjs OUTDIR');
+    process.exit(2);
+  }
+  const seeded = new Rng('training-math-random');
+  Math.random = () => seeded.uniform();
+  await initTf();
+  const index = [];
+  for (const c of cases) {
+    const rng = new Rng(c.name);
+    const model = c.build();
+    // Seeded initial weights (uniform in [-0.5, 0.5)), not the initializers' draws.
+    model.setWeights(model.getWeights().map((w) => tf.tensor(rng.f32(w.size, -0.5, 0.5), w.shape)));
+    const dir = path.join(outdir, c.name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const { artifacts, weightBytes } = await saveInMemory(model);
+    writeModelFolder(dir, artifacts, [{ bytes: weightBytes, specs: artifacts.weightSpecs }], 'js');
+    const d = c.data(rng);
+    const x = tf.tensor(d.x[0], d.x[1]);
+    const y = tf.tensor(d.y[0], d.y[1]);
+    model.compile({ optimizer: c.optimizer(), loss: c.compile.loss, metrics: c.compile.metrics });
+    const hist = await model.fit(x, y, { ...c.fit, shuffle: false, verbose: 0 });
+    const weights = model.getWeights().map((w) => ({ shape: w.shape, hex: hexOf(w.dataSync()) }));
+    const record = {
+      name: c.name,
+      x: { shape: d.x[1], hex: hexOf(d.x[0]) },
+      y: { shape: d.y[1], hex: hexOf(d.y[0]) },
+      compile: c.compile,
+      fit: c.fit,
+      history: hist.history,
+      weights,
+    };
+    fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify(record) + '\n');
+    index.push(c.name);
+    x.dispose();
+    y.dispose();
+    model.dispose();
+  }
+  fs.writeFileSync(path.join(outdir, 'index.json'), JSON.stringify(index) + '\n');
+  console.log(`${index.length} training cases written to ${outdir}`);
+}
+
+await main();

@@ -1,0 +1,304 @@
+// tfjs train MODEL --x X.npy --y Y.npy --epochs N [...] --out DIR
+//
+// MODEL is a model folder, model.json or URL (its topology, and its weights as the starting point
+// when it has any; a topology without weights starts from its initializers), or a model spec:
+// "in:SHAPE,LAYER,LAYER,..." with SHAPE like 1 or 28x28x1 and LAYER one of dense:UNITS[:ACT],
+// conv2d:FILTERS:KERNEL[:ACT], maxpool2d:SIZE, avgpool2d:SIZE, flatten, dropout:RATE,
+// activation:ACT (e.g. "in:1,dense:1" is the walkthrough's model).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common.h"
+#include "tfjs/layers_model.h"
+#include "tfjs/npy.h"
+#include "tfjs/version.h"
+
+namespace tfjs::cli {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string part; std::getline(ss, part, sep);) out.push_back(part);
+  return out;
+}
+
+int64_t positive(const std::string& s, const std::string& what) {
+  size_t used = 0;
+  long long v = -1;
+  try {
+    v = std::stoll(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != s.size() || v <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("model spec: {} '{}' is not a positive integer", what, s));
+  }
+  return v;
+}
+
+// The Sequential topology (as tfjs-layers' model.toJSON writes it) of a model spec.
+Json topologyFromSpec(const std::string& spec) {
+  const auto items = split(spec, ',');
+  if (items.empty() || items[0].rfind("in:", 0) != 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "model spec: it must start with the input shape, e.g. in:1 or in:28x28x1");
+  }
+  Json shape = Json::array({nullptr});
+  for (const auto& d : split(items[0].substr(3), 'x')) shape.push_back(positive(d, "dimension"));
+  Json layers = Json::array();
+  std::map<std::string, int> counts;
+  const Json glorot = {
+      {"class_name", "VarianceScaling"},
+      {"config",
+       {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "normal"}, {"seed", nullptr}}}};
+  const Json zeros = {{"class_name", "Zeros"}, {"config", Json::object()}};
+  for (size_t i = 1; i < items.size(); ++i) {
+    const auto p = split(items[i], ':');
+    if (p.empty()) throw Error(ErrorCode::kInvalidArgument, "model spec: an empty layer");
+    const std::string& kind = p[0];
+    auto arg = [&](size_t k, const std::string& what) -> const std::string& {
+      if (p.size() <= k) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("model spec: '{}' needs {}", items[i], what));
+      }
+      return p[k];
+    };
+    Json l;
+    Json cfg = Json::object();
+    std::string cls;
+    if (kind == "dense") {
+      cls = "Dense";
+      cfg = {{"units", positive(arg(1, "a unit count (dense:UNITS[:ACTIVATION])"), "units")},
+             {"activation", p.size() > 2 ? p[2] : "linear"},
+             {"use_bias", true},
+             {"kernel_initializer", glorot},
+             {"bias_initializer", zeros},
+             {"kernel_regularizer", nullptr},
+             {"bias_regularizer", nullptr},
+             {"activity_regularizer", nullptr},
+             {"kernel_constraint", nullptr},
+             {"bias_constraint", nullptr}};
+    } else if (kind == "conv2d") {
+      cls = "Conv2D";
+      const int64_t k =
+          positive(arg(2, "filters and a kernel size (conv2d:FILTERS:KERNEL)"), "kernel size");
+      cfg = {{"filters", positive(arg(1, "a filter count"), "filters")},
+             {"kernel_size", {k, k}},
+             {"strides", {1, 1}},
+             {"padding", "valid"},
+             {"data_format", "channels_last"},
+             {"dilation_rate", {1, 1}},
+             {"activation", p.size() > 3 ? p[3] : "linear"},
+             {"use_bias", true},
+             {"kernel_initializer", glorot},
+             {"bias_initializer", zeros}};
+    } else if (kind == "maxpool2d" || kind == "avgpool2d") {
+      cls = kind == "maxpool2d" ? "MaxPooling2D" : "AveragePooling2D";
+      const int64_t s = positive(arg(1, "a pool size"), "pool size");
+      cfg = {{"pool_size", {s, s}},
+             {"strides", {s, s}},
+             {"padding", "valid"},
+             {"data_format", "channels_last"}};
+    } else if (kind == "flatten") {
+      cls = "Flatten";
+    } else if (kind == "dropout") {
+      cls = "Dropout";
+      double rate = -1;
+      try {
+        rate = std::stod(arg(1, "a rate (dropout:RATE)"));
+      } catch (const std::invalid_argument&) {
+      }
+      if (!(rate >= 0 && rate < 1)) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("model spec: '{}': the rate must be in [0, 1)", items[i]));
+      }
+      cfg = {{"rate", rate}};
+    } else if (kind == "activation") {
+      cls = "Activation";
+      cfg = {{"activation", arg(1, "an activation name (activation:NAME)")}};
+    } else {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("model spec: unknown layer '{}' (known: dense, conv2d, maxpool2d, "
+                              "avgpool2d, flatten, dropout, activation)",
+                              kind));
+    }
+    std::string base;
+    for (char c : cls) {
+      if (std::isupper(static_cast<unsigned char>(c)) && !base.empty() &&
+          !std::isdigit(static_cast<unsigned char>(base.back())))
+        base += '_';
+      base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const int n = ++counts[base];
+    cfg["name"] = n == 1 ? base : fmt::format("{}_{}", base, n - 1);
+    cfg["trainable"] = true;
+    cfg["dtype"] = "float32";
+    if (layers.empty()) cfg["batch_input_shape"] = shape;
+    layers.push_back({{"class_name", cls}, {"config", cfg}});
+  }
+  if (layers.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "model spec: no layers after the input shape");
+  }
+  return {{"class_name", "Sequential"},
+          {"config", {{"name", "sequential"}, {"layers", layers}}},
+          {"keras_version", "tfjs-cpp " TFJS_VERSION},
+          {"backend", "tensor_flow.js"}};
+}
+
+bool isSpec(const std::string& m) {
+  return m.rfind("in:", 0) == 0;
+}
+
+}  // namespace
+
+void registerTrain(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "train", "train a layers model natively (TF.js's fit) and save it as a TF.js model");
+  struct Opts {
+    ModelArgs model;
+    std::string x, y, out, history, optimizer, loss, metrics;
+    int epochs = 1;
+    int batchSize = 32;
+    double learningRate = 0;
+    double validationSplit = 0;
+    uint64_t seed = 0;
+    bool noShuffle = false;
+    bool includeOptimizer = false;
+    bool quiet = false;
+    bool json = false;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  o->model.add(*cmd);
+  cmd->get_option("MODEL")->description(
+      "a model folder, model.json or URL (topology + starting weights), or a model spec such as "
+      "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu,maxpool2d:2,flatten,dense:10:softmax");
+  cmd->add_option("--x", o->x, "the inputs, one .npy (samples along dimension 0)")->required();
+  cmd->add_option("--y", o->y, "the targets, one .npy with as many samples")->required();
+  cmd->add_option("--epochs", o->epochs, "epochs to train")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  cmd->add_option("--batch-size,--batch_size", o->batchSize, "samples per optimizer step")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--optimizer", o->optimizer,
+                  "sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta (default: the model's "
+                  "trainingConfig, else sgd)");
+  cmd->add_option("--learning-rate,--learning_rate", o->learningRate,
+                  "the optimizer's learning rate (default: TF.js's for the optimizer)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--loss", o->loss,
+                  "meanSquaredError, categoricalCrossentropy, ... (default: the model's "
+                  "trainingConfig, else meanSquaredError)");
+  cmd->add_option("--metrics", o->metrics, "comma-separated metrics, e.g. accuracy,mae");
+  cmd->add_option("--validation-split,--validation_split", o->validationSplit,
+                  "fraction of the samples, taken from the end, to validate on after each epoch")
+      ->check(CLI::Range(0.0, 0.999999));
+  cmd->add_option("--seed", o->seed, "seed of shuffling, dropout and initializers")
+      ->capture_default_str();
+  cmd->add_flag("--no-shuffle", o->noShuffle, "keep the samples in order (TF.js: shuffle false)");
+  cmd->add_option("--history", o->history, "write the per-epoch loss and metrics as JSON");
+  cmd->add_option("--out", o->out, "the folder to save the trained TF.js model in")->required();
+  cmd->add_flag("--include-optimizer", o->includeOptimizer,
+                "also save the optimizer's state (a weight group marked \"optimizer\")");
+  cmd->add_option("--threads", o->threads, "compute threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd->add_flag("-q,--quiet", o->quiet, "no per-epoch progress");
+  cmd->add_flag("--json", o->json,
+                "print the history (and fitSeconds, the time fit took) as JSON at the end");
+  cmd->callback([&run, o] {
+    run = [o]() -> int {
+      ModelOptions options;
+      options.threads = o->threads;
+      const bool spec = isSpec(o->model.model);
+      ModelArtifacts start;
+      if (!spec) start = loadModel(o->model.model, o->model.loadOptions(true));
+      LayersModel m = spec ? modelFromJSON(topologyFromSpec(o->model.model), o->seed, options)
+                      : start.weightCount() == 0
+                          ? modelFromJSON(start.modelTopology, o->seed, options)
+                          : LayersModel::fromArtifacts(start, options);
+      const Tensor x = readNpy(o->x);
+      const Tensor y = readNpy(o->y);
+      // Defaults from the model's trainingConfig (TF.js writes one when saved after compile).
+      const Json tc = start.trainingConfig;
+      CompileArgs ca;
+      ca.optimizer = o->optimizer;
+      if (ca.optimizer.empty() && tc.is_object() && tc.contains("optimizer_config")) {
+        ca.optimizer = tc["optimizer_config"].value("class_name", "sgd");
+        ca.optimizerConfig = tc["optimizer_config"].value("config", Json::object());
+      }
+      if (ca.optimizer.empty()) ca.optimizer = "sgd";
+      if (o->learningRate > 0) ca.optimizerConfig["learning_rate"] = o->learningRate;
+      if (!o->loss.empty()) {
+        ca.loss = {o->loss};
+      } else if (tc.is_object() && tc.contains("loss") && tc["loss"].is_string()) {
+        ca.loss = {tc["loss"].get<std::string>()};
+      }
+      if (!o->metrics.empty()) ca.metrics = split(o->metrics, ',');
+      m.compile(ca);
+      if (o->includeOptimizer) {
+        std::string lower;
+        for (char c : ca.optimizer)
+          lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "adamax") {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "--include-optimizer with adamax: TF.js's Adamax has no savable state "
+                      "(getWeights is not implemented), so the model could not be saved after "
+                      "training; leave --include-optimizer out or choose another optimizer");
+        }
+      }
+      FitArgs fa;
+      fa.epochs = o->epochs;
+      fa.batchSize = o->batchSize;
+      fa.shuffle = !o->noShuffle;
+      fa.seed = o->seed;
+      fa.validationSplit = o->validationSplit;
+      const bool tty = ::isatty(STDERR_FILENO);
+      fa.onEpochEnd = [o, tty](int epoch, const Logs& logs) {
+        if (o->quiet) return true;
+        std::string line = fmt::format("Epoch {}/{}", epoch + 1, o->epochs);
+        for (const auto& [k, v] : logs) line += fmt::format(" {}={:.6g}", k, v);
+        if (tty) {
+          std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), epoch + 1 == o->epochs ? "\n" : "");
+        } else {
+          std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        return true;
+      };
+      const auto t0 = std::chrono::steady_clock::now();
+      const History h = m.fit(x, y, fa);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (tty && !o->quiet && !h.epoch.empty() && h.epoch.back() + 1 != o->epochs) {
+        std::fprintf(stderr, "\n");
+      }
+      Json hist = {{"epoch", h.epoch}, {"history", h.history}, {"fitSeconds", seconds}};
+      if (!o->history.empty()) {
+        std::ofstream out(o->history, std::ios::binary | std::ios::trunc);
+        out << jsonText(hist) << "\n";
+        if (!out) throw Error(ErrorCode::kIo, "cannot write the history file", o->history);
+      }
+      saveModel(m.toArtifacts(o->includeOptimizer), o->out);
+      if (o->json) {
+        std::printf("%s\n", jsonText(hist).c_str());
+      } else {
+        std::string last;
+        for (const auto& [k, v] : h.history) last += fmt::format(" {}={:.7g}", k, v.back());
+        std::printf("trained %zu epoch(s):%s\nsaved %s\n", h.epoch.size(), last.c_str(),
+                    o->out.c_str());
+      }
+      return kOk;
+    };
+  });
+}
+
+}  // namespace tfjs::cli
