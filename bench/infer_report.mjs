@@ -9,6 +9,7 @@
 // batch, runtime, key per line) and for each key KEY.out (the run's JSON report), KEY.err, KEY.rc
 // (exit status) and KEY.rss (peak RSS in KiB from /usr/bin/time); `sgemm` (tfjs_bench_sgemm) and
 // `idle` (`tfjs --version`) the same way. Pure formatting: every number comes from this run.
+import { markers, writeSection } from './sections.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -19,8 +20,7 @@ if (!outPath) {
 }
 const meta = JSON.parse(fs.readFileSync(path.join(workDir, 'meta.json'), 'utf8'));
 const models = JSON.parse(fs.readFileSync(modelsPath, 'utf8')).models;
-const BEGIN = '<!-- infer:begin -->';
-const END = '<!-- infer:end -->';
+const [BEGIN, END] = markers('infer');
 
 const read = (key, ext) => {
   try {
@@ -416,21 +416,6 @@ md.push(END);
 const section = md.join('\n') + '\n';
 
 if (outPath !== '-') {
-  let text = '';
-  try {
-    text = fs.readFileSync(outPath, 'utf8');
-  } catch {
-    text = '';
-  }
-  const b = text.indexOf(BEGIN);
-  const e = text.indexOf(END);
-  if (b >= 0 && e > b) {
-    let rest = text.slice(e + END.length);
-    if (rest.startsWith('\n')) rest = rest.slice(1);
-    text = text.slice(0, b) + section + rest;
-  } else {
-    text = text.length ? `${text.replace(/\n*$/, '\n')}\n${section}` : section;
-  }
-  fs.writeFileSync(outPath, text);
+  writeSection(outPath, 'infer', section);
   console.log(`wrote the inference section of ${outPath}`);
 }

@@ -3,6 +3,7 @@
 // Combines the figures of one bench/run.sh run (the `cat` and whole-process timings and machine
 // facts gathered by run.sh, tfjs_bench_load's report, tfjs_load.mjs's report), prints a table
 // with the ratios and writes RESULTS.md. Pure formatting: every number comes from this run.
+import { allSections } from './sections.mjs';
 import fs from 'node:fs';
 
 const [metaPath, oursPath, tfjsPath, outPath] = process.argv.slice(2);
@@ -207,7 +208,7 @@ md.push('- TF.js reads with `fs.promises.readFile`, builds the artifacts with ' 
         '`tf.loadLayersModel` through a custom IOHandler. Node runs with `--expose-gc` and ' +
         'collects garbage between runs, outside the timed region.');
 md.push('');
-// Keep the inference section that bench/infer.sh writes into the same file.
+// Keep the sections other benchmarks (infer.sh, train.sh, convert.sh) write into the same file.
 {
   let old = '';
   try {
@@ -215,9 +216,7 @@ md.push('');
   } catch {
     old = '';
   }
-  const b = old.indexOf('<!-- infer:begin -->');
-  const e = old.indexOf('<!-- infer:end -->');
-  if (b >= 0 && e > b) md.push(old.slice(b, e + '<!-- infer:end -->'.length), '');
+  for (const section of allSections(old)) md.push(section, '');
 }
 fs.writeFileSync(outPath, md.join('\n'));
 console.log(`\nwrote ${outPath}`);

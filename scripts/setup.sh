@@ -9,7 +9,8 @@ PKGS=(g++ cmake ninja-build pkg-config git
       nlohmann-json3-dev libfmt-dev libcli11-dev libcurl4-openssl-dev
       libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
       libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libhdf5-dev libzip-dev time  # dnnl's CMake package requires OpenCL (only recommended)
-      libprotobuf-dev protobuf-compiler)
+      libprotobuf-dev protobuf-compiler
+      python3-h5py)  # tests only: an independent reader of the .h5 files tfjs writes
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 

@@ -1,6 +1,8 @@
 // Training: fit() against the real TF.js (tests/oracle/make_training_cases.mjs: the same starting
 // weights, data and arguments give the same loss and metrics per epoch and the same final
 // weights), every layer's backward pass against finite differences, and bad training input.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,10 +11,13 @@
 #include "model/graph_trainer.h"
 #include "model/variables.h"
 #include "test_util.h"
+#include "tfjs/builder.h"
 #include "tfjs/error.h"
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
+#include "tfjs/npy.h"
 #include "tfjs/weights.h"
+#include "train_util.h"
 
 namespace tfjs {
 namespace {
@@ -126,92 +131,10 @@ TEST(TrainOracle, TrainedModelsLoadInTfjsAndPredictAsOurs) {
 
 // --- gradient checks -------------------------------------------------------------------------
 
-// A model from a topology with seeded random weights in [-0.5, 0.5).
-LayersModel randomModel(const Json& topology, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-  std::vector<NamedTensor> weights;
-  for (const auto& lv : listModelVariables(topology)) {
-    for (const auto& v : lv.variables) {
-      int64_t n = 1;
-      for (auto d : v.shape) n *= d;
-      Buffer b = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) * 4);
-      auto* f = reinterpret_cast<float*>(b.data());
-      for (int64_t i = 0; i < n; ++i) f[i] = u(rng);
-      weights.push_back({lv.layer + "/" + v.name, Tensor(DType::kFloat32, v.shape, b, 0)});
-    }
-  }
-  ModelArtifacts a;
-  a.format = "layers-model";
-  a.modelTopology = topology;
-  std::vector<EncodedGroup> g;
-  g.push_back(encodeWeights(weights));
-  setWeightGroups(a, std::move(g));
-  return LayersModel::fromArtifacts(a);
-}
-
-Json sequential(const Json& layers, const std::vector<int64_t>& inputShape) {
-  Json ls = Json::array();
-  bool first = true;
-  for (auto l : layers) {
-    if (first) {
-      std::vector<int64_t> b = {-1};
-      b.insert(b.end(), inputShape.begin(), inputShape.end());
-      Json bj = Json::array();
-      for (auto d : b) bj.push_back(d < 0 ? Json(nullptr) : Json(d));
-      l["config"]["batch_input_shape"] = bj;
-      first = false;
-    }
-    ls.push_back(l);
-  }
-  return {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", ls}}}};
-}
-
-Json layer(const std::string& cls, const std::string& name, Json config = Json::object()) {
-  config["name"] = name;
-  return {{"class_name", cls}, {"config", config}};
-}
-
-// L = sum(r * y) for a fixed random r: dL/dy = r. Compares backward's variable and input
-// gradients with central differences (step 1e-3 relative to the value; tolerance 2e-2 relative
-// + 2e-3 absolute: the forward passes are float32, and a step must not straddle a kink such as
-// relu's at 0, which the fixed seeds avoid).
-void checkGradients(LayersModel& m, const std::vector<int64_t>& xShape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  layers::Array x(xShape);
-  for (auto& v : x.data) v = u(rng);
-  model::GraphTrainer t(m);
-  layers::TrainingContext ctx;
-  auto y = t.forward({x}, ctx);
-  layers::Array r(y[0].shape);
-  for (auto& v : r.data) v = u(rng);
-  auto loss = [&]() {
-    layers::TrainingContext c2;
-    const auto out = t.forward({x}, c2);
-    double s = 0;
-    for (size_t i = 0; i < out[0].data.size(); ++i) s += double(out[0].data[i]) * r.data[i];
-    return s;
-  };
-  t.forward({x}, ctx);
-  const auto grads = t.backward({r});
-  ASSERT_EQ(grads.size(), t.variables().size());
-  for (size_t k = 0; k < grads.size(); ++k) {
-    const auto& var = t.variables()[k];
-    SCOPED_TRACE(var.name);
-    for (size_t i = 0; i < var.size; ++i) {
-      const float keep = var.value[i];
-      const float h = 1e-3f * std::max(1.0f, std::fabs(keep));
-      var.value[i] = keep + h;
-      const double up = loss();
-      var.value[i] = keep - h;
-      const double down = loss();
-      var.value[i] = keep;
-      const double numeric = (up - down) / (2.0 * h);
-      EXPECT_NEAR(grads[k].data[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric)) << "element " << i;
-    }
-  }
-}
+using test::checkGradients;
+using test::layer;
+using test::randomModel;
+using test::sequential;
 
 TEST(TrainGradients, DenseWithEveryActivation) {
   for (const char* act :
@@ -362,6 +285,97 @@ TEST(TrainGradients, MergeLayersWithBroadcasting) {
     LayersModel m = randomModel(topo, 4);
     checkGradients(m, {5, 3}, 8);
   }
+}
+
+// --- the builder API and model specs ------------------------------------------------------------
+
+TEST(Builder, SequentialBuildsTrainsAndLoadsInTfjs) {
+  LayersModel m = tfjs::sequential({layers::conv2d({.filters = 3,
+                                                    .kernelSize = {3},
+                                                    .padding = "same",
+                                                    .activation = "relu",
+                                                    .inputShape = {6, 6, 1}}),
+                                    layers::maxPooling2d({}), layers::flatten(),
+                                    layers::dense({.units = 2, .activation = "softmax"})})
+                      .build(7);
+  EXPECT_THAT(m.summary(), ::testing::HasSubstr("conv2d (Conv2D)"));
+  EXPECT_THAT(m.summary(), ::testing::HasSubstr("dense (Dense)"));
+  // Different seeds draw different weights; the same seed the same.
+  const auto w7 = m.getWeights();
+  const auto again = tfjs::sequential({layers::dense({.units = 2, .inputShape = {3}})}).build(7);
+  const auto other = tfjs::sequential({layers::dense({.units = 2, .inputShape = {3}})}).build(8);
+  const auto a = again.getWeights()[0].tensor.floats();
+  const auto b = other.getWeights()[0].tensor.floats();
+  EXPECT_FALSE(std::equal(a.begin(), a.end(), b.begin()));
+  // Trains, saves, and the real TF.js loads it and predicts what we predict.
+  Buffer xb = Buffer::allocate(8 * 36 * 4), yb = Buffer::allocate(8 * 2 * 4);
+  auto* xf = reinterpret_cast<float*>(xb.data());
+  auto* yf = reinterpret_cast<float*>(yb.data());
+  for (int i = 0; i < 8 * 36; ++i) xf[i] = static_cast<float>((i * 37) % 11) / 11.0f;
+  for (int i = 0; i < 8; ++i) {
+    yf[2 * i] = static_cast<float>(i % 2);
+    yf[2 * i + 1] = 1.0f - yf[2 * i];
+  }
+  CompileArgs ca;
+  ca.optimizer = "adam";
+  ca.loss = {"categoricalCrossentropy"};
+  ca.metrics = {"accuracy"};
+  m.compile(ca);
+  FitArgs fa;
+  fa.epochs = 3;
+  fa.batchSize = 4;
+  const History h = m.fit(Tensor(DType::kFloat32, {8, 6, 6, 1}, xb, 0),
+                          Tensor(DType::kFloat32, {8, 2}, yb, 0), fa);
+  EXPECT_EQ(h.history.at("loss").size(), 3u);
+  EXPECT_EQ(h.history.at("acc").size(), 3u);
+  test::TempDir tmp;
+  saveModel(m.toArtifacts(), (tmp / "built").string());
+  const test::TfjsRun tf = test::tfjsPredict(tmp / "built");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  test::expectClose(m.predict(tensorOf(tf.predict["input"])), tensorOf(tf.predict["output"]));
+  // Errors: no input shape on the first layer; a kernel size of the wrong rank.
+  EXPECT_THROW(tfjs::sequential({layers::dense({.units = 1})}).toJSON(), Error);
+  EXPECT_THROW(layers::conv2d({.filters = 1, .kernelSize = {1, 2, 3}}), Error);
+}
+
+TEST(Builder, ModelSpecOnTheCommandLine) {
+  test::TempDir tmp;
+  writeNpy(floatTensorFromHex({6, 1}, "000080bf000000000000803f000000400000404000008040"),
+           (tmp / "x.npy").string());
+  writeNpy(floatTensorFromHex({6, 1}, "000040c0000080bf0000803f000040400000a0400000e040"),
+           (tmp / "y.npy").string());
+  auto r = test::runCli(fmt::format(
+      "train in:1,dense:1 --x {} --y {} --epochs 500 --optimizer sgd --loss meanSquaredError "
+      "--seed 3 --out {} --history {} --quiet",
+      test::quote(tmp / "x.npy"), test::quote(tmp / "y.npy"), test::quote(tmp / "m"),
+      test::quote(tmp / "h.json")));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  const LayersModel m = loadLayersModel((tmp / "m").string());
+  const auto w = m.getWeights();
+  EXPECT_NEAR(w[0].tensor.floats()[0], 2.0f, 0.02f);  // y = 2x - 1
+  EXPECT_NEAR(w[1].tensor.floats()[0], -1.0f, 0.05f);
+  const Json h = Json::parse(test::readText(tmp / "h.json"));
+  EXPECT_EQ(h["history"]["loss"].size(), 500u);
+  EXPECT_EQ(loadModel((tmp / "m").string()).trainingConfig["loss"], "meanSquaredError");
+  // Bad input: an unknown layer, sample counts that differ, an unknown loss: exit 2 or 1 with a
+  // clear message and nothing written.
+  r = test::runCli(fmt::format("train in:1,dense:1,warp:3 --x {} --y {} --out {}",
+                               test::quote(tmp / "x.npy"), test::quote(tmp / "y.npy"),
+                               test::quote(tmp / "bad1")));
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.out, ::testing::HasSubstr("unknown layer 'warp'"));
+  writeNpy(floatTensorFromHex({2, 1}, "0000803f00000040"), (tmp / "y2.npy").string());
+  r = test::runCli(fmt::format("train in:1,dense:1 --x {} --y {} --out {}",
+                               test::quote(tmp / "x.npy"), test::quote(tmp / "y2.npy"),
+                               test::quote(tmp / "bad2")));
+  EXPECT_EQ(r.exitCode, 2) << r.out;  // invalid-argument: the data given is unusable
+  EXPECT_THAT(r.out, ::testing::HasSubstr("samples"));
+  r = test::runCli(fmt::format("train in:1,dense:1 --x {} --y {} --loss nope --out {}",
+                               test::quote(tmp / "x.npy"), test::quote(tmp / "y.npy"),
+                               test::quote(tmp / "bad3")));
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.out, ::testing::HasSubstr("nope"));
+  for (const char* d : {"bad1", "bad2", "bad3"}) EXPECT_FALSE(fs::exists(tmp / d)) << d;
 }
 
 // --- bad input ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tfjs/artifacts.h"
+#include "tfjs/builder.h"
 #include "tfjs/convert.h"
 #include "tfjs/dtype.h"
 #include "tfjs/error.h"
@@ -10,5 +11,6 @@
 #include "tfjs/npy.h"
 #include "tfjs/summary.h"
 #include "tfjs/tensor.h"
+#include "tfjs/train.h"
 #include "tfjs/version.h"
 #include "tfjs/weights.h"

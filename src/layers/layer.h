@@ -240,6 +240,10 @@ class Layer {
   // The values of variable `name` (float32, row-major); empty when the layer has no such
   // variable (a bias that use_bias turned off, ...).
   std::span<const float> weight(const std::string& name) const;
+  // The same values, writable: only for forwardTrain updating state that is not trained by
+  // gradients (BatchNormalization's moving statistics), which fit() allows because it gives the
+  // model its own copy of every variable first (model/graph_trainer.h). Never call it from call().
+  std::span<float> mutableWeight(const std::string& name) const;
 
   Config config_;
 

@@ -142,6 +142,11 @@ std::span<const float> Layer::weight(const std::string& name) const {
   return {};
 }
 
+std::span<float> Layer::mutableWeight(const std::string& name) const {
+  const auto w = weight(name);
+  return {const_cast<float*>(w.data()), w.size()};
+}
+
 bool Config::has(const std::string& key) const {
   return find(config_, key) != nullptr;
 }

@@ -3,8 +3,9 @@
 // MODEL is a model folder, model.json or URL (its topology, and its weights as the starting point
 // when it has any; a topology without weights starts from its initializers), or a model spec:
 // "in:SHAPE,LAYER,LAYER,..." with SHAPE like 1 or 28x28x1 and LAYER one of dense:UNITS[:ACT],
-// conv2d:FILTERS:KERNEL[:ACT], maxpool2d:SIZE, avgpool2d:SIZE, flatten, dropout:RATE,
-// activation:ACT (e.g. "in:1,dense:1" is the walkthrough's model).
+// conv2d:FILTERS:KERNEL[:ACT], maxpool2d:SIZE, avgpool2d:SIZE, flatten, batchnorm, dropout:RATE,
+// activation:ACT, lstm:UNITS[:seq], gru:UNITS[:seq], simplernn:UNITS[:seq] (":seq": return
+// sequences), e.g. "in:1,dense:1", the walkthrough's model. Built with tfjs/builder.h.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -15,9 +16,9 @@
 #include <sstream>
 
 #include "common.h"
+#include "tfjs/builder.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/npy.h"
-#include "tfjs/version.h"
 
 namespace tfjs::cli {
 namespace {
@@ -44,22 +45,16 @@ int64_t positive(const std::string& s, const std::string& what) {
   return v;
 }
 
-// The Sequential topology (as tfjs-layers' model.toJSON writes it) of a model spec.
+// The Sequential topology of a model spec, made with the builder API (tfjs/builder.h).
 Json topologyFromSpec(const std::string& spec) {
   const auto items = split(spec, ',');
   if (items.empty() || items[0].rfind("in:", 0) != 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 "model spec: it must start with the input shape, e.g. in:1 or in:28x28x1");
   }
-  Json shape = Json::array({nullptr});
+  std::vector<int64_t> shape;
   for (const auto& d : split(items[0].substr(3), 'x')) shape.push_back(positive(d, "dimension"));
-  Json layers = Json::array();
-  std::map<std::string, int> counts;
-  const Json glorot = {
-      {"class_name", "VarianceScaling"},
-      {"config",
-       {{"scale", 1.0}, {"mode", "fan_avg"}, {"distribution", "normal"}, {"seed", nullptr}}}};
-  const Json zeros = {{"class_name", "Zeros"}, {"config", Json::object()}};
+  Sequential model;
   for (size_t i = 1; i < items.size(); ++i) {
     const auto p = split(items[i], ':');
     if (p.empty()) throw Error(ErrorCode::kInvalidArgument, "model spec: an empty layer");
@@ -71,46 +66,29 @@ Json topologyFromSpec(const std::string& spec) {
       }
       return p[k];
     };
-    Json l;
-    Json cfg = Json::object();
-    std::string cls;
+    const std::vector<int64_t> in = i == 1 ? shape : std::vector<int64_t>{};
+    const std::string act = p.size() > 2 ? p[2] : "linear";
     if (kind == "dense") {
-      cls = "Dense";
-      cfg = {{"units", positive(arg(1, "a unit count (dense:UNITS[:ACTIVATION])"), "units")},
-             {"activation", p.size() > 2 ? p[2] : "linear"},
-             {"use_bias", true},
-             {"kernel_initializer", glorot},
-             {"bias_initializer", zeros},
-             {"kernel_regularizer", nullptr},
-             {"bias_regularizer", nullptr},
-             {"activity_regularizer", nullptr},
-             {"kernel_constraint", nullptr},
-             {"bias_constraint", nullptr}};
+      model.add(layers::dense(
+          {.units = positive(arg(1, "a unit count (dense:UNITS[:ACTIVATION])"), "units"),
+           .activation = act,
+           .inputShape = in}));
     } else if (kind == "conv2d") {
-      cls = "Conv2D";
-      const int64_t k =
-          positive(arg(2, "filters and a kernel size (conv2d:FILTERS:KERNEL)"), "kernel size");
-      cfg = {{"filters", positive(arg(1, "a filter count"), "filters")},
-             {"kernel_size", {k, k}},
-             {"strides", {1, 1}},
-             {"padding", "valid"},
-             {"data_format", "channels_last"},
-             {"dilation_rate", {1, 1}},
-             {"activation", p.size() > 3 ? p[3] : "linear"},
-             {"use_bias", true},
-             {"kernel_initializer", glorot},
-             {"bias_initializer", zeros}};
+      model.add(layers::conv2d(
+          {.filters =
+               positive(arg(1, "a filter count (conv2d:FILTERS:KERNEL[:ACTIVATION])"), "filters"),
+           .kernelSize = {positive(arg(2, "a kernel size (conv2d:FILTERS:KERNEL)"), "kernel size")},
+           .activation = p.size() > 3 ? p[3] : "linear",
+           .inputShape = in}));
     } else if (kind == "maxpool2d" || kind == "avgpool2d") {
-      cls = kind == "maxpool2d" ? "MaxPooling2D" : "AveragePooling2D";
-      const int64_t s = positive(arg(1, "a pool size"), "pool size");
-      cfg = {{"pool_size", {s, s}},
-             {"strides", {s, s}},
-             {"padding", "valid"},
-             {"data_format", "channels_last"}};
+      const layers::PoolingArgs a{.poolSize = {positive(arg(1, "a pool size"), "pool size")},
+                                  .inputShape = in};
+      model.add(kind == "maxpool2d" ? layers::maxPooling2d(a) : layers::averagePooling2d(a));
     } else if (kind == "flatten") {
-      cls = "Flatten";
+      model.add(layers::flatten({.inputShape = in}));
+    } else if (kind == "batchnorm") {
+      model.add(layers::batchNormalization({.inputShape = in}));
     } else if (kind == "dropout") {
-      cls = "Dropout";
       double rate = -1;
       try {
         rate = std::stod(arg(1, "a rate (dropout:RATE)"));
@@ -120,37 +98,29 @@ Json topologyFromSpec(const std::string& spec) {
         throw Error(ErrorCode::kInvalidArgument,
                     fmt::format("model spec: '{}': the rate must be in [0, 1)", items[i]));
       }
-      cfg = {{"rate", rate}};
+      model.add(layers::dropout({.rate = rate, .inputShape = in}));
     } else if (kind == "activation") {
-      cls = "Activation";
-      cfg = {{"activation", arg(1, "an activation name (activation:NAME)")}};
+      model.add(layers::activation(
+          {.activation = arg(1, "an activation name (activation:NAME)"), .inputShape = in}));
+    } else if (kind == "lstm" || kind == "gru" || kind == "simplernn") {
+      const layers::RecurrentArgs a{.units = positive(arg(1, "a unit count"), "units"),
+                                    .returnSequences = p.size() > 2 && p[2] == "seq",
+                                    .inputShape = in};
+      model.add(kind == "lstm"  ? layers::lstm(a)
+                : kind == "gru" ? layers::gru(a)
+                                : layers::simpleRNN(a));
     } else {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("model spec: unknown layer '{}' (known: dense, conv2d, maxpool2d, "
-                              "avgpool2d, flatten, dropout, activation)",
+                              "avgpool2d, flatten, batchnorm, dropout, activation, lstm, gru, "
+                              "simplernn)",
                               kind));
     }
-    std::string base;
-    for (char c : cls) {
-      if (std::isupper(static_cast<unsigned char>(c)) && !base.empty() &&
-          !std::isdigit(static_cast<unsigned char>(base.back())))
-        base += '_';
-      base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    const int n = ++counts[base];
-    cfg["name"] = n == 1 ? base : fmt::format("{}_{}", base, n - 1);
-    cfg["trainable"] = true;
-    cfg["dtype"] = "float32";
-    if (layers.empty()) cfg["batch_input_shape"] = shape;
-    layers.push_back({{"class_name", cls}, {"config", cfg}});
   }
-  if (layers.empty()) {
+  if (items.size() < 2) {
     throw Error(ErrorCode::kInvalidArgument, "model spec: no layers after the input shape");
   }
-  return {{"class_name", "Sequential"},
-          {"config", {{"name", "sequential"}, {"layers", layers}}},
-          {"keras_version", "tfjs-cpp " TFJS_VERSION},
-          {"backend", "tensor_flow.js"}};
+  return model.toJSON();
 }
 
 bool isSpec(const std::string& m) {
@@ -180,7 +150,9 @@ void registerTrain(CLI::App& app, Runner& run) {
   o->model.add(*cmd);
   cmd->get_option("MODEL")->description(
       "a model folder, model.json or URL (topology + starting weights), or a model spec such as "
-      "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu,maxpool2d:2,flatten,dense:10:softmax");
+      "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu,maxpool2d:2,flatten,dense:10:softmax (layers: "
+      "dense:UNITS[:ACT], conv2d:FILTERS:KERNEL[:ACT], maxpool2d:N, avgpool2d:N, flatten, "
+      "batchnorm, dropout:RATE, activation:ACT, lstm|gru|simplernn:UNITS[:seq])");
   cmd->add_option("--x", o->x, "the inputs, one .npy (samples along dimension 0)")->required();
   cmd->add_option("--y", o->y, "the targets, one .npy with as many samples")->required();
   cmd->add_option("--epochs", o->epochs, "epochs to train")
