@@ -4,7 +4,7 @@
 Writes the model of bench/convert.sh: a Keras 2 (tf.keras 2.12) layout .h5 of a Sequential MLP,
 InputLayer [None, U] -> N x Dense(U, relu) -> Dense(10, softmax), float32 weights drawn from a
 seeded normal(0, 0.02) (so quantization sees a realistic spread). With the defaults (7 x 2048)
-the weights are 117,530,664 bytes (112.1 MiB).
+the weights are 117,579,816 bytes (112.1 MiB).
 
 The layout is what `model.save('x.h5')` writes under Keras 2 (see the fixtures' pair_* .h5
 files): root attributes keras_version, backend, model_config (JSON), training_config absent;

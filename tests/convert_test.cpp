@@ -837,3 +837,120 @@ TEST(Convert, CommandLine) {
 
 }  // namespace
 }  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// A Keras .h5 is read through hard links only: a layer group reached by a soft link, a weight
+// reached through an external link (into another, valid, file) and a dataset whose bytes live in
+// an external raw file are each refused with kUnsupported naming the link, and nothing is
+// written. The same file with a plain group converts, with the values written here.
+TEST(Convert, H5LinksAndExternalStorageAreRefused) {
+  test::TempDir tmp;
+  const std::string config =
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense",
+      "config": {"name": "d", "units": 2, "use_bias": false, "batch_input_shape": [null, 2]}}]}})";
+  const std::vector<float> values = {1.5f, -2.25f, 3.0f, 0.125f};
+  const hsize_t dims[2] = {2, 2};
+  auto strAttr = [](hid_t obj, const char* name, const std::string& v, bool list) {
+    const hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, v.size());
+    const hsize_t one = 1;
+    const hid_t s = list ? H5Screate_simple(1, &one, nullptr) : H5Screate(H5S_SCALAR);
+    const hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, t, v.data());
+    H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+  };
+  // A layer group "<name>" holding weight_names ["d/kernel:0"] and <name>/d/kernel:0 (or, with
+  // `external`, the kernel's bytes in the raw file `external`).
+  auto writeLayer = [&](hid_t parent, const char* name, const fs::path& external = {}) {
+    const hid_t g = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    strAttr(g, "weight_names", "d/kernel:0", true);
+    const hid_t inner = H5Gcreate2(g, "d", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t s = H5Screate_simple(2, dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (!external.empty()) H5Pset_external(dcpl, external.c_str(), 0, values.size() * 4);
+    const hid_t d =
+        H5Dcreate2(inner, "kernel:0", H5T_IEEE_F32LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    EXPECT_GE(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+    H5Gclose(inner);
+    H5Gclose(g);
+  };
+  // kind: "plain", "soft" (model_weights/d -> /elsewhere/d), "elink" (model_weights/d/d -> the
+  // group d in other.h5), "extstore" (the kernel's bytes in raw.bin).
+  auto writeModel = [&](const fs::path& path, const std::string& kind) {
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    strAttr(f, "keras_version", "2.15.0", false);
+    strAttr(f, "backend", "tensorflow", false);
+    strAttr(f, "model_config", config, false);
+    const hid_t mw = H5Gcreate2(f, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (kind == "plain") writeLayer(mw, "d");
+    if (kind == "extstore") writeLayer(mw, "d", tmp / "raw.bin");
+    if (kind == "soft") {
+      const hid_t e = H5Gcreate2(f, "elsewhere", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      writeLayer(e, "d");
+      H5Gclose(e);
+      ASSERT_GE(H5Lcreate_soft("/elsewhere/d", mw, "d", H5P_DEFAULT, H5P_DEFAULT), 0);
+    }
+    if (kind == "elink") {
+      const hid_t g = H5Gcreate2(mw, "d", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      strAttr(g, "weight_names", "d/kernel:0", true);
+      ASSERT_GE(H5Lcreate_external((tmp / "other.h5").c_str(), "/layer/d", g, "d", H5P_DEFAULT,
+                                   H5P_DEFAULT),
+                0);
+      H5Gclose(g);
+    }
+    H5Gclose(mw);
+    H5Fclose(f);
+  };
+  {  // the external link's target: a valid file holding the weight
+    const hid_t f = H5Fcreate((tmp / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    writeLayer(f, "layer");
+    H5Fclose(f);
+  }
+  for (const char* kind : {"plain", "soft", "elink", "extstore"}) {
+    writeModel(tmp / fmt::format("{}.h5", kind), kind);
+  }
+  ASSERT_TRUE(fs::exists(tmp / "raw.bin"));  // written by HDF5 through the external storage
+
+  const ModelArtifacts plain = kerasH5ToArtifacts((tmp / "plain.h5").string());
+  ASSERT_EQ(plain.weightData.size(), values.size() * 4);
+  EXPECT_EQ(std::memcmp(plain.weightData.data(), values.data(), values.size() * 4), 0);
+  ASSERT_EQ(groupNames(plain), (std::vector<std::vector<std::string>>{{"d/kernel"}}));
+
+  struct Refusal {
+    const char* kind;
+    const char* msg;
+    const char* weight;
+  };
+  const std::vector<Refusal> refused = {
+      {"soft", "'model_weights/d' is a soft link to '/elsewhere/d'", ""},
+      {"elink", "is an external link to '/layer/d' in file '", "d/kernel:0"},
+      {"extstore", "dataset stored outside the file (external or virtual layout)", "d/kernel:0"},
+  };
+  for (const auto& [kind, msg, weight] : refused) {
+    SCOPED_TRACE(kind);
+    const fs::path in = tmp / fmt::format("{}.h5", kind);
+    const fs::path out = tmp / fmt::format("{}-out", kind);
+    try {
+      convertModel(in.string(), out.string());
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kUnsupported) << e.what();
+      EXPECT_THAT(e.what(), HasSubstr(msg));
+      EXPECT_THAT(e.what(), HasSubstr(in.filename().string()));
+      EXPECT_THAT(e.what(), HasSubstr(weight));
+    }
+    EXPECT_FALSE(fs::exists(out));
+  }
+}
+
+}  // namespace
+}  // namespace tfjs

@@ -7,6 +7,8 @@
 // a QuantizationMap to loaded artifacts. Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,20 @@ struct EncodedGroup {
 // Packs tensors (in order) into one group. Only float32 tensors are quantized.
 EncodedGroup encodeWeights(const std::vector<NamedTensor>& tensors,
                            const QuantizationMap& map = {});
+
+// For writers that place each weight straight into a preallocated buffer (see
+// kerasH5ToArtifacts): the bytes one weight of `dtype` and `shape` takes in a group, stored as
+// `storage` (kUint8 / kUint16 / kFloat16 for a quantized float32 weight; nullopt: its own
+// dtype), as encodeWeights lays it out. Throws kInvalidArgument for kString (its size depends on
+// the values) or a quantized non-float32 weight, kShapeOverflow on overflow.
+uint64_t encodedByteLength(DType dtype, const std::vector<int64_t>& shape,
+                           std::optional<DType> storage);
+
+// Quantizes float32 `values` as `storage` (kUint8, kUint16 or kFloat16) into `dest`, exactly as
+// encodeWeights does, and returns the quantization the weight's spec gets. `dest` must hold
+// encodedByteLength(kFloat32, {values.size()}, storage) bytes; it needs no alignment, and may
+// not overlap `values`. Throws kInvalidArgument for another storage dtype.
+Quantization quantizeInto(std::span<const float> values, DType storage, uint8_t* dest);
 
 // Returns `artifacts` with each group's float32 weights (re)quantized per `map` (quantized
 // weights are first dequantized, as the converter reads float32 values). Groups are kept; the

@@ -4,7 +4,10 @@
 // Follows tensorflowjs_converter 4.22: converter.py (formats, defaults, metadata),
 // keras_h5_conversion.py (topology dict, class renames, weight groups and names, generatedBy)
 // and write_weights.py (quantization per group, shard naming, through encodeWeights/saveModel).
-// The Keras 3 rewrite makes the form spec §1.5 shows TF.js 4.22 loads.
+// The Keras 3 rewrite makes the form spec §1.5 shows TF.js 4.22 loads. A .h5 is read in two
+// steps (keras::KerasH5Reader): the weight list first, then each weight straight into its place
+// in the one output buffer, so that converting holds the weights once; the other readers give
+// tensors that encodeWeights packs.
 #include "tfjs/convert.h"
 
 #include <fmt/format.h>
@@ -15,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "format/checked.h"
 #include "keras/h5.h"
 #include "keras/keras_zip.h"
 #include "keras/saved_model.h"
@@ -386,9 +390,32 @@ void setKeyOrder(ModelArtifacts& a) {
 
 namespace {
 
-// The artifacts the converter writes for a Keras file as read (any Keras reader's KerasFile).
-ModelArtifacts kerasFileToArtifacts(keras::KerasFile h5, const ConvertOptions& options,
-                                    std::vector<std::string>* notesOut) {
+// One layer's weights as a Keras reader lists them: the layer's name and the stored weight
+// names, in the converter's order.
+struct LayerWeightNames {
+  std::string layer;
+  std::vector<std::string> stored;  // "dense/kernel:0", as stored
+};
+
+// One weight of the output: its name in the manifest and where the reader has it.
+struct PlannedWeight {
+  std::string name;
+  size_t layer = 0;  // index into the reader's layers
+  size_t index = 0;  // index within that layer
+};
+
+// What the converter writes for a Keras file, before any weight byte: the artifacts without
+// weights (topology, metadata, key order) and the weight groups, named and ordered.
+struct KerasPlan {
+  ModelArtifacts artifacts;
+  std::vector<std::vector<PlannedWeight>> groups;
+  std::vector<std::string> notes;
+};
+
+// The plan for a Keras file's attributes `h5` (its `layers` unused) and weight lists
+// `weightNames`.
+KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& weightNames,
+                    const ConvertOptions& options) {
   const std::string& path = h5.path;
   if (h5.kerasVersion.empty()) {
     throw Error(ErrorCode::kSchema,
@@ -455,17 +482,19 @@ ModelArtifacts kerasFileToArtifacts(keras::KerasFile h5, const ConvertOptions& o
     a.generatedBy = "keras v" + h5.kerasVersion;
   }
 
-  std::vector<std::vector<NamedTensor>> groups;
+  KerasPlan plan;
+  auto& groups = plan.groups;
   if (!options.splitWeightsByLayer) groups.emplace_back();
   std::set<std::string> seen;
   bool renamed = false;
-  for (auto& layer : h5.layers) {
-    if (layer.weights.empty()) continue;
-    std::vector<NamedTensor> g;
-    for (auto& w : layer.weights) {
-      std::string name = normalizeWeightName(w.name);
+  for (size_t li = 0; li < weightNames.size(); ++li) {
+    const LayerWeightNames& layer = weightNames[li];
+    if (layer.stored.empty()) continue;
+    std::vector<PlannedWeight> g;
+    for (size_t wi = 0; wi < layer.stored.size(); ++wi) {
+      std::string name = normalizeWeightName(layer.stored[wi]);
       if (keras3) {
-        const std::string n2 = keras3WeightName(name, layer.name, modelLayers.count(layer.name));
+        const std::string n2 = keras3WeightName(name, layer.layer, modelLayers.count(layer.layer));
         renamed = renamed || n2 != name;
         name = n2;
       }
@@ -475,31 +504,130 @@ ModelArtifacts kerasFileToArtifacts(keras::KerasFile h5, const ConvertOptions& o
             fmt::format("two weights are named '{}' (write_weights refuses this too)", name), path,
             name);
       }
-      g.push_back({std::move(name), std::move(w.tensor)});
+      g.push_back({std::move(name), li, wi});
     }
     if (options.splitWeightsByLayer) {
       groups.push_back(std::move(g));
     } else {
-      for (auto& t : g) groups[0].push_back(std::move(t));
+      for (auto& w : g) groups[0].push_back(std::move(w));
     }
   }
   if (renamed) notes.insert("Keras 3 weight paths written as '<layer>/<weight>'");
-  std::vector<EncodedGroup> encoded;
-  for (const auto& g : groups) encoded.push_back(encodeWeights(g, options.quantization));
-  setWeightGroups(a, std::move(encoded));
   setKeyOrder(a);
-  if (notesOut) {
-    for (const auto& n : classNotes) notesOut->push_back(n);
-    for (const auto& n : notes) notesOut->push_back("Keras 3: " + n);
+  for (const auto& n : classNotes) plan.notes.push_back(n);
+  for (const auto& n : notes) plan.notes.push_back("Keras 3: " + n);
+  plan.artifacts = std::move(a);
+  return plan;
+}
+
+void appendNotes(const std::vector<std::string>& notes, std::vector<std::string>* out) {
+  if (out) out->insert(out->end(), notes.begin(), notes.end());
+}
+
+// The artifacts the converter writes for a Keras file as read (any Keras reader's KerasFile):
+// the tensors are packed by encodeWeights.
+ModelArtifacts kerasFileToArtifacts(keras::KerasFile file, const ConvertOptions& options,
+                                    std::vector<std::string>* notesOut) {
+  std::vector<LayerWeightNames> names;
+  for (const auto& layer : file.layers) {
+    LayerWeightNames l{layer.name, {}};
+    for (const auto& w : layer.weights) l.stored.push_back(w.name);
+    names.push_back(std::move(l));
   }
-  return a;
+  std::vector<keras::KerasLayerWeights> layers = std::move(file.layers);
+  KerasPlan plan = planKeras(std::move(file), names, options);
+  std::vector<EncodedGroup> encoded;
+  for (const auto& g : plan.groups) {
+    std::vector<NamedTensor> tensors;
+    for (const auto& w : g) {
+      tensors.push_back({w.name, std::move(layers[w.layer].weights[w.index].tensor)});
+    }
+    encoded.push_back(encodeWeights(tensors, options.quantization));
+  }
+  setWeightGroups(plan.artifacts, std::move(encoded));
+  appendNotes(plan.notes, notesOut);
+  return std::move(plan.artifacts);
+}
+
+// A Keras .h5 read straight into the output: the weights are listed first (names, shapes,
+// dtypes), the manifest and byte layout computed (quantized weights take 1 or 2 bytes per
+// element), weightData allocated once, and every weight read into its place (float data by
+// HDF5 itself; quantized weights through a float32 temporary of one weight). Writes exactly
+// what kerasFileToArtifacts(readKerasH5(path)) writes, holding the weights once.
+ModelArtifacts kerasH5ToArtifactsInPlace(const std::string& path, const ConvertOptions& options,
+                                         std::vector<std::string>* notesOut) {
+  keras::KerasH5Reader reader(path);
+  const auto& h5Layers = reader.layers();
+  std::vector<LayerWeightNames> names;
+  for (const auto& layer : h5Layers) {
+    LayerWeightNames l{layer.name, {}};
+    for (const auto& w : layer.weights) l.stored.push_back(w.name);
+    names.push_back(std::move(l));
+  }
+  KerasPlan plan = planKeras(reader.attributes(), names, options);
+  ModelArtifacts& a = plan.artifacts;
+
+  // Where every weight goes.
+  struct Slot {
+    size_t group = 0, index = 0;  // its spec: a.weightsManifest[group].weights[index]
+    const PlannedWeight* weight = nullptr;
+    uint64_t offset = 0;  // in weightData
+    uint64_t bytes = 0;   // encoded
+    std::optional<DType> storage;
+  };
+  std::vector<Slot> slots;
+  uint64_t total = 0;
+  a.weightsManifest.clear();
+  for (size_t gi = 0; gi < plan.groups.size(); ++gi) {
+    WeightGroup wg;
+    uint64_t groupBytes = 0;
+    for (const PlannedWeight& w : plan.groups[gi]) {
+      const keras::H5WeightInfo& src = h5Layers[w.layer].weights[w.index];
+      WeightSpec spec;
+      spec.name = w.name;
+      spec.shape = src.shape;
+      spec.dtype = src.dtype;
+      Slot slot{gi, wg.weights.size(), &w, total, 0, std::nullopt};
+      if (src.dtype == DType::kFloat32)
+        slot.storage = quantizationFor(options.quantization, w.name);
+      slot.bytes = encodedByteLength(src.dtype, src.shape, slot.storage);
+      total = checkedAdd(total, slot.bytes);
+      groupBytes += slot.bytes;
+      wg.weights.push_back(std::move(spec));
+      slots.push_back(slot);
+    }
+    if (groupBytes > 0) {
+      wg.paths.push_back(fmt::format("group{}-shard1of1.bin", gi + 1));
+      wg.pathSizes.push_back(groupBytes);
+    }
+    a.weightsManifest.push_back(std::move(wg));
+  }
+  if (total > SIZE_MAX) throw Error(ErrorCode::kTooLarge, "the weights do not fit in memory", path);
+  a.weightData = Buffer::allocate(static_cast<size_t>(total));
+  std::vector<float> temp;  // one quantized weight's float32 values
+  for (const Slot& s : slots) {
+    uint8_t* dest = a.weightData.data() + s.offset;
+    const keras::H5WeightInfo& src = h5Layers[s.weight->layer].weights[s.weight->index];
+    if (!s.storage) {
+      reader.read(s.weight->layer, s.weight->index, dest, s.bytes);
+      continue;
+    }
+    temp.resize(static_cast<size_t>(src.byteLength / 4));
+    reader.read(s.weight->layer, s.weight->index, reinterpret_cast<uint8_t*>(temp.data()),
+                src.byteLength);
+    a.weightsManifest[s.group].weights[s.index].quantization = quantizeInto(temp, *s.storage, dest);
+  }
+  a.hasWeightsManifest = true;
+  a.weightsLoaded = true;
+  appendNotes(plan.notes, notesOut);
+  return std::move(plan.artifacts);
 }
 
 }  // namespace
 
 ModelArtifacts kerasH5ToArtifacts(const std::string& path, const ConvertOptions& options,
                                   std::vector<std::string>* notes) {
-  return kerasFileToArtifacts(keras::readKerasH5(path), options, notes);
+  return kerasH5ToArtifactsInPlace(path, options, notes);
 }
 
 ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inputFormat,

@@ -129,27 +129,50 @@ EncodedGroup encodeWeights(const std::vector<NamedTensor>& tensors, const Quanti
     } else {
       std::vector<float> values(static_cast<size_t>(t.size()));
       if (!values.empty()) std::memcpy(values.data(), t.bytes(), values.size() * 4);
-      Quantization qz;
-      qz.dtype = *q;
-      qz.originalDtype = "float32";
-      if (*q == DType::kFloat16) {
-        for (float v : values) {
-          const uint16_t h = floatToHalf(v);
-          out.bytes.push_back(static_cast<uint8_t>(h & 0xff));
-          out.bytes.push_back(static_cast<uint8_t>(h >> 8));
-        }
-      } else {
-        std::vector<uint8_t> codes;
-        const AffineParams p = quantizeAffine(values, *q, codes);
-        qz.min = p.min;
-        qz.scale = p.scale;
-        out.bytes.insert(out.bytes.end(), codes.begin(), codes.end());
-      }
-      spec.quantization = qz;
+      const size_t at = out.bytes.size();
+      out.bytes.resize(at + static_cast<size_t>(encodedByteLength(t.dtype(), t.shape(), q)));
+      spec.quantization = quantizeInto(values, *q, out.bytes.data() + at);
     }
     out.specs.push_back(std::move(spec));
   }
   return out;
+}
+
+uint64_t encodedByteLength(DType dtype, const std::vector<int64_t>& shape,
+                           std::optional<DType> storage) {
+  if (dtype == DType::kString) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "a string weight's byte length depends on its values, not its shape");
+  }
+  if (storage && dtype != DType::kFloat32) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("only float32 weights are quantized, not {}", dtypeName(dtype)));
+  }
+  return checkedMul(elementCount(shape), dtypeSize(storage.value_or(dtype)));
+}
+
+Quantization quantizeInto(std::span<const float> values, DType storage, uint8_t* dest) {
+  Quantization qz;
+  qz.dtype = storage;
+  qz.originalDtype = "float32";
+  if (storage == DType::kFloat16) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const uint16_t h = floatToHalf(values[i]);
+      dest[2 * i] = static_cast<uint8_t>(h & 0xff);
+      dest[2 * i + 1] = static_cast<uint8_t>(h >> 8);
+    }
+  } else if (storage == DType::kUint8 || storage == DType::kUint16) {
+    std::vector<uint8_t> codes;
+    const AffineParams p = quantizeAffine(values, storage, codes);
+    qz.min = p.min;
+    qz.scale = p.scale;
+    if (!codes.empty()) std::memcpy(dest, codes.data(), codes.size());
+  } else {
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} is not a quantization dtype (uint8, uint16, float16)", dtypeName(storage)));
+  }
+  return qz;
 }
 
 void setWeightGroups(ModelArtifacts& a, std::vector<EncodedGroup> groups) {

@@ -1,4 +1,5 @@
-// saveModel: shards written to a temporary sibling folder, then renamed into place.
+// saveModel: shards written to a temporary sibling folder, then renamed into place. The shards
+// are written straight from the artifacts' weight buffer (no copy of the weights).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 
 #include "tfjs/io.h"
@@ -16,7 +18,62 @@ namespace fs = std::filesystem;
 namespace tfjs {
 namespace {
 
-void writeAll(const fs::path& path, const uint8_t* data, size_t size) {
+// Files written but not yet durable. Each keeps its descriptor open until it is fsync'ed (so
+// that a writeback error is reported to the descriptor that wrote the bytes); at most kMaxOpen at
+// once, the oldest being synced first when one more arrives. Deferring the fsyncs lets the disk
+// write one shard while the next is copied, and the file system commit its journal once for many
+// files rather than once per file.
+class PendingFiles {
+ public:
+  PendingFiles() = default;
+  PendingFiles(const PendingFiles&) = delete;
+  PendingFiles& operator=(const PendingFiles&) = delete;
+  ~PendingFiles() {
+    for (const auto& f : open_) ::close(f.fd);
+  }
+
+  // Takes ownership of `fd` (closed even when this throws).
+  void add(int fd, fs::path path) {
+    try {
+      open_.push_back({fd, std::move(path)});
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    if (open_.size() > kMaxOpen) syncOldest();
+  }
+
+  // fsyncs and closes every pending file, oldest first.
+  void syncAll() {
+    while (!open_.empty()) syncOldest();
+  }
+
+ private:
+  static constexpr size_t kMaxOpen = 64;
+  struct File {
+    int fd;
+    fs::path path;
+  };
+
+  void syncOldest() {
+    File f = std::move(open_.front());
+    open_.pop_front();
+    const bool synced = ::fsync(f.fd) == 0;
+    const int err = errno;
+    const bool closed = ::close(f.fd) == 0;
+    if (!synced || !closed) {
+      throw Error(ErrorCode::kIo,
+                  fmt::format("cannot flush: {}", std::strerror(synced ? errno : err)),
+                  f.path.string());
+    }
+  }
+
+  std::deque<File> open_;
+};
+
+// Creates `path` with `size` bytes, starts writing them back to the disk without waiting
+// (sync_file_range, a hint) and hands the file to `pending`, which makes it durable later.
+void writeAll(const fs::path& path, const uint8_t* data, size_t size, PendingFiles& pending) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)),
@@ -34,10 +91,8 @@ void writeAll(const fs::path& path, const uint8_t* data, size_t size) {
     }
     done += static_cast<size_t>(w);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot flush: {}", std::strerror(errno)),
-                path.string());
-  }
+  if (size > 0) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  pending.add(fd, path);
 }
 
 void syncDir(const fs::path& dir) {
@@ -116,6 +171,7 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   }
   TempDir tmp{tmpl};
   ::chmod(tmpl.c_str(), 0755);
+  PendingFiles pending;  // destroyed (descriptors closed) before the folder is removed
 
   // Re-shard every group with the converter's names.
   ModelArtifacts out = artifacts;
@@ -133,7 +189,7 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
       const uint64_t begin = k * options.shardSizeBytes;
       const uint64_t len = std::min(options.shardSizeBytes, size - begin);
       writeAll(tmp.path / name, artifacts.weightData.data() + groupStart + begin,
-               static_cast<size_t>(len));
+               static_cast<size_t>(len), pending);
       wg.paths.push_back(name);
       wg.pathSizes.push_back(len);
     }
@@ -141,7 +197,8 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   }
   const std::string json = toModelJson(out, options.indent);
   writeAll(tmp.path / options.modelFileName, reinterpret_cast<const uint8_t*>(json.data()),
-           json.size());
+           json.size(), pending);
+  pending.syncAll();  // every file durable before the folder is renamed into place
   syncDir(tmp.path);
 
   if (replace) {

@@ -7,6 +7,11 @@
 // `layer_names` order). Attribute arrays Keras splits when they exceed the HDF5 header limit
 // (`weight_names0`, `weight_names1`, ...) are joined, as Keras's own loader does (the converter
 // does not read them). Dtypes follow write_weights' auto-conversion.
+//
+// KerasH5Reader lists first and reads later: the listing opens every layer's leaf group once
+// (kept open) and inspects every dataset (shape, dtype, storage, caps) without reading it; read()
+// re-opens one dataset, checks it still matches, and has HDF5 read it into the caller's buffer.
+// Only hard links are followed, at every component of every path the file names.
 #include "keras/h5.h"
 
 #include <fmt/format.h>
@@ -34,6 +39,15 @@ class Hid {
   Hid(const Hid&) = delete;
   Hid& operator=(const Hid&) = delete;
   Hid(Hid&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+  Hid& operator=(Hid&& o) noexcept {
+    if (this != &o) {
+      if (id_ >= 0 && close_) close_(id_);
+      id_ = o.id_;
+      close_ = o.close_;
+      o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+  }
   ~Hid() {
     if (id_ >= 0 && close_) close_(id_);
   }
@@ -92,6 +106,32 @@ std::string hdf5Message() {
   throw Error(truncated ? ErrorCode::kTruncated : ErrorCode::kSchema,
               detail.empty() ? what : fmt::format("{} (HDF5: {})", what, detail), file, weight);
 }
+
+// How a dataset's values are read into the dtype readKerasH5 gives them.
+enum class ReadKind {
+  kFloat,  // any float width, read by HDF5 as native float32
+  kInt32,  // 4-byte signed integers, read as native int32
+  kInt64,  // 8-byte signed integers, read as int64 and wrapped to int32
+  kBool,   // 1-byte enum, read as uint8 and normalized to 0/1
+};
+
+// A dataset as inspected: shape, output dtype and size, how to read it.
+struct DatasetInfo {
+  std::vector<int64_t> shape;
+  DType dtype = DType::kFloat32;
+  ReadKind kind = ReadKind::kFloat;
+  uint64_t count = 0;       // elements
+  uint64_t byteLength = 0;  // count x the output dtype's size
+};
+
+// A listed weight: its weight_names entry (a path relative to its leaf group), the leaf group
+// (an index into the open groups), the group's description for messages, and the dataset.
+struct Listed {
+  std::string name;
+  size_t group = 0;
+  std::string where;
+  DatasetInfo info;
+};
 
 struct Reader {
   const std::string& path;
@@ -204,37 +244,154 @@ struct Reader {
     return j;
   }
 
-  // Names of the direct members of `group`, in name order (h5py's iteration order).
+  // Names of the direct members of `group`, in name order (h5py's iteration order), and whether
+  // each is a group. Only hard links are listed: a soft, external or user-defined link is
+  // refused (kUnsupported) rather than followed, so that no other file is ever opened.
   std::vector<std::pair<std::string, bool>> members(hid_t group, const std::string& where) const {
-    std::vector<std::pair<std::string, bool>> out;  // name, is-group
+    struct Listing {
+      std::vector<std::pair<std::string, bool>> names;  // name, is-group
+      std::string link;                                 // the first non-hard link met
+    } out;
     hsize_t idx = 0;
     const herr_t rc = H5Literate(
         group, H5_INDEX_NAME, H5_ITER_INC, &idx,
-        [](hid_t g, const char* name, const H5L_info_t*, void* data) -> herr_t {
-          auto* v = static_cast<std::vector<std::pair<std::string, bool>>*>(data);
-          if (v->size() >= (1u << 20)) return -1;
-          H5O_info_t info;
-          bool isGroup = false;
-          if (H5Oget_info_by_name2(g, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) {
-            isGroup = info.type == H5O_TYPE_GROUP;
+        [](hid_t g, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+          auto* v = static_cast<Listing*>(data);
+          if (v->names.size() >= (1u << 20)) return -1;
+          if (info == nullptr || info->type != H5L_TYPE_HARD) {
+            v->link = name;
+            return 1;  // stop: refused below
           }
-          v->emplace_back(name, isGroup);
+          H5O_info_t oi;
+          bool isGroup = false;
+          if (H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) {
+            isGroup = oi.type == H5O_TYPE_GROUP;
+          }
+          v->names.emplace_back(name, isGroup);
           return 0;
         },
         &out);
     if (rc < 0) fail(ErrorCode::kIo, fmt::format("cannot list the members of {}", where), path);
-    return out;
+    if (!out.link.empty()) refuseLink(group, out.link, where + "/" + out.link, {});
+    return std::move(out.names);
   }
 
-  Tensor readDataset(hid_t group, const std::string& dsName, const std::string& where) {
+  // Throws kUnsupported for the link `name` of `group` (not a hard link), naming its target.
+  [[noreturn]] void refuseLink(hid_t group, const std::string& name, const std::string& shown,
+                               const std::string& weight) const {
+    H5L_info_t li;
+    std::string kind = "a link HDF5 cannot describe";
+    std::string target;
+    if (H5Lget_info(group, name.c_str(), &li, H5P_DEFAULT) >= 0) {
+      if (li.type == H5L_TYPE_SOFT || li.type == H5L_TYPE_EXTERNAL) {
+        kind = li.type == H5L_TYPE_SOFT ? "a soft link" : "an external link";
+        if (li.u.val_size > 0 && li.u.val_size <= 4096) {
+          std::vector<char> val(li.u.val_size + 1, '\0');
+          if (H5Lget_val(group, name.c_str(), val.data(), li.u.val_size, H5P_DEFAULT) >= 0) {
+            if (li.type == H5L_TYPE_SOFT) {
+              target =
+                  fmt::format(" to '{}'", std::string(val.data(), strnlen(val.data(), val.size())));
+            } else {
+              const char* file = nullptr;
+              const char* obj = nullptr;
+              if (H5Lunpack_elink_val(val.data(), li.u.val_size, nullptr, &file, &obj) >= 0 &&
+                  file && obj) {
+                target = fmt::format(" to '{}' in file '{}'", obj, file);
+              }
+            }
+          }
+        }
+      } else if (li.type != H5L_TYPE_HARD) {
+        kind = fmt::format("a user-defined link (type {})", static_cast<int>(li.type));
+      }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("'{}' is {}{}: only hard links are followed (Keras writes no links, "
+                            "and a link may point into another file)",
+                            shown, kind, target),
+                path, weight);
+  }
+
+  // Refuses a soft, external or user-defined link at any component of the relative path `rel`
+  // under `base` (kUnsupported). Returns quietly when a component does not exist: the caller's
+  // open then fails with its own message.
+  void requireHardLinks(hid_t base, const std::string& rel, const std::string& where,
+                        const std::string& weight) const {
+    Hid cur;
+    hid_t at = base;
+    if (!rel.empty() && rel[0] == '/') {  // an absolute path starts at the file's root group
+      cur = Hid(H5Gopen2(base, "/", H5P_DEFAULT), H5Gclose);
+      if (!cur.ok()) failCorrupt("cannot open the HDF5 root group", path, weight);
+      at = cur.get();
+    }
+    std::string walked = where;
+    size_t pos = 0;
+    int depth = 0;
+    while (pos < rel.size()) {
+      size_t slash = rel.find('/', pos);
+      if (slash == std::string::npos) slash = rel.size();
+      const std::string comp = rel.substr(pos, slash - pos);
+      pos = slash + 1;
+      if (comp.empty() || comp == ".") continue;
+      if (++depth > 64) throw Error(ErrorCode::kSchema, "path nested too deeply", path, weight);
+      walked += (walked.empty() ? "" : "/") + comp;
+      if (H5Lexists(at, comp.c_str(), H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return;
+      }
+      H5L_info_t li;
+      if (H5Lget_info(at, comp.c_str(), &li, H5P_DEFAULT) < 0) {
+        failCorrupt(fmt::format("cannot read the link '{}'", walked), path, weight);
+      }
+      if (li.type != H5L_TYPE_HARD) refuseLink(at, comp, walked, weight);
+      if (slash < rel.size()) {
+        Hid next(H5Oopen(at, comp.c_str(), H5P_DEFAULT), H5Oclose);
+        if (!next.ok()) {
+          H5Eclear2(H5E_DEFAULT);
+          return;
+        }
+        cur = std::move(next);
+        at = cur.get();
+      }
+    }
+  }
+
+  // Opens the dataset `dsName` (a path relative to `group`, as weight_names holds it) through
+  // hard links only.
+  Hid openDataset(hid_t group, const std::string& dsName, const std::string& where) const {
+    requireHardLinks(group, dsName, where, dsName);
     Hid ds(H5Dopen2(group, dsName.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) {
       fail(ErrorCode::kSchema,
            fmt::format("{} lists weight '{}' but there is no such dataset", where, dsName), path,
            dsName);
     }
-    Hid type(H5Dget_type(ds.get()), H5Tclose);
-    Hid space(H5Dget_space(ds.get()), H5Sclose);
+    return ds;
+  }
+
+  // Opens the group `name` of `parent` (a hard link; kSchema naming `where` when missing).
+  Hid openGroup(hid_t parent, const std::string& name, const std::string& where,
+                const std::string& what) const {
+    requireHardLinks(parent, name, where, {});
+    Hid g(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) fail(ErrorCode::kSchema, fmt::format("{} has no group for {}", where, what), path);
+    return g;
+  }
+
+  // Everything about a dataset but its bytes, checked: stored inside the file, a usable shape, a
+  // dtype the converter writes, under the per-dataset cap (and, with `total`, the running total
+  // under the total cap), and, when contiguous, lying inside the file.
+  DatasetInfo inspect(hid_t ds, const std::string& dsName, uint64_t* total) const {
+    Hid dcpl(H5Dget_create_plist(ds), H5Pclose);
+    if (!dcpl.ok()) failCorrupt("cannot read the dataset's storage properties", path, dsName);
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (H5Pget_external_count(dcpl.get()) != 0 || layout == H5D_VIRTUAL) {
+      throw Error(ErrorCode::kUnsupported,
+                  "dataset stored outside the file (external or virtual layout)", path, dsName);
+    }
+    Hid type(H5Dget_type(ds), H5Tclose);
+    Hid space(H5Dget_space(ds), H5Sclose);
     if (!type.ok() || !space.ok()) {
       fail(ErrorCode::kIo, "cannot read the dataset's type or shape", path, dsName);
     }
@@ -248,32 +405,26 @@ struct Reader {
     if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
       fail(ErrorCode::kIo, "cannot read the dataset's shape", path, dsName);
     }
-    std::vector<int64_t> shape;
+    DatasetInfo info;
     for (hsize_t d : dims) {
       if (d > static_cast<hsize_t>(INT64_MAX)) {
         throw Error(ErrorCode::kShapeOverflow, "dataset dimension overflows", path, dsName);
       }
-      shape.push_back(static_cast<int64_t>(d));
+      info.shape.push_back(static_cast<int64_t>(d));
     }
-    const uint64_t n = elementCount(shape);
+    info.count = elementCount(info.shape);
     const H5T_class_t tclass = H5Tget_class(type.get());
     const size_t fileWidth = H5Tget_size(type.get());
-    DType dt;
-    hid_t memType;
-    size_t memWidth;
     if (tclass == H5T_FLOAT && (fileWidth == 2 || fileWidth == 4 || fileWidth == 8)) {
-      dt = DType::kFloat32;  // float16/float64 -> float32 (HDF5 converts, rounding to nearest)
-      memType = H5T_NATIVE_FLOAT;
-      memWidth = 4;
+      info.dtype = DType::kFloat32;  // float16/float64 -> float32 (HDF5 converts, to nearest)
+      info.kind = ReadKind::kFloat;
     } else if (tclass == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_2 &&
                (fileWidth == 4 || fileWidth == 8)) {
-      dt = DType::kInt32;  // int64 -> int32 wraps, as numpy's astype does
-      memType = H5T_NATIVE_INT64;
-      memWidth = 8;
+      info.dtype = DType::kInt32;  // int64 -> int32 wraps, as numpy's astype does
+      info.kind = fileWidth == 4 ? ReadKind::kInt32 : ReadKind::kInt64;
     } else if (tclass == H5T_ENUM && fileWidth == 1) {
-      dt = DType::kBool;  // h5py stores numpy bool as an int8 enum {FALSE, TRUE}
-      memType = H5T_NATIVE_UINT8;
-      memWidth = 1;
+      info.dtype = DType::kBool;  // h5py stores numpy bool as an int8 enum {FALSE, TRUE}
+      info.kind = ReadKind::kBool;
     } else {
       throw Error(ErrorCode::kUnsupported,
                   fmt::format("dataset dtype (HDF5 class {}, {} bytes) is not one the converter "
@@ -281,62 +432,96 @@ struct Reader {
                               static_cast<int>(tclass), fileWidth),
                   path, dsName);
     }
-    const uint64_t outBytes = checkedMul(n, dt == DType::kBool ? 1 : 4);
-    const uint64_t readBytes = checkedMul(n, memWidth);
-    if (outBytes > options.maxDatasetBytes) {
+    info.byteLength = checkedMul(info.count, info.dtype == DType::kBool ? 1 : 4);
+    if (info.byteLength > options.maxDatasetBytes) {
       throw Error(ErrorCode::kTooLarge,
                   fmt::format("dataset of shape {} needs {} bytes, over the {}-byte cap",
-                              shapeString(shape), outBytes, options.maxDatasetBytes),
+                              shapeString(info.shape), info.byteLength, options.maxDatasetBytes),
                   path, dsName);
     }
-    total = checkedAdd(total, outBytes);
-    if (total > options.maxTotalBytes) {
-      throw Error(ErrorCode::kTooLarge,
-                  fmt::format("the weights need more than the {}-byte cap", options.maxTotalBytes),
-                  path, dsName);
+    if (total) {
+      *total = checkedAdd(*total, info.byteLength);
+      if (*total > options.maxTotalBytes) {
+        throw Error(
+            ErrorCode::kTooLarge,
+            fmt::format("the weights need more than the {}-byte cap", options.maxTotalBytes), path,
+            dsName);
+      }
     }
     // A contiguous dataset must lie inside the file: catches truncated files and shapes that
     // claim more elements than were stored, before reading.
-    Hid dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
-    if (dcpl.ok() && H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && n > 0) {
-      const haddr_t off = H5Dget_offset(ds.get());
-      const uint64_t need = checkedMul(n, fileWidth);
+    if (layout == H5D_CONTIGUOUS && info.count > 0) {
+      const haddr_t off = H5Dget_offset(ds);
+      const uint64_t need = checkedMul(info.count, fileWidth);
       if (off != HADDR_UNDEF && (off > fileSize || fileSize - off < need)) {
         throw Error(ErrorCode::kTruncated,
                     fmt::format("dataset of shape {} needs {} bytes at offset {}, past the end of "
                                 "the {}-byte file",
-                                shapeString(shape), need, off, fileSize),
+                                shapeString(info.shape), need, off, fileSize),
                     path, dsName);
       }
     }
-    Buffer raw = Buffer::allocate(static_cast<size_t>(readBytes));
-    if (n > 0 && H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
-      failCorrupt("cannot read the dataset (truncated or corrupt file?)", path, dsName);
-    }
-    if (dt == DType::kInt32) {
-      Buffer out = Buffer::allocate(static_cast<size_t>(outBytes));
-      for (uint64_t i = 0; i < n; ++i) {
-        int64_t v;
-        std::memcpy(&v, raw.data() + i * 8, 8);
-        const auto w = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
-        std::memcpy(out.data() + i * 4, &w, 4);
-      }
-      return Tensor(dt, shape, std::move(out), 0);
-    }
-    if (dt == DType::kBool) {
-      for (uint64_t i = 0; i < n; ++i) raw.data()[i] = raw.data()[i] != 0 ? 1 : 0;
-    }
-    return Tensor(dt, shape, std::move(raw), 0);
+    H5Eclear2(H5E_DEFAULT);
+    return info;
   }
 
-  // The converter's _convert_h5_group: a leaf with weight_names, or recurse into subgroups.
-  void convertGroup(hid_t group, const std::string& where, std::vector<NamedTensor>& out,
-                    int depth) {
+  // Reads the dataset `ds` described by `info` into `dest` (info.byteLength bytes), converted to
+  // info.dtype. Float and int32 data go straight into `dest`; int64 through a temporary.
+  void readInto(hid_t ds, const DatasetInfo& info, uint8_t* dest, const std::string& dsName) const {
+    if (info.count == 0) return;
+    herr_t rc = 0;
+    switch (info.kind) {
+      case ReadKind::kFloat:
+        rc = H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dest);
+        break;
+      case ReadKind::kInt32:
+        rc = H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, dest);
+        break;
+      case ReadKind::kBool:
+        rc = H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, dest);
+        if (rc >= 0) {
+          for (uint64_t i = 0; i < info.count; ++i) dest[i] = dest[i] != 0 ? 1 : 0;
+        }
+        break;
+      case ReadKind::kInt64: {
+        Buffer raw = Buffer::allocate(static_cast<size_t>(checkedMul(info.count, 8)));
+        rc = H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data());
+        if (rc >= 0) {
+          for (uint64_t i = 0; i < info.count; ++i) {
+            int64_t v;
+            std::memcpy(&v, raw.data() + i * 8, 8);
+            const auto w = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+            std::memcpy(dest + i * 4, &w, 4);
+          }
+        }
+        break;
+      }
+    }
+    if (rc < 0) failCorrupt("cannot read the dataset (truncated or corrupt file?)", path, dsName);
+  }
+
+  // A whole dataset as a new tensor (readH5Image's datasets).
+  Tensor readDataset(hid_t group, const std::string& dsName, const std::string& where) {
+    Hid ds = openDataset(group, dsName, where);
+    const DatasetInfo info = inspect(ds.get(), dsName, &total);
+    Buffer out = Buffer::allocate(static_cast<size_t>(info.byteLength));
+    readInto(ds.get(), info, out.data(), dsName);
+    return Tensor(info.dtype, info.shape, std::move(out), 0);
+  }
+
+  // The converter's _convert_h5_group: a leaf with weight_names (its datasets listed, the group
+  // kept open in `groups` for reading them later), or recurse into subgroups.
+  void convertGroup(hid_t group, const std::string& where, std::vector<Listed>& out,
+                    std::vector<Hid>& groups, int depth) {
     if (depth > 64) throw Error(ErrorCode::kSchema, "groups nested too deeply", path);
     if (const auto names = readNameList(group, "weight_names", where); names.has_value()) {
+      if (!options.readWeights || names->empty()) return;
+      if (H5Iinc_ref(group) < 0) fail(ErrorCode::kIo, "cannot keep a layer group open", path);
+      const size_t gi = groups.size();
+      groups.emplace_back(group, H5Gclose);
       for (const auto& name : names.value()) {
-        if (!options.readWeights) continue;
-        out.push_back({name, readDataset(group, name, where)});
+        Hid ds = openDataset(group, name, where);
+        out.push_back({name, gi, where, inspect(ds.get(), name, &total)});
       }
       return;
     }
@@ -344,18 +529,22 @@ struct Reader {
       if (!isGroup) continue;
       Hid sub(H5Gopen2(group, name.c_str(), H5P_DEFAULT), H5Gclose);
       if (!sub.ok()) fail(ErrorCode::kIo, fmt::format("cannot open group '{}'", name), path);
-      convertGroup(sub.get(), where + "/" + name, out, depth + 1);
+      convertGroup(sub.get(), where + "/" + name, out, groups, depth + 1);
     }
   }
 
-  void readLayer(hid_t parent, const std::string& name, const std::string& where, H5Model& model) {
-    Hid g(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose);
-    if (!g.ok()) {
-      fail(ErrorCode::kSchema, fmt::format("{} has no group for layer '{}'", where, name), path);
+  void listLayer(hid_t parent, const std::string& name, const std::string& where,
+                 std::vector<H5LayerInfo>& layers, std::vector<std::vector<Listed>>& sources,
+                 std::vector<Hid>& groups) {
+    Hid g = openGroup(parent, name, where, fmt::format("layer '{}'", name));
+    std::vector<Listed> listed;
+    convertGroup(g.get(), where + "/" + name, listed, groups, 0);
+    H5LayerInfo layer{name, {}};
+    for (const auto& l : listed) {
+      layer.weights.push_back({l.name, l.info.shape, l.info.dtype, l.info.byteLength});
     }
-    KerasLayerWeights layer{name, {}};
-    convertGroup(g.get(), where + "/" + name, layer.weights, 0);
-    model.layers.push_back(std::move(layer));
+    layers.push_back(std::move(layer));
+    sources.push_back(std::move(listed));
   }
 };
 
@@ -459,7 +648,20 @@ bool looksLikeHdf5(const std::string& path) {
   return false;
 }
 
-H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
+struct KerasH5Reader::Rep {
+  std::string path;
+  H5ReadOptions options;
+  QuietErrors quiet;  // declared first: destroyed last, after every handle below is closed
+  uint64_t fileSize = 0;
+  Hid file;
+  std::vector<Hid> groups;  // the layers' leaf groups, for reading their datasets
+  KerasFile attributes;
+  std::vector<H5LayerInfo> layers;
+  std::vector<std::vector<Listed>> sources;  // parallel to layers
+};
+
+KerasH5Reader::KerasH5Reader(const std::string& path, const H5ReadOptions& options)
+    : rep_(std::make_unique<Rep>()) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(ErrorCode::kNotFound, "no such file", path);
   if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kIo, "not a regular file", path);
@@ -467,15 +669,17 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
     throw Error(ErrorCode::kUnknownFormat,
                 "not an HDF5 file (no HDF5 signature); a Keras .h5 was expected", path);
   }
-  QuietErrors quiet;
-  Reader r{path, options};
-  r.fileSize = fs::file_size(path, ec);
-  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) failCorrupt("cannot open the HDF5 file (truncated or corrupt?)", path);
-  Hid root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+  Rep& rep = *rep_;
+  rep.path = path;
+  rep.options = options;
+  Reader r{rep.path, rep.options};
+  r.fileSize = rep.fileSize = fs::file_size(path, ec);
+  rep.file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!rep.file.ok()) failCorrupt("cannot open the HDF5 file (truncated or corrupt?)", path);
+  Hid root(H5Gopen2(rep.file.get(), "/", H5P_DEFAULT), H5Gclose);
   if (!root.ok()) fail(ErrorCode::kIo, "cannot open the HDF5 root group", path);
 
-  H5Model model;
+  KerasFile& model = rep.attributes;
   model.path = path;
   const hid_t rg = root.get();
   if (r.hasAttr(rg, "keras_version")) {
@@ -488,9 +692,9 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
     model.weightsOnly = true;
     const auto names = r.readNameList(rg, "layer_names", "the file root");
     for (const auto& name : names.value_or(std::vector<std::string>{})) {
-      r.readLayer(rg, name, "the file root", model);
+      r.listLayer(rg, name, "the file root", rep.layers, rep.sources, rep.groups);
     }
-    return model;
+    return;
   }
   if (!r.hasAttr(rg, "model_config")) {
     throw Error(ErrorCode::kSchema,
@@ -508,8 +712,9 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
   const htri_t hasWeights = H5Lexists(rg, "model_weights", H5P_DEFAULT);
   if (hasWeights <= 0) {
     H5Eclear2(H5E_DEFAULT);
-    return model;  // a model saved without weights (the converter would fail on the KeyError)
+    return;  // a model saved without weights (the converter would fail on the KeyError)
   }
+  r.requireHardLinks(rg, "model_weights", "", {});
   Hid mw(H5Gopen2(rg, "model_weights", H5P_DEFAULT), H5Gclose);
   if (!mw.ok()) fail(ErrorCode::kSchema, "'model_weights' is not a group", path);
   for (const auto& [name, isGroup] : r.members(mw.get(), "model_weights")) {
@@ -518,7 +723,59 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
                   fmt::format("model_weights/{} is a dataset; a layer group was expected", name),
                   path);
     }
-    r.readLayer(mw.get(), name, "model_weights", model);
+    r.listLayer(mw.get(), name, "model_weights", rep.layers, rep.sources, rep.groups);
+  }
+}
+
+KerasH5Reader::~KerasH5Reader() = default;
+
+const KerasFile& KerasH5Reader::attributes() const {
+  return rep_->attributes;
+}
+
+const std::vector<H5LayerInfo>& KerasH5Reader::layers() const {
+  return rep_->layers;
+}
+
+void KerasH5Reader::read(size_t layer, size_t index, uint8_t* dest, uint64_t destSize) {
+  Rep& rep = *rep_;
+  if (layer >= rep.layers.size() || index >= rep.layers[layer].weights.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("no weight {} of layer {} in the file", index, layer), rep.path);
+  }
+  const Listed& src = rep.sources[layer][index];
+  if (destSize != src.info.byteLength || (dest == nullptr && destSize != 0)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("a buffer of {} bytes was given for a weight of {} bytes", destSize,
+                            src.info.byteLength),
+                rep.path, src.name);
+  }
+  Reader r{rep.path, rep.options};
+  r.fileSize = rep.fileSize;
+  const hid_t group = rep.groups[src.group].get();
+  Hid ds = r.openDataset(group, src.name, src.where);
+  // The file is read again: it must still hold what was listed.
+  const DatasetInfo now = r.inspect(ds.get(), src.name, nullptr);
+  if (now.shape != src.info.shape || now.kind != src.info.kind) {
+    throw Error(ErrorCode::kSchema, "the dataset changed since the file was opened", rep.path,
+                src.name);
+  }
+  r.readInto(ds.get(), src.info, dest, src.name);
+}
+
+H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
+  KerasH5Reader reader(path, options);
+  H5Model model = reader.attributes();
+  const auto& layers = reader.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    KerasLayerWeights layer{layers[i].name, {}};
+    for (size_t k = 0; k < layers[i].weights.size(); ++k) {
+      const H5WeightInfo& w = layers[i].weights[k];
+      Buffer b = Buffer::allocate(static_cast<size_t>(w.byteLength));
+      reader.read(i, k, b.data(), w.byteLength);
+      layer.weights.push_back({w.name, Tensor(w.dtype, w.shape, std::move(b), 0)});
+    }
+    model.layers.push_back(std::move(layer));
   }
   return model;
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,8 +35,61 @@ bool looksLikeHdf5(const std::string& path);
 // Reads a Keras HDF5 file. Throws tfjs::Error: kNotFound, kIo (unreadable), kUnknownFormat (not
 // HDF5), kTruncated (bytes missing), kSchema (corrupt HDF5, missing/ill-typed attributes,
 // unparseable JSON, a weight_names entry without its dataset), kUnsupported (a dtype the
-// converter refuses), kTooLarge / kShapeOverflow (caps).
+// converter refuses; a soft, external or user-defined link on the way to a layer or weight; a
+// dataset stored outside the file: external or virtual layout), kTooLarge / kShapeOverflow
+// (caps). Only hard links are followed: no other file is ever opened. Equivalent to a
+// KerasH5Reader whose weights are each read into a new Tensor.
 H5Model readKerasH5(const std::string& path, const H5ReadOptions& options = {});
+
+// One weight of a Keras .h5 as KerasH5Reader lists it, before any of its bytes is read.
+struct H5WeightInfo {
+  std::string name;               // as stored in weight_names ("dense/kernel:0")
+  std::vector<int64_t> shape;     // [] is a scalar
+  DType dtype = DType::kFloat32;  // what read() produces: kFloat32, kInt32 or kBool
+  uint64_t byteLength = 0;        // elements x dtypeSize(dtype): what read() writes
+};
+
+// One layer's weights, in the order readKerasH5 returns them.
+struct H5LayerInfo {
+  std::string name;
+  std::vector<H5WeightInfo> weights;
+};
+
+// An open Keras .h5, read in two steps so that a caller can place every weight's bytes where
+// they finally belong (`tfjs convert` reads them straight into the output weight buffer): the
+// constructor reads the root attributes and lists every weight (names, shapes, dtypes, sizes;
+// with readKerasH5's order, checks and caps, and no weight byte read); read() then reads one
+// weight, converted as readKerasH5 converts it, into a caller's buffer. A float dataset is read
+// by HDF5 directly into that buffer (float16/float64 converted on the way); only int64 datasets
+// go through a temporary of one weight.
+//
+// The reader owns the open file and silences HDF5's error printing until it is destroyed. Not
+// thread-safe: libhdf5 (serial build) has global state, so no two readers (or a reader and
+// another HDF5 call) may run at once from different threads. Errors are
+// readKerasH5's; the constructor throws every one that the listing can detect, read() those
+// only reading finds (kTruncated / kSchema for bytes HDF5 cannot read, kSchema when the file
+// changed since it was listed).
+class KerasH5Reader {
+ public:
+  explicit KerasH5Reader(const std::string& path, const H5ReadOptions& options = {});
+  ~KerasH5Reader();
+  KerasH5Reader(const KerasH5Reader&) = delete;
+  KerasH5Reader& operator=(const KerasH5Reader&) = delete;
+
+  // The root attributes (path, weightsOnly, kerasVersion, backend, modelConfig,
+  // trainingConfig); its `layers` is empty: the weights are layers().
+  const KerasFile& attributes() const;
+  // Every layer, in the converter's order, with its weights listed (none when
+  // options.readWeights is false).
+  const std::vector<H5LayerInfo>& layers() const;
+  // Reads weight `index` of layer `layer` into `dest`, which must hold exactly its byteLength
+  // bytes (kInvalidArgument otherwise, or for an index out of range). `dest` needs no alignment.
+  void read(size_t layer, size_t index, uint8_t* dest, uint64_t destSize);
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
 
 // What readH5Image() found in an HDF5 file image.
 struct H5Image {

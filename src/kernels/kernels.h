@@ -115,6 +115,11 @@ void convTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, 
 void convBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                   int64_t outC, const float* g, float* dx, float* dk);
 
+// The backward pass of `depthwise` for dL/dy = g [N, oh, ow, C*M]: dx (zero on entry, or null to
+// skip) receives dL/dx; dk [kh, kw, C, M] (accumulated into) receives dL/dk.
+void depthwiseBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                       int64_t mult, const float* g, float* dx, float* dk);
+
 // The backward pass of `pool` for dL/dy = g: max sends each gradient to the first maximum of its
 // window (TF.js's maxPoolPositions: the first element greater than all before it), average
 // spreads it over the window's in-bounds elements. dx is zero on entry.

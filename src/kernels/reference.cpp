@@ -118,6 +118,38 @@ void convBackward(const float* x, int64_t batch, const Window& w, int64_t inC, c
   }
 }
 
+void depthwiseBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
+                       int64_t mult, const float* g, float* dx, float* dk) {
+  const int64_t outC = inC * mult;
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        const float* gp = g + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
+        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+          if (ih < 0 || ih >= w.in[1]) continue;
+          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+            if (iw < 0 || iw >= w.in[2]) continue;
+            const int64_t xo = ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
+            const int64_t ko = (kh * w.k[2] + kw) * outC;
+            for (int64_t c = 0; c < inC; ++c) {
+              const float xv = x[xo + c];
+              float acc = 0;
+              for (int64_t m = 0; m < mult; ++m) {
+                const int64_t j = c * mult + m;
+                acc += gp[j] * k[ko + j];
+                dk[ko + j] += xv * gp[j];
+              }
+              if (dx) dx[xo + c] += acc;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax,
                   const float* g, float* dx) {
   std::vector<int64_t> at;

@@ -1,8 +1,10 @@
 // Advanced activation layers as tfjs-layers defines them: ReLU (max_value only), LeakyReLU,
-// PReLU, ELU (alpha 1 only), ThresholdedReLU, Softmax. Elementwise results are computed as the
-// TF.js cpu kernels do (double arithmetic on float32 operands, rounded once), each layer in one
-// loop the compiler inlines and vectorizes where it can, in the input's own storage when the
-// executor gives it up (Layer::callConsuming).
+// PReLU, ELU (alpha 1 only), ThresholdedReLU, Softmax. Each has the backward pass TF.js's
+// gradients of its ops give (relu's step at 0 is 0, leakyRelu and prelu take the alpha branch
+// at 0, elu's gradient comes from its output, clipByValue passes the gradient at max_value).
+// Elementwise results are computed as the TF.js cpu kernels do (double arithmetic on float32
+// operands, rounded once), each layer in one loop the compiler inlines and vectorizes where it
+// can, in the input's own storage when the executor gives it up (Layer::callConsuming).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,6 +28,17 @@ class Elementwise : public InPlaceLayer {
   std::vector<Shape> build(const std::vector<Shape>& in) override {
     if (in.size() != 1) config_.unsupported(fmt::format("{} inputs", in.size()));
     return {in[0]};
+  }
+  // dx[i] = Derived::grad(x[i], y[i], dy[i]): the gradient TF.js's autodiff gives for its ops.
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState*,
+                              std::vector<Array> dOut, GradientSink&) const override {
+    Array g = std::move(dOut[0]);
+    const float* x = in[0]->data.data();
+    const float* y = out[0]->data.data();
+    const auto& self = static_cast<const Derived&>(*this);
+    for (size_t i = 0; i < g.data.size(); ++i) g.data[i] = self.grad(x[i], y[i], g.data[i]);
+    return oneOutput(std::move(g));
   }
 
  protected:
@@ -64,6 +77,11 @@ class ReLU final : public Elementwise<ReLU> {
       return r > hi ? hi : r;
     });
   }
+  // relu's gradient (step: x > 0), then clipByValue's (0 <= relu(x) <= max_value passes dy).
+  float grad(float x, float, float dy) const {
+    if (!(x > 0)) return 0.0f;
+    return maxValue_ && x > *maxValue_ ? 0.0f : dy;
+  }
 
  private:
   std::optional<float> maxValue_;
@@ -81,6 +99,10 @@ class LeakyReLU final : public Elementwise<LeakyReLU> {
     mapElements(x, y, n, [alpha](float v) {
       return v < 0 ? static_cast<float>(alpha * static_cast<double>(v)) : v;
     });
+  }
+  // TF.js's LeakyRelu gradient: where(x > 0, dy, dy * alpha) (alpha a float32 scalar).
+  float grad(float x, float, float dy) const {
+    return x > 0 ? dy : dy * static_cast<float>(alpha_);
   }
 
  private:
@@ -101,20 +123,27 @@ class ELU final : public Elementwise<ELU> {
       return v >= 0 ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0);
     });
   }
+  // TF.js's EluGrad, from the output: y >= 0 ? dy : dy * (y + 1).
+  float grad(float, float y, float dy) const { return y >= 0 ? dy : dy * (y + 1.0f); }
 };
 
-// ThresholdedReLU: x * (x > theta).
+// ThresholdedReLU: x * (x > theta), theta a float32 scalar as TF.js's greater() makes it (so
+// x = 0.1f is not above theta = 0.1).
 class ThresholdedReLU final : public Elementwise<ThresholdedReLU> {
  public:
-  explicit ThresholdedReLU(const Config& c) : Elementwise(c), theta_(c.number("theta", 1.0)) {}
+  explicit ThresholdedReLU(const Config& c)
+      : Elementwise(c), theta_(static_cast<float>(c.number("theta", 1.0))) {}
   void map(const float* x, float* y, int64_t n) const {
-    const double theta = theta_;
-    mapElements(x, y, n,
-                [theta](float v) { return v * (static_cast<double>(v) > theta ? 1.0f : 0.0f); });
+    const float theta = theta_;
+    mapElements(x, y, n, [theta](float v) { return v * (v > theta ? 1.0f : 0.0f); });
   }
+  // The gradient of x * cast(x > theta) with respect to x, the comparison taken as constant.
+  // TF.js 4.22 itself cannot train this layer behind a trainable one ("gradient function not
+  // found for Greater"); this is the gradient Keras gives.
+  float grad(float x, float, float dy) const { return dy * (x > theta_ ? 1.0f : 0.0f); }
 
  private:
-  double theta_;
+  float theta_;
 };
 
 // PReLU: x < 0 ? alpha * x : x with a learned alpha of the input's shape without the batch,
@@ -152,8 +181,51 @@ class PReLU final : public InPlaceLayer {
     return {s};
   }
   std::vector<VariableSpec> variables() const override { return {{"alpha", alphaShape_}}; }
+  // TF.js's Prelu gradient: dx = where(x > 0, dy, dy * alpha); dalpha = where(x > 0, 0, dy * x)
+  // summed over the batch and the shared axes.
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut,
+                              GradientSink& grads) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    const auto alpha = weight("alpha");
+    const std::vector<size_t> at = alphaIndex(x);
+    float* da = grads.of(this)[0].data.data();
+    const size_t sample = at.size();
+    for (size_t k = 0; k < g.data.size(); ++k) {
+      const size_t a = at[k % sample];
+      if (x.data[k] > 0) continue;
+      da[a] += g.data[k] * x.data[k];
+      g.data[k] *= alpha[a];
+    }
+    return oneOutput(std::move(g));
+  }
 
  private:
+  // The alpha index of each element of one sample of x (row-major, index 0 along shared axes).
+  std::vector<size_t> alphaIndex(const Array& x) const {
+    const size_t rank = alphaShape_.size();
+    if (x.shape.size() != rank + 1) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(x.shape).dump(), rank + 1));
+    }
+    int64_t sample = 1;
+    for (size_t d = 0; d < rank; ++d) sample *= x.shape[d + 1];
+    std::vector<size_t> a(static_cast<size_t>(sample));
+    for (int64_t e = 0; e < sample; ++e) {
+      int64_t rest = e, k = 0, mul = 1;
+      for (size_t d = rank; d-- > 0;) {
+        const int64_t i = rest % x.shape[d + 1];
+        rest /= x.shape[d + 1];
+        if (alphaShape_[d] != 1) k += i * mul;
+        mul *= alphaShape_[d];
+      }
+      a[static_cast<size_t>(e)] = static_cast<size_t>(k);
+    }
+    return a;
+  }
+
   // y = prelu(x); y may be x's own data.
   void run(const Array& x, float* y) const override {
     const auto alpha = weight("alpha");
@@ -260,6 +332,48 @@ class Softmax final : public Layer {
   // broadcast against x NumPy-style (aligned on the last axes). A mask that would change the
   // shape of x (TF.js would then return another shape) is refused.
   bool readsMask() const override { return true; }
+  // dx = y * (dy - sum(dy * y)) over each group of the softmax axes (the gradient of tf.softmax
+  // and of exp(x - logSumExp(x)) alike).
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState*,
+                              std::vector<Array> dOut, GradientSink&) const override {
+    Array g = std::move(dOut[0]);
+    const Array& y = *out[0];
+    if (axes_.size() == 1) {
+      activationBackward(ActivationKind::kSoftmax, in[0]->data.data(), y.data.data(), g.data.data(),
+                         g.size(), g.shape.empty() ? 1 : g.shape.back());
+      return oneOutput(std::move(g));
+    }
+    std::vector<int64_t> stride(rank_, 1);
+    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * y.shape[d];
+    std::vector<size_t> kept;
+    for (size_t d = 0; d < rank_; ++d) {
+      if (std::find(reduced_.begin(), reduced_.end(), d) == reduced_.end()) kept.push_back(d);
+    }
+    auto offsetsOver = [&](const std::vector<size_t>& axes) {
+      int64_t count = 1;
+      for (size_t a : axes) count *= y.shape[a];
+      std::vector<size_t> off(static_cast<size_t>(count));
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t rest = i, o = 0;
+        for (size_t k = axes.size(); k-- > 0;) {
+          o += (rest % y.shape[axes[k]]) * stride[axes[k]];
+          rest /= y.shape[axes[k]];
+        }
+        off[static_cast<size_t>(i)] = static_cast<size_t>(o);
+      }
+      return off;
+    };
+    const auto group = offsetsOver(reduced_);
+    for (const size_t base : offsetsOver(kept)) {
+      double dot = 0;
+      for (const size_t o : group) dot += static_cast<double>(g.data[base + o]) * y.data[base + o];
+      for (const size_t o : group) {
+        g.data[base + o] = static_cast<float>(y.data[base + o] * (g.data[base + o] - dot));
+      }
+    }
+    return oneOutput(std::move(g));
+  }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {
     if (masks.empty() || !masks[0]) return call(in);

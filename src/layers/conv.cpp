@@ -6,6 +6,12 @@
 // are asked for or oneDNN cannot express the geometry. channels_first inputs are transposed to
 // channels_last and back, as tfjs-layers does around its NHWC ops.
 //
+// Training: every class keeps its pre-activation for the backward pass. Conv's backward runs
+// reference::convBackward; DepthwiseConv2D's reference::depthwiseBackward; SeparableConv2D's
+// both (pointwise, then depthwise); the transposed convolutions' input gradient is the forward
+// convolution with the same kernel and their kernel gradient convBackward's with the roles of
+// input and output gradient swapped.
+//
 // TF.js behaviours kept or refused (tfjs-layers 4.22, layers/convolutional*.ts):
 //  - padding 'causal' throws NotImplementedError in TF.js: refused.
 //  - strides > 1 together with dilation_rate > 1 fails tfjs-core's assert: refused.
@@ -234,27 +240,26 @@ class Conv final : public ConvBase {
                                z.data.data());
       if (useBias_) addBias(z, weight("bias"));
     }
+    // As call(): back to channels_first first, then the activation (softmax then works on the
+    // last axis of the output, as TF.js applies it).
+    if (channelsFirst_) z = spatial::toChannelsFirst(z);
     Array y = z;
     applyActivation(activation_, y, name());
     state = std::make_unique<LayerState>();
     state->arrays.push_back(std::move(z));
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return oneOutput(std::move(y));
   }
   std::vector<Array> backward(const std::vector<const Array*>& in,
                               const std::vector<const Array*>& out, LayerState* state,
                               std::vector<Array> dOut, GradientSink& grads) const override {
-    Array xcl, ycl;
-    if (channelsFirst_) {
-      xcl = spatial::toChannelsLast(*in[0]);
-      ycl = spatial::toChannelsLast(*out[0]);
-    }
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
     const Array& x = channelsFirst_ ? xcl : *in[0];
-    const Array& y = channelsFirst_ ? ycl : *out[0];
-    Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
+    Array g = std::move(dOut[0]);  // in the output's layout, as z and y
     const Array& z = state->arrays[0];
-    activationBackward(activationKind(activation_, name()), z.data.data(), y.data.data(),
-                       g.data.data(), g.size(), filters_);
+    activationBackward(activationKind(activation_, name()), z.data.data(), out[0]->data.data(),
+                       g.data.data(), g.size(), g.shape.back());
+    if (channelsFirst_) g = spatial::toChannelsLast(g);
     Window w = window(x.shape, true);
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     auto& dv = grads.of(this);
@@ -315,20 +320,7 @@ class ConvTranspose final : public ConvBase {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
     const Array& x = channelsFirst_ ? xcl : *in[0];
-    // The forward convolution this op is the adjoint of runs from the output to the input.
-    Window w = window(x.shape, false);
-    for (size_t i = 0; i < rank_; ++i) {
-      const size_t j = 3 - rank_ + i;
-      w.in[j] = deconvLength(x.shape[1 + i], i);
-    }
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
-    for (size_t i = 0; i < rank_; ++i) {
-      if (w.out[3 - rank_ + i] != x.shape[1 + i]) {
-        throw Error(
-            ErrorCode::kInvalidArgument,
-            fmt::format("layer '{}': inconsistent transposed convolution geometry", name()));
-      }
-    }
+    const Window w = transposeWindow(x);
     const int64_t batch = x.shape[0];
     Array y(withChannels(batch, w, rank_, filters_, true), kUninitialized);
     const bool fast = runFast(fast_.get(), x, w, y);
@@ -342,8 +334,77 @@ class ConvTranspose final : public ConvBase {
     finish(y, fast);
     return oneOutput(std::move(y));
   }
+  // Training: z = convTranspose(x) + bias in the output's layout (kept: the activation is
+  // applied after the transpose back, as call() does), y = activation(z). Backward: g = dy *
+  // f'(z); dbias = sum of g; dx = conv(g) with the same kernel (the adjoint of the adjoint);
+  // dkernel[p, f, c] = sum g[i*s - pad + p, f] * x[i, c], which is convBackward's kernel
+  // gradient with g as the input and x as the output gradient.
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const Window w = transposeWindow(x);
+    const int64_t batch = x.shape[0];
+    Array z(withChannels(batch, w, rank_, filters_, true));
+    kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
+                                      filters_, z.data.data());
+    if (useBias_) addBias(z, weight("bias"));
+    if (channelsFirst_) z = spatial::toChannelsFirst(z);
+    Array y = z;
+    applyActivation(activation_, y, name());
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(z));
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    Array g = std::move(dOut[0]);
+    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
+                       out[0]->data.data(), g.data.data(), g.size(),
+                       g.shape.empty() ? 1 : g.shape.back());
+    if (channelsFirst_) g = spatial::toChannelsLast(g);
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const Window w = transposeWindow(x);
+    auto& dv = grads.of(this);
+    if (useBias_) {
+      float* db = dv[1].data.data();
+      for (int64_t i = 0; i < g.size(); i += filters_) {
+        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+      }
+    }
+    Array dx(x.shape);
+    kernels::reference::conv(g.data.data(), x.shape[0], w, filters_, weight("kernel").data(),
+                             inDim_, dx.data.data());
+    kernels::reference::convBackward(g.data.data(), x.shape[0], w, filters_,
+                                     weight("kernel").data(), inDim_, x.data.data(), nullptr,
+                                     dv[0].data.data());
+    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+    return oneOutput(std::move(dx));
+  }
 
  private:
+  // The forward convolution this op is the adjoint of, which runs from the output (w.in) to the
+  // channels_last input x (w.out).
+  Window transposeWindow(const Array& x) const {
+    Window w = window(x.shape, false);
+    for (size_t i = 0; i < rank_; ++i) {
+      const size_t j = 3 - rank_ + i;
+      w.in[j] = deconvLength(x.shape[1 + i], i);
+    }
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    for (size_t i = 0; i < rank_; ++i) {
+      if (w.out[3 - rank_ + i] != x.shape[1 + i]) {
+        throw Error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("layer '{}': inconsistent transposed convolution geometry", name()));
+      }
+    }
+    return w;
+  }
   int64_t deconvLength(int64_t len, size_t i) const {
     if (len < 0) return -1;
     if (same_) return len * strides_[i];
@@ -408,6 +469,55 @@ class DepthwiseConv2D final : public ConvBase {
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     finish(y, fast);
     return oneOutput(std::move(y));
+  }
+  // Training: z = depthwise(x) + bias in the output's layout (kept), y = activation(z) (after
+  // the transpose back, as call()). Backward: reference::depthwiseBackward.
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, false);
+    spatial::resolveWindow(w, same_, true, name());
+    const int64_t batch = x.shape[0];
+    Array z(withChannels(batch, w, 2, inDim_ * mult_, false));
+    kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                  weight("depthwise_kernel").data(), mult_, z.data.data());
+    if (useBias_) addBias(z, weight("bias"));
+    if (channelsFirst_) z = spatial::toChannelsFirst(z);
+    Array y = z;
+    applyActivation(activation_, y, name());
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(z));
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    Array g = std::move(dOut[0]);
+    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
+                       out[0]->data.data(), g.data.data(), g.size(),
+                       g.shape.empty() ? 1 : g.shape.back());
+    if (channelsFirst_) g = spatial::toChannelsLast(g);
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, false);
+    spatial::resolveWindow(w, same_, true, name());
+    auto& dv = grads.of(this);
+    const int64_t outC = inDim_ * mult_;
+    if (useBias_) {
+      float* db = dv[1].data.data();
+      for (int64_t i = 0; i < g.size(); i += outC) {
+        for (int64_t f = 0; f < outC; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+      }
+    }
+    Array dx(x.shape);
+    kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
+                                          weight("depthwise_kernel").data(), mult_, g.data.data(),
+                                          dx.data.data(), dv[0].data.data());
+    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+    return oneOutput(std::move(dx));
   }
 
  private:
@@ -487,6 +597,72 @@ class SeparableConv2D final : public ConvBase {
     finish(y, fast);
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return oneOutput(std::move(y));
+  }
+  // Training: d = depthwise(x) and z = pointwise(d) + bias, both channels_last and kept;
+  // y = activation(z), then transposed back. Backward: g = dy * f'(z); dbias = sum of g; the
+  // pointwise 1x1 convolution through convBackward (dd, dpointwise), then the depthwise one
+  // through depthwiseBackward (dx, ddepthwise).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    Array xcl;
+    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, true, name());
+    const int64_t batch = x.shape[0];
+    const int64_t mid = inDim_ * mult_;
+    Window one;
+    one.in = one.out = w.out;
+    Array d(withChannels(batch, w, 2, mid, false));
+    Array z(withChannels(batch, w, 2, filters_, false));
+    kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                  weight("depthwise_kernel").data(), mult_, d.data.data());
+    kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
+                             filters_, z.data.data());
+    if (useBias_) addBias(z, weight("bias"));
+    Array y = z;
+    applyActivation(activation_, y, name());
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(d));
+    state->arrays.push_back(std::move(z));
+    return oneOutput(std::move(y));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    Array xcl, ycl;
+    if (channelsFirst_) {
+      xcl = spatial::toChannelsLast(*in[0]);
+      ycl = spatial::toChannelsLast(*out[0]);
+    }
+    const Array& x = channelsFirst_ ? xcl : *in[0];
+    const Array& y = channelsFirst_ ? ycl : *out[0];
+    Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
+    const Array& d = state->arrays[0];
+    activationBackward(activationKind(activation_, name()), state->arrays[1].data.data(),
+                       y.data.data(), g.data.data(), g.size(), filters_);
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, true, name());
+    Window one;
+    one.in = one.out = w.out;
+    auto& dv = grads.of(this);
+    if (useBias_) {
+      float* db = dv[2].data.data();
+      for (int64_t i = 0; i < g.size(); i += filters_) {
+        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+      }
+    }
+    Array dd(d.shape);
+    kernels::reference::convBackward(d.data.data(), x.shape[0], one, inDim_ * mult_,
+                                     weight("pointwise_kernel").data(), filters_, g.data.data(),
+                                     dd.data.data(), dv[1].data.data());
+    Array dx(x.shape);
+    kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
+                                          weight("depthwise_kernel").data(), mult_, dd.data.data(),
+                                          dx.data.data(), dv[0].data.data());
+    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+    return oneOutput(std::move(dx));
   }
 
  private:

@@ -22,6 +22,9 @@
 // Refused as TF.js refuses or cannot run them: stateful (no state is kept between calls here),
 // unroll (NotImplementedError in TF.js), strides > 1 with dilation_rate > 1 (tfjs-core's conv2d
 // assert), padding 'causal', initial states given as extra inputs, and masked inputs.
+// Training: forwardTrain keeps every step (reference convolutions on the live weights) and
+// backward is backpropagation through time with kernels::reference::convBackward; dropout and
+// recurrent_dropout > 0 are refused in training.
 // ConvLSTM2DCell is not registered: TF.js's generic RNN layer cannot run it (its input spec
 // expects rank 3).
 #include <fmt/format.h>
@@ -78,6 +81,8 @@ class ConvLSTM2D final : public Layer {
     }
     act_ = kernels::unaryActivation(activation_);
     ract_ = kernels::unaryActivation(recurrentActivation_);
+    kind_ = activationKind(activation_, c.name());
+    rkind_ = activationKind(recurrentActivation_, c.name());
     spatial::checkConvWindow(c, kernelSize_, strides_, dilation_);
     if (c.boolean("stateful", false)) {
       c.unsupported("stateful = true (states kept between predict calls)");
@@ -145,6 +150,148 @@ class ConvLSTM2D final : public Layer {
   }
 
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    return run(in, nullptr);
+  }
+
+  // Training: run() keeping every step's gates (before and after their activations), c, act(c)
+  // and h, and the channels_last frames; backward walks the steps in reverse through the same
+  // equations, the convolutions through kernels::reference::convBackward (the recurrent one per
+  // step, the input one over every frame at once at the end).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
+                                  std::unique_ptr<LayerState>& state) const override {
+    (void)ctx;
+    for (const char* key : {"dropout", "recurrent_dropout"}) {
+      const double rate = config_.number(key, 0.0);
+      if (rate > 0) {
+        config_.unsupported(fmt::format(
+            "training with {} = {} (TF.js drops inputs and states during fit; tfjs-cpp does not "
+            "implement recurrent dropout yet: set it to 0 to train)",
+            key, rate));
+      }
+    }
+    auto tr = std::make_unique<Trace>();
+    std::vector<Array> out = run(in, tr.get());
+    state = std::move(tr);
+    return out;
+  }
+
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    (void)out;
+    const auto* tr = dynamic_cast<const Trace*>(state);
+    if (tr == nullptr) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}): backward without its training forward", name(),
+                              className()));
+    }
+    const Array& x0 = *in.at(0);
+    const int64_t batch = x0.shape[0], steps = x0.shape[1];
+    const int64_t F = filters_, G = 4 * filters_;
+    const int64_t ho = tr->wx.out[1], wo = tr->wx.out[2], pixels = ho * wo;
+    const int64_t stepSize = pixels * F;
+    // Every output gradient channels_last.
+    for (Array& g : dOut) {
+      if (!channelsFirst_ || g.data.empty()) continue;
+      if (g.shape.size() == 4) {
+        g = spatial::toChannelsLast(g);
+      } else {
+        Array folded({batch * steps, F, ho, wo}, std::move(g.data));
+        Array t = spatial::toChannelsLast(folded);
+        g = Array({batch, steps, ho, wo, F}, std::move(t.data));
+      }
+    }
+    const auto n = static_cast<size_t>(batch * stepSize);
+    std::vector<float> dh(n, 0.0f), dc(n, 0.0f), dhPrev(n);
+    auto add = [&](std::vector<float>& acc, const Array& g) {
+      if (g.data.size() != acc.size()) return;
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += g.data[i];
+    };
+    if (!returnSequences_) add(dh, dOut.at(0));
+    if (returnState_) {
+      add(dh, dOut.at(1));
+      add(dc, dOut.at(2));
+    }
+    auto& dv = grads.of(this);
+    const float* rk = weight("recurrent_kernel").data();
+    std::vector<float> dzx(static_cast<size_t>(batch * steps * pixels * G), 0.0f);
+    std::vector<float> dz(static_cast<size_t>(batch * pixels * G));
+    std::vector<float> d(n);
+    std::vector<float> dgate[4];
+    for (auto& v : dgate) v.resize(n);
+    const std::vector<float> zeros(n, 0.0f);
+    for (int64_t k = steps; k-- > 0;) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      const StepTrace& st = tr->steps[static_cast<size_t>(k)];
+      if (returnSequences_ && !dOut.at(0).data.empty()) {
+        const float* g = dOut[0].data.data();
+        for (int64_t b = 0; b < batch; ++b)
+          for (int64_t i = 0; i < stepSize; ++i)
+            dh[static_cast<size_t>(b * stepSize + i)] += g[(b * steps + k) * stepSize + i];
+      }
+      const std::vector<float>& cPrev = k > 0 ? tr->steps[static_cast<size_t>(k - 1)].c : zeros;
+      const std::vector<float>& hPrev = k > 0 ? tr->steps[static_cast<size_t>(k - 1)].h : zeros;
+      const auto& post = st.post;
+      for (size_t i = 0; i < n; ++i) {
+        dgate[3][i] = dh[i] * st.ac[i];
+        d[i] = dh[i] * post[3][i];
+      }
+      activationBackward(kind_, st.c.data(), st.ac.data(), d.data(), batch * stepSize, F);
+      for (size_t i = 0; i < n; ++i) {
+        const float g = dc[i] + d[i];
+        dgate[0][i] = g * post[2][i];
+        dgate[1][i] = g * cPrev[i];
+        dgate[2][i] = g * post[0][i];
+        dc[i] = g * post[1][i];
+      }
+      for (int gate = 0; gate < 4; ++gate) {
+        activationBackward(gate == 2 ? kind_ : rkind_, st.pre[gate].data(), post[gate].data(),
+                           dgate[gate].data(), batch * stepSize, F);
+      }
+      for (int64_t b = 0; b < batch; ++b) {
+        float* zx = dzx.data() + (b * steps + t) * pixels * G;
+        for (int64_t p = 0; p < pixels; ++p) {
+          for (int gate = 0; gate < 4; ++gate) {
+            for (int64_t f = 0; f < F; ++f) {
+              const float g = dgate[gate][static_cast<size_t>((b * pixels + p) * F + f)];
+              dz[static_cast<size_t>((b * pixels + p) * G + gate * F + f)] = g;
+              zx[p * G + gate * F + f] = g;
+            }
+          }
+        }
+      }
+      std::fill(dhPrev.begin(), dhPrev.end(), 0.0f);
+      kernels::reference::convBackward(hPrev.data(), batch, tr->wh, F, rk, G, dz.data(),
+                                       dhPrev.data(), dv[1].data.data());
+      std::swap(dh, dhPrev);
+    }
+    if (useBias_) {
+      float* db = dv[2].data.data();
+      for (size_t i = 0; i < dzx.size(); i += static_cast<size_t>(G))
+        for (int64_t g = 0; g < G; ++g) db[g] += dzx[i + static_cast<size_t>(g)];
+    }
+    Array dframes(tr->frames.shape);
+    kernels::reference::convBackward(tr->frames.data.data(), batch * steps, tr->wx, inDim_,
+                                     weight("kernel").data(), G, dzx.data(), dframes.data.data(),
+                                     dv[0].data.data());
+    if (channelsFirst_) dframes = spatial::toChannelsFirst(dframes);
+    return oneOutput(Array(x0.shape, std::move(dframes.data)));
+  }
+
+ private:
+  struct StepTrace {
+    std::vector<float> pre[4], post[4];  // the gates i, f, c, o, each [batch, ho, wo, F]
+    std::vector<float> c, ac, h;         // c_t, act(c_t), h_t
+  };
+  struct Trace : LayerState {
+    Array frames;  // [batch * time, rows, cols, channels]
+    Window wx, wh;
+    std::vector<StepTrace> steps;
+  };
+
+  // The forward pass; with `tr` (training) it keeps the trace and runs the reference
+  // convolutions on the live weights (fit changes them in place between steps).
+  std::vector<Array> run(const std::vector<const Array*>& in, Trace* tr) const {
     const Array& x0 = *in.at(0);
     const int64_t batch = x0.shape[0], steps = x0.shape[1];
     if (steps <= 0) {
@@ -171,8 +318,12 @@ class ConvLSTM2D final : public Layer {
     spatial::resolveWindow(wx, same_, true, name());
     const int64_t ho = wx.out[1], wo = wx.out[2], pixels = ho * wo;
     std::vector<float> zx(static_cast<size_t>(batch * steps * pixels * G));
-    convolve(fastInput_.get(), frames.data.data(), batch * steps, wx, inDim_,
+    convolve(tr ? nullptr : fastInput_.get(), frames.data.data(), batch * steps, wx, inDim_,
              weight("kernel").data(), G, useBias_ ? weight("bias").data() : nullptr, zx.data());
+    if (tr) {
+      tr->frames = std::move(frames);
+      tr->wx = wx;
+    }
     frames = Array();
 
     // The recurrent convolution keeps the state's size: stride 1, 'same', no dilation.
@@ -180,6 +331,7 @@ class ConvLSTM2D final : public Layer {
     wh.in = {1, ho, wo};
     wh.k = {1, kernelSize_[0], kernelSize_[1]};
     spatial::resolveWindow(wh, true, true, name());
+    if (tr) tr->wh = wh;
 
     const Shape stepShape = {batch, ho, wo, F};
     Array h(stepShape), c(stepShape);
@@ -190,7 +342,8 @@ class ConvLSTM2D final : public Layer {
     Array gi(stepShape), gf(stepShape), gc(stepShape), go(stepShape);
     for (int64_t k = 0; k < steps; ++k) {
       const int64_t t = goBackwards_ ? steps - 1 - k : k;
-      convolve(fastRecurrent_.get(), h.data.data(), batch, wh, F, rk, G, nullptr, zh.data());
+      convolve(tr ? nullptr : fastRecurrent_.get(), h.data.data(), batch, wh, F, rk, G, nullptr,
+               zh.data());
       for (int64_t n = 0; n < batch; ++n) {
         const float* zxp = zx.data() + (n * steps + t) * pixels * G;
         const float* zhp = zh.data() + n * pixels * G;
@@ -205,10 +358,20 @@ class ConvLSTM2D final : public Layer {
           }
         }
       }
+      StepTrace* st = nullptr;
+      if (tr) {
+        st = &tr->steps.emplace_back();
+        const Array* g4[4] = {&gi, &gf, &gc, &go};
+        for (int g = 0; g < 4; ++g) st->pre[g].assign(g4[g]->data.begin(), g4[g]->data.end());
+      }
       activate(ract_, recurrentActivation_, gi);
       activate(ract_, recurrentActivation_, gf);
       activate(act_, activation_, gc);
       activate(ract_, recurrentActivation_, go);
+      if (st) {
+        const Array* g4[4] = {&gi, &gf, &gc, &go};
+        for (int g = 0; g < 4; ++g) st->post[g].assign(g4[g]->data.begin(), g4[g]->data.end());
+      }
       for (int64_t i = 0; i < c.size(); ++i) {
         const auto j = static_cast<size_t>(i);
         c.data[j] = gf.data[j] * c.data[j] + gi.data[j] * gc.data[j];
@@ -218,6 +381,11 @@ class ConvLSTM2D final : public Layer {
       for (int64_t i = 0; i < h.size(); ++i) {
         const auto j = static_cast<size_t>(i);
         h.data[j] = go.data[j] * ac.data[j];
+      }
+      if (st) {
+        st->c.assign(c.data.begin(), c.data.end());
+        st->ac.assign(ac.data.begin(), ac.data.end());
+        st->h.assign(h.data.begin(), h.data.end());
       }
       if (returnSequences_) {
         const int64_t stepSize = pixels * F;
@@ -248,6 +416,7 @@ class ConvLSTM2D final : public Layer {
     return out;
   }
 
+ public:
   std::vector<std::optional<Array>> computeMask(
       const std::vector<const Array*>& inputs,
       const std::vector<const Array*>& masks) const override {
@@ -281,6 +450,7 @@ class ConvLSTM2D final : public Layer {
   bool returnSequences_, returnState_, goBackwards_;
   std::string activation_, recurrentActivation_;
   kernels::Unary act_ = kernels::Unary::kOther, ract_ = kernels::Unary::kOther;
+  ActivationKind kind_ = ActivationKind::kTanh, rkind_ = ActivationKind::kHardSigmoid;
   int64_t inDim_ = 0;
   std::unique_ptr<kernels::Conv> fastInput_, fastRecurrent_;
 };

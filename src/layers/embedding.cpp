@@ -1,7 +1,9 @@
 // Embedding (a table lookup of integer indices) and Masking (zeroes the timesteps whose features
 // all equal mask_value), as tfjs-layers computes their outputs, and the masks they make: with
 // mask_zero, Embedding's mask is (index != 0) over the input's shape; Masking's is
-// any(x != mask_value) over the last axis. Both are 0/1 float arrays.
+// any(x != mask_value) over the last axis. Both are 0/1 float arrays. In training, Embedding's
+// backward scatter-adds the output gradient into the rows used; Masking has none (a model whose
+// masks reach the loss is refused in training by the executor).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -54,6 +56,24 @@ class Embedding final : public Layer {
                 y.data.begin() + static_cast<std::ptrdiff_t>(i * width));
     }
     return oneOutput(std::move(y));
+  }
+  // Training: dembeddings[index] += dy for every index used (TF.js's gather gradient, a
+  // scatter-add); the integer input has no gradient (zeros).
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut,
+                              GradientSink& grads) const override {
+    const Array& x = *in[0];
+    const Array& g = dOut[0];
+    const auto width = static_cast<size_t>(outputDim_);
+    float* dTable = grads.of(this)[0].data.data();
+    for (size_t i = 0; i < x.data.size(); ++i) {
+      const double t = std::trunc(static_cast<double>(x.data[i]));
+      if (!(t >= 0 && t < static_cast<double>(inputDim_))) continue;  // call() refused it
+      float* row = dTable + static_cast<size_t>(t) * width;
+      const float* gr = g.data.data() + i * width;
+      for (size_t j = 0; j < width; ++j) row[j] += gr[j];
+    }
+    return oneOutput(Array(x.shape));
   }
   // TF.js: supportsMasking = mask_zero; the mask is notEqual(inputs, 0).
   std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,

@@ -1,5 +1,6 @@
-// Normalization layers at inference: BatchNormalization (moving statistics) and
-// LayerNormalization (statistics of each sample), with tfjs-layers' variables and arithmetic.
+// Normalization layers: BatchNormalization (moving statistics at inference; the batch's
+// statistics in training, which also update the moving ones) and LayerNormalization (statistics
+// of each sample), with tfjs-layers' variables and arithmetic, and their backward passes.
 //
 // Both finish with TF.js's batchNorm kernel, which computes, per element and in double,
 //   offset + (x - mean) * scale / sqrt(variance + epsilon)
@@ -16,6 +17,10 @@
 // [1, 2, 3] input gives rows -10 -20 -10 / -20 -10 -20). Both also run on inputs of rank 5
 // and more, which TF.js refuses (NotImplementedError "batchNormalization is not implemented for
 // array of rank 5").
+//
+// In training, TF.js 4.22 fails where this runtime computes the mathematically correct result:
+// BatchNormalization with center or scale false (TF.js reads the missing gamma / beta) and on an
+// axis other than the last (its gradient of the reshaped gamma has the wrong size).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -94,6 +99,92 @@ class BatchNormalization final : public InPlaceLayer {
     v.push_back({"moving_variance", {dim_}, false});
     return v;
   }
+
+  // Training (tfjs-layers' call with training = true, normalizeBatchInTraining): the batch's
+  // mean and variance over every axis but `axis` as tf.moments computes them on the cpu backend
+  // (mean = sum(x / n), variance = mean((x - mean)^2), each step rounded to float32, sums in
+  // double), the output normalized with them, and the moving statistics updated as TF.js's
+  // doMovingAverage does: moving -= (moving - batch) * (1 - momentum), each op in float32.
+  // The state keeps the batch mean and variance (arrays 0 and 1).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    const Array& x = *in[0];
+    const auto [outer, inner] = extent(x);
+    const auto n = static_cast<float>(outer * inner);
+    Array mean({dim_}), variance({dim_});
+    for (int64_t c = 0; c < dim_; ++c) {
+      double sum = 0;
+      forChannel(x, outer, inner, c, [&](size_t k) { sum += x.data[k] / n; });
+      const auto mu = static_cast<float>(sum);
+      double sq = 0;
+      forChannel(x, outer, inner, c, [&](size_t k) {
+        const float d = x.data[k] - mu;
+        sq += (d * d) / n;
+      });
+      mean.data[static_cast<size_t>(c)] = mu;
+      variance.data[static_cast<size_t>(c)] = static_cast<float>(sq);
+    }
+    const auto gamma = weight("gamma"), beta = weight("beta");
+    Array y(x.shape, kUninitialized);
+    for (int64_t c = 0; c < dim_; ++c) {
+      const auto ci = static_cast<size_t>(c);
+      const float g = scale_ ? gamma[ci] : 1.0f;
+      const float b = center_ ? beta[ci] : 0.0f;
+      forChannel(x, outer, inner, c, [&](size_t k) {
+        y.data[k] = normalize(x.data[k], mean.data[ci], variance.data[ci], g, b, epsilon_);
+      });
+    }
+    const auto decay = static_cast<float>(1.0 - momentum_);
+    for (const auto& [var, batch] :
+         {std::pair{"moving_mean", &mean}, std::pair{"moving_variance", &variance}}) {
+      const auto moving = mutableWeight(var);
+      for (size_t c = 0; c < moving.size(); ++c) {
+        const float orig = moving[c];
+        const float delta = (orig - batch->data[c]) * decay;
+        moving[c] = orig - delta;
+      }
+    }
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(mean));
+    state->arrays.push_back(std::move(variance));
+    return oneOutput(std::move(y));
+  }
+  // The gradient through the batch statistics: with xh = (x - mean) / sqrt(variance + epsilon)
+  // and m elements per channel, dgamma = sum(dy * xh), dbeta = sum(dy), dx = gamma /
+  // sqrt(variance + epsilon) * (dy - mean(dy) - xh * mean(dy * xh)), in double per channel.
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState* state, std::vector<Array> dOut,
+                              GradientSink& grads) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    const auto [outer, inner] = extent(x);
+    const auto m = static_cast<double>(outer * inner);
+    const auto gamma = weight("gamma");
+    auto& dv = grads.of(this);
+    for (int64_t c = 0; c < dim_; ++c) {
+      const auto ci = static_cast<size_t>(c);
+      const double mu = state->arrays[0].data[ci];
+      const double inv = 1.0 / std::sqrt(static_cast<double>(state->arrays[1].data[ci]) + epsilon_);
+      double sumG = 0, sumGX = 0;
+      forChannel(x, outer, inner, c, [&](size_t k) {
+        const double xh = (x.data[k] - mu) * inv;
+        sumG += g.data[k];
+        sumGX += g.data[k] * xh;
+      });
+      size_t slot = 0;
+      if (scale_) dv[slot++].data[ci] += static_cast<float>(sumGX);
+      if (center_) dv[slot].data[ci] += static_cast<float>(sumG);
+      if (m == 0) continue;
+      const double factor = (scale_ ? gamma[ci] : 1.0) * inv;
+      const double meanG = sumG / m, meanGX = sumGX / m;
+      forChannel(x, outer, inner, c, [&](size_t k) {
+        const double xh = (x.data[k] - mu) * inv;
+        g.data[k] = static_cast<float>(factor * (g.data[k] - meanG - xh * meanGX));
+      });
+    }
+    return oneOutput(std::move(g));
+  }
+
   void setWeights(std::vector<Tensor> weights) override {
     Layer::setWeights(std::move(weights));
     const auto gamma = weight("gamma"), beta = weight("beta");
@@ -140,8 +231,30 @@ class BatchNormalization final : public InPlaceLayer {
     }
   }
 
+  // (outer, inner): x is [outer, dim, inner] around the normalized axis; checks the axis.
+  std::pair<int64_t, int64_t> extent(const Array& x) const {
+    if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} has no axis {} of size {}", name(),
+                              Json(x.shape).dump(), axis_, dim_));
+    }
+    int64_t inner = 1;
+    for (size_t d = axisIndex_ + 1; d < x.shape.size(); ++d) inner *= x.shape[d];
+    const int64_t outer = dim_ * inner == 0 ? 0 : x.size() / (dim_ * inner);
+    return {outer, inner};
+  }
+  // f(k) for the flat index k of every element of channel c, in row-major order.
+  template <typename F>
+  void forChannel(const Array&, int64_t outer, int64_t inner, int64_t c, F f) const {
+    for (int64_t o = 0; o < outer; ++o) {
+      const auto base = static_cast<size_t>((o * dim_ + c) * inner);
+      for (int64_t i = 0; i < inner; ++i) f(base + static_cast<size_t>(i));
+    }
+  }
+
   int64_t axis_ = -1;
   double epsilon_;
+  double momentum_ = config_.number("momentum", 0.99);
   bool center_, scale_;
   size_t axisIndex_ = 0;
   int64_t dim_ = 0;
@@ -179,6 +292,51 @@ class LayerNormalization final : public InPlaceLayer {
     if (scale_) v.push_back({"gamma", paramShape_});
     if (center_) v.push_back({"beta", paramShape_});
     return v;
+  }
+  // Backward (the forward is the same in training): per group, with the group's statistics
+  // recomputed as run() does, xh = (x - mean) / sqrt(variance + epsilon) and gx = dy * gamma:
+  // dgamma += dy * xh, dbeta += dy, dx = (gx - mean(gx) - xh * mean(gx * xh)) / sqrt(variance +
+  // epsilon), in double.
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut,
+                              GradientSink& grads) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    const auto gamma = weight("gamma");
+    auto& dv = grads.of(this);
+    float* dGamma = scale_ ? dv[0].data.data() : nullptr;
+    float* dBeta = center_ ? dv[scale_ ? 1 : 0].data.data() : nullptr;
+    const auto [bases, offsets] = layout(x);
+    const auto n = static_cast<float>(offsets.size());
+    std::vector<double> gx(offsets.size()), xh(offsets.size());
+    for (const int64_t base : bases) {
+      auto at = [&](size_t p) { return static_cast<size_t>(base + offsets[p]); };
+      double sum = 0;
+      for (size_t p = 0; p < offsets.size(); ++p) sum += x.data[at(p)] / n;
+      const auto mean = static_cast<float>(sum);
+      double sq = 0;
+      for (size_t p = 0; p < offsets.size(); ++p) {
+        const float d = x.data[at(p)] - mean;
+        sq += (d * d) / n;
+      }
+      const double inv = 1.0 / std::sqrt(static_cast<double>(static_cast<float>(sq)) + epsilon_);
+      double meanG = 0, meanGX = 0;
+      for (size_t p = 0; p < offsets.size(); ++p) {
+        const double dy = g.data[at(p)];
+        xh[p] = (static_cast<double>(x.data[at(p)]) - mean) * inv;
+        gx[p] = dy * (scale_ ? gamma[p] : 1.0);
+        if (dGamma) dGamma[p] += static_cast<float>(dy * xh[p]);
+        if (dBeta) dBeta[p] += static_cast<float>(dy);
+        meanG += gx[p];
+        meanGX += gx[p] * xh[p];
+      }
+      meanG /= static_cast<double>(offsets.size());
+      meanGX /= static_cast<double>(offsets.size());
+      for (size_t p = 0; p < offsets.size(); ++p) {
+        g.data[at(p)] = static_cast<float>(inv * (gx[p] - meanG - xh[p] * meanGX));
+      }
+    }
+    return oneOutput(std::move(g));
   }
 
  private:
@@ -250,6 +408,38 @@ class LayerNormalization final : public InPlaceLayer {
                          center_ ? beta[p] : 0.0f, epsilon_);
       }
     }
+  }
+
+  // The flat offset of each group's first element (bases) and the offsets of a group's
+  // elements from it, row-major over the reduced axes in ascending order (as run()).
+  std::pair<std::vector<int64_t>, std::vector<int64_t>> layout(const Array& x) const {
+    if (x.shape.size() != rank_) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
+                              Json(x.shape).dump(), rank_));
+    }
+    std::vector<int64_t> stride(rank_, 1);
+    for (size_t d = rank_; d-- > 1;) stride[d - 1] = stride[d] * x.shape[d];
+    std::vector<size_t> reduced = resolved_, kept;
+    std::sort(reduced.begin(), reduced.end());
+    for (size_t d = 0; d < rank_; ++d) {
+      if (std::find(reduced.begin(), reduced.end(), d) == reduced.end()) kept.push_back(d);
+    }
+    auto offsetsOver = [&](const std::vector<size_t>& axes) {
+      int64_t count = 1;
+      for (size_t a : axes) count *= x.shape[a];
+      std::vector<int64_t> out(static_cast<size_t>(count));
+      for (int64_t g = 0; g < count; ++g) {
+        int64_t rest = g, off = 0;
+        for (size_t k = axes.size(); k-- > 0;) {
+          off += (rest % x.shape[axes[k]]) * stride[axes[k]];
+          rest /= x.shape[axes[k]];
+        }
+        out[static_cast<size_t>(g)] = off;
+      }
+      return out;
+    };
+    return {offsetsOver(kept), offsetsOver(reduced)};
   }
 
   std::vector<int64_t> axes_;

@@ -1,5 +1,9 @@
 // The preprocessing layers tfjs-layers registers: Rescaling, CenterCrop, Resizing,
-// CategoryEncoding, with TF.js's own (cpu kernel) arithmetic. Images are NHWC.
+// CategoryEncoding, with TF.js's own (cpu kernel) arithmetic. Images are NHWC. Only Rescaling has
+// a backward pass (dx = dy * scale); training through the others is refused, as TF.js 4.22
+// refuses it: CenterCrop's cropAndResize has no gradient there ("gradient function not found
+// for CropAndResize"), Resizing does not run at all, CategoryEncoding's output is not
+// differentiable.
 //
 // Where TF.js differs from Keras, TF.js is followed: Resizing samples with align_corners = true
 // (without half-pixel centers) unless crop_to_aspect_ratio is set, which TF.js takes to mean
@@ -120,6 +124,14 @@ class Rescaling final : public InPlaceLayer {
       }
     }
     return {in[0]};
+  }
+  // dx = dy * scale (broadcast along the last axis as in the forward pass).
+  std::vector<Array> backward(const std::vector<const Array*>&, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    Array g = std::move(dOut[0]);
+    const size_t n = g.shape.empty() ? 1 : static_cast<size_t>(g.shape.back());
+    for (size_t k = 0; k < g.data.size(); ++k) g.data[k] *= scale_[scale_.size() == 1 ? 0 : k % n];
+    return oneOutput(std::move(g));
   }
 
  private:

@@ -27,6 +27,16 @@
 // primitives cached per row count) and the gate activations kernels::unary (AVX2 tanh and
 // sigmoid), or the reference loops when reference kernels are asked for. The states live in two
 // sets of buffers that trade places every step; nothing is allocated inside the time loop.
+//
+// Training (fit): forwardTrain runs the same equations with each cell's trainStep (plain loops,
+// products through kernels::gemm on the live weights, activations through applyActivation),
+// keeping every step's states and each cell's input and gates; backward is backpropagation
+// through time: the steps in reverse, each step's cells from the top of the stack down, with
+// gradients arriving on the sequence (or last) output and on the returned states, and leaving
+// on the input and on the initial states (when given as inputs). Activation derivatives are
+// activationBackward's (TF.js's gradients, hard_sigmoid's kinks included). dropout and
+// recurrent_dropout > 0 are refused in training (TF.js applies them during fit; not implemented
+// here), never ignored.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -95,6 +105,9 @@ class Cell {
     activation_ = c.has("activation") ? c.activation("activation") : "tanh";
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
     act_ = kernels::unaryActivation(activation_);
+    kind_ = activationKind(activation_, c.name());
+    dropout_ = c.number("dropout", 0.0);
+    recurrentDropout_ = c.number("recurrent_dropout", 0.0);
   }
   virtual ~Cell() = default;
   Cell(const Cell&) = delete;
@@ -124,7 +137,65 @@ class Cell {
   virtual void step(const float* xp, int64_t ldxp, int64_t batch, const float* const* prev,
                     float* const* next, std::vector<float>& work) const = 0;
 
+  // --- Training (plain loops, products through kernels::gemm) ---
+  // What one timestep of the training forward keeps for its backward: the cell's input, the
+  // gates before and after their activations ([batch, gates * units], gate g of row b at b *
+  // width + g * units) and one more per-cell array (LSTM: act(c); GRU: r*h or h·U + bias).
+  struct Trace {
+    std::vector<float> in, pre, post, extra;
+  };
+  double dropout() const { return dropout_; }
+  double recurrentDropout() const { return recurrentDropout_; }
+  // One timestep as step() computes it, from the cell's input x [batch, inputDim] (kept in
+  // tr.in by the caller), keeping what backStep needs in tr.
+  virtual void trainStep(int64_t batch, const float* const* prev, float* const* next,
+                         Trace& tr) const = 0;
+  // The backward of one trainStep: dNext holds dL/d(new states) (overwritten as scratch); writes
+  // dL/d(previous states) to dPrev and dL/d(input) [batch, inputDim] to dx; adds the variables'
+  // gradients to dW[0..] (kernel, recurrent_kernel[, bias]).
+  virtual void backStep(int64_t batch, const float* const* prev, const float* const* next,
+                        const Trace& tr, float* const* dNext, float* const* dPrev, float* dx,
+                        Array* dW) const = 0;
+
  protected:
+  // p[b * ld + off .. + count * units) = f(x[same]) for every row b (softmax per gate).
+  void actRows(ActivationKind kind, const float* x, float* y, int64_t batch, int64_t ld,
+               int64_t off, int64_t count) const {
+    for (int64_t b = 0; b < batch; ++b)
+      applyActivation(kind, x + b * ld + off, y + b * ld + off, count * units_, units_);
+  }
+  // g *= f'(x) over the same blocks, given x and y = f(x).
+  void actBackRows(ActivationKind kind, const float* x, const float* y, float* g, int64_t batch,
+                   int64_t ld, int64_t off, int64_t count) const {
+    for (int64_t b = 0; b < batch; ++b)
+      activationBackward(kind, x + b * ld + off, y + b * ld + off, g + b * ld + off, count * units_,
+                         units_);
+  }
+  // pre[batch, width] = x · W (the input projection, no bias).
+  void projectTrain(const float* x, int64_t batch, float* pre) const {
+    const int64_t n = width();
+    kernels::gemm(false, false, batch, n, inputDim_, 1.0f, x, inputDim_, w_[0].data(), n, 0.0f, pre,
+                  n);
+  }
+  // The input side of the backward from dpre [batch, width]: dx = dpre · W^T, dW += x^T · dpre
+  // and, with a bias, dbias[0, width) += the column sums of dpre.
+  void inputBackward(const float* x, const float* dpre, int64_t batch, float* dx, Array* dW) const {
+    const int64_t n = width();
+    kernels::gemm(false, true, batch, inputDim_, n, 1.0f, dpre, n, w_[0].data(), n, 0.0f, dx,
+                  inputDim_);
+    kernels::gemm(true, false, inputDim_, n, batch, 1.0f, x, inputDim_, dpre, n, 1.0f,
+                  dW[0].data.data(), n);
+    if (useBias_) colSums(dpre, batch, n, n, dW[2].data.data());
+  }
+  // acc[j] += sum over rows of m[r * ld + j], j < n.
+  static void colSums(const float* m, int64_t rows, int64_t n, int64_t ld, float* acc) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; ++j) acc[j] += m[r * ld + j];
+  }
+
+  ActivationKind kind_ = ActivationKind::kTanh;
+  double dropout_ = 0.0, recurrentDropout_ = 0.0;
+
   virtual void bindRecurrent() { recurrent_.bind(w_[1].data(), units_, width()); }
   const float* bias() const { return useBias_ ? w_[2].data() : nullptr; }
   // Applies an activation to `count` consecutive gates of each of `rows` rows (row b at p + b *
@@ -194,6 +265,31 @@ class SimpleRNNCell final : public Cell {
     }
     activate(act_, activation_, h, batch, u, 1);
   }
+
+  // pre = (x·W + b) + h·U; h' = act(pre). Backward: dpre = dh' * act'(pre); dU += h^T dpre;
+  // dh = dpre U^T; dW, db, dx from dpre.
+  void trainStep(int64_t batch, const float* const* prev, float* const* next,
+                 Trace& tr) const override {
+    const int64_t u = units_;
+    tr.pre.resize(static_cast<size_t>(batch * u));
+    float* pre = tr.pre.data();
+    projectTrain(tr.in.data(), batch, pre);
+    if (const float* b = bias()) {
+      for (int64_t r = 0; r < batch; ++r)
+        for (int64_t j = 0; j < u; ++j) pre[r * u + j] += b[j];
+    }
+    kernels::gemm(false, false, batch, u, u, 1.0f, prev[0], u, w_[1].data(), u, 1.0f, pre, u);
+    actRows(kind_, pre, next[0], batch, u, 0, 1);
+  }
+  void backStep(int64_t batch, const float* const* prev, const float* const* next, const Trace& tr,
+                float* const* dNext, float* const* dPrev, float* dx, Array* dW) const override {
+    const int64_t u = units_;
+    float* dpre = dNext[0];
+    actBackRows(kind_, tr.pre.data(), next[0], dpre, batch, u, 0, 1);
+    kernels::gemm(true, false, u, u, batch, 1.0f, prev[0], u, dpre, u, 1.0f, dW[1].data.data(), u);
+    kernels::gemm(false, true, batch, u, u, 1.0f, dpre, u, w_[1].data(), u, 0.0f, dPrev[0], u);
+    inputBackward(tr.in.data(), dpre, batch, dx, dW);
+  }
 };
 
 class GRUCell final : public Cell {
@@ -204,6 +300,7 @@ class GRUCell final : public Cell {
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
     ract_ = kernels::unaryActivation(recurrentActivation_);
+    rkind_ = activationKind(recurrentActivation_, c.name());
     resetAfter_ = c.boolean("reset_after", false);
   }
   int64_t gates() const override { return 3; }
@@ -292,6 +389,129 @@ class GRUCell final : public Cell {
     }
   }
 
+  // reset_after = false (TF.js): pre_zr = (x·W_zr + b_zr) + h·U_zr; z, r = ract(pre_zr);
+  // extra = r*h; pre_h = (x·W_h + b_h) + (r*h)·U_h; hh = act(pre_h).
+  // reset_after = true (Keras): extra = h·U + b_rec; pre_zr = (x·W_zr + b_in_zr) + extra_zr;
+  // pre_h = (x·W_h + b_in_h) + r * extra_h. Both: h' = z*h + (1-z)*hh.
+  void trainStep(int64_t batch, const float* const* prev, float* const* next,
+                 Trace& tr) const override {
+    const int64_t u = units_, w = 3 * u;
+    const float* h = prev[0];
+    const float* b = bias();
+    tr.pre.resize(static_cast<size_t>(batch * w));
+    tr.post.resize(static_cast<size_t>(batch * w));
+    float* pre = tr.pre.data();
+    float* post = tr.post.data();
+    projectTrain(tr.in.data(), batch, pre);
+    const float* U = w_[1].data();
+    if (!resetAfter_) {
+      tr.extra.resize(static_cast<size_t>(batch * u));
+      float* rh = tr.extra.data();
+      if (b) {
+        for (int64_t r = 0; r < batch; ++r)
+          for (int64_t j = 0; j < 2 * u; ++j) pre[r * w + j] += b[j];
+      }
+      kernels::gemm(false, false, batch, 2 * u, u, 1.0f, h, u, U, w, 1.0f, pre, w);
+      actRows(rkind_, pre, post, batch, w, 0, 2);
+      for (int64_t r = 0; r < batch; ++r)
+        for (int64_t j = 0; j < u; ++j) rh[r * u + j] = post[r * w + u + j] * h[r * u + j];
+      if (b) {
+        for (int64_t r = 0; r < batch; ++r)
+          for (int64_t j = 0; j < u; ++j) pre[r * w + 2 * u + j] += b[2 * u + j];
+      }
+      kernels::gemm(false, false, batch, u, u, 1.0f, rh, u, U + 2 * u, w, 1.0f, pre + 2 * u, w);
+    } else {
+      tr.extra.resize(static_cast<size_t>(batch * w));
+      float* inner = tr.extra.data();
+      kernels::gemm(false, false, batch, w, u, 1.0f, h, u, U, w, 0.0f, inner, w);
+      for (int64_t r = 0; r < batch; ++r) {
+        float* pr = pre + r * w;
+        const float* ir = inner + r * w;
+        if (b) {
+          for (int64_t j = 0; j < w; ++j) inner[r * w + j] += b[w + j];
+          for (int64_t j = 0; j < 2 * u; ++j) pr[j] = (pr[j] + b[j]) + ir[j];
+        } else {
+          for (int64_t j = 0; j < 2 * u; ++j) pr[j] = pr[j] + ir[j];
+        }
+      }
+      actRows(rkind_, pre, post, batch, w, 0, 2);
+      for (int64_t r = 0; r < batch; ++r) {
+        float* pr = pre + r * w;
+        for (int64_t j = 0; j < u; ++j) {
+          const float xh = b ? pr[2 * u + j] + b[2 * u + j] : pr[2 * u + j];
+          pr[2 * u + j] = xh + post[r * w + u + j] * inner[r * w + 2 * u + j];
+        }
+      }
+    }
+    actRows(kind_, pre, post, batch, w, 2 * u, 1);
+    for (int64_t r = 0; r < batch; ++r) {
+      for (int64_t j = 0; j < u; ++j) {
+        const float z = post[r * w + j];
+        next[0][r * u + j] = z * h[r * u + j] + (1.0f - z) * post[r * w + 2 * u + j];
+      }
+    }
+  }
+  void backStep(int64_t batch, const float* const* prev, const float* const* next, const Trace& tr,
+                float* const* dNext, float* const* dPrev, float* dx, Array* dW) const override {
+    (void)next;
+    const int64_t u = units_, w = 3 * u;
+    const float* h = prev[0];
+    const float* pre = tr.pre.data();
+    const float* post = tr.post.data();
+    const float* U = w_[1].data();
+    float* dU = dW[1].data.data();
+    const float* dout = dNext[0];
+    float* dh = dPrev[0];
+    std::vector<float> dpre(static_cast<size_t>(batch * w));
+    float* d = dpre.data();
+    for (int64_t r = 0; r < batch; ++r) {
+      for (int64_t j = 0; j < u; ++j) {
+        const float g = dout[r * u + j], z = post[r * w + j], hh = post[r * w + 2 * u + j];
+        d[r * w + j] = g * (h[r * u + j] - hh);
+        d[r * w + 2 * u + j] = g * (1.0f - z);
+        dh[r * u + j] = g * z;
+      }
+    }
+    actBackRows(kind_, pre, post, d, batch, w, 2 * u, 1);
+    if (!resetAfter_) {
+      const float* rh = tr.extra.data();
+      // pre_h += rh · U_h
+      kernels::gemm(true, false, u, u, batch, 1.0f, rh, u, d + 2 * u, w, 1.0f, dU + 2 * u, w);
+      std::vector<float> drh(static_cast<size_t>(batch * u));
+      kernels::gemm(false, true, batch, u, u, 1.0f, d + 2 * u, w, U + 2 * u, w, 0.0f, drh.data(),
+                    u);
+      for (int64_t r = 0; r < batch; ++r) {
+        for (int64_t j = 0; j < u; ++j) {
+          const float g = drh[static_cast<size_t>(r * u + j)];
+          d[r * w + u + j] = g * h[r * u + j];
+          dh[r * u + j] += g * post[r * w + u + j];
+        }
+      }
+      actBackRows(rkind_, pre, post, d, batch, w, 0, 2);
+      // pre_zr += h · U_zr
+      kernels::gemm(true, false, u, 2 * u, batch, 1.0f, h, u, d, w, 1.0f, dU, w);
+      kernels::gemm(false, true, batch, u, 2 * u, 1.0f, d, w, U, w, 1.0f, dh, u);
+    } else {
+      const float* inner = tr.extra.data();
+      std::vector<float> dinner(static_cast<size_t>(batch * w));
+      float* di = dinner.data();
+      for (int64_t r = 0; r < batch; ++r) {
+        for (int64_t j = 0; j < u; ++j) {
+          const float g = d[r * w + 2 * u + j];
+          di[r * w + 2 * u + j] = g * post[r * w + u + j];
+          d[r * w + u + j] = g * inner[r * w + 2 * u + j];
+        }
+      }
+      actBackRows(rkind_, pre, post, d, batch, w, 0, 2);
+      for (int64_t r = 0; r < batch; ++r)
+        for (int64_t j = 0; j < 2 * u; ++j) di[r * w + j] = d[r * w + j];
+      kernels::gemm(true, false, u, w, batch, 1.0f, h, u, di, w, 1.0f, dU, w);
+      kernels::gemm(false, true, batch, u, w, 1.0f, di, w, U, w, 1.0f, dh, u);
+      if (useBias_) colSums(di, batch, w, w, dW[2].data.data() + w);
+    }
+    inputBackward(tr.in.data(), d, batch, dx, dW);
+  }
+
  private:
   void bindRecurrent() override {
     if (resetAfter_) return Cell::bindRecurrent();
@@ -302,6 +522,7 @@ class GRUCell final : public Cell {
 
   std::string recurrentActivation_;
   kernels::Unary ract_ = kernels::Unary::kOther;
+  ActivationKind rkind_ = ActivationKind::kHardSigmoid;
   bool resetAfter_ = false;
   Product recurrentZR_, recurrentH_;  // reset_after = false
 };
@@ -314,6 +535,7 @@ class LSTMCell final : public Cell {
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
     ract_ = kernels::unaryActivation(recurrentActivation_);
+    rkind_ = activationKind(recurrentActivation_, c.name());
   }
   int64_t gates() const override { return 4; }
   std::vector<int64_t> stateSizes() const override { return {units_, units_}; }
@@ -358,9 +580,76 @@ class LSTMCell final : public Cell {
     }
   }
 
+  // pre = (x·W + h·U) + b; i, f, o = ract, c~ = act; c' = f*c + i*c~; extra = act(c');
+  // h' = o * extra. Backward: do = dh'*act(c'); dc' += dh'*o*act'(c'); di = dc'*c~;
+  // df = dc'*c; dc~ = dc'*i; dc = dc'*f; then through the gate activations to dpre.
+  void trainStep(int64_t batch, const float* const* prev, float* const* next,
+                 Trace& tr) const override {
+    const int64_t u = units_, w = 4 * u;
+    tr.pre.resize(static_cast<size_t>(batch * w));
+    tr.post.resize(static_cast<size_t>(batch * w));
+    tr.extra.resize(static_cast<size_t>(batch * u));
+    float* pre = tr.pre.data();
+    float* post = tr.post.data();
+    projectTrain(tr.in.data(), batch, pre);
+    kernels::gemm(false, false, batch, w, u, 1.0f, prev[0], u, w_[1].data(), w, 1.0f, pre, w);
+    if (const float* b = bias()) {
+      for (int64_t r = 0; r < batch; ++r)
+        for (int64_t j = 0; j < w; ++j) pre[r * w + j] += b[j];
+    }
+    actRows(rkind_, pre, post, batch, w, 0, 2);
+    actRows(kind_, pre, post, batch, w, 2 * u, 1);
+    actRows(rkind_, pre, post, batch, w, 3 * u, 1);
+    float* c = next[1];
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* g = post + r * w;
+      for (int64_t j = 0; j < u; ++j)
+        c[r * u + j] = g[u + j] * prev[1][r * u + j] + g[j] * g[2 * u + j];
+    }
+    float* tc = tr.extra.data();
+    applyActivation(kind_, c, tc, batch * u, u);
+    for (int64_t r = 0; r < batch; ++r)
+      for (int64_t j = 0; j < u; ++j) next[0][r * u + j] = post[r * w + 3 * u + j] * tc[r * u + j];
+  }
+  void backStep(int64_t batch, const float* const* prev, const float* const* next, const Trace& tr,
+                float* const* dNext, float* const* dPrev, float* dx, Array* dW) const override {
+    const int64_t u = units_, w = 4 * u;
+    const float* post = tr.post.data();
+    const float* tc = tr.extra.data();
+    float* dh = dNext[0];
+    float* dc = dNext[1];
+    std::vector<float> dpre(static_cast<size_t>(batch * w));
+    float* d = dpre.data();
+    std::vector<float> dtc(static_cast<size_t>(batch * u));
+    for (int64_t r = 0; r < batch; ++r) {
+      for (int64_t j = 0; j < u; ++j) {
+        d[r * w + 3 * u + j] = dh[r * u + j] * tc[r * u + j];
+        dtc[static_cast<size_t>(r * u + j)] = dh[r * u + j] * post[r * w + 3 * u + j];
+      }
+    }
+    activationBackward(kind_, next[1], tc, dtc.data(), batch * u, u);
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* g = post + r * w;
+      for (int64_t j = 0; j < u; ++j) {
+        const float gc = dc[r * u + j] + dtc[static_cast<size_t>(r * u + j)];
+        d[r * w + j] = gc * g[2 * u + j];
+        d[r * w + u + j] = gc * prev[1][r * u + j];
+        d[r * w + 2 * u + j] = gc * g[j];
+        dPrev[1][r * u + j] = gc * g[u + j];
+      }
+    }
+    actBackRows(rkind_, tr.pre.data(), post, d, batch, w, 0, 2);
+    actBackRows(kind_, tr.pre.data(), post, d, batch, w, 2 * u, 1);
+    actBackRows(rkind_, tr.pre.data(), post, d, batch, w, 3 * u, 1);
+    kernels::gemm(true, false, u, w, batch, 1.0f, prev[0], u, d, w, 1.0f, dW[1].data.data(), w);
+    kernels::gemm(false, true, batch, u, w, 1.0f, d, w, w_[1].data(), w, 0.0f, dPrev[0], u);
+    inputBackward(tr.in.data(), d, batch, dx, dW);
+  }
+
  private:
   std::string recurrentActivation_;
   kernels::Unary ract_ = kernels::Unary::kOther;
+  ActivationKind rkind_ = ActivationKind::kHardSigmoid;
 };
 
 std::unique_ptr<Cell> makeCell(const std::string& cls, const Config& c, const std::string& scope) {
@@ -524,7 +813,217 @@ class Recurrent final : public Layer {
     return out;
   }
 
+  // Training: the same loop with each cell's trainStep (plain loops and kernels::gemm), keeping
+  // every step's states and traces; backward walks the steps in reverse (BPTT), each step's
+  // cells from the top of the stack down.
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
+                                  std::unique_ptr<LayerState>& state) const override {
+    (void)ctx;
+    for (const auto& cell : cells_) {
+      if (cell->dropout() > 0 || cell->recurrentDropout() > 0) {
+        config_.unsupported(fmt::format(
+            "training with dropout = {} / recurrent_dropout = {} (TF.js drops inputs and states "
+            "during fit; tfjs-cpp does not implement recurrent dropout yet: set both to 0 to "
+            "train)",
+            cell->dropout(), cell->recurrentDropout()));
+      }
+    }
+    const Array& x = *in[0];
+    checkInput(x);
+    const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];
+    const auto sizes = stateSizes();
+    auto st = std::make_unique<TrainState>();
+    st->states.resize(static_cast<size_t>(steps + 1));
+    for (size_t k = 0; k < sizes.size(); ++k) {
+      if (in.size() > 1) {
+        checkState(*in[k + 1], batch, sizes[k], k);
+        st->states[0].push_back(in[k + 1]->data);
+      } else {
+        st->states[0].emplace_back(static_cast<size_t>(batch * sizes[k]), 0.0f);
+      }
+    }
+    const auto offset = stateOffsets();
+    const int64_t outDim = sizes[0];
+    Array seq;
+    if (returnSequences_) seq = Array({batch, steps, outDim});
+    st->traces.resize(static_cast<size_t>(steps));
+    std::vector<const float*> prevPtrs(sizes.size());
+    std::vector<float*> nextPtrs(sizes.size());
+    for (int64_t k = 0; k < steps; ++k) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      auto& prev = st->states[static_cast<size_t>(k)];
+      auto& next = st->states[static_cast<size_t>(k + 1)];
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        next.emplace_back(static_cast<size_t>(batch * sizes[s]));
+        prevPtrs[s] = prev[s].data();
+        nextPtrs[s] = next[s].data();
+      }
+      auto& traces = st->traces[static_cast<size_t>(k)];
+      traces.resize(cells_.size());
+      for (size_t i = 0; i < cells_.size(); ++i) {
+        Cell::Trace& tr = traces[i];
+        if (i == 0) {
+          tr.in.resize(static_cast<size_t>(batch * features));
+          for (int64_t b = 0; b < batch; ++b) {
+            const float* src = x.data.data() + (b * steps + t) * features;
+            std::copy(src, src + features, tr.in.begin() + b * features);
+          }
+        } else {
+          const Buffer& below = next[offset[i - 1]];
+          tr.in.assign(below.begin(), below.end());
+        }
+        cells_[i]->trainStep(batch, prevPtrs.data() + offset[i], nextPtrs.data() + offset[i], tr);
+      }
+      if (returnSequences_) {
+        for (int64_t b = 0; b < batch; ++b) {
+          const float* src = next[0].data() + b * outDim;
+          std::copy(src, src + outDim, seq.data.begin() + (b * steps + k) * outDim);
+        }
+      }
+    }
+    const auto& last = st->states.back();
+    std::vector<Array> result;
+    if (returnSequences_) {
+      result.push_back(std::move(seq));
+    } else {
+      result.emplace_back(Shape{batch, outDim}, last[0]);
+    }
+    if (returnState_) {
+      for (size_t s = 0; s < sizes.size(); ++s)
+        result.emplace_back(Shape{batch, sizes[s]}, last[s]);
+    }
+    state = std::move(st);
+    return result;
+  }
+
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    (void)out;
+    const auto* st = dynamic_cast<const TrainState*>(state);
+    if (st == nullptr) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}): backward without its training forward", name(),
+                              className()));
+    }
+    const Array& x = *in[0];
+    const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];
+    const auto sizes = stateSizes();
+    const auto offset = stateOffsets();
+    const int64_t outDim = sizes[0];
+    // dState: dL/d(the states after the step being walked back), flat.
+    std::vector<Buffer> dState, dPrev;
+    for (int64_t n : sizes) {
+      dState.emplace_back(static_cast<size_t>(batch * n), 0.0f);
+      dPrev.emplace_back(static_cast<size_t>(batch * n));
+    }
+    auto addTo = [](Buffer& acc, const Array& g) {
+      if (g.data.size() != acc.size()) return;
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += g.data[i];
+    };
+    if (!returnSequences_) addTo(dState[0], dOut[0]);
+    if (returnState_) {
+      for (size_t s = 0; s < sizes.size() && s + 1 < dOut.size(); ++s)
+        addTo(dState[s], dOut[s + 1]);
+    }
+    auto& dv = grads.of(this);
+    std::vector<size_t> varOffset(cells_.size());
+    for (size_t i = 0, v = 0; i < cells_.size(); ++i) {
+      varOffset[i] = v;
+      v += cells_[i]->variables().size();
+    }
+    Array dx(x.shape);
+    std::vector<std::vector<float>> dxs(cells_.size());
+    std::vector<const float*> prevPtrs(sizes.size()), nextPtrs(sizes.size());
+    std::vector<float*> dNextPtrs(sizes.size()), dPrevPtrs(sizes.size());
+    for (int64_t k = steps; k-- > 0;) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      if (returnSequences_ && dOut[0].size() == batch * steps * outDim) {
+        for (int64_t b = 0; b < batch; ++b) {
+          const float* g = dOut[0].data.data() + (b * steps + k) * outDim;
+          for (int64_t j = 0; j < outDim; ++j)
+            dState[0][static_cast<size_t>(b * outDim + j)] += g[j];
+        }
+      }
+      const auto& prev = st->states[static_cast<size_t>(k)];
+      const auto& next = st->states[static_cast<size_t>(k + 1)];
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        prevPtrs[s] = prev[s].data();
+        nextPtrs[s] = next[s].data();
+        dNextPtrs[s] = dState[s].data();
+        dPrevPtrs[s] = dPrev[s].data();
+      }
+      for (size_t i = cells_.size(); i-- > 0;) {
+        const Cell& cell = *cells_[i];
+        auto& g = dxs[i];
+        g.resize(static_cast<size_t>(batch * cell.inputDim()));
+        cell.backStep(batch, prevPtrs.data() + offset[i], nextPtrs.data() + offset[i],
+                      st->traces[static_cast<size_t>(k)][i], dNextPtrs.data() + offset[i],
+                      dPrevPtrs.data() + offset[i], g.data(), dv.data() + varOffset[i]);
+        if (i > 0) {
+          Buffer& below = dState[offset[i - 1]];
+          for (size_t j = 0; j < below.size(); ++j) below[j] += g[j];
+        } else {
+          for (int64_t b = 0; b < batch; ++b) {
+            std::copy(g.begin() + b * features, g.begin() + (b + 1) * features,
+                      dx.data.begin() + (b * steps + t) * features);
+          }
+        }
+      }
+      std::swap(dState, dPrev);
+    }
+    std::vector<Array> result;
+    result.push_back(std::move(dx));
+    if (in.size() > 1) {
+      for (size_t s = 0; s < sizes.size(); ++s)
+        result.emplace_back(Shape{batch, sizes[s]}, std::move(dState[s]));
+    }
+    return result;
+  }
+
  private:
+  struct TrainState : LayerState {
+    std::vector<std::vector<Buffer>> states;       // [step + 1][flat state]; [0]: initial
+    std::vector<std::vector<Cell::Trace>> traces;  // [step][cell]
+  };
+
+  // Cell i's states start at offset[i] in the flat list (reverse cell order).
+  std::vector<size_t> stateOffsets() const {
+    std::vector<size_t> offset(cells_.size());
+    size_t pos = 0;
+    for (size_t i = cells_.size(); i-- > 0;) {
+      offset[i] = pos;
+      pos += cells_[i]->stateSizes().size();
+    }
+    return offset;
+  }
+  void checkInput(const Array& x) const {
+    if (x.shape.size() != 3) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}) got an input of rank {}, expected [batch, time, "
+                              "features]",
+                              name(), className(), x.shape.size()));
+    }
+    if (x.shape[1] < 1) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}) got a sequence of {} timesteps", name(), className(),
+                              x.shape[1]));
+    }
+    if (x.shape[2] != cells_[0]->inputDim()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}) got {} features per timestep, built for {}", name(),
+                              className(), x.shape[2], cells_[0]->inputDim()));
+    }
+  }
+  void checkState(const Array& s, int64_t batch, int64_t size, size_t k) const {
+    if (s.shape != Shape{batch, size}) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}' ({}): initial state {} has shape {}, expected {}", name(),
+                      className(), k, Json(s.shape).dump(), Json(Shape{batch, size}).dump()));
+    }
+  }
+
   std::vector<Array> run(const std::vector<const Array*>& in, const Array* mask) const {
     const Array& x = *in[0];
     const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];

@@ -1,6 +1,7 @@
 // Layers that only move values: Reshape (with one -1), Permute, RepeatVector. Reshape hands the
 // input's storage on when the executor gives it up (Layer::callConsuming); Permute and
-// RepeatVector write every element of a fresh, uninitialized output.
+// RepeatVector write every element of a fresh, uninitialized output. Backward: Permute transposes
+// the gradient back, RepeatVector sums it over the repeats.
 #include <fmt/format.h>
 
 #include "layers/layer.h"
@@ -91,10 +92,22 @@ class Permute final : public Layer {
     return {out};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    const Array& x = *in[0];
-    const size_t rank = x.shape.size();
     std::vector<size_t> perm = {0};
     for (int64_t d : dims_) perm.push_back(static_cast<size_t>(d));
+    return oneOutput(transpose(*in[0], perm));
+  }
+  // The gradient of a transpose is the transpose by the inverse permutation.
+  std::vector<Array> backward(const std::vector<const Array*>&, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    std::vector<size_t> inverse(dims_.size() + 1, 0);
+    for (size_t i = 0; i < dims_.size(); ++i) inverse[static_cast<size_t>(dims_[i])] = i + 1;
+    return oneOutput(transpose(dOut[0], inverse));
+  }
+
+ private:
+  // y[i...] = x[i[perm^-1]...]: axis i of y is axis perm[i] of x.
+  static Array transpose(const Array& x, const std::vector<size_t>& perm) {
+    const size_t rank = x.shape.size();
     Shape out(rank);
     for (size_t i = 0; i < rank; ++i) out[i] = x.shape[perm[i]];
     std::vector<int64_t> inStride(rank, 1);
@@ -110,10 +123,9 @@ class Permute final : public Layer {
         idx[i] = 0;
       }
     }
-    return oneOutput(std::move(y));
+    return y;
   }
 
- private:
   std::vector<int64_t> dims_;
 };
 
@@ -137,6 +149,22 @@ class RepeatVector final : public Layer {
       }
     }
     return oneOutput(std::move(y));
+  }
+  // dx[b, :] = sum over the n repeats of dy[b, r, :].
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const Array& g = dOut[0];
+    const int64_t b = in[0]->shape[0], f = in[0]->shape[1];
+    Array dx(in[0]->shape);
+    for (int64_t i = 0; i < b; ++i) {
+      for (int64_t r = 0; r < n_; ++r) {
+        for (int64_t j = 0; j < f; ++j) {
+          dx.data[static_cast<size_t>(i * f + j)] +=
+              g.data[static_cast<size_t>((i * n_ + r) * f + j)];
+        }
+      }
+    }
+    return oneOutput(std::move(dx));
   }
 
  private:

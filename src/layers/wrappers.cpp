@@ -13,6 +13,11 @@
 // Bidirectional, Softmax): that combination is refused instead of computed wrongly. A wrapped
 // nested model (Sequential, Functional) is refused.
 //
+// Training: TimeDistributed runs the inner layer's forwardTrain / backward on the folded arrays;
+// Bidirectional runs both directions' and splits the merged gradient back (see backward). The
+// inner layers' variable gradients are added into the wrapper's own (a local GradientSink), and
+// weightsChanged is passed on to the inner layers.
+//
 // Each wrapper has its own section below.
 #include <fmt/format.h>
 
@@ -25,6 +30,18 @@ namespace tfjs::layers {
 namespace {
 
 // --- TimeDistributed -----------------------------------------------------------------------------
+
+// Adds the gradients an inner layer left in `inner` to the wrapper's own, from variable `first`.
+void addGradients(const GradientSink& inner, const Layer& layer, std::vector<Array>& dst,
+                  size_t first) {
+  const std::vector<Array>* g = inner.find(&layer);
+  if (g == nullptr) return;
+  for (size_t k = 0; k < g->size() && first + k < dst.size(); ++k) {
+    auto& to = dst[first + k].data;
+    const auto& from = (*g)[k].data;
+    for (size_t i = 0; i < to.size() && i < from.size(); ++i) to[i] += from[i];
+  }
+}
 
 // Rethrows an error of the inner layer with the wrapper named in front, keeping its code.
 [[noreturn]] void rethrowWithContext(const Error& e, const Config& wrapper) {
@@ -139,7 +156,58 @@ class TimeDistributed final : public Layer {
   // A wrapped mask reader reads the (stale) mask TF.js would hand it at every step.
   bool readsMask() const override { return inner_->readsMask(); }
 
+  // Training: the inner layer's forwardTrain and backward on the folded [batch * time, ...]
+  // arrays; its variable gradients land in the wrapper's (the same variables, same order).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
+                                  std::unique_ptr<LayerState>& state) const override {
+    auto st = std::make_unique<FoldState>();
+    st->x = fold(*in.at(0));
+    std::vector<Array> out = inner_->forwardTrain({&st->x}, ctx, st->inner);
+    const int64_t batch = in[0]->shape[0], steps = in[0]->shape[1];
+    if (out.size() != 1 || out[0].shape.empty() || out[0].shape[0] != batch * steps) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': the wrapped layer '{}' did not return one tensor of "
+                              "{} rows",
+                              name(), inner_->name(), batch * steps));
+    }
+    st->y = out[0];
+    Shape ys = {batch, steps};
+    ys.insert(ys.end(), out[0].shape.begin() + 1, out[0].shape.end());
+    state = std::move(st);
+    return oneOutput(Array(std::move(ys), std::move(out[0].data)));
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    (void)out;
+    auto* st = dynamic_cast<FoldState*>(state);
+    if (st == nullptr) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' (TimeDistributed): backward without its training "
+                              "forward",
+                              name()));
+    }
+    std::vector<Array> d;
+    d.push_back(Array(st->y.shape, std::move(dOut.at(0).data)));
+    GradientSink inner;
+    std::vector<Array> dx =
+        inner_->backward({&st->x}, {&st->y}, st->inner.get(), std::move(d), inner);
+    addGradients(inner, *inner_, grads.of(this), 0);
+    return oneOutput(Array(in[0]->shape, std::move(dx.at(0).data)));
+  }
+  void weightsChanged() override { inner_->weightsChanged(); }
+
  private:
+  struct FoldState : LayerState {
+    Array x, y;  // the folded input and output of the inner layer
+    std::unique_ptr<LayerState> inner;
+  };
+  static Array fold(const Array& x) {
+    Shape folded = {x.shape[0] * x.shape[1]};
+    folded.insert(folded.end(), x.shape.begin() + 2, x.shape.end());
+    return Array(folded, x.data);
+  }
+
   std::unique_ptr<Layer> inner_;
 };
 
@@ -288,7 +356,128 @@ class Bidirectional final : public Layer {
     return out;
   }
 
+  // Training: both directions' forwardTrain, merged as run() merges; backward splits the
+  // merged gradient (concat: halves; sum: both; ave: halves of it; mul: times the other side),
+  // reverses the backward direction's along time, runs both inner backwards and adds their
+  // input gradients (x from both, the initial states from each its half).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
+                                  std::unique_ptr<LayerState>& state) const override {
+    auto st = std::make_unique<BiState>();
+    const auto [fin, bin] = split(in);
+    st->f = forward_->forwardTrain(fin, ctx, st->fState);
+    st->b = backward_->forwardTrain(bin, ctx, st->bState);
+    std::vector<Array> f = st->f, b = st->b;
+    std::vector<Array> out = merge(std::move(f), std::move(b));
+    state = std::move(st);
+    return out;
+  }
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    (void)out;
+    auto* st = dynamic_cast<BiState*>(state);
+    if (st == nullptr) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}' (Bidirectional): backward without its training forward", name()));
+    }
+    const Array& y = st->f[0];
+    const Array yr = returnSequences_ ? reverseTime(st->b[0]) : st->b[0];
+    Array df(y.shape), db(y.shape);  // db along the merged (re-reversed) time order
+    size_t next = 1;
+    if (mergeMode_.empty()) {
+      df = std::move(dOut.at(0));
+      db = std::move(dOut.at(1));
+      next = 2;
+    } else {
+      const Array& g = dOut.at(0);
+      const int64_t w = y.shape.back();
+      const int64_t rows = y.size() / w;
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = 0; j < w; ++j) {
+          const size_t i = static_cast<size_t>(r * w + j);
+          if (mergeMode_ == "concat") {
+            df.data[i] = g.data[static_cast<size_t>(r * 2 * w + j)];
+            db.data[i] = g.data[static_cast<size_t>(r * 2 * w + w + j)];
+          } else if (mergeMode_ == "sum") {
+            df.data[i] = db.data[i] = g.data[i];
+          } else if (mergeMode_ == "ave") {
+            df.data[i] = db.data[i] = 0.5f * g.data[i];
+          } else {  // mul
+            df.data[i] = g.data[i] * yr.data[i];
+            db.data[i] = g.data[i] * y.data[i];
+          }
+        }
+      }
+    }
+    if (returnSequences_) db = reverseTime(db);
+    std::vector<Array> dF, dB;
+    dF.push_back(std::move(df));
+    dB.push_back(std::move(db));
+    for (size_t k = 0; k < numStates_; ++k) dF.push_back(std::move(dOut.at(next + k)));
+    for (size_t k = 0; k < numStates_; ++k) dB.push_back(std::move(dOut.at(next + numStates_ + k)));
+    if (!returnState_) {
+      dF.resize(st->f.size());
+      dB.resize(st->b.size());
+    }
+    for (size_t k = 0; k < dF.size(); ++k) {
+      if (dF[k].data.empty()) dF[k] = Array(st->f[k].shape);
+    }
+    for (size_t k = 0; k < dB.size(); ++k) {
+      if (dB[k].data.empty()) dB[k] = Array(st->b[k].shape);
+    }
+    const auto [fin, bin] = split(in);
+    std::vector<const Array*> fo, bo;
+    for (const auto& a : st->f) fo.push_back(&a);
+    for (const auto& a : st->b) bo.push_back(&a);
+    GradientSink inner;
+    std::vector<Array> dxf = forward_->backward(fin, fo, st->fState.get(), std::move(dF), inner);
+    std::vector<Array> dxb = backward_->backward(bin, bo, st->bState.get(), std::move(dB), inner);
+    auto& dv = grads.of(this);
+    addGradients(inner, *forward_, dv, 0);
+    addGradients(inner, *backward_, dv, forward_->variables().size());
+    std::vector<Array> dIn;
+    Array dx = std::move(dxf.at(0));
+    for (size_t i = 0; i < dx.data.size(); ++i) dx.data[i] += dxb.at(0).data[i];
+    dIn.push_back(std::move(dx));
+    for (size_t k = 1; k < dxf.size(); ++k) dIn.push_back(std::move(dxf[k]));
+    for (size_t k = 1; k < dxb.size(); ++k) dIn.push_back(std::move(dxb[k]));
+    return dIn;
+  }
+  void weightsChanged() override {
+    forward_->weightsChanged();
+    backward_->weightsChanged();
+  }
+
  private:
+  struct BiState : LayerState {
+    std::vector<Array> f, b;  // the outputs of both directions, as they returned them
+    std::unique_ptr<LayerState> fState, bState;
+  };
+  // The inputs of the forward and backward layers: x, then each its half of the initial states.
+  std::pair<std::vector<const Array*>, std::vector<const Array*>> split(
+      const std::vector<const Array*>& in) const {
+    const size_t half = (in.size() - 1) / 2;
+    std::vector<const Array*> fin = {in[0]}, bin = {in[0]};
+    fin.insert(fin.end(), in.begin() + 1, in.begin() + 1 + static_cast<std::ptrdiff_t>(half));
+    bin.insert(bin.end(), in.begin() + 1 + static_cast<std::ptrdiff_t>(half), in.end());
+    return {fin, bin};
+  }
+  // A [batch, time, width] array reversed along time.
+  static Array reverseTime(const Array& yr) {
+    const int64_t batch = yr.shape[0], steps = yr.shape[1], width = yr.shape[2];
+    Array r(yr.shape);
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t t = 0; t < steps; ++t) {
+        const float* src = yr.data.data() + (n * steps + t) * width;
+        std::copy(
+            src, src + width,
+            r.data.begin() + static_cast<std::ptrdiff_t>((n * steps + (steps - 1 - t)) * width));
+      }
+    }
+    return r;
+  }
+
   std::vector<Array> run(const std::vector<const Array*>& in,
                          const std::vector<const Array*>& mask) const {
     const size_t half = (in.size() - 1) / 2;
@@ -297,22 +486,13 @@ class Bidirectional final : public Layer {
     bin.insert(bin.end(), in.begin() + 1 + static_cast<std::ptrdiff_t>(half), in.end());
     std::vector<Array> f = mask.empty() ? forward_->call(fin) : forward_->callMasked(fin, mask);
     std::vector<Array> b = mask.empty() ? backward_->call(bin) : backward_->callMasked(bin, mask);
+    return merge(std::move(f), std::move(b));
+  }
+  // The outputs from both directions' (the backward sequence reversed back along time).
+  std::vector<Array> merge(std::vector<Array> f, std::vector<Array> b) const {
     Array& y = f[0];
     Array& yr = b[0];
-    if (returnSequences_) {
-      // Reverse the backward sequence along time (axis 1).
-      const int64_t batch = yr.shape[0], steps = yr.shape[1], width = yr.shape[2];
-      Array r(yr.shape);
-      for (int64_t n = 0; n < batch; ++n) {
-        for (int64_t t = 0; t < steps; ++t) {
-          const float* src = yr.data.data() + (n * steps + t) * width;
-          std::copy(
-              src, src + width,
-              r.data.begin() + static_cast<std::ptrdiff_t>((n * steps + (steps - 1 - t)) * width));
-        }
-      }
-      yr = std::move(r);
-    }
+    if (returnSequences_) yr = reverseTime(yr);
     std::vector<Array> out;
     if (mergeMode_.empty()) {
       out.push_back(std::move(y));

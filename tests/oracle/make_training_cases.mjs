@@ -136,6 +136,86 @@ const cases = [
     optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
     fit: { epochs: 8, batchSize: 6 },
   },
+  {
+    // BatchNormalization in training (batch statistics, moving averages with the default
+    // momentum 0.99) after a small CNN. BatchNormalization is the last layer with weights, so
+    // TF.js's getWeights() order (every trainable weight first) is the layers' order. No
+    // validation: the seeded moving variance is negative, so inference gives NaN. The conv before
+    // it ends in tanh: after linear layers only, BatchNormalization cancels their biases, whose
+    // gradients are then zero but for rounding noise that adam scales up to full steps, which no
+    // two implementations reproduce alike. (TF.js 4.22
+    // cannot train BatchNormalization on another axis than the last, nor with center or scale
+    // false: its gradient of the reshaped gamma fails, and it reads the missing gamma / beta.)
+    name: 'cnn_batchnorm_adam',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 1] }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      m.add(tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }));
+      m.add(tf.layers.globalAveragePooling2d({}));
+      m.add(tf.layers.batchNormalization({}));
+      m.add(tf.layers.activation({ activation: 'softmax' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 25;
+      const x = rng.f32(n * 36, 0, 1);
+      const labels = [];
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let k = 0; k < 18; k++) s += x[i * 36 + k];
+        labels.push(s > 9.5 ? 2 : s > 8.5 ? 1 : 0);
+      }
+      return { x: [x, [n, 6, 6, 1]], y: [oneHot(labels, 3), [n, 3]] };
+    },
+    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 6, batchSize: 5 },
+  },
+  {
+    // Backpropagation through time: LSTM(8) (TF.js's defaults: hard_sigmoid gates) -> Dense(1)
+    // regressing a sequence's weighted sum, adam; then GRU (reset_after false, as TF.js computes
+    // it) returning sequences under an LSTM going backwards, sgd.
+    name: 'lstm_adam_mse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.lstm({ units: 8, inputShape: [5, 3] }));
+      m.add(tf.layers.dense({ units: 1 }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 24;
+      const x = rng.f32(n * 15);
+      const y = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t < 5; t++) y[i] += (t + 1) * 0.1 * (x[i * 15 + t * 3] - x[i * 15 + t * 3 + 2]);
+      }
+      return { x: [x, [n, 5, 3]], y: [y, [n, 1]] };
+    },
+    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
+    fit: { epochs: 6, batchSize: 8 },
+  },
+  {
+    name: 'gru_lstm_backwards_sgd_mse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.gru({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [4, 2] }));
+      m.add(tf.layers.lstm({ units: 3, goBackwards: true }));
+      m.add(tf.layers.dense({ units: 2 }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 20;
+      const x = rng.f32(n * 8);
+      const y = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        y[i * 2] = x[i * 8] * x[i * 8 + 7];
+        y[i * 2 + 1] = x[i * 8 + 3] - x[i * 8 + 4];
+      }
+      return { x: [x, [n, 4, 2]], y: [y, [n, 2]] };
+    },
+    optimizer: () => tf.train.sgd(0.1), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.1 }, loss: 'meanSquaredError', metrics: [] },
+    fit: { epochs: 5, batchSize: 5 },
+  },
 ];
 
 async function main() {
@@ -162,7 +242,11 @@ async function main() {
     const y = tf.tensor(d.y[0], d.y[1]);
     model.compile({ optimizer: c.optimizer(), loss: c.compile.loss, metrics: c.compile.metrics });
     const hist = await model.fit(x, y, { ...c.fit, shuffle: false, verbose: 0 });
-    const weights = model.getWeights().map((w) => ({ shape: w.shape, hex: hexOf(w.dataSync()) }));
+    // Layer by layer (each layer's trainable weights, then its non-trainable ones), the order
+    // tfjs-cpp's getWeights() lists them in (TF.js's model.getWeights() puts every trainable
+    // weight of the model first).
+    const weights = model.layers.flatMap((l) => l.getWeights())
+                         .map((w) => ({ shape: w.shape, hex: hexOf(w.dataSync()) }));
     const record = {
       name: c.name,
       x: { shape: d.x[1], hex: hexOf(d.x[0]) },
