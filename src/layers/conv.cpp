@@ -269,10 +269,12 @@ class Conv final : public ConvBase {
         for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
       }
     }
-    Array dx(x.shape);
+    const bool needDx = grads.inputGradientsNeeded;
+    Array dx = needDx ? Array(x.shape) : Array();
     kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
-                                     filters_, g.data.data(), dx.data.data(), dv[0].data.data());
-    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
+                                     filters_, g.data.data(), needDx ? dx.data.data() : nullptr,
+                                     dv[0].data.data());
+    if (channelsFirst_ && needDx) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
 

@@ -120,6 +120,7 @@ class Dense final : public Layer {
         for (int64_t j = 0; j < units_; ++j) db[j] += gr[j];
       }
     }
+    if (!grads.inputGradientsNeeded) return oneOutput(Array());
     Array dx(x.shape, kUninitialized);
     kernels::gemm(false, true, rows, inputDim_, units_, 1.0f, g.data.data(), units_,
                   weight("kernel").data(), units_, 0.0f, dx.data.data(), inputDim_);

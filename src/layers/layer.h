@@ -141,6 +141,10 @@ struct TrainingContext {
 // layer, created on first use.
 class GradientSink {
  public:
+  // False while the executor runs a backward() whose inputs need no gradient (they are the
+  // model's own inputs): the layer may then return empty arrays instead of dL/d(inputs).
+  bool inputGradientsNeeded = true;
+
   std::vector<Array>& of(const Layer* layer);
   const std::vector<Array>* find(const Layer* layer) const;
   void clear() { grads_.clear(); }

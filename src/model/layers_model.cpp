@@ -389,7 +389,7 @@ struct Graph {
   // that output). Adds every layer's variable gradients to `grads`; returns dL/d(inputs) in
   // inputValues order (empty where no gradient reaches).
   std::vector<Array> backward(const Tape& tape, std::vector<Array> dOutputs,
-                              layers::GradientSink& grads) const {
+                              layers::GradientSink& grads, bool inputsNeedGradients = true) const {
     std::vector<Array> d(valueShapes.size());
     auto accumulate = [&](size_t v, Array g) {
       if (g.data.empty() && g.shape.empty()) return;
@@ -416,8 +416,16 @@ struct Graph {
         dOut.push_back(d[v].data.empty() ? Array(tape.values[v].shape) : std::move(d[v]));
         d[v] = Array();
       }
+      // A call reading only model inputs (that need no gradient) may skip dL/d(inputs).
+      bool needed = inputsNeedGradients;
+      for (size_t v : call.inputs) {
+        needed =
+            needed || std::find(inputValues.begin(), inputValues.end(), v) == inputValues.end();
+      }
+      grads.inputGradientsNeeded = needed;
       std::vector<Array> dIn =
           layer.backward(in, out, tape.states[c].get(), std::move(dOut), grads);
+      grads.inputGradientsNeeded = true;
       for (size_t i = 0; i < dIn.size() && i < call.inputs.size(); ++i) {
         accumulate(call.inputs[i], std::move(dIn[i]));
       }
@@ -491,7 +499,8 @@ class NestedModel final : public layers::Layer {
   std::vector<Array> backward(const std::vector<const Array*>&, const std::vector<const Array*>&,
                               layers::LayerState* state, std::vector<Array> dOut,
                               layers::GradientSink& grads) const override {
-    return graph_->backward(static_cast<State*>(state)->tape, std::move(dOut), grads);
+    return graph_->backward(static_cast<State*>(state)->tape, std::move(dOut), grads,
+                            grads.inputGradientsNeeded);
   }
   void weightsChanged() override {
     for (auto& inner : graph_->layers) inner->weightsChanged();
@@ -1051,7 +1060,8 @@ std::vector<Array> GraphTrainer::backward(std::vector<Array> dOutputs) {
   const kernels::ExecutionScope scope(rep_->model->options.threads,
                                       rep_->model->options.referenceKernels);
   rep_->grads.clear();
-  rep_->model->graph->backward(rep_->tape, std::move(dOutputs), rep_->grads);
+  rep_->model->graph->backward(rep_->tape, std::move(dOutputs), rep_->grads,
+                               /*inputsNeedGradients=*/false);
   std::vector<Array> out;
   for (size_t k = 0; k < variables_.size(); ++k) {
     const auto& [layer, index] = rep_->owner[k];
