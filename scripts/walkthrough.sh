@@ -5,7 +5,7 @@
 # Sets everything up (scripts/setup.sh) and builds tfjs in Release, then:
 #   1. trains the blog's y = 2x - 1 model natively (Dense(1), sgd, meanSquaredError, 500 epochs,
 #      the blog's six points) and saves it as a TF.js layers model;
-#   2. saves it as a Keras .h5 (tfjs convert, TF.js -> Keras);
+#   2. saves it as a Keras .h5 too (tfjs train --h5);
 #   3. converts the .h5 to TF.js with --quantize_uint8 (the blog's tensorflowjs_converter step);
 #   4. looks inside both models: metadata (generatedBy / convertedBy), the topology as a Keras
 #      summary, the training config, the manifest, every weight decoded, and the bytes of each
@@ -42,14 +42,15 @@ npy "$OUT/x10.npy" 10
 
 step "1. Train y = 2x - 1 natively: Dense(1), sgd, meanSquaredError, 500 epochs on the blog's six points"
 "$TFJS" train in:1,dense:1 --x "$OUT/xs.npy" --y "$OUT/ys.npy" --epochs 500 --optimizer sgd \
-  --loss meanSquaredError --seed 1587980957 --out "$OUT/trained" --history "$OUT/history.json" --quiet
+  --loss meanSquaredError --seed 1587980957 --history "$OUT/history.json" --quiet \
+  --out "$OUT/trained" --h5 "$OUT/linear.h5"
 "$TFJS" weights "$OUT/trained" --values -1
 
-step "2. Save it as a Keras .h5 (TF.js -> Keras, no Python)"
-"$TFJS" convert "$OUT/trained" "$OUT/linear.h5" --output_format keras
+step "2. Saved twice: as a TF.js layers model and as a Keras .h5 (no Python)"
+ls -l "$OUT/trained" "$OUT/linear.h5"
 
 step "3. The converter step: tfjs convert linear.h5 linear --quantize_uint8"
-"$TFJS" convert "$OUT/linear.h5" "$OUT/linear" --quantize_uint8
+"$TFJS" convert "$OUT/linear.h5" "$OUT/linear" --quantize_uint8 --report --sample "$OUT/x10.npy"
 
 for m in trained linear; do
   step "4. Inside $m: metadata, topology (as a Keras summary), training config and manifest"

@@ -665,6 +665,48 @@ TEST(Convert, TfjsToKerasAndBackKeepsEveryWeight) {
   EXPECT_FALSE(fs::exists(tmp / "q.h5"));
 }
 
+// --report: every quantized weight with its range and its largest error (at most half a step);
+// --sample: the float32 and the quantized models run natively on the same input.
+TEST(Convert, ReportShowsWhatQuantizationDid) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const fs::path h5 = fixtures / "pair_deepmech_cnn/model.h5";
+  ConvertOptions o;
+  o.quantization = {{DType::kUint8, {}}};
+  o.report = true;
+  const LayersModel plain = LayersModel::fromArtifacts(kerasH5ToArtifacts(h5.string()));
+  std::vector<int64_t> shape = plain.inputs()[0].shape;
+  shape[0] = 2;
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
+  auto* f = reinterpret_cast<float*>(b.data());
+  for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>((i * 7919) % 101) / 101.0f;
+  o.sample = {Tensor(DType::kFloat32, shape, b, 0)};
+  const ConvertResult r = convertModel(h5.string(), (tmp / "q").string(), o);
+  ASSERT_EQ(r.quantized.size(), 6u);
+  for (const auto& q : r.quantized) {
+    SCOPED_TRACE(q.name);
+    EXPECT_EQ(q.dtype, "uint8");
+    ASSERT_TRUE(q.scale.has_value());
+    EXPECT_GT(q.maxAbsError, 0.0);
+    EXPECT_LE(q.maxAbsError, *q.scale / 2 * (1 + 1e-6) + 1e-7);
+  }
+  ASSERT_EQ(r.sample.size(), 1u);
+  EXPECT_TRUE(r.sampleError.empty()) << r.sampleError;
+  EXPECT_GT(r.sample[0].maxAbsDifference, 0.0);
+  EXPECT_LT(r.sample[0].maxAbsDifference, 0.1 * std::max(1.0, r.sample[0].maxAbsValue));
+  // Through the command, and refused without a quantization.
+  auto c = test::runCli(fmt::format("convert {} {} --quantize_float16 --report", test::quote(h5),
+                                    test::quote(tmp / "f16")));
+  ASSERT_EQ(c.exitCode, 0) << c.out;
+  EXPECT_THAT(c.out, HasSubstr("max |error|"));
+  EXPECT_THAT(c.out, HasSubstr("float16"));
+  c = test::runCli(fmt::format("convert {} {} --report", test::quote(h5), test::quote(tmp / "n")));
+  EXPECT_EQ(c.exitCode, 2) << c.out;
+  EXPECT_FALSE(fs::exists(tmp / "n"));
+}
+
 TEST(Convert, BadInputsAreClearErrorsAndWriteNothing) {
   TFJS_REQUIRE_FIXTURES();
   test::TempDir tmp;

@@ -346,10 +346,22 @@ TEST(Builder, ModelSpecOnTheCommandLine) {
            (tmp / "y.npy").string());
   auto r = test::runCli(fmt::format(
       "train in:1,dense:1 --x {} --y {} --epochs 500 --optimizer sgd --loss meanSquaredError "
-      "--seed 3 --out {} --history {} --quiet",
+      "--seed 3 --out {} --history {} --h5 {} --quiet",
       test::quote(tmp / "x.npy"), test::quote(tmp / "y.npy"), test::quote(tmp / "m"),
-      test::quote(tmp / "h.json")));
+      test::quote(tmp / "h.json"), test::quote(tmp / "m.h5")));
   ASSERT_EQ(r.exitCode, 0) << r.out;
+  // The .h5 holds the same weights (read back through tfjs convert).
+  r = test::runCli(
+      fmt::format("convert {} {}", test::quote(tmp / "m.h5"), test::quote(tmp / "back")));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(test::readText(tmp / "back/group1-shard1of1.bin"),
+            test::readText(tmp / "m/group1-shard1of1.bin"));
+  // An existing output is refused before any training.
+  r = test::runCli(fmt::format("train in:1,dense:1 --x {} --y {} --out {}",
+                               test::quote(tmp / "x.npy"), test::quote(tmp / "y.npy"),
+                               test::quote(tmp / "m")));
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("[exists]"));
   const LayersModel m = loadLayersModel((tmp / "m").string());
   const auto w = m.getWeights();
   EXPECT_NEAR(w[0].tensor.floats()[0], 2.0f, 0.02f);  // y = 2x - 1

@@ -42,11 +42,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tfjs/artifacts.h"
+#include "tfjs/tensor.h"
 #include "tfjs/weights.h"
 
 namespace tfjs {
@@ -66,17 +68,40 @@ struct ConvertOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
   bool keepKeras3Topology = false;  // write a Keras 3 .h5's topology and names as they are
   bool allowCustomClasses = false;  // convert classes neither TF.js nor tfjs-cpp know (not Lambda)
+  // --report: ConvertResult::quantized describes every quantized weight. --sample: the model's
+  // inputs (one tensor per input) run on the float32 and on the quantized weights with the
+  // native runtime; ConvertResult::sample gives the largest output difference. Both need a
+  // quantization and a tfjs_layers_model output.
+  bool report = false;
+  std::vector<Tensor> sample;
+};
+
+struct QuantizationReport {
+  std::string name;
+  std::string dtype;                 // "uint8", "uint16", "float16"
+  std::optional<double> min, scale;  // affine quantization only
+  uint64_t elements = 0;
+  double maxAbsError = 0;  // max |float32 value - dequantized value|
+};
+
+struct SampleDifference {
+  std::string output;           // the output layer's name
+  double maxAbsDifference = 0;  // max |float32 model's output - quantized model's output|
+  double maxAbsValue = 0;       // max |float32 model's output| (for scale)
 };
 
 struct ConvertResult {
   std::string inputFormat;
   std::string outputFormat;
-  std::string kerasVersion;        // "" for tfjs inputs
-  size_t weights = 0;              // weight tensors written
-  size_t groups = 0;               // weight groups
-  size_t files = 0;                // shard files
-  uint64_t bytes = 0;              // weight bytes written
-  std::vector<std::string> notes;  // what was rewritten (Keras 3 normalization, ...)
+  std::string kerasVersion;                   // "" for tfjs inputs
+  size_t weights = 0;                         // weight tensors written
+  size_t groups = 0;                          // weight groups
+  size_t files = 0;                           // shard files
+  uint64_t bytes = 0;                         // weight bytes written
+  std::vector<std::string> notes;             // what was rewritten (Keras 3 normalization, ...)
+  std::vector<QuantizationReport> quantized;  // with ConvertOptions::report or sample
+  std::vector<SampleDifference> sample;       // with ConvertOptions::sample
+  std::string sampleError;  // why the sample could not run (a layer the runtime refuses), or ""
 };
 
 // The Keras .h5 at `path` as the artifacts the converter would write (weights loaded, one

@@ -12,9 +12,11 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -24,6 +26,7 @@
 #include "keras/saved_model.h"
 #include "layers/layer.h"
 #include "tfjs/io.h"
+#include "tfjs/layers_model.h"
 #include "tfjs/version.h"
 
 namespace fs = std::filesystem;
@@ -667,6 +670,62 @@ std::string detectInputFormat(const std::string& input) {
               input);
 }
 
+namespace {
+
+// What quantization did: per quantized weight, its codes' range and the largest difference
+// between the float32 value and the value TF.js decodes; with a sample, the largest difference
+// of every model output (the native runtime on the float32 and on the quantized weights).
+void reportQuantization(const ModelArtifacts& reference, const ModelArtifacts& quantized,
+                        const ConvertOptions& options, ConvertResult& r) {
+  std::map<std::string, Tensor> floats;
+  for (auto& t : decodeWeights(reference)) floats.emplace(t.name, std::move(t.tensor));
+  const auto specs = quantized.weightSpecs();
+  const auto decoded = decodeWeights(quantized);
+  for (size_t i = 0; i < decoded.size() && i < specs.size(); ++i) {
+    const WeightSpec& spec = *specs[i];
+    if (!spec.quantization) continue;
+    QuantizationReport q;
+    q.name = spec.name;
+    q.dtype = dtypeName(spec.quantization->dtype);
+    q.min = spec.quantization->min;
+    q.scale = spec.quantization->scale;
+    q.elements = static_cast<uint64_t>(decoded[i].tensor.size());
+    const auto it = floats.find(spec.name);
+    if (it != floats.end() && it->second.dtype() == DType::kFloat32 &&
+        decoded[i].tensor.dtype() == DType::kFloat32) {
+      const auto a = it->second.floats();
+      const auto b = decoded[i].tensor.floats();
+      for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+        q.maxAbsError = std::max(q.maxAbsError, std::fabs(static_cast<double>(a[k]) - b[k]));
+      }
+    }
+    r.quantized.push_back(std::move(q));
+  }
+  if (options.sample.empty()) return;
+  try {
+    const LayersModel before = LayersModel::fromArtifacts(reference);
+    const LayersModel after = LayersModel::fromArtifacts(quantized);
+    const auto ya = before.predict(options.sample);
+    const auto yb = after.predict(options.sample);
+    for (size_t o = 0; o < ya.size() && o < yb.size(); ++o) {
+      SampleDifference d;
+      d.output = before.outputs()[o].name;
+      const auto a = ya[o].floats();
+      const auto b = yb[o].floats();
+      for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+        d.maxAbsDifference =
+            std::max(d.maxAbsDifference, std::fabs(static_cast<double>(a[k]) - b[k]));
+        d.maxAbsValue = std::max(d.maxAbsValue, std::fabs(static_cast<double>(a[k])));
+      }
+      r.sample.push_back(std::move(d));
+    }
+  } catch (const Error& e) {
+    r.sampleError = e.what();
+  }
+}
+
+}  // namespace
+
 ConvertResult convertModel(const std::string& input, const std::string& output,
                            const ConvertOptions& options) {
   static const std::set<std::string> kInputs = {
@@ -720,7 +779,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     throw Error(ErrorCode::kInvalidArgument,
                 "--split_weights_by_layer applies to keras inputs only");
   }
-  if (toKeras && !options.quantization.empty()) {
+  if (toKeras && (!options.quantization.empty() || options.report || !options.sample.empty())) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("the --quantize_* flags apply to tfjs_layers_model outputs; a {} file "
                             "stores float32 weights",
@@ -761,11 +820,22 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     r.files = 1;
     return r;
   }
+  if ((options.report || !options.sample.empty()) && options.quantization.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--report and --sample describe what quantization did: give a --quantize_* flag");
+  }
   ModelArtifacts a;
+  ModelArtifacts reference;  // the float32 weights, for the report
   if (keras) {
     a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
+    if (options.report || !options.sample.empty()) {
+      ConvertOptions plain = options;
+      plain.quantization.clear();
+      reference = kerasToArtifacts(input, r.inputFormat, plain);
+    }
   } else {
     ModelArtifacts in = loadModel(input);
+    if (options.report || !options.sample.empty()) reference = in;
     if (in.inferredFormat() != ModelFormat::kLayers) {
       throw Error(ErrorCode::kUnsupported,
                   "the input is a graph model; converting graph models is not supported yet",
@@ -784,6 +854,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     }
   }
   if (keras && a.modelTopology.is_object()) r.kerasVersion = a.modelTopology["keras_version"];
+  if (options.report || !options.sample.empty()) reportQuantization(reference, a, options, r);
   SaveOptions save;
   save.shardSizeBytes = options.weightShardSizeBytes;
   saveModel(a, output, save);

@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "tfjs/convert.h"
+#include "tfjs/npy.h"
 
 namespace tfjs::cli {
 namespace {
@@ -47,6 +48,8 @@ void registerConvert(CLI::App& app, Runner& run) {
     bool keepKeras3 = false;
     bool allowCustom = false;
     bool json = false;
+    bool report = false;
+    std::vector<std::string> samples;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("INPUT OUTPUT", o->paths,
@@ -91,6 +94,13 @@ void registerConvert(CLI::App& app, Runner& run) {
                 "does; TF.js 4.22 cannot load that form)");
   cmd->add_flag("--allow_custom_classes,--allow-custom-classes", o->allowCustom,
                 "convert layer classes TF.js does not know (Lambda layers are always refused)");
+  cmd->add_flag("--report", o->report,
+                "with a --quantize_* flag: print, per quantized weight, its range, scale and the "
+                "largest difference between the float32 and the dequantized values");
+  cmd->add_option("--sample", o->samples,
+                  "with --report: an input .npy (one per model input, in order) run through the "
+                  "float32 and the quantized model with the native runtime; prints the largest "
+                  "output difference");
   cmd->add_flag("--json", o->json, "print the result as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
@@ -144,6 +154,8 @@ void registerConvert(CLI::App& app, Runner& run) {
         }
         c.metadata.emplace_back(item.substr(0, colon), item.substr(colon + 1));
       }
+      c.report = o->report || !o->samples.empty();
+      for (const auto& f : o->samples) c.sample.push_back(readNpy(f));
       const ConvertResult r = convertModel(paths[0], paths[1], c);
       if (o->json) {
         Json out = Json::object();
@@ -157,6 +169,26 @@ void registerConvert(CLI::App& app, Runner& run) {
         out["files"] = r.files;
         out["bytes"] = r.bytes;
         out["notes"] = r.notes;
+        if (c.report) {
+          Json q = Json::array();
+          for (const auto& w : r.quantized) {
+            q.push_back({{"name", w.name},
+                         {"dtype", w.dtype},
+                         {"min", w.min ? Json(*w.min) : Json(nullptr)},
+                         {"scale", w.scale ? Json(*w.scale) : Json(nullptr)},
+                         {"elements", w.elements},
+                         {"maxAbsError", w.maxAbsError}});
+          }
+          out["quantized"] = q;
+          Json smp = Json::array();
+          for (const auto& d : r.sample) {
+            smp.push_back({{"output", d.output},
+                           {"maxAbsDifference", d.maxAbsDifference},
+                           {"maxAbsValue", d.maxAbsValue}});
+          }
+          out["sample"] = smp;
+          out["sampleError"] = r.sampleError.empty() ? Json(nullptr) : Json(r.sampleError);
+        }
         std::printf("%s\n", jsonText(out).c_str());
       } else {
         std::printf("converted %s (%s%s) -> %s (%s): %zu weights, %s bytes in %zu file(s)\n",
@@ -165,6 +197,24 @@ void registerConvert(CLI::App& app, Runner& run) {
                     paths[1].c_str(), r.outputFormat.c_str(), r.weights,
                     withCommas(r.bytes).c_str(), r.files);
         for (const auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
+        if (c.report) {
+          std::printf("\n%-40s %-8s %12s %14s %14s %12s\n", "quantized weight", "dtype", "elements",
+                      "min", "scale", "max |error|");
+          for (const auto& w : r.quantized) {
+            std::printf("%-40s %-8s %12s %14s %14s %12.6g\n", w.name.c_str(), w.dtype.c_str(),
+                        withCommas(w.elements).c_str(),
+                        w.min ? fmt::format("{:.7g}", *w.min).c_str() : "-",
+                        w.scale ? fmt::format("{:.7g}", *w.scale).c_str() : "-", w.maxAbsError);
+          }
+          for (const auto& d : r.sample) {
+            std::printf(
+                "sample: output '%s': max |float32 - quantized| = %.6g (max |output| %.6g)\n",
+                d.output.c_str(), d.maxAbsDifference, d.maxAbsValue);
+          }
+          if (!r.sampleError.empty()) {
+            std::printf("sample: not run: %s\n", r.sampleError.c_str());
+          }
+        }
       }
       return kOk;
     };

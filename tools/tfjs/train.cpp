@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "tfjs/builder.h"
+#include "tfjs/convert.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/npy.h"
 
@@ -134,7 +135,7 @@ void registerTrain(CLI::App& app, Runner& run) {
       "train", "train a layers model natively (TF.js's fit) and save it as a TF.js model");
   struct Opts {
     ModelArgs model;
-    std::string x, y, out, history, optimizer, loss, metrics;
+    std::string x, y, out, h5, history, optimizer, loss, metrics;
     int epochs = 1;
     int batchSize = 32;
     double learningRate = 0;
@@ -179,6 +180,9 @@ void registerTrain(CLI::App& app, Runner& run) {
   cmd->add_flag("--no-shuffle", o->noShuffle, "keep the samples in order (TF.js: shuffle false)");
   cmd->add_option("--history", o->history, "write the per-epoch loss and metrics as JSON");
   cmd->add_option("--out", o->out, "the folder to save the trained TF.js model in")->required();
+  cmd->add_option("--h5", o->h5,
+                  "also save the trained model as a Keras .h5 (Keras 2 layout, as tfjs convert "
+                  "writes it)");
   cmd->add_flag("--include-optimizer", o->includeOptimizer,
                 "also save the optimizer's state (a weight group marked \"optimizer\")");
   cmd->add_option("--threads", o->threads, "compute threads (0: all cores)")
@@ -191,6 +195,16 @@ void registerTrain(CLI::App& app, Runner& run) {
     run = [o]() -> int {
       ModelOptions options;
       options.threads = o->threads;
+      // Outputs that exist are refused before any training (nothing is ever overwritten).
+      for (const std::string& target : {o->out, o->h5}) {
+        std::error_code ec;
+        if (!target.empty() && std::filesystem::exists(target, ec) &&
+            !(std::filesystem::is_directory(target, ec) && std::filesystem::is_empty(target, ec))) {
+          throw Error(ErrorCode::kExists,
+                      "the output already exists; choose a new one: nothing is overwritten",
+                      target);
+        }
+      }
       const bool spec = isSpec(o->model.model);
       ModelArtifacts start;
       if (!spec) start = loadModel(o->model.model, o->model.loadOptions(true));
@@ -260,13 +274,19 @@ void registerTrain(CLI::App& app, Runner& run) {
         if (!out) throw Error(ErrorCode::kIo, "cannot write the history file", o->history);
       }
       saveModel(m.toArtifacts(o->includeOptimizer), o->out);
+      if (!o->h5.empty()) {
+        ConvertOptions k;
+        k.inputFormat = "tfjs_layers_model";
+        k.outputFormat = "keras";
+        convertModel(o->out, o->h5, k);
+      }
       if (o->json) {
         std::printf("%s\n", jsonText(hist).c_str());
       } else {
         std::string last;
         for (const auto& [k, v] : h.history) last += fmt::format(" {}={:.7g}", k, v.back());
-        std::printf("trained %zu epoch(s):%s\nsaved %s\n", h.epoch.size(), last.c_str(),
-                    o->out.c_str());
+        std::printf("trained %zu epoch(s):%s\nsaved %s%s%s\n", h.epoch.size(), last.c_str(),
+                    o->out.c_str(), o->h5.empty() ? "" : " and ", o->h5.c_str());
       }
       return kOk;
     };
