@@ -528,15 +528,6 @@ std::vector<std::string> splitName(const std::string& s) {
   return parts;
 }
 
-std::string joinName(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
-  std::string s;
-  for (size_t i = from; i < p.size(); ++i) {
-    if (i == skip) continue;
-    s += (s.empty() ? "" : "/") + p[i];
-  }
-  return s;
-}
-
 struct BoundVariable {
   const LayerVariables* layer = nullptr;
   size_t variable = 0;
@@ -550,31 +541,17 @@ struct BoundVariable {
 std::vector<BoundVariable> bindVariables(const std::vector<LayerVariables>& vars,
                                          const std::vector<NamedTensor>& weights,
                                          const std::vector<bool>& optimizer) {
-  std::unordered_map<std::string, size_t> exact, fallback;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    if (optimizer[i]) continue;
-    std::string n = weights[i].name;
-    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
-    exact.emplace(n, i);
-    const auto parts = splitName(n);
-    if (parts.size() >= 3) fallback.emplace(joinName(parts, 0, parts.size() - 2), i);
-    for (size_t from = 1; from + 2 <= parts.size(); ++from) {
-      fallback.emplace(joinName(parts, from), i);
-      if (from + 3 <= parts.size()) fallback.emplace(joinName(parts, from, parts.size() - 2), i);
-    }
-  }
+  std::vector<std::string> names;
+  for (const auto& w : weights) names.push_back(w.name);
+  const WeightNameIndex index(names, optimizer);
   std::vector<BoundVariable> out;
   std::vector<bool> used(weights.size(), false);
   std::vector<Problem> problems;
   for (const auto& lv : vars) {
     for (size_t v = 0; v < lv.variables.size(); ++v) {
       const std::string key = lv.layer + "/" + lv.variables[v].name;
-      size_t idx = 0;
-      if (auto e = exact.find(key); e != exact.end()) {
-        idx = e->second;
-      } else if (auto f = fallback.find(key); f != fallback.end()) {
-        idx = f->second;
-      } else {
+      const size_t idx = index.find(key);
+      if (idx == SIZE_MAX) {
         problems.push_back({ErrorCode::kSchema,
                             fmt::format("no weight for variable '{}' of layer '{}' ({})", key,
                                         lv.layer, lv.className),

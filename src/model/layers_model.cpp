@@ -682,27 +682,6 @@ void collectVariables(Graph& g, std::vector<std::string>& path, std::vector<Laye
   }
 }
 
-std::vector<std::string> nameParts(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (true) {
-    const size_t j = s.find('/', i);
-    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return parts;
-}
-
-std::string joinParts(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
-  std::string s;
-  for (size_t i = from; i < p.size(); ++i) {
-    if (i == skip) continue;
-    s += (s.empty() ? "" : "/") + p[i];
-  }
-  return s;
-}
-
 // The values each layer with variables was given, in variables() order.
 using BoundWeights = std::vector<std::pair<layers::Layer*, std::vector<Tensor>>>;
 
@@ -715,23 +694,9 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
     size_t k = 0;
     for (const auto* spec : artifacts.weightSpecs()) optimizer[k++] = spec->group == "optimizer";
   }
-  // Lookup keys for each provided name, most specific first: the name itself (without ":0"),
-  // then TF.js's fallback (drop the second-to-last component), then Keras 3's model-name
-  // prefixes stripped (sequential/dense/kernel -> dense/kernel).
-  std::unordered_map<std::string, size_t> exact, fallback;
-  for (size_t i = 0; i < provided.size(); ++i) {
-    if (optimizer[i]) continue;
-    std::string n = provided[i].name;
-    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
-    exact.emplace(n, i);
-    const auto parts = nameParts(n);
-    if (parts.size() >= 3) fallback.emplace(joinParts(parts, 0, parts.size() - 2), i);
-    for (size_t from = 1; from + 2 <= parts.size(); ++from) {
-      fallback.emplace(joinParts(parts, from), i);
-      // Both: a Keras 3 RNN weight under its model's name (sequential/gru/gru_cell/kernel).
-      if (from + 3 <= parts.size()) fallback.emplace(joinParts(parts, from, parts.size() - 2), i);
-    }
-  }
+  std::vector<std::string> providedNames;
+  for (const auto& t : provided) providedNames.push_back(t.name);
+  const WeightNameIndex index(providedNames, optimizer);
   std::vector<layers::Layer*> all;
   allLayers(g, all);
   std::vector<bool> used(provided.size(), false);
@@ -746,16 +711,12 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
     for (const auto& v : vars) {
       ++total;
       const std::string key = layer->name() + "/" + v.name;
-      auto it = exact.find(key);
-      if (it == exact.end()) {
-        it = fallback.find(key);
-        if (it == fallback.end()) {
-          missing.push_back(key);
-          complete = false;
-          continue;
-        }
+      const size_t idx = index.find(key);
+      if (idx == SIZE_MAX) {
+        missing.push_back(key);
+        complete = false;
+        continue;
       }
-      const size_t idx = it->second;
       const Tensor& t = provided[idx].tensor;
       if (t.shape() != v.shape) {
         problems.push_back({ErrorCode::kInvalidArgument,
@@ -831,6 +792,51 @@ std::vector<LayerVariables> listModelVariables(const Json& modelTopology) {
   std::vector<std::string> path;
   collectVariables(*graph, path, out);
   return out;
+}
+
+namespace {
+std::vector<std::string> nameParts(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (true) {
+    const size_t j = s.find('/', i);
+    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string joinParts(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
+  std::string s;
+  for (size_t i = from; i < p.size(); ++i) {
+    if (i == skip) continue;
+    s += (s.empty() ? "" : "/") + p[i];
+  }
+  return s;
+}
+}  // namespace
+
+WeightNameIndex::WeightNameIndex(const std::vector<std::string>& names,
+                                 const std::vector<bool>& skip) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i < skip.size() && skip[i]) continue;
+    std::string n = names[i];
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
+    exact_.emplace(n, i);
+    const auto parts = nameParts(n);
+    if (parts.size() >= 3) fallback_.emplace(joinParts(parts, 0, parts.size() - 2), i);
+    for (size_t from = 1; from + 2 <= parts.size(); ++from) {
+      fallback_.emplace(joinParts(parts, from), i);
+      if (from + 3 <= parts.size()) fallback_.emplace(joinParts(parts, from, parts.size() - 2), i);
+    }
+  }
+}
+
+size_t WeightNameIndex::find(const std::string& key) const {
+  if (auto e = exact_.find(key); e != exact_.end()) return e->second;
+  if (auto f = fallback_.find(key); f != fallback_.end()) return f->second;
+  return SIZE_MAX;
 }
 
 // --- LayersModel ---------------------------------------------------------------------------------

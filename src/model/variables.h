@@ -11,7 +11,9 @@
 // Thread-safe (no shared state).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tfjs/artifacts.h"
@@ -35,5 +37,21 @@ struct LayerVariables {
 
 // `modelTopology` is a model.json's modelTopology (or a bare {class_name, config} model config).
 std::vector<LayerVariables> listModelVariables(const Json& modelTopology);
+
+// Which stored weight a variable `<layer>/<variable>` binds to, as tfjs-layers binds them: the
+// weight's name itself (":0" ignored) first, then TF.js's fallback (the second-to-last component
+// dropped: lstm/lstm_cell/kernel), then Keras 3's model-name prefixes stripped
+// (sequential/dense/kernel), alone or with the fallback (sequential/gru/gru_cell/kernel). Used by
+// the runtime's weight binding and by the Keras writers, so both bind alike.
+class WeightNameIndex {
+ public:
+  // names[i] is weight i's stored name; weights with skip[i] set (optimizer state) never bind.
+  WeightNameIndex(const std::vector<std::string>& names, const std::vector<bool>& skip);
+  // The index of the weight `key` binds to, or SIZE_MAX.
+  size_t find(const std::string& key) const;
+
+ private:
+  std::unordered_map<std::string, size_t> exact_, fallback_;
+};
 
 }  // namespace tfjs
