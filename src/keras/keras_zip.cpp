@@ -33,6 +33,7 @@
 
 #include "format/checked.h"
 #include "keras/h5.h"
+#include "keras/hdf5_util.h"
 #include "model/variables.h"
 
 namespace fs = std::filesystem;
@@ -633,56 +634,12 @@ Prepared prepare(const ModelArtifacts& artifacts, const std::string& path) {
 
 // --- HDF5 writing ---------------------------------------------------------------------------
 
-class H5Id {
- public:
-  H5Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  H5Id(const H5Id&) = delete;
-  H5Id& operator=(const H5Id&) = delete;
-  ~H5Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-std::string hdf5Detail() {
-  std::string msg;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
-        if (n == 0 && e && e->desc) *static_cast<std::string*>(out) = e->desc;
-        return 0;
-      },
-      &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg;
-}
-
 class H5Writer {
  public:
   explicit H5Writer(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const std::string& what, const std::string& weight = {}) const {
-    const std::string d = hdf5Detail();
+    const std::string d = hdf5Message();
     throw Error(ErrorCode::kIo, d.empty() ? what : fmt::format("{} (HDF5: {})", what, d), file_,
                 weight);
   }
@@ -693,12 +650,12 @@ class H5Writer {
 
   // A variable-length string attribute, as h5py 3 writes a Python str (UTF-8) or bytes (ASCII).
   void stringAttr(hid_t obj, const std::string& name, const std::string& value, bool utf8) const {
-    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    Hid type(H5Tcopy(H5T_C_S1), H5Tclose);
     check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
     check(H5Tset_cset(type.get(), utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), "H5Tset_cset");
-    H5Id space(H5Screate(H5S_SCALAR), H5Sclose);
-    H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose);
+    Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+    Hid attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+             H5Aclose);
     if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
     const char* p = value.c_str();
     check(H5Awrite(attr.get(), type.get(), &p), fmt::format("cannot write attribute '{}'", name));
@@ -710,19 +667,18 @@ class H5Writer {
                       const std::vector<std::string>& values) const {
     const hsize_t n = values.size();
     if (n == 0) {
-      H5Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-      H5Id attr(
-          H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-          H5Aclose);
+      Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+      Hid attr(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               H5Aclose);
       if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
       return;
     }
-    H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+    Hid type(H5Tcopy(H5T_C_S1), H5Tclose);
     check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
     check(H5Tset_cset(type.get(), H5T_CSET_ASCII), "H5Tset_cset");
-    H5Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H5Id attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose);
+    Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Hid attr(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+             H5Aclose);
     if (!attr.ok()) fail(fmt::format("cannot create attribute '{}'", name));
     std::vector<const char*> ptrs;
     for (const auto& v : values) ptrs.push_back(v.c_str());
@@ -763,7 +719,7 @@ class H5Writer {
 
   // Opens `path` (slash-separated, relative to `base`), creating missing groups.
   hid_t group(hid_t base, const std::string& path) const {
-    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    Hid lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
     check(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
     const htri_t exists = H5Lexists(base, path.c_str(), H5P_DEFAULT);
     H5Eclear2(H5E_DEFAULT);
@@ -776,17 +732,17 @@ class H5Writer {
   // A float32 little-endian contiguous dataset at `path` below `base` (groups created).
   void dataset(hid_t base, const std::string& path, const Tensor& t,
                const std::string& weight) const {
-    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    Hid lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
     check(H5Pset_create_intermediate_group(lcpl.get(), 1), "H5Pset_create_intermediate_group");
     std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
-    H5Id space(dims.empty() ? H5Screate(H5S_SCALAR)
-                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-               H5Sclose);
-    H5Id ds(H5Dcreate2(base, path.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(), H5P_DEFAULT,
-                       H5P_DEFAULT),
-            H5Dclose);
+    Hid space(dims.empty() ? H5Screate(H5S_SCALAR)
+                           : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+              H5Sclose);
+    Hid ds(H5Dcreate2(base, path.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(), H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Dclose);
     if (!ds.ok()) {
-      const std::string d = hdf5Detail();
+      const std::string d = hdf5Message();
       throw Error(ErrorCode::kSchema,
                   fmt::format("cannot create dataset '{}' (a name clash with another weight?){}",
                               path, d.empty() ? "" : " (HDF5: " + d + ")"),
@@ -1048,15 +1004,15 @@ std::string nowString(const char* format) {
 
 // The .keras weights file, built in memory with HDF5's core driver.
 std::string kerasWeightsImage(const Prepared& p, const std::string& file) {
-  QuietHdf5 quiet;
+  QuietErrors quiet;
   H5Writer w(file + ": model.weights.h5");
-  H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   w.check(fapl.ok() ? H5Pset_fapl_core(fapl.get(), 1 << 20, 0) : -1, "H5Pset_fapl_core");
-  H5Id f(H5Fcreate("model.weights.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Hid f(H5Fcreate("model.weights.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!f.ok()) w.fail("cannot create the in-memory HDF5 file");
   const StateTree tree = stateTree(p.modelConfig, file);
   for (const auto& m : tree.models) {
-    H5Id g(w.group(f.get(), m.statePath.empty() ? "vars" : m.statePath + "/vars"), H5Gclose);
+    Hid g(w.group(f.get(), m.statePath.empty() ? "vars" : m.statePath + "/vars"), H5Gclose);
     w.stringAttr(g.get(), "name", m.name, true);
   }
   const auto byLayer = indexVariables(p.vars);
@@ -1073,7 +1029,7 @@ std::string kerasWeightsImage(const Prepared& p, const std::string& file) {
     varGroups(*s.layer, s.statePath, order.size(), groups, file, 0);
     size_t next = 0;
     for (const VarGroup& vg : groups) {
-      H5Id g(w.group(f.get(), vg.path), H5Gclose);
+      Hid g(w.group(f.get(), vg.path), H5Gclose);
       w.stringAttr(g.get(), "name", vg.objectName, true);
       for (size_t i = 0; i < vg.count; ++i, ++next) {
         const BoundVariable* b = p.byVariable.at(variableKey(*lv, order[next]));
@@ -1289,9 +1245,9 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
   }
   TempOutput tmp(path);
   {
-    QuietHdf5 quiet;
+    QuietErrors quiet;
     H5Writer w(path);
-    H5Id f(H5Fcreate(tmp.path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    Hid f(H5Fcreate(tmp.path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     if (!f.ok()) w.fail("cannot create the HDF5 file");
     const std::string version = kerasVersionFor(artifacts, false);
     // tf_keras's save_model_to_hdf5 through h5py 3: str values as UTF-8, bytes as ASCII.
@@ -1304,7 +1260,7 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
             : artifacts.trainingConfig;
     if (!training.is_null())
       w.stringAttr(f.get(), "training_config", training.dump(-1, ' ', true), false);
-    H5Id mw(w.group(f.get(), "model_weights"), H5Gclose);
+    Hid mw(w.group(f.get(), "model_weights"), H5Gclose);
     std::vector<std::string> names;
     for (const auto& l : layers) names.push_back(l.name);
     w.kerasListAttr(mw.get(), "layer_names", names);
@@ -1318,7 +1274,7 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
         throw Error(ErrorCode::kSchema, fmt::format("two layers are named '{}'", l.name), path);
       }
       H5Eclear2(H5E_DEFAULT);
-      H5Id g(w.group(mw.get(), l.name), H5Gclose);
+      Hid g(w.group(mw.get(), l.name), H5Gclose);
       std::vector<std::string> weightNames;
       for (const auto& wt : l.weights) {
         const bool hasSuffix =
@@ -1330,7 +1286,7 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
         w.dataset(g.get(), weightNames[i], l.weights[i].tensor, l.weights[i].name);
       }
     }
-    H5Id top(w.group(mw.get(), "top_level_model_weights"), H5Gclose);
+    Hid top(w.group(mw.get(), "top_level_model_weights"), H5Gclose);
     w.kerasListAttr(top.get(), "weight_names", {});
     w.check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "cannot flush the HDF5 file");
   }
