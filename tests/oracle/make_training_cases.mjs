@@ -7,6 +7,10 @@
 // tfjs-cpp's spelling, TF.js's per-epoch history and its final weights (hex). Shuffling is off
 // (TF.js's shuffle uses Math.random, not reproducible elsewhere); everything else is TF.js's
 // default. Math.random is seeded, so every run writes the same files.
+//
+// The cases: every optimizer (sgd, momentum, adam, rmsprop) on each of the walkthrough, an MLP
+// classifier and a small CNN (issue 5's matrix), then other models, losses and fit arguments
+// (sparse labels, validation, binary crossentropy, BatchNormalization, LSTM and GRU).
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf, initTf, installFailureHandlers, Rng, hexOf, writeModelFolder, saveInMemory } from './lib.mjs';
@@ -19,37 +23,115 @@ function oneHot(labels, k) {
   return out;
 }
 
+// An optimizer in TF.js (tf.train.*, positional arguments; undefined takes TF.js's default) and
+// in tfjs-cpp's spelling (the name and config CompileArgs takes): one spec for both, so the two
+// sides cannot drift apart.
+const tfOptimizers = {
+  sgd: (c) => tf.train.sgd(c.learning_rate),
+  momentum: (c) => tf.train.momentum(c.learning_rate, c.momentum, c.nesterov),
+  adam: (c) => tf.train.adam(c.learning_rate, c.beta_1, c.beta_2, c.epsilon),
+  // Keras's `rho` is TF.js's `decay` (the moving average's factor).
+  rmsprop: (c) => tf.train.rmsprop(c.learning_rate, c.rho ?? c.decay, c.momentum, c.epsilon, c.centered),
+};
+
+// A model family: its builder, its data (drawn from the case's seeded rng after the weights), its
+// loss and metrics, and the seed its cases share: every optimizer on a family starts from the
+// same weights and trains on the same data.
+const walkthrough = {
+  // The walkthrough: y = 2x - 1 on the blog's six points, Dense(1), meanSquaredError.
+  seed: 'walkthrough_sgd_mse',
+  build: () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 1, inputShape: [1] }));
+    return m;
+  },
+  data: () => ({ x: [Float32Array.from([-1, 0, 1, 2, 3, 4]), [6, 1]], y: [Float32Array.from([-3, -1, 1, 3, 5, 7]), [6, 1]] }),
+  loss: 'meanSquaredError',
+  metrics: [],
+};
+
+const mlpClassifier = {
+  // Dense relu -> Dense softmax on five features, three classes, categoricalCrossentropy.
+  seed: 'mlp_adam_cce_accuracy',
+  build: () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5] }));
+    m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+    return m;
+  },
+  data: (rng) => {
+    const n = 40;
+    const x = rng.f32(n * 5);
+    const labels = [];
+    for (let i = 0; i < n; i++) labels.push((x[i * 5] + x[i * 5 + 1] > 0.3 ? 2 : 0) + (x[i * 5 + 2] > 0.5 ? -1 : 0) + (x[i * 5 + 2] > 0.5 ? 1 : 0) * (x[i * 5] > 0 ? 1 : 0));
+    return { x: [x, [n, 5]], y: [oneHot(labels.map((c) => Math.max(0, Math.min(2, c))), 3), [n, 3]] };
+  },
+  loss: 'categoricalCrossentropy',
+  metrics: ['accuracy'],
+};
+
+const smallCnn = {
+  // A small CNN: Conv2D (relu, 'same') -> MaxPooling2D -> Conv2D -> AveragePooling2D -> Flatten
+  // -> Dense softmax, categoricalCrossentropy.
+  seed: 'cnn_adam_cce',
+  build: () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tf.layers.conv2d({ filters: 3, kernelSize: 2, strides: 1, activation: 'tanh' }));
+    m.add(tf.layers.averagePooling2d({ poolSize: 3 }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+    return m;
+  },
+  data: (rng) => {
+    const n = 20;
+    const x = rng.f32(n * 64, 0, 1);
+    const labels = [];
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < 32; k++) s += x[i * 64 + k];
+      labels.push(s > 17 ? 2 : s > 15 ? 1 : 0);
+    }
+    return { x: [x, [n, 8, 8, 1]], y: [oneHot(labels, 3), [n, 3]] };
+  },
+  loss: 'categoricalCrossentropy',
+  metrics: ['accuracy'],
+};
+
+// One cell of the optimizer x model matrix.
+function matrixCase(name, family, optimizer, optimizerConfig, fit) {
+  return {
+    name,
+    seed: family.seed,
+    build: family.build,
+    data: family.data,
+    compile: { optimizer, optimizerConfig, loss: family.loss, metrics: family.metrics },
+    fit,
+  };
+}
+
 const cases = [
-  {
-    // The walkthrough: y = 2x - 1, Dense(1), sgd, meanSquaredError, 500 epochs.
-    name: 'walkthrough_sgd_mse',
-    build: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.dense({ units: 1, inputShape: [1] }));
-      return m;
-    },
-    data: () => ({ x: [Float32Array.from([-1, 0, 1, 2, 3, 4]), [6, 1]], y: [Float32Array.from([-3, -1, 1, 3, 5, 7]), [6, 1]] }),
-    optimizer: () => tf.train.sgd(0.01), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
-    fit: { epochs: 500, batchSize: 32 },
-  },
-  {
-    name: 'mlp_adam_cce_accuracy',
-    build: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5] }));
-      m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
-      return m;
-    },
-    data: (rng) => {
-      const n = 40;
-      const x = rng.f32(n * 5);
-      const labels = [];
-      for (let i = 0; i < n; i++) labels.push((x[i * 5] + x[i * 5 + 1] > 0.3 ? 2 : 0) + (x[i * 5 + 2] > 0.5 ? -1 : 0) + (x[i * 5 + 2] > 0.5 ? 1 : 0) * (x[i * 5] > 0 ? 1 : 0));
-      return { x: [x, [n, 5]], y: [oneHot(labels.map((c) => Math.max(0, Math.min(2, c))), 3), [n, 3]] };
-    },
-    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 25, batchSize: 8 },
-  },
+  // The optimizer x model matrix: sgd, momentum (plain), adam and rmsprop on the walkthrough, an
+  // MLP classifier and a small CNN. Beyond the defaults: adam with its own betas and epsilon on
+  // the walkthrough, centered rmsprop (TF.js's spelling `decay`) on the walkthrough, rmsprop with
+  // momentum, epsilon and Keras's spelling `rho` on the MLP. Centered rmsprop: TF.js takes
+  // sqrt(ms - (mg^2 + epsilon)), NaN for a gradient that is exactly 0 (relu units give them), so
+  // it runs on the walkthrough, whose gradients never are; its epsilon 1e-3 makes the sign
+  // matter (adding it, as Keras does, changes the losses by up to 25%), and 1e-2 would be NaN.
+  matrixCase('walkthrough_sgd_mse', walkthrough, 'sgd', { learning_rate: 0.01 }, { epochs: 500, batchSize: 32 }),
+  matrixCase('walkthrough_momentum_mse', walkthrough, 'momentum', { learning_rate: 0.01, momentum: 0.9, nesterov: false }, { epochs: 30, batchSize: 4 }),
+  matrixCase('walkthrough_adam_betas_mse', walkthrough, 'adam', { learning_rate: 0.1, beta_1: 0.8, beta_2: 0.95, epsilon: 1e-4 }, { epochs: 40, batchSize: 32 }),
+  matrixCase('walkthrough_rmsprop_centered_mse', walkthrough, 'rmsprop', { learning_rate: 0.01, decay: 0.85, epsilon: 1e-3, centered: true }, { epochs: 100, batchSize: 32 }),
+  matrixCase('mlp_sgd_cce_accuracy', mlpClassifier, 'sgd', { learning_rate: 0.1 }, { epochs: 25, batchSize: 8 }),
+  matrixCase('mlp_momentum_cce_accuracy', mlpClassifier, 'momentum', { learning_rate: 0.05, momentum: 0.8 }, { epochs: 25, batchSize: 8 }),
+  matrixCase('mlp_adam_cce_accuracy', mlpClassifier, 'adam', { learning_rate: 0.01 }, { epochs: 25, batchSize: 8 }),
+  matrixCase('mlp_rmsprop_rho_momentum_cce_accuracy', mlpClassifier, 'rmsprop', { learning_rate: 0.005, rho: 0.8, momentum: 0.5, epsilon: 1e-5 }, { epochs: 25, batchSize: 8 }),
+  matrixCase('cnn_sgd_cce', smallCnn, 'sgd', { learning_rate: 0.1 }, { epochs: 8, batchSize: 6 }),
+  matrixCase('cnn_momentum_cce', smallCnn, 'momentum', { learning_rate: 0.02, momentum: 0.9 }, { epochs: 8, batchSize: 6 }),
+  matrixCase('cnn_adam_cce', smallCnn, 'adam', { learning_rate: 0.01 }, { epochs: 8, batchSize: 6 }),
+  matrixCase('cnn_rmsprop_cce', smallCnn, 'rmsprop', { learning_rate: 0.002 }, { epochs: 8, batchSize: 6 }),
+  // Other models, losses and fit arguments.
   {
     name: 'mlp_momentum_nesterov_sparse',
     build: () => {
@@ -65,7 +147,7 @@ const cases = [
       for (let i = 0; i < n; i++) y[i] = rng.int(0, 3);
       return { x: [x, [n, 4]], y: [y, [n]] };
     },
-    optimizer: () => tf.train.momentum(0.05, 0.9, true), compile: { optimizer: 'momentum', optimizerConfig: { learning_rate: 0.05, momentum: 0.9, nesterov: true }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+    compile: { optimizer: 'momentum', optimizerConfig: { learning_rate: 0.05, momentum: 0.9, nesterov: true }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
     fit: { epochs: 20, batchSize: 7 },
   },
   {
@@ -86,7 +168,7 @@ const cases = [
       }
       return { x: [x, [n, 3]], y: [y, [n, 2]] };
     },
-    optimizer: () => tf.train.rmsprop(0.01), compile: { optimizer: 'rmsprop', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: ['mae'] },
+    compile: { optimizer: 'rmsprop', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: ['mae'] },
     fit: { epochs: 30, batchSize: 6, validationSplit: 0.25 },
   },
   {
@@ -105,36 +187,8 @@ const cases = [
       for (let i = 0; i < n; i++) y[i] = x[i * 4] * x[i * 4 + 3] > 0 ? 1 : 0;
       return { x: [x, [n, 2, 2]], y: [y, [n, 1]] };
     },
-    optimizer: () => tf.train.sgd(0.5), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.5 }, loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+    compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.5 }, loss: 'binaryCrossentropy', metrics: ['accuracy'] },
     fit: { epochs: 40, batchSize: 5 },
-  },
-  {
-    // A small CNN: Conv2D (relu, 'same') -> MaxPooling2D -> Conv2D -> AveragePooling2D -> Flatten
-    // -> Dense softmax, adam, categoricalCrossentropy.
-    name: 'cnn_adam_cce',
-    build: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 3, kernelSize: 2, strides: 1, activation: 'tanh' }));
-      m.add(tf.layers.averagePooling2d({ poolSize: 3 }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
-      return m;
-    },
-    data: (rng) => {
-      const n = 20;
-      const x = rng.f32(n * 64, 0, 1);
-      const labels = [];
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let k = 0; k < 32; k++) s += x[i * 64 + k];
-        labels.push(s > 17 ? 2 : s > 15 ? 1 : 0);
-      }
-      return { x: [x, [n, 8, 8, 1]], y: [oneHot(labels, 3), [n, 3]] };
-    },
-    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 8, batchSize: 6 },
   },
   {
     // BatchNormalization in training (batch statistics, moving averages with the default
@@ -168,7 +222,7 @@ const cases = [
       }
       return { x: [x, [n, 6, 6, 1]], y: [oneHot(labels, 3), [n, 3]] };
     },
-    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
     fit: { epochs: 6, batchSize: 5 },
   },
   {
@@ -191,7 +245,7 @@ const cases = [
       }
       return { x: [x, [n, 5, 3]], y: [y, [n, 1]] };
     },
-    optimizer: () => tf.train.adam(0.01), compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
+    compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
     fit: { epochs: 6, batchSize: 8 },
   },
   {
@@ -213,7 +267,7 @@ const cases = [
       }
       return { x: [x, [n, 4, 2]], y: [y, [n, 2]] };
     },
-    optimizer: () => tf.train.sgd(0.1), compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.1 }, loss: 'meanSquaredError', metrics: [] },
+    compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.1 }, loss: 'meanSquaredError', metrics: [] },
     fit: { epochs: 5, batchSize: 5 },
   },
 ];
@@ -229,7 +283,7 @@ async function main() {
   await initTf();
   const index = [];
   for (const c of cases) {
-    const rng = new Rng(c.name);
+    const rng = new Rng(c.seed ?? c.name);
     const model = c.build();
     // Seeded initial weights (uniform in [-0.5, 0.5)), not the initializers' draws.
     model.setWeights(model.getWeights().map((w) => tf.tensor(rng.f32(w.size, -0.5, 0.5), w.shape)));
@@ -240,8 +294,12 @@ async function main() {
     const d = c.data(rng);
     const x = tf.tensor(d.x[0], d.x[1]);
     const y = tf.tensor(d.y[0], d.y[1]);
-    model.compile({ optimizer: c.optimizer(), loss: c.compile.loss, metrics: c.compile.metrics });
+    const { optimizer, optimizerConfig, loss, metrics } = c.compile;
+    model.compile({ optimizer: tfOptimizers[optimizer](optimizerConfig), loss, metrics });
     const hist = await model.fit(x, y, { ...c.fit, shuffle: false, verbose: 0 });
+    for (const [key, values] of Object.entries(hist.history)) {
+      if (!values.every(Number.isFinite)) throw new Error(`${c.name}: TF.js's ${key} is not finite: ${values}`);
+    }
     // Layer by layer (each layer's trainable weights, then its non-trainable ones), the order
     // tfjs-cpp's getWeights() lists them in (TF.js's model.getWeights() puts every trainable
     // weight of the model first).
