@@ -313,6 +313,25 @@ TEST(LayersModel, PredictTakesInputsByName) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_THAT(e.what(), ::testing::HasSubstr(R"(missing: ["in1"]; unknown: ["nope"])"));
   }
+  // Inputs with different sample counts (TF.js: "All input Tensors (x) should have the same
+  // number of samples").
+  try {
+    m.predict(std::vector<Tensor>{a, floatTensor({3, 1}, {0, 0, 0})});
+    FAIL() << "inputs of 2 and 3 samples were accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("input 'in0' has 2, input 'in1' has 3"));
+  }
+  // One sample per pass through the layers gives the same outputs, for both inputs.
+  ModelOptions onePerPass;
+  onePerPass.batchChunk = 1;
+  const LayersModel m1 =
+      LayersModel::fromArtifacts(mergeModel(R"(Maximum {"name":"merge"})", {"3", "1"}), onePerPass);
+  EXPECT_EQ(m1.batchChunk(), 1);
+  const Tensor split = m1.predict(std::vector<Tensor>{a, floatTensor({2, 1}, {2, -9})}).at(0);
+  ASSERT_EQ(split.shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(std::vector<float>(split.floats().begin(), split.floats().end()),
+              ::testing::ElementsAre(2, 2, 3, -4, 5, -6));
 }
 
 TEST(LayersModel, MergeLayersRefuseWhatTheyCannotCompute) {

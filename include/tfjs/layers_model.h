@@ -40,6 +40,13 @@ struct ModelOptions {
   // Run the plain reference kernels instead of the fast oneDNN ones (slow; for checking results).
   // TFJS_REFERENCE_KERNELS=1 in the environment does the same for every model.
   bool referenceKernels = false;
+  // Samples per pass through the layers: predict() runs a batch larger than this as consecutive
+  // sub-batches and joins their outputs (at inference every layer treats its samples
+  // independently, so the result is the same up to float32 summation order), which keeps a big
+  // network's activations in the CPU caches instead of streaming them through memory.
+  // 0: chosen from the model's largest per-sample activation (about 4 MiB of activations per
+  // pass; a model whose shapes are not all known is never split); negative: never split.
+  int64_t batchChunk = 0;
 };
 
 struct TensorInfo {
@@ -70,6 +77,8 @@ class LayersModel {
 
   // The Keras-style summary (as `tfjs inspect` prints it).
   std::string summary() const;
+  // The samples per pass predict() uses (ModelOptions::batchChunk as resolved; 0: never splits).
+  int64_t batchChunk() const;
 
   // --- training (tfjs/train.h), as tfjs-layers' compile / fit / evaluate ---
   // Chooses the optimizer, loss(es) and metrics. Throws kInvalidArgument naming an unknown one

@@ -9,8 +9,9 @@
 // from views of the layer's weights (which must outlive it); the oneDNN primitive and the weights
 // reordered into its preferred layout are made on the first run for each input geometry (batch,
 // spatial size) and OpenMP thread count, then kept: no run copies or reorders weights again,
-// and primitives that want the same weight layout share one packed copy (so a model holds its
-// weights about twice: the loaded views, which the reference kernels read, and the packed copy).
+// and primitives that want the same weight layout share one packed copy (so a convolution or
+// recurrent layer holds its weights about twice: the loaded views, which the reference kernels
+// read, and the packed copy).
 // run() is thread-safe (the cache is guarded by a mutex; a primitive runs concurrently). Inputs
 // and outputs stay plain channels_last arrays, so layers exchange ordinary buffers. fast.cpp also
 // holds fastUnary, the AVX2 gate activations of the recurrent layers.
@@ -182,7 +183,9 @@ class Conv {
   std::unique_ptr<Rep> rep_;
 };
 
-// Dense: y = activation(x · kernel + bias) for x [rows, in], kernel [in, units].
+// Dense: y = activation(x · kernel + bias) for x [rows, in], kernel [in, units], on oneDNN's matmul
+// with the kernel packed once (the recurrent layers' gate products, where the packed layout wins
+// at every step; the Dense layer itself runs gemm() on the loaded kernel and keeps no copy).
 class Dense {
  public:
   Dense(int64_t in, int64_t units, const float* kernel, const float* bias, Fused activation);

@@ -332,6 +332,7 @@ class Softmax final : public Layer {
   // broadcast against x NumPy-style (aligned on the last axes). A mask that would change the
   // shape of x (TF.js would then return another shape) is refused.
   bool readsMask() const override { return true; }
+  bool mixesSamples() const override { return true; }  // through that broadcast
   // dx = y * (dy - sum(dy * y)) over each group of the softmax axes (the gradient of tf.softmax
   // and of exp(x - logSumExp(x)) alike).
   std::vector<Array> backward(const std::vector<const Array*>& in,

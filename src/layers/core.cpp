@@ -1,7 +1,7 @@
 // Core layers: Dense, Activation, Flatten, and the layers that are the identity at inference
 // (Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout). Dense runs
-// oneDNN's matmul (kernels/fast.cpp: weights packed once, bias and relu / relu6 / elu / sigmoid /
-// tanh fused) or, when reference kernels are asked for, the plain loop of kernels/reference.cpp.
+// oneDNN's sgemm on the loaded kernel (no packed copy) then its activation in one pass, or,
+// when reference kernels are asked for, the plain loop of kernels/reference.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,8 +21,7 @@ class Dense final : public Layer {
       : Layer(c),
         units_(c.integer("units", 0)),
         useBias_(c.boolean("use_bias", true)),
-        activation_(c.activation()),
-        fused_(kernels::fusedActivation(activation_)) {
+        activation_(c.activation()) {
     if (units_ <= 0) c.unsupported(fmt::format("units = {}", units_));
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
     kind_ = activationKind(activation_, c.name());
@@ -32,10 +31,6 @@ class Dense final : public Layer {
       config_.unsupported("an input whose last dimension is unknown");
     }
     inputDim_ = in[0].back();
-    rowsPerSample_ = 1;
-    for (size_t d = 1; d + 1 < in[0].size(); ++d) {
-      rowsPerSample_ = in[0][d] > 0 && rowsPerSample_ > 0 ? rowsPerSample_ * in[0][d] : -1;
-    }
     Shape out = in[0];
     out.back() = units_;
     return {out};
@@ -45,33 +40,25 @@ class Dense final : public Layer {
     if (useBias_) v.push_back({"bias", {units_}});
     return v;
   }
-  void setWeights(std::vector<Tensor> weights) override {
-    Layer::setWeights(std::move(weights));
-    fast_ = std::make_unique<kernels::Dense>(
-        inputDim_, units_, weight("kernel").data(), useBias_ ? weight("bias").data() : nullptr,
-        fused_ == kernels::Fused::kNone ? kernels::Fused::kLinear : fused_);
-    // Pack the weights and make the primitive for one sample now, at load.
-    if (rowsPerSample_ > 0 && !kernels::referenceKernels()) fast_->prepare(rowsPerSample_);
-  }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
+    if (!kernels::referenceKernels()) {
+      Array y = affine(x);
+      applyActivation(kind_, y);
+      return oneOutput(std::move(y));
+    }
     Shape shape = x.shape;
     shape.back() = units_;
-    Array y(shape, kUninitialized);
+    Array y(shape);  // zero-filled: reference::dense accumulates
     const int64_t rows = x.size() / inputDim_;
-    const bool fast =
-        fast_ && !kernels::referenceKernels() && fast_->run(x.data.data(), rows, y.data.data());
-    if (!fast) {
-      std::fill(y.data.begin(), y.data.end(), 0.0f);
-      kernels::reference::dense(x.data.data(), rows, inputDim_, weight("kernel").data(), units_,
-                                y.data.data());
-      const auto bias = weight("bias");
-      for (int64_t r = 0; r < rows; ++r) {
-        float* yr = y.data.data() + r * units_;
-        for (size_t j = 0; j < bias.size(); ++j) yr[j] += bias[j];
-      }
+    kernels::reference::dense(x.data.data(), rows, inputDim_, weight("kernel").data(), units_,
+                              y.data.data());
+    const auto bias = weight("bias");
+    for (int64_t r = 0; r < rows; ++r) {
+      float* yr = y.data.data() + r * units_;
+      for (size_t j = 0; j < bias.size(); ++j) yr[j] += bias[j];
     }
-    if (!fast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
+    applyActivation(kind_, y);
     return oneOutput(std::move(y));
   }
 
@@ -80,22 +67,7 @@ class Dense final : public Layer {
   // dx = g kernel^T.
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
                                   std::unique_ptr<LayerState>& state) const override {
-    const Array& x = *in[0];
-    Shape shape = x.shape;
-    shape.back() = units_;
-    Array z(shape, kUninitialized);
-    const int64_t rows = x.size() / inputDim_;
-    const auto bias = weight("bias");
-    for (int64_t r = 0; r < rows; ++r) {
-      float* zr = z.data.data() + r * units_;
-      if (bias.empty()) {
-        std::fill(zr, zr + units_, 0.0f);
-      } else {
-        std::copy(bias.begin(), bias.end(), zr);
-      }
-    }
-    kernels::gemm(false, false, rows, units_, inputDim_, 1.0f, x.data.data(), inputDim_,
-                  weight("kernel").data(), units_, 1.0f, z.data.data(), units_);
+    Array z = affine(*in[0]);
     Array y = z;
     applyActivation(kind_, y);
     state = std::make_unique<LayerState>();
@@ -128,14 +100,32 @@ class Dense final : public Layer {
   }
 
  private:
+  // x . kernel + bias with oneDNN's sgemm straight on the loaded kernel (as fast as its matmul
+  // primitive on a packed copy: bench/RESULTS.md), so the model holds its weights once.
+  Array affine(const Array& x) const {
+    Shape shape = x.shape;
+    shape.back() = units_;
+    Array z(shape, kUninitialized);
+    const int64_t rows = x.size() / inputDim_;
+    const auto bias = weight("bias");
+    for (int64_t r = 0; r < rows; ++r) {
+      float* zr = z.data.data() + r * units_;
+      if (bias.empty()) {
+        std::fill(zr, zr + units_, 0.0f);
+      } else {
+        std::copy(bias.begin(), bias.end(), zr);
+      }
+    }
+    kernels::gemm(false, false, rows, units_, inputDim_, 1.0f, x.data.data(), inputDim_,
+                  weight("kernel").data(), units_, 1.0f, z.data.data(), units_);
+    return z;
+  }
+
   int64_t units_;
   bool useBias_;
   std::string activation_;
-  kernels::Fused fused_;
   ActivationKind kind_ = ActivationKind::kLinear;
   int64_t inputDim_ = 0;
-  int64_t rowsPerSample_ = -1;  // rows of x per sample (-1: unknown at build)
-  std::unique_ptr<kernels::Dense> fast_;
 };
 
 // Activation: the activation in one elementwise pass (activations.cpp), in the input's storage

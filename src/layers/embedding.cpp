@@ -2,8 +2,9 @@
 // all equal mask_value), as tfjs-layers computes their outputs, and the masks they make: with
 // mask_zero, Embedding's mask is (index != 0) over the input's shape; Masking's is
 // any(x != mask_value) over the last axis. Both are 0/1 float arrays. In training, Embedding's
-// backward scatter-adds the output gradient into the rows used; Masking has none (a model whose
-// masks reach the loss is refused in training by the executor).
+// backward scatter-adds the output gradient into the rows used; Masking's multiplies it by the
+// mask (nothing flows into a masked timestep). Their masks travel in training as at inference
+// (the executor hands them to forwardTrainMasked; the recurrent layers apply them).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -112,6 +113,22 @@ class Masking final : public Layer {
       for (int64_t i = 0; i < n; ++i) p[i] *= k;
     }
     return oneOutput(std::move(y));
+  }
+  // Training: y = x * keep(row), keep 0 or 1 and constant around x (TF.js's gradient of the
+  // multiply): dx = dy * keep.
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const Array& x = *in[0];
+    Array g = std::move(dOut[0]);
+    const int64_t n = x.shape.empty() ? 1 : x.shape.back();
+    if (n == 0 || g.size() != x.size()) return oneOutput(std::move(g));
+    for (int64_t row = 0; row < x.size() / n; ++row) {
+      const float* p = x.data.data() + row * n;
+      bool keep = false;
+      for (int64_t i = 0; i < n && !keep; ++i) keep = p[i] != maskValue_;
+      if (!keep) std::fill(g.data.begin() + row * n, g.data.begin() + (row + 1) * n, 0.0f);
+    }
+    return oneOutput(std::move(g));
   }
   std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>& in,
                                                 const std::vector<const Array*>&) const override {

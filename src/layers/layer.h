@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,9 +29,22 @@ namespace tfjs::layers {
 // A shape; -1 stands for an unknown dimension (Keras's None) in build-time shapes.
 using Shape = std::vector<int64_t>;
 
-// std::allocator, except that growing a vector without a value (vector(n), resize(n)) leaves
-// the new elements default-initialized: for float, not written at all. vector(n, v), copies and
-// every other construction behave as with std::allocator.
+// Memory for the executor's arrays (storage.cpp). Blocks of 256 KiB or more that are given back
+// are kept (up to 256 MiB in all, the oldest released first) and handed out again for a request
+// of the same rounded size: a model run over and over reuses the same blocks instead of having
+// the C library return them to the system and fault fresh zeroed pages in on every call.
+// Smaller blocks go straight to operator new / delete. Thread-safe (a mutex around the cache).
+// take() throws std::bad_alloc like operator new; give() must get the size take() was asked for.
+namespace storage {
+void* take(size_t bytes);
+void give(void* p, size_t bytes) noexcept;
+// Frees every cached block (what a long-lived program may call after a large batch).
+void releaseCached() noexcept;
+}  // namespace storage
+
+// std::allocator over storage::take / give, except that growing a vector without a value
+// (vector(n), resize(n)) leaves the new elements default-initialized: for float, not written at
+// all. vector(n, v), copies and every other construction behave as with std::allocator.
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
   template <typename U>
@@ -39,6 +54,11 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <typename U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  T* allocate(size_t n) {
+    if (n > std::numeric_limits<size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(storage::take(n * sizeof(T)));
+  }
+  void deallocate(T* p, size_t n) noexcept { storage::give(p, n * sizeof(T)); }
   template <typename U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
     ::new (static_cast<void*>(p)) U;
@@ -215,6 +235,11 @@ class Layer {
   // ConvLSTM2D, Softmax, and wrappers or nested models holding one). The executor refuses such a
   // layer when a mask made upstream does not reach its input (TF.js would hand it a stale one).
   virtual bool readsMask() const { return false; }
+  // True when one sample's output may depend on the other samples of the batch at inference.
+  // Only Softmax: TF.js broadcasts a [batch, time] mask against its input aligned on the last
+  // axes, so with batch = features the mask of sample b lands on the features of every sample.
+  // LayersModel::predict never splits a batch into passes for a model holding such a layer.
+  virtual bool mixesSamples() const { return false; }
 
   // --- Training (tfjs-layers' fit) ---
   // forwardTrain runs the layer as fit() does (training = true: Dropout drops, ...) and may keep
@@ -235,6 +260,24 @@ class Layer {
   virtual std::vector<Array> backward(const std::vector<const Array*>& inputs,
                                       const std::vector<const Array*>& outputs, LayerState* state,
                                       std::vector<Array> dOutputs, GradientSink& grads) const;
+  // Training with masks (fit hands the masks on as predict does): the executor calls this
+  // instead of forwardTrain when at least one input carries a mask (masks as for callMasked),
+  // and the same backward afterwards, so a layer that applies a mask keeps it in `state`. The
+  // default: a layer that does not read masks ignores them, as callMasked does, and runs
+  // forwardTrain; one that reads them (readsMask()) throws Error(kUnsupported) naming it, unless
+  // it overrides this (SimpleRNN, GRU, LSTM, RNN, Bidirectional and nested models do).
+  virtual std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& inputs,
+                                                const std::vector<const Array*>& masks,
+                                                TrainingContext& ctx,
+                                                std::unique_ptr<LayerState>& state) const {
+    (void)masks;
+    if (readsMask()) {
+      config_.unsupported(
+          "training with a masked input (this layer reads the mask, which tfjs-cpp applies in "
+          "training only for the recurrent layers and Bidirectional)");
+    }
+    return forwardTrain(inputs, ctx, state);
+  }
   // Called by fit() after the values of the variables (the views given to setWeights) changed in
   // place, so that the layer refreshes what it derived from them (packed copies for the fast
   // kernels). The default gives setWeights the same tensors again.

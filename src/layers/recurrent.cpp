@@ -34,9 +34,27 @@
 // through time: the steps in reverse, each step's cells from the top of the stack down, with
 // gradients arriving on the sequence (or last) output and on the returned states, and leaving
 // on the input and on the initial states (when given as inputs). Activation derivatives are
-// activationBackward's (TF.js's gradients, hard_sigmoid's kinks included). dropout and
-// recurrent_dropout > 0 are refused in training (TF.js applies them during fit; not implemented
-// here), never ignored.
+// activationBackward's (TF.js's gradients, hard_sigmoid's kinks included).
+//
+// Dropout in training, as tfjs-layers 4.22's cells: with 0 < dropout < 1 each cell draws one
+// input mask [batch, input features], with 0 < recurrent_dropout < 1 one state mask [batch,
+// units], once per layer call (TF.js's SimpleRNN / GRU / LSTM reset them at every call), shared
+// by every timestep. Each entry is 0 with probability rate, else 1 / (1 - rate) (inverted
+// dropout, TF.js's generateDropoutMask through tf.dropout); the random stream is fit's
+// (TrainingContext), as Dropout's. The input mask multiplies the cell's input before x·W for
+// every gate, the state mask multiplies h before the cell uses it: TF.js's GRU and LSTM draw 3
+// and 4 masks of each kind but use only the first for every gate (so only that one is drawn
+// here), and its GRU then uses the dropped h everywhere, z * h_dropped included; Keras's GRU
+// does the same with reset_after. The carried state c and the masked blend below use the
+// undropped states. Each cell of a stack has its own masks (its input is the cell below's
+// output). A rate outside (0, 1) drops nothing, as TF.js clamps it. Inference is the identity.
+// One divergence: TF.js's generic RNN layer (class RNN, cells or StackedRNNCells) never resets
+// its cells' masks, so it keeps the masks of its very first call forever (even in predict
+// after fit); here every call draws new ones, as its SimpleRNN / GRU / LSTM layers do.
+//
+// Masks in training: forwardTrainMasked runs the masked step of inference (a masked row keeps
+// every state, and outputs the previous h); backward sends the gradient of a masked row's new
+// states straight to its previous states, and nothing through that step's cells.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -672,7 +690,8 @@ class Recurrent final : public Layer {
     }
     if (c.boolean("time_major", false)) c.unsupported("time_major = true");
     // Keras (and Bidirectional in Keras 3) may set zero_output_for_mask: masked steps output
-    // zeros. TF.js ignores it; it matters only when a mask arrives, which callMasked refuses.
+    // zeros. TF.js ignores it; it matters only when a mask arrives, which callMasked and
+    // forwardTrainMasked refuse.
     zeroOutputForMask_ = c.boolean("zero_output_for_mask", false);
     if (c.has("num_constants")) c.unsupported("num_constants (constants of RNN cells)");
     returnSequences_ = c.boolean("return_sequences", false);
@@ -815,24 +834,184 @@ class Recurrent final : public Layer {
 
   // Training: the same loop with each cell's trainStep (plain loops and kernels::gemm), keeping
   // every step's states and traces; backward walks the steps in reverse (BPTT), each step's
-  // cells from the top of the stack down.
+  // cells from the top of the stack down. The dropout masks and the step mask stay in the state.
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
                                   std::unique_ptr<LayerState>& state) const override {
-    (void)ctx;
-    for (const auto& cell : cells_) {
-      if (cell->dropout() > 0 || cell->recurrentDropout() > 0) {
-        config_.unsupported(fmt::format(
-            "training with dropout = {} / recurrent_dropout = {} (TF.js drops inputs and states "
-            "during fit; tfjs-cpp does not implement recurrent dropout yet: set both to 0 to "
-            "train)",
-            cell->dropout(), cell->recurrentDropout()));
-      }
+    return trainRun(in, nullptr, ctx, state);
+  }
+  std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& in,
+                                        const std::vector<const Array*>& masks,
+                                        TrainingContext& ctx,
+                                        std::unique_ptr<LayerState>& state) const override {
+    const Array* mask = masks.empty() ? nullptr : masks[0];
+    if (zeroOutputForMask_ && mask) {
+      config_.unsupported(
+          "zero_output_for_mask = true with a masked input (Keras outputs zeros at masked steps, "
+          "TF.js ignores the option and repeats the previous output)");
     }
+    return trainRun(in, mask, ctx, state);
+  }
+
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    (void)out;
+    const auto* st = dynamic_cast<const TrainState*>(state);
+    if (st == nullptr) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}' ({}): backward without its training forward", name(),
+                              className()));
+    }
+    const Array& x = *in[0];
+    const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];
+    const auto sizes = stateSizes();
+    const auto offset = stateOffsets();
+    const int64_t outDim = sizes[0];
+    // dState: dL/d(the states after the step being walked back), flat.
+    std::vector<Buffer> dState, dPrev, dKeep;
+    for (int64_t n : sizes) {
+      dState.emplace_back(static_cast<size_t>(batch * n), 0.0f);
+      dPrev.emplace_back(static_cast<size_t>(batch * n));
+      if (!st->m.empty()) dKeep.emplace_back(static_cast<size_t>(batch * n));
+    }
+    auto addTo = [](Buffer& acc, const Array& g) {
+      if (g.data.size() != acc.size()) return;
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += g.data[i];
+    };
+    if (!returnSequences_) addTo(dState[0], dOut[0]);
+    if (returnState_) {
+      for (size_t s = 0; s < sizes.size() && s + 1 < dOut.size(); ++s)
+        addTo(dState[s], dOut[s + 1]);
+    }
+    auto& dv = grads.of(this);
+    std::vector<size_t> varOffset(cells_.size());
+    for (size_t i = 0, v = 0; i < cells_.size(); ++i) {
+      varOffset[i] = v;
+      v += cells_[i]->variables().size();
+    }
+    Array dx(x.shape);
+    std::vector<std::vector<float>> dxs(cells_.size()), hd(cells_.size());
+    std::vector<const float*> prevPtrs(sizes.size()), nextPtrs(sizes.size());
+    std::vector<float*> dNextPtrs(sizes.size()), dPrevPtrs(sizes.size());
+    for (int64_t k = steps; k-- > 0;) {
+      const int64_t t = goBackwards_ ? steps - 1 - k : k;
+      if (returnSequences_ && dOut[0].size() == batch * steps * outDim) {
+        for (int64_t b = 0; b < batch; ++b) {
+          const float* g = dOut[0].data.data() + (b * steps + k) * outDim;
+          for (int64_t j = 0; j < outDim; ++j)
+            dState[0][static_cast<size_t>(b * outDim + j)] += g[j];
+        }
+      }
+      if (!st->m.empty()) {
+        // new = cell * m + prev * (1 - m): a masked row's gradient goes to the previous states
+        // (dKeep) and none into the cells.
+        const float* mk = st->m.data() + t * batch;
+        for (size_t s = 0; s < sizes.size(); ++s) {
+          for (int64_t b = 0; b < batch; ++b) {
+            for (int64_t j = 0; j < sizes[s]; ++j) {
+              const auto i = static_cast<size_t>(b * sizes[s] + j);
+              dKeep[s][i] = dState[s][i] * (1.0f - mk[b]);
+              dState[s][i] *= mk[b];
+            }
+          }
+        }
+      }
+      const auto& prev = st->states[static_cast<size_t>(k)];
+      const auto& next = st->states[static_cast<size_t>(k + 1)];
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        prevPtrs[s] = prev[s].data();
+        nextPtrs[s] = next[s].data();
+        dNextPtrs[s] = dState[s].data();
+        dPrevPtrs[s] = dPrev[s].data();
+      }
+      for (size_t i = cells_.size(); i-- > 0;) {
+        const Cell& cell = *cells_[i];
+        auto& g = dxs[i];
+        g.resize(static_cast<size_t>(batch * cell.inputDim()));
+        const std::vector<const float*> cellPrev =
+            droppedPrev(prevPtrs.data() + offset[i], st->rec[i], hd[i], cell);
+        cell.backStep(batch, cellPrev.data(), nextPtrs.data() + offset[i],
+                      st->traces[static_cast<size_t>(k)][i], dNextPtrs.data() + offset[i],
+                      dPrevPtrs.data() + offset[i], g.data(), dv.data() + varOffset[i]);
+        // The cell saw h * rec and x * dp: their gradients times the same masks.
+        multiplyBy(dPrev[offset[i]], st->rec[i]);
+        multiplyBy(g, st->dp[i]);
+        if (i > 0) {
+          Buffer& below = dState[offset[i - 1]];
+          for (size_t j = 0; j < below.size(); ++j) below[j] += g[j];
+        } else {
+          for (int64_t b = 0; b < batch; ++b) {
+            std::copy(g.begin() + b * features, g.begin() + (b + 1) * features,
+                      dx.data.begin() + (b * steps + t) * features);
+          }
+        }
+      }
+      if (!st->m.empty()) {
+        for (size_t s = 0; s < sizes.size(); ++s)
+          for (size_t i = 0; i < dPrev[s].size(); ++i) dPrev[s][i] += dKeep[s][i];
+      }
+      std::swap(dState, dPrev);
+    }
+    std::vector<Array> result;
+    result.push_back(std::move(dx));
+    if (in.size() > 1) {
+      for (size_t s = 0; s < sizes.size(); ++s)
+        result.emplace_back(Shape{batch, sizes[s]}, std::move(dState[s]));
+    }
+    return result;
+  }
+
+ private:
+  struct TrainState : LayerState {
+    std::vector<std::vector<Buffer>> states;       // [step + 1][flat state]; [0]: initial
+    std::vector<std::vector<Cell::Trace>> traces;  // [step][cell]
+    // Per cell: the input dropout mask [batch, inputDim] and the state one [batch, units]
+    // (empty when off), drawn once for the call.
+    std::vector<std::vector<float>> dp, rec;
+    std::vector<float> m;  // the step mask [steps][batch], 0/1; empty without a mask
+  };
+
+  // TF.js's generateDropoutMask for `n` ones at `rate`: each entry 0 with probability rate, else
+  // 1 / (1 - rate), from fit's random stream. Empty (no dropout) unless 0 < rate < 1.
+  static std::vector<float> dropoutMask(TrainingContext& ctx, double rate, int64_t n) {
+    if (!(rate > 0 && rate < 1)) return {};
+    const auto keep = static_cast<float>(1 - rate);
+    const float scale = 1.0f / keep;
+    std::vector<float> mask(static_cast<size_t>(n));
+    for (auto& v : mask) v = ctx.uniform() < keep ? scale : 0.0f;
+    return mask;
+  }
+  // v *= mask elementwise; nothing when the mask is empty (off).
+  static void multiplyBy(std::span<float> v, const std::vector<float>& mask) {
+    if (mask.empty()) return;
+    for (size_t i = 0; i < v.size() && i < mask.size(); ++i) v[i] *= mask[i];
+  }
+  // The states a cell reads: `prev` as is, or with h replaced by h * rec (kept in `hd`).
+  static std::vector<const float*> droppedPrev(const float* const* prev,
+                                               const std::vector<float>& rec,
+                                               std::vector<float>& hd, const Cell& cell) {
+    std::vector<const float*> p(prev, prev + cell.stateSizes().size());
+    if (!rec.empty()) {
+      hd.assign(prev[0], prev[0] + rec.size());
+      multiplyBy(hd, rec);
+      p[0] = hd.data();
+    }
+    return p;
+  }
+
+  std::vector<Array> trainRun(const std::vector<const Array*>& in, const Array* mask,
+                              TrainingContext& ctx, std::unique_ptr<LayerState>& state) const {
     const Array& x = *in[0];
     checkInput(x);
     const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];
     const auto sizes = stateSizes();
     auto st = std::make_unique<TrainState>();
+    if (mask) st->m = stepMask(*mask, x);
+    // The masks of the call, in TF.js's order: each cell's input mask, then its state mask.
+    for (const auto& cell : cells_) {
+      st->dp.push_back(dropoutMask(ctx, cell->dropout(), batch * cell->inputDim()));
+      st->rec.push_back(dropoutMask(ctx, cell->recurrentDropout(), batch * cell->units()));
+    }
     st->states.resize(static_cast<size_t>(steps + 1));
     for (size_t k = 0; k < sizes.size(); ++k) {
       if (in.size() > 1) {
@@ -849,6 +1028,7 @@ class Recurrent final : public Layer {
     st->traces.resize(static_cast<size_t>(steps));
     std::vector<const float*> prevPtrs(sizes.size());
     std::vector<float*> nextPtrs(sizes.size());
+    std::vector<std::vector<float>> hd(cells_.size());
     for (int64_t k = 0; k < steps; ++k) {
       const int64_t t = goBackwards_ ? steps - 1 - k : k;
       auto& prev = st->states[static_cast<size_t>(k)];
@@ -872,7 +1052,15 @@ class Recurrent final : public Layer {
           const Buffer& below = next[offset[i - 1]];
           tr.in.assign(below.begin(), below.end());
         }
-        cells_[i]->trainStep(batch, prevPtrs.data() + offset[i], nextPtrs.data() + offset[i], tr);
+        multiplyBy(tr.in, st->dp[i]);
+        const std::vector<const float*> cellPrev =
+            droppedPrev(prevPtrs.data() + offset[i], st->rec[i], hd[i], *cells_[i]);
+        cells_[i]->trainStep(batch, cellPrev.data(), nextPtrs.data() + offset[i], tr);
+      }
+      if (!st->m.empty()) {
+        // As run(): a masked row keeps every state (and so outputs the previous h).
+        const float* mk = st->m.data() + t * batch;
+        for (size_t s = 0; s < sizes.size(); ++s) blend(next[s], prev[s], batch, sizes[s], mk);
       }
       if (returnSequences_) {
         for (int64_t b = 0; b < batch; ++b) {
@@ -895,97 +1083,6 @@ class Recurrent final : public Layer {
     state = std::move(st);
     return result;
   }
-
-  std::vector<Array> backward(const std::vector<const Array*>& in,
-                              const std::vector<const Array*>& out, LayerState* state,
-                              std::vector<Array> dOut, GradientSink& grads) const override {
-    (void)out;
-    const auto* st = dynamic_cast<const TrainState*>(state);
-    if (st == nullptr) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("layer '{}' ({}): backward without its training forward", name(),
-                              className()));
-    }
-    const Array& x = *in[0];
-    const int64_t batch = x.shape[0], steps = x.shape[1], features = x.shape[2];
-    const auto sizes = stateSizes();
-    const auto offset = stateOffsets();
-    const int64_t outDim = sizes[0];
-    // dState: dL/d(the states after the step being walked back), flat.
-    std::vector<Buffer> dState, dPrev;
-    for (int64_t n : sizes) {
-      dState.emplace_back(static_cast<size_t>(batch * n), 0.0f);
-      dPrev.emplace_back(static_cast<size_t>(batch * n));
-    }
-    auto addTo = [](Buffer& acc, const Array& g) {
-      if (g.data.size() != acc.size()) return;
-      for (size_t i = 0; i < acc.size(); ++i) acc[i] += g.data[i];
-    };
-    if (!returnSequences_) addTo(dState[0], dOut[0]);
-    if (returnState_) {
-      for (size_t s = 0; s < sizes.size() && s + 1 < dOut.size(); ++s)
-        addTo(dState[s], dOut[s + 1]);
-    }
-    auto& dv = grads.of(this);
-    std::vector<size_t> varOffset(cells_.size());
-    for (size_t i = 0, v = 0; i < cells_.size(); ++i) {
-      varOffset[i] = v;
-      v += cells_[i]->variables().size();
-    }
-    Array dx(x.shape);
-    std::vector<std::vector<float>> dxs(cells_.size());
-    std::vector<const float*> prevPtrs(sizes.size()), nextPtrs(sizes.size());
-    std::vector<float*> dNextPtrs(sizes.size()), dPrevPtrs(sizes.size());
-    for (int64_t k = steps; k-- > 0;) {
-      const int64_t t = goBackwards_ ? steps - 1 - k : k;
-      if (returnSequences_ && dOut[0].size() == batch * steps * outDim) {
-        for (int64_t b = 0; b < batch; ++b) {
-          const float* g = dOut[0].data.data() + (b * steps + k) * outDim;
-          for (int64_t j = 0; j < outDim; ++j)
-            dState[0][static_cast<size_t>(b * outDim + j)] += g[j];
-        }
-      }
-      const auto& prev = st->states[static_cast<size_t>(k)];
-      const auto& next = st->states[static_cast<size_t>(k + 1)];
-      for (size_t s = 0; s < sizes.size(); ++s) {
-        prevPtrs[s] = prev[s].data();
-        nextPtrs[s] = next[s].data();
-        dNextPtrs[s] = dState[s].data();
-        dPrevPtrs[s] = dPrev[s].data();
-      }
-      for (size_t i = cells_.size(); i-- > 0;) {
-        const Cell& cell = *cells_[i];
-        auto& g = dxs[i];
-        g.resize(static_cast<size_t>(batch * cell.inputDim()));
-        cell.backStep(batch, prevPtrs.data() + offset[i], nextPtrs.data() + offset[i],
-                      st->traces[static_cast<size_t>(k)][i], dNextPtrs.data() + offset[i],
-                      dPrevPtrs.data() + offset[i], g.data(), dv.data() + varOffset[i]);
-        if (i > 0) {
-          Buffer& below = dState[offset[i - 1]];
-          for (size_t j = 0; j < below.size(); ++j) below[j] += g[j];
-        } else {
-          for (int64_t b = 0; b < batch; ++b) {
-            std::copy(g.begin() + b * features, g.begin() + (b + 1) * features,
-                      dx.data.begin() + (b * steps + t) * features);
-          }
-        }
-      }
-      std::swap(dState, dPrev);
-    }
-    std::vector<Array> result;
-    result.push_back(std::move(dx));
-    if (in.size() > 1) {
-      for (size_t s = 0; s < sizes.size(); ++s)
-        result.emplace_back(Shape{batch, sizes[s]}, std::move(dState[s]));
-    }
-    return result;
-  }
-
- private:
-  struct TrainState : LayerState {
-    std::vector<std::vector<Buffer>> states;       // [step + 1][flat state]; [0]: initial
-    std::vector<std::vector<Cell::Trace>> traces;  // [step][cell]
-  };
 
   // Cell i's states start at offset[i] in the flat list (reverse cell order).
   std::vector<size_t> stateOffsets() const {
@@ -1058,22 +1155,7 @@ class Recurrent final : public Layer {
       next.emplace_back(n);
     }
     std::vector<float> m;  // [steps][batch], 0/1
-    if (mask) {
-      const bool ok =
-          (mask->shape == Shape{batch, steps}) || (mask->shape == Shape{batch, steps, 1});
-      if (!ok) {
-        throw Error(
-            ErrorCode::kUnsupported,
-            fmt::format("layer '{}' ({}) got a mask of shape {} for an input of shape {}; "
-                        "[batch, time] expected",
-                        name(), className(), Json(mask->shape).dump(), Json(x.shape).dump()));
-      }
-      m.resize(static_cast<size_t>(steps * batch));
-      for (int64_t b = 0; b < batch; ++b)
-        for (int64_t t = 0; t < steps; ++t)
-          m[static_cast<size_t>(t * batch + b)] =
-              mask->data[static_cast<size_t>(b * steps + t)] != 0.0f ? 1.0f : 0.0f;
-    }
+    if (mask) m = stepMask(*mask, x);
     // The first cell's x·W for the whole sequence, row b * steps + t; the other cells' per step.
     const int64_t width0 = cells_[0]->width();
     Buffer xp0(static_cast<size_t>(batch * steps * width0));
@@ -1138,6 +1220,25 @@ class Recurrent final : public Layer {
         result.emplace_back(Shape{batch, sizes[s]}, std::move(cur[s]));
     }
     return result;
+  }
+
+  // The mask of a [batch, time, features] input as [time][batch] 0/1 values (TF.js casts it to
+  // bool); Error(kUnsupported) unless it is [batch, time] or [batch, time, 1].
+  std::vector<float> stepMask(const Array& mask, const Array& x) const {
+    const int64_t batch = x.shape[0], steps = x.shape[1];
+    const bool ok = (mask.shape == Shape{batch, steps}) || (mask.shape == Shape{batch, steps, 1});
+    if (!ok) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("layer '{}' ({}) got a mask of shape {} for an input of shape {}; "
+                              "[batch, time] expected",
+                              name(), className(), Json(mask.shape).dump(), Json(x.shape).dump()));
+    }
+    std::vector<float> m(static_cast<size_t>(steps * batch));
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = 0; t < steps; ++t)
+        m[static_cast<size_t>(t * batch + b)] =
+            mask.data[static_cast<size_t>(b * steps + t)] != 0.0f ? 1.0f : 0.0f;
+    return m;
   }
 
   // v = v * m + prev * (1 - m), per batch row of n values.

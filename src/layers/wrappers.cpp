@@ -13,8 +13,10 @@
 // Bidirectional, Softmax): that combination is refused instead of computed wrongly. A wrapped
 // nested model (Sequential, Functional) is refused.
 //
-// Training: TimeDistributed runs the inner layer's forwardTrain / backward on the folded arrays;
-// Bidirectional runs both directions' and splits the merged gradient back (see backward). The
+// Training: TimeDistributed runs the inner layer's forwardTrain / backward on the folded arrays
+// (a masked input is handled as at inference: ignored, or refused when the inner layer reads
+// masks); Bidirectional runs both directions' (with the input mask, when there is one) and
+// splits the merged gradient back (see backward). The
 // inner layers' variable gradients are added into the wrapper's own (a local GradientSink), and
 // weightsChanged is passed on to the inner layers.
 //
@@ -362,10 +364,26 @@ class Bidirectional final : public Layer {
   // input gradients (x from both, the initial states from each its half).
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
                                   std::unique_ptr<LayerState>& state) const override {
+    return trainBoth(in, nullptr, ctx, state);
+  }
+  // With a mask, both directions get it, as in run() (their states keep the masks they used).
+  std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& in,
+                                        const std::vector<const Array*>& masks,
+                                        TrainingContext& ctx,
+                                        std::unique_ptr<LayerState>& state) const override {
+    return trainBoth(in, masks.empty() ? nullptr : masks[0], ctx, state);
+  }
+  std::vector<Array> trainBoth(const std::vector<const Array*>& in, const Array* mask,
+                               TrainingContext& ctx, std::unique_ptr<LayerState>& state) const {
     auto st = std::make_unique<BiState>();
     const auto [fin, bin] = split(in);
-    st->f = forward_->forwardTrain(fin, ctx, st->fState);
-    st->b = backward_->forwardTrain(bin, ctx, st->bState);
+    if (mask) {
+      st->f = forward_->forwardTrainMasked(fin, {mask}, ctx, st->fState);
+      st->b = backward_->forwardTrainMasked(bin, {mask}, ctx, st->bState);
+    } else {
+      st->f = forward_->forwardTrain(fin, ctx, st->fState);
+      st->b = backward_->forwardTrain(bin, ctx, st->bState);
+    }
     std::vector<Array> f = st->f, b = st->b;
     std::vector<Array> out = merge(std::move(f), std::move(b));
     state = std::move(st);

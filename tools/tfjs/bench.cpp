@@ -28,6 +28,7 @@ void registerBench(CLI::App& app, Runner& run) {
     int iters = 20;
     bool json = false;
     int threads = 0;
+    int64_t batchChunk = 0;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -40,12 +41,18 @@ void registerBench(CLI::App& app, Runner& run) {
   cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
+  cmd->add_option("--batch-chunk", o->batchChunk,
+                  "samples per pass through the layers (0: chosen from the model's activation "
+                  "sizes, -1: the whole batch at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
       auto t0 = std::chrono::steady_clock::now();
       ModelOptions options;
       options.threads = o->threads;
+      options.batchChunk = o->batchChunk;
       const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
       const double loadMs = msSince(t0);
       // Random inputs of the model's shapes with the batch dimension (and any other unknown
@@ -79,13 +86,18 @@ void registerBench(CLI::App& app, Runner& run) {
       std::sort(times.begin(), times.end());
       const double median = times[times.size() / 2];
       if (o->json) {
-        Json out = {{"model", o->model.model}, {"batch", o->batch},      {"iters", o->iters},
-                    {"threads", o->threads},   {"loadMs", loadMs},       {"firstCallMs", firstMs},
-                    {"medianMs", median},      {"minMs", times.front()}, {"maxMs", times.back()}};
+        Json out = {{"model", o->model.model}, {"batch", o->batch},
+                    {"iters", o->iters},       {"threads", o->threads},
+                    {"loadMs", loadMs},        {"firstCallMs", firstMs},
+                    {"medianMs", median},      {"minMs", times.front()},
+                    {"maxMs", times.back()},   {"batchChunk", m.batchChunk()}};
         std::printf("%s\n", jsonText(out).c_str());
       } else {
         std::printf("%s (batch %lld, %d calls)\n", o->model.model.c_str(),
                     static_cast<long long>(o->batch), o->iters);
+        if (m.batchChunk() > 0 && m.batchChunk() < o->batch) {
+          std::printf("  passes of    %10lld samples\n", static_cast<long long>(m.batchChunk()));
+        }
         std::printf("  load         %10.3f ms\n", loadMs);
         std::printf("  first call   %10.3f ms\n", firstMs);
         std::printf("  per batch    %10.3f ms median, %.3f min, %.3f max\n", median, times.front(),

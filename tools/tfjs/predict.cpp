@@ -20,6 +20,7 @@ void registerPredict(CLI::App& app, Runner& run) {
     std::vector<std::string> outputs;
     bool json = false;
     int threads = 0;
+    int64_t batchChunk = 0;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -31,11 +32,17 @@ void registerPredict(CLI::App& app, Runner& run) {
   cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
+  cmd->add_option("--batch-chunk", o->batchChunk,
+                  "samples per pass through the layers (0: chosen from the model's activation "
+                  "sizes, -1: the whole batch at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
   cmd->add_flag("--json", o->json, "print the outputs as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
       ModelOptions options;
       options.threads = o->threads;
+      options.batchChunk = o->batchChunk;
       const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
       const auto& infos = m.inputs();
       std::vector<Tensor> xs(infos.size());
