@@ -29,7 +29,7 @@
 # there is none) and builds `tfjs`, `tfjs_bench_load` and `tfjs_bench_sgemm` there.
 # Environment: BUILD_DIR, INFER_MODELS_DIR (default $BUILD_DIR/bench-infer-models),
 # INFER_MODELS ("mobilenet96 mobilenet224 mlp lstm"), INFER_BATCHES ("1 32"), INFER_BUDGET_S (8),
-# INFER_MAX_ITERS (50), SGEMM_SECONDS (2), RESULTS (default bench/RESULTS.md; "-" writes nothing).
+# INFER_MAX_ITERS (1000), SGEMM_SECONDS (2), RESULTS (default bench/RESULTS.md; "-" writes nothing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
@@ -37,7 +37,7 @@ MODELS_DIR=${INFER_MODELS_DIR:-$BUILD_DIR/bench-infer-models}
 MODELS=${INFER_MODELS:-mobilenet96 mobilenet224 mlp lstm}
 BATCHES=${INFER_BATCHES:-1 32}
 BUDGET_S=${INFER_BUDGET_S:-8}
-MAX_ITERS=${INFER_MAX_ITERS:-50}
+MAX_ITERS=${INFER_MAX_ITERS:-1000}
 SGEMM_SECONDS=${SGEMM_SECONDS:-2}
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NPROC=$(nproc)

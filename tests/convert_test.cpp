@@ -875,6 +875,21 @@ TEST(Convert, CommandLine) {
                    test::quote(tmp / "d"));
   EXPECT_EQ(r.exitCode, 2) << r.out;
   EXPECT_FALSE(fs::exists(tmp / "d"));
+  // --sync (fsync everything) writes the same files; to .h5 as well.
+  r = test::runCli("convert --sync " + test::quote(h5) + " " + test::quote(tmp / "e"));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  r = test::runCli("convert " + test::quote(h5) + " " + test::quote(tmp / "f"));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(test::readText(tmp / "e/group1-shard1of1.bin"),
+            test::readText(tmp / "f/group1-shard1of1.bin"));
+  r = test::runCli("convert --sync " + test::quote(tmp / "e") + " " + test::quote(tmp / "e.h5"));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_TRUE(fs::is_regular_file(tmp / "e.h5"));
+  // --help names both positionals plainly.
+  r = test::runCli("convert --help");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_THAT(r.out, ::testing::HasSubstr("[INPUT] [OUTPUT]"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("--sync"));
 }
 
 }  // namespace

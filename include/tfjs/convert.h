@@ -74,6 +74,9 @@ struct ConvertOptions {
   // quantization and a tfjs_layers_model output.
   bool report = false;
   std::vector<Tensor> sample;
+  // Wait until the output is on the disk before returning (SaveOptions::sync; for .h5 / .keras
+  // outputs the file and its folder are fsync'ed). Off by default, as tensorflowjs_converter.
+  bool sync = false;
 };
 
 struct QuantizationReport {

@@ -62,10 +62,17 @@ struct SaveOptions {
   bool overwrite = false;             // replace an existing model folder
   std::string modelFileName = "model.json";
   int indent = -1;  // model.json indentation; -1 = compact, as the converter
+  // Make the files durable before returning: every file and both folders are fsync'ed before and
+  // after the rename, so a power loss cannot leave a model folder whose shards were never
+  // written. Off by default, as `cp`, tensorflowjs_converter and TF.js's own savers do: the
+  // rename already keeps a failed or interrupted save from leaving anything behind, and waiting
+  // for the disk costs about as much as writing the files (bench/RESULTS.md, convert section).
+  bool sync = false;
 };
 
 // Writes `artifacts` to `dir` as model.json plus groupG-shardKofN.bin files (the manifest's paths
-// are rewritten to those names). Requires artifacts.weightsLoaded (or no weights). Atomic.
+// are rewritten to those names). Requires artifacts.weightsLoaded (or no weights). Atomic:
+// written into a temporary sibling folder that is renamed into place, removed on any failure.
 void saveModel(const ModelArtifacts& artifacts, const std::string& dir,
                const SaveOptions& options = {});
 

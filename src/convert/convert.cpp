@@ -806,9 +806,9 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
                   input);
     }
     if (r.outputFormat == "keras") {
-      keras::writeKerasH5(in, output);
+      keras::writeKerasH5(in, output, options.sync);
     } else {
-      keras::writeKerasZip(in, output);
+      keras::writeKerasZip(in, output, options.sync);
     }
     if (auto* mc = &in.modelTopology;
         mc->is_object() && mc->contains("keras_version") && (*mc)["keras_version"].is_string()) {
@@ -857,6 +857,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
   if (options.report || !options.sample.empty()) reportQuantization(reference, a, options, r);
   SaveOptions save;
   save.shardSizeBytes = options.weightShardSizeBytes;
+  save.sync = options.sync;
   saveModel(a, output, save);
   r.groups = a.weightsManifest.size();
   r.weights = a.weightCount();

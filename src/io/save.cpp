@@ -18,22 +18,32 @@ namespace fs = std::filesystem;
 namespace tfjs {
 namespace {
 
-// Files written but not yet durable. Each keeps its descriptor open until it is fsync'ed (so
-// that a writeback error is reported to the descriptor that wrote the bytes); at most kMaxOpen at
-// once, the oldest being synced first when one more arrives. Deferring the fsyncs lets the disk
-// write one shard while the next is copied, and the file system commit its journal once for many
-// files rather than once per file.
+// Files written but not yet durable (SaveOptions::sync; without it each file is closed as soon
+// as it is written). Each keeps its descriptor open until it is fsync'ed (so that a writeback
+// error is reported to the descriptor that wrote the bytes); at most kMaxOpen at once, the oldest
+// being synced first when one more arrives. Deferring the fsyncs lets the disk write one shard
+// while the next is copied, and the file system commit its journal once for many files rather
+// than once per file.
 class PendingFiles {
  public:
-  PendingFiles() = default;
+  explicit PendingFiles(bool sync) : sync_(sync) {}
   PendingFiles(const PendingFiles&) = delete;
   PendingFiles& operator=(const PendingFiles&) = delete;
   ~PendingFiles() {
     for (const auto& f : open_) ::close(f.fd);
   }
 
+  bool syncing() const { return sync_; }
+
   // Takes ownership of `fd` (closed even when this throws).
   void add(int fd, fs::path path) {
+    if (!sync_) {
+      if (::close(fd) != 0) {
+        throw Error(ErrorCode::kIo, fmt::format("cannot close: {}", std::strerror(errno)),
+                    path.string());
+      }
+      return;
+    }
     try {
       open_.push_back({fd, std::move(path)});
     } catch (...) {
@@ -50,6 +60,7 @@ class PendingFiles {
 
  private:
   static constexpr size_t kMaxOpen = 64;
+  bool sync_;
   struct File {
     int fd;
     fs::path path;
@@ -71,8 +82,9 @@ class PendingFiles {
   std::deque<File> open_;
 };
 
-// Creates `path` with `size` bytes, starts writing them back to the disk without waiting
-// (sync_file_range, a hint) and hands the file to `pending`, which makes it durable later.
+// Creates `path` with `size` bytes and hands the file to `pending`, which closes it at once or,
+// with SaveOptions::sync, starts writing it back to the disk without waiting (sync_file_range, a
+// hint) and makes it durable later.
 void writeAll(const fs::path& path, const uint8_t* data, size_t size, PendingFiles& pending) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -91,7 +103,7 @@ void writeAll(const fs::path& path, const uint8_t* data, size_t size, PendingFil
     }
     done += static_cast<size_t>(w);
   }
-  if (size > 0) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  if (size > 0 && pending.syncing()) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   pending.add(fd, path);
 }
 
@@ -171,7 +183,8 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   }
   TempDir tmp{tmpl};
   ::chmod(tmpl.c_str(), 0755);
-  PendingFiles pending;  // destroyed (descriptors closed) before the folder is removed
+  PendingFiles pending(
+      options.sync);  // destroyed (descriptors closed) before the folder is removed
 
   // Re-shard every group with the converter's names.
   ModelArtifacts out = artifacts;
@@ -198,8 +211,8 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
   const std::string json = toModelJson(out, options.indent);
   writeAll(tmp.path / options.modelFileName, reinterpret_cast<const uint8_t*>(json.data()),
            json.size(), pending);
-  pending.syncAll();  // every file durable before the folder is renamed into place
-  syncDir(tmp.path);
+  pending.syncAll();  // with sync: every file durable before the folder is renamed into place
+  if (options.sync) syncDir(tmp.path);
 
   if (replace) {
     // Swap the new folder with the old one atomically, then delete the old one.
@@ -217,7 +230,7 @@ void saveModel(const ModelArtifacts& artifacts, const std::string& dirArg,
     }
     tmp.path.clear();
   }
-  syncDir(parent);
+  if (options.sync) syncDir(parent);
 }
 
 }  // namespace tfjs

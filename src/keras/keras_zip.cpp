@@ -804,15 +804,19 @@ class TempOutput {
 
   const std::string& path() const { return path_; }
 
-  // fsyncs the temporary file and renames it to the target, refusing to replace one.
-  void commit() {
-    const int fd = ::open(path_.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw Error(ErrorCode::kIo, fmt::format("cannot sync the file: {}", std::strerror(errno)),
-                  target_);
+  // Renames the temporary file to the target, refusing to replace one; with `sync`, fsyncs the
+  // file before and its folder after.
+  void commit(bool sync) {
+    if (sync) {
+      const int fd = ::open(path_.c_str(), O_RDONLY);
+      if (fd < 0 || ::fsync(fd) != 0) {
+        const int e = errno;
+        if (fd >= 0) ::close(fd);
+        throw Error(ErrorCode::kIo, fmt::format("cannot sync the file: {}", std::strerror(e)),
+                    target_);
+      }
+      ::close(fd);
     }
-    ::close(fd);
     if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) != 0) {
       const int e = errno;
       if (e == EEXIST) {
@@ -823,6 +827,7 @@ class TempOutput {
                   fmt::format("cannot rename the file into place: {}", std::strerror(e)), target_);
     }
     path_.clear();
+    if (!sync) return;
     fs::path parent = fs::path(target_).parent_path();
     const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
@@ -1237,7 +1242,7 @@ KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options)
   return out;
 }
 
-void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
+void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync) {
   const Prepared p = prepare(artifacts, path);
   std::vector<H5Layer> layers = legacyLayers(p, path);
   for (const auto& l : layers) {
@@ -1290,10 +1295,10 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path) {
     w.kerasListAttr(top.get(), "weight_names", {});
     w.check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "cannot flush the HDF5 file");
   }
-  tmp.commit();
+  tmp.commit(sync);
 }
 
-void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path) {
+void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync) {
   const Prepared p = prepare(artifacts, path);
   Json config = modelToKeras3(p.modelConfig, 0, path);
   Json meta = Json::object();
@@ -1343,7 +1348,7 @@ void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path) {
                 fmt::format("cannot write the zip archive: {}", zip_strerror(z.get())), path);
   }
   (void)z.release();
-  tmp.commit();
+  tmp.commit(sync);
 }
 
 }  // namespace tfjs::keras

@@ -41,9 +41,9 @@
 // group named by a `name` attribute as current Keras does; members stored uncompressed, as
 // Python's zipfile writes them for Keras.
 //
-// Both writers are atomic: a temporary file in the output's folder, fsynced, renamed into place
-// with RENAME_NOREPLACE; an existing output is never replaced (kExists) and nothing is left
-// behind on failure.
+// Both writers are atomic: a temporary file in the output's folder (fsynced when asked), renamed
+// into place with RENAME_NOREPLACE; an existing output is never replaced (kExists) and nothing
+// is left behind on failure.
 //
 // Errors are tfjs::Error naming the file. Not thread-safe (libhdf5 has global state).
 #pragma once
@@ -63,7 +63,8 @@ bool looksLikeKerasZip(const std::string& path);
 
 KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options = {});
 
-void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path);
-void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path);
+// sync: fsync the file and its folder around the rename (durable across a power loss).
+void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync = false);
+void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync = false);
 
 }  // namespace tfjs::keras

@@ -36,7 +36,7 @@ void registerConvert(CLI::App& app, Runner& run) {
       "to a Keras .h5 / .keras, or re-shard / re-quantize a TF.js layers model, as "
       "tensorflowjs_converter does (same flags and output)");
   struct Opts {
-    std::vector<std::string> paths;
+    std::string input, output;
     std::string inputFormat, outputFormat;
     std::vector<std::string> q8, q16, qf16;
     CLI::Option* o8 = nullptr;
@@ -49,15 +49,18 @@ void registerConvert(CLI::App& app, Runner& run) {
     bool allowCustom = false;
     bool json = false;
     bool report = false;
+    bool sync = false;
     std::vector<std::string> samples;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("INPUT OUTPUT", o->paths,
-                  "the input (a Keras .h5 or .keras file, a Keras SavedModel folder, or a TF.js "
-                  "model folder / model.json) and the output (a folder for tfjs_layers_model, a "
-                  "file for keras / keras_keras; it must not exist)")
-      ->expected(0, 2)
-      ->type_name("");
+  // Both optional for the parser: a quantize flag written without a value may have taken one
+  // (see the callback).
+  cmd->add_option("INPUT", o->input,
+                  "a Keras .h5 or .keras file, a Keras SavedModel folder, or a TF.js model "
+                  "folder / model.json");
+  cmd->add_option("OUTPUT", o->output,
+                  "a folder for tfjs_layers_model, a file for keras / keras_keras; it must not "
+                  "exist");
   cmd->add_option("--input_format,--input-format", o->inputFormat,
                   "keras (.h5) | keras_keras (.keras) | keras_saved_model | tfjs_layers_model; "
                   "detected when omitted");
@@ -101,12 +104,19 @@ void registerConvert(CLI::App& app, Runner& run) {
                   "with --report: an input .npy (one per model input, in order) run through the "
                   "float32 and the quantized model with the native runtime; prints the largest "
                   "output difference");
+  cmd->add_flag("--sync", o->sync,
+                "wait until the output is on the disk (fsync every file and folder; off by "
+                "default, as for cp and tensorflowjs_converter: the output appears whole or not "
+                "at all either way)");
   cmd->add_flag("--json", o->json, "print the result as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
       // A quantize flag given without a value takes the next word when one follows; give it
       // back to INPUT/OUTPUT when those are short (an existing path was the input).
-      std::vector<std::string> paths = o->paths;
+      std::vector<std::string> paths;
+      for (const std::string* p : {&o->input, &o->output}) {
+        if (!p->empty()) paths.push_back(*p);
+      }
       for (auto* vals : {&o->q8, &o->q16, &o->qf16}) {
         if (paths.size() >= 2 || vals->empty()) continue;
         const std::string v = vals->back();
@@ -134,6 +144,7 @@ void registerConvert(CLI::App& app, Runner& run) {
       c.splitWeightsByLayer = o->split;
       c.keepKeras3Topology = o->keepKeras3;
       c.allowCustomClasses = o->allowCustom;
+      c.sync = o->sync;
       auto addRule = [&](CLI::Option* opt, const std::vector<std::string>& vals, DType dt) {
         if (opt->count() == 0) return;
         QuantizeRule rule;

@@ -143,6 +143,7 @@ void registerTrain(CLI::App& app, Runner& run) {
     uint64_t seed = 0;
     bool noShuffle = false;
     bool includeOptimizer = false;
+    bool sync = false;
     bool quiet = false;
     bool json = false;
     int threads = 0;
@@ -183,6 +184,9 @@ void registerTrain(CLI::App& app, Runner& run) {
   cmd->add_option("--h5", o->h5,
                   "also save the trained model as a Keras .h5 (Keras 2 layout, as tfjs convert "
                   "writes it)");
+  cmd->add_flag("--sync", o->sync,
+                "wait until the saved files are on the disk (fsync; off by default, as TF.js's "
+                "savers)");
   cmd->add_flag("--include-optimizer", o->includeOptimizer,
                 "also save the optimizer's state (a weight group marked \"optimizer\")");
   cmd->add_option("--threads", o->threads, "compute threads (0: all cores)")
@@ -273,9 +277,12 @@ void registerTrain(CLI::App& app, Runner& run) {
         out << jsonText(hist) << "\n";
         if (!out) throw Error(ErrorCode::kIo, "cannot write the history file", o->history);
       }
-      saveModel(m.toArtifacts(o->includeOptimizer), o->out);
+      SaveOptions save;
+      save.sync = o->sync;
+      saveModel(m.toArtifacts(o->includeOptimizer), o->out, save);
       if (!o->h5.empty()) {
         ConvertOptions k;
+        k.sync = o->sync;
         k.inputFormat = "tfjs_layers_model";
         k.outputFormat = "keras";
         convertModel(o->out, o->h5, k);
