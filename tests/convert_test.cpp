@@ -696,6 +696,13 @@ TEST(Convert, ReportShowsWhatQuantizationDid) {
   EXPECT_TRUE(r.sampleError.empty()) << r.sampleError;
   EXPECT_GT(r.sample[0].maxAbsDifference, 0.0);
   EXPECT_LT(r.sample[0].maxAbsDifference, 0.1 * std::max(1.0, r.sample[0].maxAbsValue));
+  // The report changes nothing in the output: the same files as a plain quantized convert.
+  ConvertOptions same;
+  same.quantization = o.quantization;
+  convertModel(h5.string(), (tmp / "q2").string(), same);
+  EXPECT_EQ(test::readText(tmp / "q/model.json"), test::readText(tmp / "q2/model.json"));
+  EXPECT_EQ(test::readText(tmp / "q/group1-shard1of1.bin"),
+            test::readText(tmp / "q2/group1-shard1of1.bin"));
   // Through the command, and refused without a quantization.
   auto c = test::runCli(fmt::format("convert {} {} --quantize_float16 --report", test::quote(h5),
                                     test::quote(tmp / "f16")));

@@ -827,11 +827,15 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
   ModelArtifacts a;
   ModelArtifacts reference;  // the float32 weights, for the report
   if (keras) {
-    a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
     if (options.report || !options.sample.empty()) {
+      // Read the float32 weights once (the report compares them with the quantized ones) and
+      // quantize those, rather than reading the Keras file a second time.
       ConvertOptions plain = options;
       plain.quantization.clear();
-      reference = kerasToArtifacts(input, r.inputFormat, plain);
+      reference = kerasToArtifacts(input, r.inputFormat, plain, &r.notes);
+      a = quantizeModel(reference, options.quantization);
+    } else {
+      a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
     }
   } else {
     ModelArtifacts in = loadModel(input);
