@@ -435,7 +435,7 @@ TEST(LayersModel, WrapperAndConvLstmConfigsTfjsCannotRunAreRefused) {
       ErrorCode::kUnsupported, {"'td'", "'d'", "Dense", "nope"});
   expectRefused(
       "[" + td + R"({"class_name":"Sequential","config":{"name":"inner","layers":[]}}}}])",
-      ErrorCode::kUnsupported, {"'td'", "nested model"});
+      ErrorCode::kSchema, {"'td'", "Sequential model without layers"});
   expectRefused("[" + td + R"(3}}])", ErrorCode::kSchema, {"'td'", "TimeDistributed"});
   expectRefused(
       R"([{"class_name":"TimeDistributed","config":{"name":"td","batch_input_shape":[null,4],"layer":{"class_name":"Dense","config":{"name":"d","units":2}}}}])",
@@ -838,6 +838,96 @@ TEST(LayersModel, Keras3BidirectionalNamingBindsLikeTheTfjsForm) {
   float spread = 0;
   for (float v : a.floats()) spread = std::max(spread, std::fabs(v));
   EXPECT_GT(spread, 0.05f);  // not a model of zeros
+}
+
+// An RNN over StackedRNNCells binds Keras's names for its cells' weights
+// (rnn/stacked_rnn_cells/lstm_cell/kernel as Keras 2 and the converter write them, and
+// rnn/lstm_cell/kernel) to what TF.js's names (rnn/RNNCell_0/kernel) bind, by the cells' names in
+// the config; with two cells of one name the mapping is ambiguous and the weights stay unbound.
+// (tests/oracle/layer_cases/nested.mjs compares both Keras forms with TF.js's predict.)
+TEST(LayersModel, KerasStackedCellWeightNamesBindLikeTheTfjsForm) {
+  auto model = [](const std::string& second) {
+    return R"({"class_name":"Sequential","config":{"name":"q","layers":[)"
+           R"({"class_name":"RNN","config":{"name":"rnn","return_sequences":true,)"
+           R"("batch_input_shape":[null,3,2],"cell":{"class_name":"StackedRNNCells","config":{)"
+           R"("name":"stacked_rnn_cells","cells":[)"
+           R"({"class_name":"LSTMCell","config":{"name":"lstm_cell","units":3,"recurrent_activation":"sigmoid"}},)"
+           R"({"class_name":"LSTMCell","config":{"name":")" +
+           second + R"(","units":2,"recurrent_activation":"sigmoid"}}]}}}}]}})";
+  };
+  auto specs = [](const std::string& c0, const std::string& c1) {
+    std::vector<std::pair<std::string, std::vector<int64_t>>> s;
+    s.push_back({"rnn/" + c0 + "/kernel", {2, 12}});
+    s.push_back({"rnn/" + c0 + "/recurrent_kernel", {3, 12}});
+    s.push_back({"rnn/" + c0 + "/bias", {12}});
+    s.push_back({"rnn/" + c1 + "/kernel", {3, 8}});
+    s.push_back({"rnn/" + c1 + "/recurrent_kernel", {2, 8}});
+    s.push_back({"rnn/" + c1 + "/bias", {8}});
+    return s;
+  };
+  std::vector<float> xv(12);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = 0.25f * static_cast<float>(i) - 1.4f;
+  const Tensor x = floatTensor({2, 3, 2}, xv);
+  const Tensor want =
+      LayersModel::fromArtifacts(
+          functionalWithZeroWeights(model("lstm_cell_1"), specs("RNNCell_0", "RNNCell_1"), true))
+          .predict(x);
+  ASSERT_EQ(want.shape(), (std::vector<int64_t>{2, 3, 2}));
+  float spread = 0;
+  for (float v : want.floats()) spread = std::max(spread, std::fabs(v));
+  EXPECT_GT(spread, 0.05f);  // not a model of zeros
+  for (const auto& [c0, c1] : {std::pair<std::string, std::string>{"stacked_rnn_cells/lstm_cell",
+                                                                   "stacked_rnn_cells/lstm_cell_1"},
+                               {"lstm_cell", "lstm_cell_1"}}) {
+    SCOPED_TRACE(c0);
+    const Tensor got = LayersModel::fromArtifacts(
+                           functionalWithZeroWeights(model("lstm_cell_1"), specs(c0, c1), true))
+                           .predict(x);
+    EXPECT_THAT(std::vector<float>(got.floats().begin(), got.floats().end()),
+                ::testing::ElementsAreArray(want.floats().begin(), want.floats().end()));
+  }
+  // Swapped: the cells' names, not the weights' order, decide (the shapes then disagree).
+  EXPECT_THROW(LayersModel::fromArtifacts(functionalWithZeroWeights(
+                   model("lstm_cell_1"), specs("lstm_cell_1", "lstm_cell"), true)),
+               Error);
+  try {
+    LayersModel::fromArtifacts(
+        functionalWithZeroWeights(model("lstm_cell"), specs("lstm_cell", "lstm_cell_1"), true));
+    ADD_FAILURE() << "two cells named lstm_cell bound";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("rnn/RNNCell_0/kernel"));
+  }
+}
+
+// TimeDistributed over a nested Sequential binds its weights by the inner layers' names (as TF.js
+// saves them) and computes each step as the inner model does.
+TEST(LayersModel, TimeDistributedOverANestedModelBindsTheInnerLayersNames) {
+  const std::string config =
+      R"({"class_name":"Sequential","config":{"name":"q","layers":[)"
+      R"({"class_name":"TimeDistributed","config":{"name":"td","batch_input_shape":[null,4,5],)"
+      R"("layer":{"class_name":"Sequential","config":{"name":"inner","layers":[)"
+      R"({"class_name":"Dense","config":{"name":"d1","units":3,"batch_input_shape":[null,5]}},)"
+      R"({"class_name":"Dense","config":{"name":"d2","units":2}}]}}}}]}})";
+  const LayersModel m = LayersModel::fromArtifacts(functionalWithZeroWeights(
+      config, {{"d1/kernel", {5, 3}}, {"d1/bias", {3}}, {"d2/kernel", {3, 2}}, {"d2/bias", {2}}},
+      true));
+  std::vector<float> xv(40);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  const Tensor y = m.predict(floatTensor({2, 4, 5}, xv));
+  ASSERT_EQ(y.shape(), (std::vector<int64_t>{2, 4, 2}));
+  // Row 0, step 0 by hand: d2(d1(x)), kernels row-major [in, out], weights sin(k) in spec order.
+  auto w = [](size_t k) { return static_cast<float>(std::sin(static_cast<double>(k))); };
+  std::vector<float> h(3), o(2);
+  for (size_t j = 0; j < 3; ++j) {
+    h[j] = w(15 + j);
+    for (size_t i = 0; i < 5; ++i) h[j] += xv[i] * w(i * 3 + j);
+  }
+  for (size_t j = 0; j < 2; ++j) {
+    o[j] = w(24 + j);
+    for (size_t i = 0; i < 3; ++i) o[j] += h[i] * w(18 + i * 2 + j);
+  }
+  EXPECT_NEAR(y.floats()[0], o[0], 1e-5);
+  EXPECT_NEAR(y.floats()[1], o[1], 1e-5);
 }
 
 }  // namespace

@@ -11,7 +11,11 @@
 // unchanged (TF.js has no computeMask of its own); it hands the whole [batch, time] mask to the
 // inner call at every step, which only layers that read a mask would notice (RNNs,
 // Bidirectional, Softmax): that combination is refused instead of computed wrongly. A wrapped
-// nested model (Sequential, Functional) is refused.
+// nested model (Sequential, Functional, Model) runs the same way: its whole graph on the folded
+// [batch * time, ...] input (model/layers_model.cpp makes it); TF.js names its weights by the
+// inner layers alone (`dense/kernel`, no wrapper scope), which the runtime's binding accepts.
+// Training a TimeDistributed over a nested model is refused (its gradients land on the inner
+// layers, which this wrapper does not gather).
 //
 // Training: TimeDistributed runs the inner layer's forwardTrain / backward on the folded arrays
 // (a masked input is handled as at inference: ignored, or refused when the inner layer reads
@@ -27,6 +31,12 @@
 #include <set>
 
 #include "layers/layer.h"
+
+namespace tfjs::model {
+// A nested model (Sequential / Functional / Model config) as a layer (model/layers_model.cpp).
+// Declared here because layer.h, which would be its home, knows nothing of models.
+std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config);
+}  // namespace tfjs::model
 
 namespace tfjs::layers {
 namespace {
@@ -75,8 +85,14 @@ class TimeDistributed final : public Layer {
     }
     const std::string innerName =
         cfg.contains("name") && cfg["name"].is_string() ? cfg["name"].get<std::string>() : cls;
-    if (cls == "Sequential" || cls == "Functional" || cls == "Model") {
-      c.unsupported(fmt::format("wrapping the nested model '{}' ({})", innerName, cls));
+    nested_ = cls == "Sequential" || cls == "Functional" || cls == "Model";
+    if (nested_) {
+      try {
+        inner_ = model::makeNestedModelLayer(Config(cls, innerName, cfg));
+      } catch (const Error& e) {
+        rethrowWithContext(e, c);
+      }
+      return;
     }
     if (!registry().count(cls)) {
       c.unsupported(
@@ -162,6 +178,12 @@ class TimeDistributed final : public Layer {
   // arrays; its variable gradients land in the wrapper's (the same variables, same order).
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
                                   std::unique_ptr<LayerState>& state) const override {
+    if (nested_) {
+      config_.unsupported(
+          fmt::format("training with the nested model '{}' ({}) as the wrapped "
+                      "layer (inference only)",
+                      inner_->name(), inner_->className()));
+    }
     auto st = std::make_unique<FoldState>();
     st->x = fold(*in.at(0));
     std::vector<Array> out = inner_->forwardTrain({&st->x}, ctx, st->inner);
@@ -211,6 +233,7 @@ class TimeDistributed final : public Layer {
   }
 
   std::unique_ptr<Layer> inner_;
+  bool nested_ = false;  // inner_ is a nested model
 };
 
 // --- Bidirectional -------------------------------------------------------------------------------

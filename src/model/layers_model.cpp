@@ -237,6 +237,16 @@ ModelDesc describe(const Json& modelConfig) {
 
 // --- the graph -----------------------------------------------------------------------------------
 
+// The error for a layer that reads masks when a mask made upstream does not reach its input.
+Error staleMask(const layers::Layer& layer) {
+  return Error(ErrorCode::kUnsupported,
+               fmt::format("layer '{}' ({}) reads a mask, and a mask was made upstream of it but "
+                           "does not reach its input: TF.js 4.22 would still hand it the last "
+                           "mask its executor saw (it keeps it for every later layer), Keras "
+                           "would not; tfjs refuses rather than pick one",
+                           layer.name(), layer.className()));
+}
+
 struct Call {
   size_t layer = 0;             // index into Graph::layers
   std::vector<size_t> inputs;   // value ids
@@ -284,13 +294,7 @@ struct Graph {
         anyUpstream = anyUpstream || upstream[v];
       }
       if (!anyMask && anyUpstream && layer.readsMask()) {
-        throw Error(
-            ErrorCode::kUnsupported,
-            fmt::format("layer '{}' ({}) reads a mask, and a mask was made upstream of it but "
-                        "does not reach its input: TF.js 4.22 would still hand it the last mask "
-                        "its executor saw (it keeps it for every later layer), Keras would not; "
-                        "tfjs refuses rather than pick one",
-                        layer.name(), layer.className()));
+        throw staleMask(layer);
       }
       // TF.js's executor gives every output the first mask computeMask returns.
       std::vector<Array> out;
@@ -380,13 +384,7 @@ struct Graph {
         anyUpstream = anyUpstream || upstream[v];
       }
       if (!anyMask && anyUpstream && layer.readsMask()) {
-        throw Error(
-            ErrorCode::kUnsupported,
-            fmt::format("layer '{}' ({}) reads a mask, and a mask was made upstream of it but "
-                        "does not reach its input: TF.js 4.22 would still hand it the last mask "
-                        "its executor saw (it keeps it for every later layer), Keras would not; "
-                        "tfjs refuses rather than pick one",
-                        layer.name(), layer.className()));
+        throw staleMask(layer);
       }
       const auto outMasks = layer.computeMask(in, inMasks);
       std::vector<Array> out = anyMask ? layer.forwardTrainMasked(in, inMasks, ctx, tape.states[c])
@@ -484,15 +482,25 @@ class NestedModel final : public layers::Layer {
     }
     return graph_->run(std::move(xs));
   }
-  // The outer masks become the masks of the inner inputs (TF.js hands the first one on through
-  // its kwargs). The outputs carry no mask: TF.js's Container does not support masking.
+  // Masks as TF.js hands them on: its Container.call runs the inner graph with the outer call's
+  // kwargs, whose mask is the mask of the outer call's FIRST input (executor.ts), while the inner
+  // inputs themselves carry none. Every inner layer therefore sees that first mask (until an
+  // inner layer makes a new one), whichever inner input it hangs from; the other inputs' masks
+  // are dropped. Here: every inner input gets the first mask (none when the first input has
+  // none), and readers off the path of a passing-through layer are refused by run() as stale.
+  // The outputs carry no mask: TF.js's Container does not support masking.
+  static std::vector<const Array*> innerMasks(size_t inputs,
+                                              const std::vector<const Array*>& masks) {
+    return std::vector<const Array*>(inputs, masks.empty() ? nullptr : masks[0]);
+  }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {
     std::vector<Array> xs;
     for (const Array* a : in) xs.push_back(*a);
+    const auto inner = innerMasks(in.size(), masks);
     std::vector<bool> upstream;
-    for (const Array* m : masks) upstream.push_back(m != nullptr);
-    return graph_->run(std::move(xs), masks, upstream);
+    for (const Array* m : inner) upstream.push_back(m != nullptr);
+    return graph_->run(std::move(xs), inner, upstream);
   }
   std::vector<std::optional<Array>> computeMask(const std::vector<const Array*>&,
                                                 const std::vector<const Array*>&) const override {
@@ -523,7 +531,7 @@ class NestedModel final : public layers::Layer {
     state = std::move(st);
     return out;
   }
-  // The outer masks become the inner inputs' masks, as in callMasked.
+  // The first outer mask reaches every inner input, as in callMasked.
   std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& in,
                                         const std::vector<const Array*>& masks,
                                         layers::TrainingContext& ctx,
@@ -531,9 +539,10 @@ class NestedModel final : public layers::Layer {
     auto st = std::make_unique<State>();
     std::vector<Array> xs;
     for (const Array* a : in) xs.push_back(*a);
+    const auto inner = innerMasks(in.size(), masks);
     std::vector<bool> upstream;
-    for (const Array* m : masks) upstream.push_back(m != nullptr);
-    std::vector<Array> out = graph_->forwardTrain(std::move(xs), ctx, st->tape, masks, upstream);
+    for (const Array* m : inner) upstream.push_back(m != nullptr);
+    std::vector<Array> out = graph_->forwardTrain(std::move(xs), ctx, st->tape, inner, upstream);
     state = std::move(st);
     return out;
   }
@@ -546,6 +555,12 @@ class NestedModel final : public layers::Layer {
   void weightsChanged() override {
     for (auto& inner : graph_->layers) inner->weightsChanged();
   }
+  // The variables as one flat list, for a wrapper holding this model (TimeDistributed): every
+  // layer with variables, depth first as bindWeights walks them, each variable named
+  // `<inner layer>/<variable>` (TF.js names a nested layer's weights by that layer alone). The
+  // runtime binds a model nested in a model through its inner layers instead (allLayers).
+  std::vector<layers::VariableSpec> variables() const override;
+  void setWeights(std::vector<Tensor> weights) override;
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
 
@@ -706,6 +721,106 @@ void allLayers(Graph& g, std::vector<layers::Layer*>& out) {
   }
 }
 
+std::vector<layers::VariableSpec> NestedModel::variables() const {
+  std::vector<layers::Layer*> all;
+  allLayers(*graph_, all);
+  std::vector<layers::VariableSpec> out;
+  for (const layers::Layer* l : all) {
+    for (auto v : l->variables()) {
+      v.name = l->name() + "/" + v.name;
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
+void NestedModel::setWeights(std::vector<Tensor> weights) {
+  std::vector<layers::Layer*> all;
+  allLayers(*graph_, all);
+  size_t next = 0;
+  for (layers::Layer* l : all) {
+    const size_t n = l->variables().size();
+    if (n == 0) continue;
+    if (next + n > weights.size()) break;
+    std::vector<Tensor> mine(
+        std::make_move_iterator(weights.begin() + static_cast<ptrdiff_t>(next)),
+        std::make_move_iterator(weights.begin() + static_cast<ptrdiff_t>(next + n)));
+    l->setWeights(std::move(mine));
+    next += n;
+  }
+  if (next != weights.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("nested model '{}' was given {} weights, its layers hold {}", name(),
+                            weights.size(), next));
+  }
+}
+
+// The other names variable `variable` of `layer` may be stored under, after TF.js's
+// `<layer>/<variable>` (see LayerVariable::aliases).
+//
+// A stacked RNN's cells. TF.js names cell i's weights `<rnn>/RNNCell_<i>/<weight>` whatever the
+// cells are called (tfjs-layers recurrent.ts, StackedRNNCells.build). Keras 2 builds the stack
+// under its own name scope (RNN.build) and each cell under the cell's (StackedRNNCells.build,
+// keras/layers/rnn/stacked_rnn_cells.py): `<rnn>/<stack>/<cell>/<weight>:0`, which the converter
+// keeps minus ":0". TF.js 4.22 binds none of those (its fallback only drops the second-to-last
+// component, giving `<rnn>/<stack>/<weight>`) and refuses the file. Here they bind by the cells'
+// names from the config, also without the stack's scope (`<rnn>/<cell>/<weight>`), and only when
+// every cell has a name and the names are distinct (else which cell a weight belongs to is
+// ambiguous, and the weights stay unbound as in TF.js).
+//
+// A TimeDistributed over a nested model: TF.js names the weights by the inner layers alone
+// (`<inner layer>/<weight>`, no wrapper scope); NestedModel::variables() gives those names.
+std::vector<std::string> variableAliases(const layers::Layer& layer, const std::string& variable) {
+  std::vector<std::string> out;
+  const Json& cfg = layer.config().json();
+  if (!cfg.is_object()) return out;
+  if (layer.className() == "TimeDistributed") {
+    const Json inner = cfg.value("layer", Json::object());
+    if (inner.is_object() && inner.value("class_name", Json()).is_string() &&
+        isModelClass(inner["class_name"].get<std::string>())) {
+      out.push_back(variable);
+    }
+    return out;
+  }
+  if (layer.className() != "RNN" || variable.rfind("RNNCell_", 0) != 0) return out;
+  const size_t slash = variable.find('/');
+  if (slash == std::string::npos) return out;
+  size_t index = 0;
+  try {
+    size_t used = 0;
+    index = std::stoul(variable.substr(8, slash - 8), &used);
+    if (used != slash - 8) return out;
+  } catch (const std::exception&) {
+    return out;
+  }
+  const Json cell = cfg.value("cell", Json());
+  Json cells = cell;
+  std::string stack;
+  if (cell.is_object()) {
+    const Json sc = cell.value("config", Json::object());
+    if (!sc.is_object() || !sc.contains("cells")) return out;
+    cells = sc["cells"];
+    if (sc.value("name", Json()).is_string()) stack = sc["name"].get<std::string>();
+  }
+  if (!cells.is_array() || index >= cells.size()) return out;
+  std::vector<std::string> names;
+  for (const auto& c : cells) {
+    const Json cc = c.is_object() ? c.value("config", Json::object()) : Json::object();
+    if (!cc.is_object() || !cc.value("name", Json()).is_string()) return out;
+    names.push_back(cc["name"].get<std::string>());
+    if (names.back().empty() || names.back() == stack) return out;
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (names[i] == names[j]) return out;
+    }
+  }
+  const std::string rest = variable.substr(slash + 1);
+  if (!stack.empty()) out.push_back(layer.name() + "/" + stack + "/" + names[index] + "/" + rest);
+  out.push_back(layer.name() + "/" + names[index] + "/" + rest);
+  return out;
+}
+
 // Every layer with variables, depth first, with the names of the nested models around it.
 void collectVariables(Graph& g, std::vector<std::string>& path, std::vector<LayerVariables>& out) {
   for (auto& l : g.layers) {
@@ -718,7 +833,9 @@ void collectVariables(Graph& g, std::vector<std::string>& path, std::vector<Laye
     const auto vars = l->variables();
     if (vars.empty()) continue;
     LayerVariables lv{path, l->name(), l->className(), {}};
-    for (const auto& v : vars) lv.variables.push_back({v.name, v.shape, v.trainable});
+    for (const auto& v : vars) {
+      lv.variables.push_back({v.name, v.shape, v.trainable, variableAliases(*l, v.name)});
+    }
     out.push_back(std::move(lv));
   }
 }
@@ -752,7 +869,13 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
     for (const auto& v : vars) {
       ++total;
       const std::string key = layer->name() + "/" + v.name;
-      const size_t idx = index.find(key);
+      size_t idx = index.find(key);
+      if (idx == SIZE_MAX) {
+        for (const auto& alias : variableAliases(*layer, v.name)) {
+          idx = index.find(alias);
+          if (idx != SIZE_MAX) break;
+        }
+      }
       if (idx == SIZE_MAX) {
         missing.push_back(key);
         complete = false;
@@ -840,6 +963,18 @@ int64_t largestSampleFloats(const Graph& g) {
 }
 
 }  // namespace
+
+namespace model {
+std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config) {
+  try {
+    return std::make_unique<NestedModel>(
+        config, describe(Json{{"class_name", config.className()}, {"config", config.json()}}));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("malformed nested model '{}': {}", config.name(), e.what()));
+  }
+}
+}  // namespace model
 
 std::vector<LayerVariables> listModelVariables(const Json& modelTopology) {
   const Json* config = &modelTopology;

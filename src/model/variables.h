@@ -25,6 +25,12 @@ struct LayerVariable {
   std::string name;  // e.g. "kernel", "forward_lstm/kernel" (Bidirectional), "alpha"
   std::vector<int64_t> shape;
   bool trainable = true;
+  // Other full names the variable binds by when `<layer>/<name>` finds no weight, tried in
+  // order: Keras's names of a stacked RNN's cell weights (`rnn/stacked_rnn_cells/lstm_cell/
+  // kernel`, `rnn/lstm_cell/kernel` for TF.js's `rnn/RNNCell_0/kernel`, when the cells' names
+  // are distinct), and for a TimeDistributed over a nested model the inner layer's own
+  // `<inner layer>/<variable>` (TF.js's name). The runtime's binding tries them.
+  std::vector<std::string> aliases;
 };
 
 struct LayerVariables {
