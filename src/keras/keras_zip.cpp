@@ -551,7 +551,11 @@ std::vector<BoundVariable> bindVariables(const std::vector<LayerVariables>& vars
   for (const auto& lv : vars) {
     for (size_t v = 0; v < lv.variables.size(); ++v) {
       const std::string key = lv.layer + "/" + lv.variables[v].name;
-      const size_t idx = index.find(key);
+      size_t idx = index.find(key);
+      // Other names the runtime binds the same variable by (LayerVariable::aliases).
+      for (size_t a = 0; idx == SIZE_MAX && a < lv.variables[v].aliases.size(); ++a) {
+        idx = index.find(lv.variables[v].aliases[a]);
+      }
       if (idx == SIZE_MAX) {
         problems.push_back({ErrorCode::kSchema,
                             fmt::format("no weight for variable '{}' of layer '{}' ({})", key,
