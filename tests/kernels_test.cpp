@@ -325,6 +325,263 @@ TEST(Kernels, PoolMatchesReference) {
   EXPECT_GT(ran, 20);
 }
 
+// --- backward passes (training) ------------------------------------------------------------------
+
+// The backward cases: the forward cases plus larger batches and channel counts.
+std::vector<ConvCase> backwardCases() {
+  std::vector<ConvCase> cases = convCases();
+  for (bool same : {false, true}) {
+    cases.push_back({1, {20}, {5}, {2}, {1}, same, 4, 6, 7});
+    cases.push_back({2, {28, 28}, {3, 3}, {1, 1}, {1, 1}, same, 4, 1, 8});
+    cases.push_back({2, {13, 13}, {3, 3}, {1, 1}, {1, 1}, same, 3, 8, 16});
+    cases.push_back({2, {8, 9}, {4, 4}, {3, 2}, {1, 1}, same, 2, 5, 3});  // asymmetric 'same'
+    cases.push_back({2, {11, 10}, {3, 3}, {1, 1}, {3, 2}, same, 2, 4, 6});
+    cases.push_back({3, {6, 7, 8}, {3, 2, 3}, {1, 2, 2}, {1, 1, 1}, same, 2, 4, 5});
+  }
+  return cases;
+}
+
+std::string describe(const ConvCase& c) {
+  return fmt::format("rank {} in {} k {} stride {} dilation {} same {} batch {} C {} -> {}", c.rank,
+                     fmt::join(c.in, "x"), fmt::join(c.k, "x"), fmt::join(c.stride, "x"),
+                     fmt::join(c.dilation, "x"), c.same, c.batch, c.inC, c.outC);
+}
+
+bool negativePadding(const Window& w) {
+  return w.pad[0] < 0 || w.pad[1] < 0 || w.pad[2] < 0;
+}
+
+int64_t kernelVolume(const ConvCase& c) {
+  int64_t v = 1;
+  for (int64_t k : c.k) v *= k;
+  return v;
+}
+
+// Random multiples of 1/8 in [-1, 1]: the backward cases' inputs. Their products are multiples
+// of 1/64 and every sum here stays below 2^24 / 64, so float32 sums are exact in any order and
+// the fast kernels must match the reference however long the reduction (a kernel gradient sums
+// over batch x output positions, thousands of terms, where two float32 orders of general values
+// drift apart by more than the tolerance).
+std::vector<float> randomGrid(size_t n, uint32_t seed) {
+  std::vector<float> v = randomValues(n, seed);
+  for (float& x : v) x = std::round(x * 8.0f) / 8.0f;
+  return v;
+}
+
+// dL/dbias as the layers compute it next to a reference kernel.
+void addBiasGradient(const std::vector<float>& g, int64_t ch, std::vector<float>& db) {
+  for (size_t i = 0; i < g.size(); ++i) db[i % static_cast<size_t>(ch)] += g[i];
+}
+
+TEST(Kernels, ConvBackwardMatchesReference) {
+  uint32_t seed = 5000;
+  int ran = 0;
+  for (const ConvCase& c : backwardCases()) {
+    const Window w = makeWindow(c);
+    for (bool withDx : {true, false}) {
+      for (bool withDb : {true, false}) {
+        const auto x = randomGrid(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+        const auto k = randomGrid(static_cast<size_t>(kernelVolume(c) * c.inC * c.outC), seed++);
+        const auto g = randomGrid(static_cast<size_t>(c.batch * volume(w.out) * c.outC), seed++);
+        // dk and db start non-zero: both kernels accumulate into them.
+        const auto dk0 = randomValues(k.size(), seed++);
+        const auto db0 = randomValues(static_cast<size_t>(c.outC), seed++);
+        std::vector<float> dxRef(x.size(), 0.0f), dkRef = dk0, dbRef = db0;
+        reference::convBackward(x.data(), c.batch, w, c.inC, k.data(), c.outC, g.data(),
+                                withDx ? dxRef.data() : nullptr, dkRef.data());
+        addBiasGradient(g, c.outC, dbRef);
+        ConvSpec spec;
+        spec.rank = c.rank;
+        spec.kernel = c.k;
+        spec.inC = c.inC;
+        spec.outC = c.outC;
+        const ConvBackward fast(spec);
+        std::vector<float> dx(x.size(), 12345.0f), dk = dk0, db = db0;
+        const std::string what =
+            fmt::format("conv backward {} dx {} db {}", describe(c), withDx, withDb);
+        const bool ok =
+            fast.run(x.data(), c.batch, w, k.data(), g.data(), withDx ? dx.data() : nullptr,
+                     dk.data(), withDb ? db.data() : nullptr);
+        ASSERT_EQ(ok, !negativePadding(w)) << what;
+        if (!ok) {
+          EXPECT_EQ(dk, dk0) << what << ": a refused run touched dk";
+          continue;
+        }
+        ++ran;
+        if (withDx) expectClose(dx, dxRef, what + " dx");
+        expectClose(dk, dkRef, what + " dk");
+        if (withDb) {
+          expectClose(db, dbRef, what + " db");
+        } else {
+          EXPECT_EQ(db, db0) << what;
+        }
+      }
+    }
+  }
+  EXPECT_GT(ran, 100);
+}
+
+TEST(Kernels, DepthwiseBackwardMatchesReference) {
+  uint32_t seed = 6000;
+  int ran = 0;
+  for (const ConvCase& c : backwardCases()) {
+    if (c.rank != 2) continue;
+    const Window w = makeWindow(c);  // with dilation, as SeparableConv2D's depthwise step
+    for (int64_t mult : {1, 2, 3}) {
+      const int64_t outC = c.inC * mult;
+      const auto x = randomGrid(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+      const auto k = randomGrid(static_cast<size_t>(kernelVolume(c) * outC), seed++);
+      const auto g = randomGrid(static_cast<size_t>(c.batch * volume(w.out) * outC), seed++);
+      const auto dk0 = randomValues(k.size(), seed++);
+      const auto db0 = randomValues(static_cast<size_t>(outC), seed++);
+      std::vector<float> dxRef(x.size(), 0.0f), dkRef = dk0, dbRef = db0;
+      reference::depthwiseBackward(x.data(), c.batch, w, c.inC, k.data(), mult, g.data(),
+                                   dxRef.data(), dkRef.data());
+      addBiasGradient(g, outC, dbRef);
+      ConvSpec spec;
+      spec.kind = ConvSpec::Kind::kDepthwise;
+      spec.rank = 2;
+      spec.kernel = c.k;
+      spec.inC = c.inC;
+      spec.outC = outC;
+      const ConvBackward fast(spec);
+      std::vector<float> dx(x.size(), 12345.0f), dk = dk0, db = db0;
+      const std::string what = fmt::format("depthwise backward {} x{}", describe(c), mult);
+      ASSERT_TRUE(
+          fast.run(x.data(), c.batch, w, k.data(), g.data(), dx.data(), dk.data(), db.data()))
+          << what;
+      ++ran;
+      expectClose(dx, dxRef, what + " dx");
+      expectClose(dk, dkRef, what + " dk");
+      expectClose(db, dbRef, what + " db");
+    }
+  }
+  EXPECT_GT(ran, 40);
+}
+
+// The transposed convolution's backward pass against the reference route the layer takes: dx is
+// the forward convolution of g with the same kernel, dk convBackward's kernel gradient with g as
+// the input and x as the output gradient.
+TEST(Kernels, ConvTransposeBackwardMatchesReference) {
+  uint32_t seed = 7000;
+  int ran = 0;
+  for (const ConvCase& c : backwardCases()) {
+    if (c.rank == 1 || c.dilation != std::vector<int64_t>(c.rank, 1)) continue;
+    Window w;
+    const size_t off = 3 - c.rank;
+    for (size_t i = 0; i < c.rank; ++i) {
+      w.k[off + i] = c.k[i];
+      w.stride[off + i] = c.stride[i];
+      w.in[off + i] = c.same ? c.in[i] * c.stride[i]
+                             : c.in[i] * c.stride[i] + std::max<int64_t>(c.k[i] - c.stride[i], 0);
+    }
+    layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+    bool consistent = true;
+    for (size_t i = 0; i < c.rank; ++i) consistent &= w.out[off + i] == c.in[i];
+    if (!consistent) continue;
+    // x: the layer's input (w.out, inC channels); g: its output's gradient (w.in, outC).
+    const auto x = randomGrid(static_cast<size_t>(c.batch * volume(w.out) * c.inC), seed++);
+    const auto k = randomGrid(static_cast<size_t>(kernelVolume(c) * c.inC * c.outC), seed++);
+    const auto g = randomGrid(static_cast<size_t>(c.batch * volume(w.in) * c.outC), seed++);
+    const auto dk0 = randomValues(k.size(), seed++);
+    const auto db0 = randomValues(static_cast<size_t>(c.outC), seed++);
+    std::vector<float> dxRef(x.size(), 0.0f), dkRef = dk0, dbRef = db0;
+    reference::conv(g.data(), c.batch, w, c.outC, k.data(), c.inC, dxRef.data());
+    reference::convBackward(g.data(), c.batch, w, c.outC, k.data(), c.inC, x.data(), nullptr,
+                            dkRef.data());
+    addBiasGradient(g, c.outC, dbRef);
+    ConvSpec spec;
+    spec.kind = ConvSpec::Kind::kTranspose;
+    spec.rank = c.rank;
+    spec.kernel = c.k;
+    spec.inC = c.inC;
+    spec.outC = c.outC;
+    const ConvBackward fast(spec);
+    std::vector<float> dx(x.size(), 12345.0f), dk = dk0, db = db0;
+    const std::string what = fmt::format("transpose backward {}", describe(c));
+    if (!fast.run(x.data(), c.batch, w, k.data(), g.data(), dx.data(), dk.data(), db.data())) {
+      bool expected = false;
+      for (size_t i = off; i < 3; ++i) expected |= w.k[i] < w.stride[i] || w.pad[i] < 0;
+      EXPECT_TRUE(expected) << what;
+      EXPECT_EQ(dk, dk0) << what << ": a refused run touched dk";
+      continue;
+    }
+    ++ran;
+    expectClose(dx, dxRef, what + " dx");
+    expectClose(dk, dkRef, what + " dk");
+    expectClose(db, dbRef, what + " db");
+  }
+  EXPECT_GT(ran, 10);
+}
+
+// Pooling's backward pass: average within the tolerance; max equal to the reference bit for
+// bit, with values drawn from a few levels (many ties: the gradient goes to the first maximum,
+// as TF.js's maxPoolPositions) and some -inf and NaN.
+TEST(Kernels, PoolBackwardMatchesReference) {
+  uint32_t seed = 8000;
+  int ran = 0;
+  for (const ConvCase& c : backwardCases()) {
+    if (c.dilation != std::vector<int64_t>(c.rank, 1)) continue;
+    const Window w = makeWindow(c);
+    for (bool isMax : {true, false}) {
+      auto x = randomValues(static_cast<size_t>(c.batch * volume(w.in) * c.inC), seed++);
+      if (isMax) {
+        for (size_t i = 0; i < x.size(); ++i) {
+          x[i] = std::round(x[i] * 2.0f) / 2.0f;
+          if (i % 17 == 3) x[i] = -std::numeric_limits<float>::infinity();
+          if (i % 29 == 5) x[i] = std::numeric_limits<float>::quiet_NaN();
+        }
+      }
+      const auto g = randomValues(static_cast<size_t>(c.batch * volume(w.out) * c.inC), seed++);
+      std::vector<float> ref(x.size(), 0.0f), dx(x.size(), 0.0f);
+      reference::poolBackward(x.data(), c.batch, w, c.inC, isMax, g.data(), ref.data());
+      const Pool fast(isMax, c.rank);
+      const std::string what =
+          fmt::format("{} pool backward {}", isMax ? "max" : "avg", describe(c));
+      const bool ok = fast.backward(x.data(), c.batch, w, c.inC, g.data(), dx.data());
+      // Max pooling runs its own loop, which takes every window; average runs oneDNN.
+      ASSERT_EQ(ok, isMax || !negativePadding(w)) << what;
+      if (!ok) continue;
+      ++ran;
+      if (isMax) {
+        EXPECT_EQ(0, std::memcmp(dx.data(), ref.data(), dx.size() * sizeof(float))) << what;
+      } else {
+        expectClose(dx, ref, what);
+      }
+    }
+  }
+  EXPECT_GT(ran, 40);
+}
+
+// A fast backward kernel reused across geometries and fed new weights each run (as training
+// does) gives what a fresh one gives.
+TEST(Kernels, ConvBackwardReusedAcrossRuns) {
+  const ConvCase c{2, {12, 12}, {3, 3}, {1, 1}, {1, 1}, true, 2, 4, 6};
+  ConvSpec spec;
+  spec.rank = 2;
+  spec.kernel = c.k;
+  spec.inC = c.inC;
+  spec.outC = c.outC;
+  const ConvBackward reused(spec);
+  uint32_t seed = 9000;
+  for (int step = 0; step < 4; ++step) {
+    ConvCase s = c;
+    s.batch = 1 + step % 2;
+    const Window w = makeWindow(s);
+    const auto x = randomGrid(static_cast<size_t>(s.batch * volume(w.in) * s.inC), seed++);
+    const auto k = randomGrid(static_cast<size_t>(kernelVolume(s) * s.inC * s.outC), seed++);
+    const auto g = randomGrid(static_cast<size_t>(s.batch * volume(w.out) * s.outC), seed++);
+    std::vector<float> dxRef(x.size(), 0.0f), dkRef(k.size(), 0.0f);
+    reference::convBackward(x.data(), s.batch, w, s.inC, k.data(), s.outC, g.data(), dxRef.data(),
+                            dkRef.data());
+    std::vector<float> dx(x.size(), 1.0f), dk(k.size(), 0.0f);
+    ASSERT_TRUE(
+        reused.run(x.data(), s.batch, w, k.data(), g.data(), dx.data(), dk.data(), nullptr));
+    expectClose(dx, dxRef, fmt::format("step {} dx", step));
+    expectClose(dk, dkRef, fmt::format("step {} dk", step));
+  }
+}
+
 TEST(Kernels, BatchNormMatchesReference) {
   for (int64_t ch : {1, 3, 32, 37}) {
     const int64_t rows = 301;

@@ -394,7 +394,7 @@ TEST(TrainLayerGradients, DepthwiseSeparableAndTransposedConvolutions) {
     layers.push_back(layer("Dense", "d", {{"units", 2}}));
     LayersModel m = randomModel(sequential(layers, c.inputShape), 16);
     checkGradients(m, x, 17);
-    // The training forward pass (reference loops) computes what predict (fast kernels) does.
+    // The training forward pass computes what predict does.
     model::GraphTrainer t(m);
     layers::Array in(x);
     std::mt19937 rng(3);

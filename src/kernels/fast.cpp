@@ -1,7 +1,9 @@
 // Fast kernels on oneDNN (kernels.h): convolution (also grouped for depthwise, and transposed),
-// matmul for Dense, pooling; plus the execution settings (OpenMP thread count, reference switch),
-// a multithreaded batch-normalization loop and the AVX2 element-wise activations of recurrent
-// cells (fastUnary).
+// matmul for Dense, pooling; the backward passes of training (convolution and deconvolution
+// backward data / weights, average pooling backward, and a vectorized max pooling backward that
+// keeps the reference's first-maximum rule); plus the execution settings (OpenMP thread count,
+// reference switch), a multithreaded batch-normalization loop and the AVX2 element-wise activations
+// of recurrent cells (fastUnary).
 //
 // Every primitive reads and writes plain channels_last memory (nwc / nhwc / ndhwc, row-major
 // matrices), so no activation is reordered. Weights are described in the layer's own TF.js
@@ -10,7 +12,9 @@
 // the direct algorithm (never Winograd, whose rounding differs from a direct sum). Activations
 // that oneDNN computes as TF.js defines them are fused as eltwise post-ops: relu, relu6 (clip to
 // [0, 6]), elu, sigmoid (logistic), tanh. Scratchpads are user-managed, one growing buffer per
-// calling thread, so running a primitive allocates nothing.
+// calling thread, so running a primitive allocates nothing. The backward passes are the
+// exception: training changes the weights every step, so ConvBackward reorders the weights it is
+// given on each run and allocates its temporary weight and weight-gradient arrays per run.
 #include <immintrin.h>
 #include <omp.h>
 
@@ -57,7 +61,8 @@ void* in(const float* p) {
   return const_cast<float*>(p);
 }
 
-// A growing, 64-byte aligned scratchpad buffer per calling thread.
+// A growing, 64-byte aligned buffer per calling thread (one for scratchpads, one for the
+// backward passes' temporary weights).
 class Scratch {
  public:
   ~Scratch() { release(); }
@@ -156,16 +161,18 @@ using EntryPtr = std::shared_ptr<const Entry>;
 // Primitives by geometry; a null entry marks a geometry oneDNN refused. Bounded: past kMaxEntries
 // geometries (a caller cycling through batch sizes) it starts over; running calls keep their
 // entries alive through their shared pointers.
-class Cache {
+template <typename T>
+class CacheOf {
  public:
+  using Ptr = std::shared_ptr<const T>;
   static constexpr size_t kMaxEntries = 64;
   template <typename Make>
-  EntryPtr get(const std::vector<int64_t>& key, Make make) {
+  Ptr get(const std::vector<int64_t>& key, Make make) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(key);
     if (it != entries_.end()) return it->second;
     if (entries_.size() >= kMaxEntries) entries_.clear();
-    EntryPtr e;
+    Ptr e;
     try {
       e = make();
     } catch (const dnnl::error&) {
@@ -177,14 +184,20 @@ class Cache {
 
  private:
   std::mutex mu_;
-  std::map<std::vector<int64_t>, EntryPtr> entries_;
+  std::map<std::vector<int64_t>, Ptr> entries_;
 };
+using Cache = CacheOf<Entry>;
+
+void execute(const dnnl::primitive& prim, const memory::desc& scratchpad,
+             std::unordered_map<int, memory> args) {
+  const size_t bytes = scratchpad.get_size();
+  if (bytes > 0) args.emplace(DNNL_ARG_SCRATCHPAD, memory(scratchpad, engine(), scratch(bytes)));
+  prim.execute(stream(), args);
+  stream().wait();
+}
 
 void execute(const Entry& e, std::unordered_map<int, memory> args) {
-  const size_t bytes = e.scratch.get_size();
-  if (bytes > 0) args.emplace(DNNL_ARG_SCRATCHPAD, memory(e.scratch, engine(), scratch(bytes)));
-  e.prim.execute(stream(), args);
-  stream().wait();
+  execute(e.prim, e.scratch, std::move(args));
 }
 
 }  // namespace
@@ -360,6 +373,205 @@ bool Conv::run(const float* x, int64_t batch, const Window& w, float* y) const {
   return true;
 }
 
+// --- ConvBackward --------------------------------------------------------------------------------
+
+namespace {
+
+// A convolution's geometry as oneDNN takes it (channels_last src / dst dims, strides, dilations
+// as d - 1, left and right padding) and the cache key of it.
+struct ConvGeometry {
+  memory::dims src, dst, strides, dilates, padL, padR;
+  std::vector<int64_t> key;
+  bool empty = false;  // a zero-sized source or destination: nothing to compute
+};
+
+// False when oneDNN cannot express the window (as Conv::Rep::entry refuses it).
+bool convGeometry(const ConvSpec& s, int64_t batch, const Window& w, ConvGeometry& geo) {
+  const bool transpose = s.kind == ConvSpec::Kind::kTranspose;
+  geo.src = {batch, s.inC};
+  geo.dst = {batch, s.outC};
+  geo.key = {batch, omp_get_max_threads()};
+  for (size_t i = 3 - s.rank; i < 3; ++i) {
+    const int64_t eff = (w.k[i] - 1) * w.dilation[i] + 1;
+    int64_t right = (w.out[i] - 1) * w.stride[i] + eff - w.in[i] - w.pad[i];
+    if (w.pad[i] < 0) return false;
+    if (right < 0) {
+      if (transpose) return false;
+      right = 0;
+    }
+    geo.src.push_back(transpose ? w.out[i] : w.in[i]);
+    geo.dst.push_back(transpose ? w.in[i] : w.out[i]);
+    geo.strides.push_back(w.stride[i]);
+    geo.dilates.push_back(w.dilation[i] - 1);
+    geo.padL.push_back(w.pad[i]);
+    geo.padR.push_back(right);
+    geo.key.insert(geo.key.end(), {w.in[i], w.out[i], w.stride[i], w.dilation[i], w.pad[i]});
+  }
+  geo.empty = memory::desc(geo.src, kF32, channelsLast(s.rank)).get_size() == 0 ||
+              memory::desc(geo.dst, kF32, channelsLast(s.rank)).get_size() == 0;
+  return true;
+}
+
+// The primitives of one backward geometry.
+struct BackwardEntry {
+  bool hasData = false;           // dL/dx asked for
+  dnnl::primitive data, weights;  // backward data (if hasData) and backward weights
+  memory::desc src, dst, bias;    // channels_last x and g; [outC] when dL/dbias is asked for
+  memory::desc dataWeights, diffWeights, dataScratch, weightsScratch;
+  bool reorderIn = false, reorderOut = false;  // weights layouts differ from the layer's
+  dnnl::reorder toData, fromDiff;
+};
+
+void addInto(float* to, const float* from, size_t n) {
+  for (size_t i = 0; i < n; ++i) to[i] += from[i];
+}
+
+}  // namespace
+
+struct ConvBackward::Rep {
+  ConvSpec spec;
+  memory::desc user;  // the weights in the layer's layout
+  CacheOf<BackwardEntry> cache;
+  std::shared_ptr<const BackwardEntry> entry(const ConvGeometry& geo, bool withDx, bool withDb);
+};
+
+ConvBackward::ConvBackward(const ConvSpec& spec) : rep_(std::make_unique<Rep>()) {
+  rep_->spec = spec;
+  rep_->spec.weights = nullptr;
+  rep_->spec.bias = nullptr;
+  rep_->user = convWeightsSource(spec);
+}
+ConvBackward::~ConvBackward() = default;
+
+// The primitives for a (non-empty) geometry, made on first use; null when oneDNN refuses.
+std::shared_ptr<const BackwardEntry> ConvBackward::Rep::entry(const ConvGeometry& geo, bool withDx,
+                                                              bool withDb) {
+  std::vector<int64_t> key = geo.key;
+  key.push_back(withDx ? 1 : 0);
+  key.push_back(withDb ? 1 : 0);
+  return cache.get(key, [&] {
+    const ConvSpec& s = spec;
+    const memory::desc src(geo.src, kF32, channelsLast(s.rank));
+    const memory::desc dst(geo.dst, kF32, channelsLast(s.rank));
+    memory::dims wDims = s.kind == ConvSpec::Kind::kDepthwise
+                             ? memory::dims{s.inC, s.outC / s.inC, 1}
+                             : memory::dims{s.outC, s.inC};
+    for (size_t i = 0; i < s.rank; ++i) wDims.push_back(s.kernel[i]);
+    const memory::desc anyWeights(wDims, kF32, Tag::any);
+    const memory::desc bias = withDb ? memory::desc({s.outC}, kF32, Tag::x) : memory::desc();
+    const dnnl::primitive_attr attr = attributes(Fused::kLinear);
+    auto e = std::make_shared<BackwardEntry>();
+    e->hasData = withDx;
+    e->src = src;
+    e->dst = dst;
+    e->bias = bias;
+    if (s.kind == ConvSpec::Kind::kTranspose) {
+      using Fwd = dnnl::deconvolution_forward;
+      using Data = dnnl::deconvolution_backward_data;
+      using Weights = dnnl::deconvolution_backward_weights;
+      const auto alg = dnnl::algorithm::deconvolution_direct;
+      const Fwd::primitive_desc hint(
+          Fwd::desc(dnnl::prop_kind::forward_training, alg, src, anyWeights, bias, dst, geo.strides,
+                    geo.dilates, geo.padL, geo.padR),
+          attr, engine());
+      if (withDx) {
+        const Data::primitive_desc pd(
+            Data::desc(alg, src, anyWeights, dst, geo.strides, geo.dilates, geo.padL, geo.padR),
+            attr, engine(), hint);
+        e->data = Data(pd);
+        e->dataWeights = pd.weights_desc();
+        e->dataScratch = pd.scratchpad_desc();
+      }
+      const Weights::primitive_desc pd(Weights::desc(alg, src, anyWeights, bias, dst, geo.strides,
+                                                     geo.dilates, geo.padL, geo.padR),
+                                       attr, engine(), hint);
+      e->weights = Weights(pd);
+      e->diffWeights = pd.diff_weights_desc();
+      e->weightsScratch = pd.scratchpad_desc();
+    } else {
+      using Fwd = dnnl::convolution_forward;
+      using Data = dnnl::convolution_backward_data;
+      using Weights = dnnl::convolution_backward_weights;
+      const auto alg = dnnl::algorithm::convolution_direct;
+      const Fwd::primitive_desc hint(
+          Fwd::desc(dnnl::prop_kind::forward_training, alg, src, anyWeights, bias, dst, geo.strides,
+                    geo.dilates, geo.padL, geo.padR),
+          attr, engine());
+      if (withDx) {
+        const Data::primitive_desc pd(
+            Data::desc(alg, src, anyWeights, dst, geo.strides, geo.dilates, geo.padL, geo.padR),
+            attr, engine(), hint);
+        e->data = Data(pd);
+        e->dataWeights = pd.weights_desc();
+        e->dataScratch = pd.scratchpad_desc();
+      }
+      const Weights::primitive_desc pd(Weights::desc(alg, src, anyWeights, bias, dst, geo.strides,
+                                                     geo.dilates, geo.padL, geo.padR),
+                                       attr, engine(), hint);
+      e->weights = Weights(pd);
+      e->diffWeights = pd.diff_weights_desc();
+      e->weightsScratch = pd.scratchpad_desc();
+    }
+    if (withDx && e->dataWeights != user) {
+      e->reorderIn = true;
+      e->toData =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user, engine(), e->dataWeights));
+    }
+    if (e->diffWeights != user) {
+      e->reorderOut = true;
+      e->fromDiff =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), e->diffWeights, engine(), user));
+    }
+    return std::shared_ptr<const BackwardEntry>(std::move(e));
+  });
+}
+
+bool ConvBackward::run(const float* x, int64_t batch, const Window& w, const float* k,
+                       const float* g, float* dx, float* dk, float* db) const {
+  const ConvSpec& s = rep_->spec;
+  ConvGeometry geo;
+  if (!convGeometry(s, batch, w, geo)) return false;
+  if (geo.empty) {
+    // No output: dL/dx is zero; no input: nothing to write. The kernel and bias gradients get
+    // nothing either way.
+    if (dx != nullptr) {
+      const size_t n = memory::desc(geo.src, kF32, channelsLast(s.rank)).get_size() / sizeof(float);
+      std::fill(dx, dx + n, 0.0f);
+    }
+    return true;
+  }
+  const auto e = rep_->entry(geo, dx != nullptr, db != nullptr);
+  if (!e) return false;
+  memory user(rep_->user, engine(), in(k));
+  if (dx != nullptr) {
+    memory weights = user;
+    if (e->reorderIn) {
+      weights = memory(e->dataWeights, engine());
+      e->toData.execute(stream(), user, weights);
+    }
+    execute(e->data, e->dataScratch,
+            {{DNNL_ARG_DIFF_DST, memory(e->dst, engine(), in(g))},
+             {DNNL_ARG_WEIGHTS, weights},
+             {DNNL_ARG_DIFF_SRC, memory(e->src, engine(), dx)}});
+  }
+  const size_t kCount = rep_->user.get_size() / sizeof(float);
+  std::vector<float> dkNew(kCount), dbNew(db != nullptr ? static_cast<size_t>(s.outC) : 0);
+  memory dkUser(rep_->user, engine(), dkNew.data());
+  memory diff = e->reorderOut ? memory(e->diffWeights, engine()) : dkUser;
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(e->src, engine(), in(x))},
+                                          {DNNL_ARG_DIFF_DST, memory(e->dst, engine(), in(g))},
+                                          {DNNL_ARG_DIFF_WEIGHTS, diff}};
+  if (db != nullptr) args.emplace(DNNL_ARG_DIFF_BIAS, memory(e->bias, engine(), dbNew.data()));
+  execute(e->weights, e->weightsScratch, std::move(args));
+  if (e->reorderOut) {
+    e->fromDiff.execute(stream(), diff, dkUser);
+    stream().wait();
+  }
+  addInto(dk, dkNew.data(), kCount);
+  if (db != nullptr) addInto(db, dbNew.data(), dbNew.size());
+  return true;
+}
+
 // --- Dense ---------------------------------------------------------------------------------------
 
 struct Dense::Rep {
@@ -470,6 +682,121 @@ bool Pool::run(const float* x, int64_t batch, const Window& w, int64_t ch, float
   if (!e) return false;
   execute(*e, {{DNNL_ARG_SRC, memory(e->src, engine(), in(x))},
                {DNNL_ARG_DST, memory(e->dst, engine(), y)}});
+  return true;
+}
+
+namespace {
+
+// Max pooling's backward pass with reference::poolBackward's rule: each gradient goes to the
+// first element of its window greater than all before it (in-bounds elements in the forward
+// order; a NaN is never greater, so a window starting with one keeps it). Channels go four at a
+// time through SSE2 compares and blends (no data-dependent branches); samples run in parallel
+// (their gradients are disjoint). The sums per element happen in the reference's order, so the
+// result is the reference's bit for bit.
+void maxPoolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, const float* g,
+                     float* dx) {
+  const int64_t perSample = w.out[0] * w.out[1] * w.out[2] * ch;
+#pragma omp parallel for schedule(static) if (batch > 1 && batch * perSample >= 4096)
+  for (int64_t n = 0; n < batch; ++n) {
+    std::vector<int64_t> offs;  // the in-bounds input offsets of a window, in the forward order
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
+          offs.clear();
+          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+            if (id < 0 || id >= w.in[0]) continue;
+            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+              if (ih < 0 || ih >= w.in[1]) continue;
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+                if (iw < 0 || iw >= w.in[2]) continue;
+                offs.push_back((((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * ch);
+              }
+            }
+          }
+          if (offs.empty()) continue;
+          const auto positions = static_cast<int32_t>(offs.size());
+          int64_t c0 = 0;
+          for (; c0 + 4 <= ch; c0 += 4) {  // SSE2: compares and blends, no branches
+            __m128 best = _mm_loadu_ps(x + offs[0] + c0);
+            __m128i at = _mm_setzero_si128();
+            for (int32_t p = 1; p < positions; ++p) {
+              const __m128 v = _mm_loadu_ps(x + offs[static_cast<size_t>(p)] + c0);
+              const __m128 greater = _mm_cmpgt_ps(v, best);  // false when either is NaN
+              best = _mm_or_ps(_mm_and_ps(greater, v), _mm_andnot_ps(greater, best));
+              const __m128i mask = _mm_castps_si128(greater);
+              at = _mm_or_si128(_mm_and_si128(mask, _mm_set1_epi32(p)), _mm_andnot_si128(mask, at));
+            }
+            alignas(16) int32_t index[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(index), at);
+            for (int64_t c = 0; c < 4; ++c) {
+              dx[offs[static_cast<size_t>(index[c])] + c0 + c] += gp[c0 + c];
+            }
+          }
+          for (; c0 < ch; ++c0) {
+            size_t at = 0;
+            for (size_t p = 1; p < offs.size(); ++p) {
+              if (x[offs[p] + c0] > x[offs[at] + c0]) at = p;
+            }
+            dx[offs[at] + c0] += gp[c0];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool Pool::backward(const float* x, int64_t batch, const Window& w, int64_t ch, const float* g,
+                    float* dx) const {
+  if (rep_->isMax) {
+    maxPoolBackward(x, batch, w, ch, g, dx);
+    return true;
+  }
+  const size_t rank = rep_->rank, off = 3 - rank;
+  memory::dims srcDims = {batch, ch}, dstDims = {batch, ch}, strides, kernel, padL, padR;
+  std::vector<int64_t> key = {-1, batch, ch, omp_get_max_threads()};  // -1: backward
+  for (size_t i = off; i < 3; ++i) {
+    if (w.pad[i] < 0) return false;
+    const int64_t right = (w.out[i] - 1) * w.stride[i] + w.k[i] - w.in[i] - w.pad[i];
+    srcDims.push_back(w.in[i]);
+    dstDims.push_back(w.out[i]);
+    strides.push_back(w.stride[i]);
+    kernel.push_back(w.k[i]);
+    padL.push_back(w.pad[i]);
+    padR.push_back(std::max<int64_t>(right, 0));
+    key.insert(key.end(), {w.in[i], w.out[i], w.k[i], w.stride[i], w.pad[i]});
+  }
+  if (memory::desc(srcDims, kF32, channelsLast(rank)).get_size() == 0 ||
+      memory::desc(dstDims, kF32, channelsLast(rank)).get_size() == 0) {
+    return true;
+  }
+  const EntryPtr e = rep_->cache.get(key, [&] {
+    const memory::desc src(srcDims, kF32, channelsLast(rank));
+    const memory::desc dst(dstDims, kF32, channelsLast(rank));
+    const auto alg = dnnl::algorithm::pooling_avg_exclude_padding;
+    const dnnl::primitive_attr attr = attributes(Fused::kLinear);
+    const dnnl::pooling_forward::primitive_desc hint(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, alg, src, dst, strides,
+                                    kernel, padL, padR),
+        attr, engine());
+    const dnnl::pooling_backward::primitive_desc pd(
+        dnnl::pooling_backward::desc(alg, src, dst, strides, kernel, padL, padR), attr, engine(),
+        hint);
+    auto entry = std::make_shared<Entry>();
+    entry->prim = dnnl::pooling_backward(pd);
+    entry->src = src;
+    entry->dst = dst;
+    entry->scratch = pd.scratchpad_desc();
+    return entry;
+  });
+  if (!e) return false;
+  execute(*e, {{DNNL_ARG_DIFF_DST, memory(e->dst, engine(), in(g))},
+               {DNNL_ARG_DIFF_SRC, memory(e->src, engine(), dx)}});
   return true;
 }
 

@@ -183,6 +183,34 @@ class Conv {
   std::unique_ptr<Rep> rep_;
 };
 
+// The backward passes of a convolution on oneDNN (training): convolution_backward_data /
+// _weights, deconvolution_backward_data / _weights for kTranspose, depthwise as groups. `spec`
+// describes the convolution as for Conv; its weights, bias and activation are ignored (training
+// changes the weights every step, so run() takes the current ones and reorders them for the
+// primitive on each call). Primitives are made on the first run for each geometry and thread
+// count, then kept. run() is thread-safe.
+class ConvBackward {
+ public:
+  explicit ConvBackward(const ConvSpec& spec);
+  ~ConvBackward();
+  ConvBackward(const ConvBackward&) = delete;
+  ConvBackward& operator=(const ConvBackward&) = delete;
+
+  // For the forward y = conv(x) over the resolved window `w` (as Conv::run: for kTranspose w.out
+  // is x's size) with kernel k in the layer's layout, and dL/dy = g (channels_last, y's shape):
+  // dx (x's shape, or null to skip) is overwritten with dL/dx; dk (k's shape) and db ([outC], or
+  // null to skip) are accumulated into, as reference::convBackward / depthwiseBackward do (the
+  // bias gradient is the sum of g over everything but its channel). Returns false, touching
+  // nothing, when oneDNN cannot express the geometry (as Conv::run); the caller then runs the
+  // reference kernel.
+  bool run(const float* x, int64_t batch, const Window& w, const float* k, const float* g,
+           float* dx, float* dk, float* db) const;
+
+ private:
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
 // Dense: y = activation(x · kernel + bias) for x [rows, in], kernel [in, units], on oneDNN's matmul
 // with the kernel packed once (the recurrent layers' gate products, where the packed layout wins
 // at every step; the Dense layer itself runs gemm() on the loaded kernel and keeps no copy).
@@ -221,6 +249,14 @@ class Pool {
 
   // As reference::pool; false (nothing touched) for a geometry oneDNN cannot express.
   bool run(const float* x, int64_t batch, const Window& w, int64_t ch, float* y) const;
+  // As reference::poolBackward (dx zero on entry receives dL/dx for dL/dy = g): average pooling
+  // runs oneDNN's pooling_backward (the share g / count summed in another order: within float32
+  // rounding of the reference); max pooling recomputes each window's first maximum with the
+  // reference's rule (the first element greater than all before it, so ties, -inf and NaN
+  // windows go where TF.js sends them) in a loop multithreaded over the batch, equal to the
+  // reference bit for bit. False (nothing touched) for a geometry oneDNN cannot express.
+  bool backward(const float* x, int64_t batch, const Window& w, int64_t ch, const float* g,
+                float* dx) const;
 
  private:
   struct Rep;

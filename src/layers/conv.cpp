@@ -6,11 +6,15 @@
 // are asked for or oneDNN cannot express the geometry. channels_first inputs are transposed to
 // channels_last and back, as tfjs-layers does around its NHWC ops.
 //
-// Training: every class keeps its pre-activation for the backward pass. Conv's backward runs
+// Training: every class keeps its pre-activation for the backward pass; the forward passes run
+// fresh fast kernels packed from the current weights. The backward passes run
+// kernels::ConvBackward (oneDNN's backward data / weights primitives, kept per geometry, fed the
+// current weights on each run; SeparableConv2D: pointwise, then depthwise), or, under reference
+// kernels or for a geometry oneDNN refuses, the reference loops: Conv's
 // reference::convBackward; DepthwiseConv2D's reference::depthwiseBackward; SeparableConv2D's
-// both (pointwise, then depthwise); the transposed convolutions' input gradient is the forward
-// convolution with the same kernel and their kernel gradient convBackward's with the roles of
-// input and output gradient swapped.
+// both; the transposed convolutions' input gradient is the forward convolution with the same
+// kernel and their kernel gradient convBackward's with the roles of input and output gradient
+// swapped.
 //
 // TF.js behaviours kept or refused (tfjs-layers 4.22, layers/convolutional*.ts):
 //  - padding 'causal' throws NotImplementedError in TF.js: refused.
@@ -135,6 +139,34 @@ class ConvBase : public Layer {
     return k != nullptr && !kernels::referenceKernels() &&
            k->run(x.data.data(), x.shape[0], w, y.data.data());
   }
+  // The fast backward pass of one of this layer's convolutions (made in setWeights; the current
+  // weights are given to each run, as training changes them).
+  std::unique_ptr<kernels::ConvBackward> backwardKernel(kernels::ConvSpec::Kind kind,
+                                                        const std::vector<int64_t>& kernel,
+                                                        int64_t inC, int64_t outC) const {
+    kernels::ConvSpec s;
+    s.kind = kind;
+    s.rank = rank_;
+    s.kernel = kernel;
+    s.inC = inC;
+    s.outC = outC;
+    return std::make_unique<kernels::ConvBackward>(s);
+  }
+  // Runs the fast backward pass `k` (kernels::ConvBackward::run: dx overwritten, dk and db
+  // accumulated into) when fast kernels are on and it takes the geometry; false otherwise, and
+  // nothing is touched.
+  static bool runBackward(const kernels::ConvBackward* k, const Array& x, const Window& w,
+                          std::span<const float> kernel, const Array& g, float* dx, float* dk,
+                          float* db) {
+    return k != nullptr && !kernels::referenceKernels() &&
+           k->run(x.data.data(), x.shape[0], w, kernel.data(), g.data.data(), dx, dk, db);
+  }
+  // db[f] += the sum of channels_last g over everything but its last axis (`ch` channels).
+  static void addBiasGradient(const Array& g, int64_t ch, float* db) {
+    for (int64_t i = 0; i < g.size(); i += ch) {
+      for (int64_t f = 0; f < ch; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+    }
+  }
   // The activation still to apply after a fast (true) or reference (false) kernel.
   void finish(Array& y, bool ranFast) const {
     if (!ranFast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
@@ -200,6 +232,7 @@ class Conv final : public ConvBase {
     Layer::setWeights(std::move(weights));
     fast_ = fastKernel(kernels::ConvSpec::Kind::kConv, "kernel", kernelSize_, inDim_, filters_,
                        true, true);
+    backward_ = backwardKernel(kernels::ConvSpec::Kind::kConv, kernelSize_, inDim_, filters_);
     prepare(*fast_, true);
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
@@ -263,17 +296,16 @@ class Conv final : public ConvBase {
     Window w = window(x.shape, true);
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     auto& dv = grads.of(this);
-    if (useBias_) {
-      float* db = dv[1].data.data();
-      for (int64_t i = 0; i < g.size(); i += filters_) {
-        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
-      }
-    }
+    float* db = useBias_ ? dv[1].data.data() : nullptr;
     const bool needDx = grads.inputGradientsNeeded;
     Array dx = needDx ? Array(x.shape) : Array();
-    kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
-                                     filters_, g.data.data(), needDx ? dx.data.data() : nullptr,
-                                     dv[0].data.data());
+    float* dxp = needDx ? dx.data.data() : nullptr;
+    if (!runBackward(backward_.get(), x, w, weight("kernel"), g, dxp, dv[0].data.data(), db)) {
+      if (db != nullptr) addBiasGradient(g, filters_, db);
+      kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_,
+                                       weight("kernel").data(), filters_, g.data.data(), dxp,
+                                       dv[0].data.data());
+    }
     if (channelsFirst_ && needDx) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
@@ -282,6 +314,7 @@ class Conv final : public ConvBase {
   int64_t filters_;
   int64_t inDim_ = 0;
   std::unique_ptr<kernels::Conv> fast_;
+  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // Conv2DTranspose / Conv3DTranspose: kernel [k..., filters, in], bias [filters]; output size
@@ -317,6 +350,7 @@ class ConvTranspose final : public ConvBase {
     Layer::setWeights(std::move(weights));
     fast_ = fastKernel(kernels::ConvSpec::Kind::kTranspose, "kernel", kernelSize_, inDim_, filters_,
                        true, true);
+    backward_ = backwardKernel(kernels::ConvSpec::Kind::kTranspose, kernelSize_, inDim_, filters_);
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
@@ -348,10 +382,15 @@ class ConvTranspose final : public ConvBase {
     const Array& x = channelsFirst_ ? xcl : *in[0];
     const Window w = transposeWindow(x);
     const int64_t batch = x.shape[0];
-    Array z(withChannels(batch, w, rank_, filters_, true));
-    kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
-                                      filters_, z.data.data());
-    if (useBias_) addBias(z, weight("bias"));
+    Array z(withChannels(batch, w, rank_, filters_, true), kUninitialized);
+    const auto linear = fastKernel(kernels::ConvSpec::Kind::kTranspose, "kernel", kernelSize_,
+                                   inDim_, filters_, true, false);
+    if (!runFast(linear.get(), x, w, z)) {
+      std::fill(z.data.begin(), z.data.end(), 0.0f);
+      kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
+                                        filters_, z.data.data());
+      if (useBias_) addBias(z, weight("bias"));
+    }
     if (channelsFirst_) z = spatial::toChannelsFirst(z);
     Array y = z;
     applyActivation(activation_, y, name());
@@ -372,18 +411,17 @@ class ConvTranspose final : public ConvBase {
     const Array& x = channelsFirst_ ? xcl : *in[0];
     const Window w = transposeWindow(x);
     auto& dv = grads.of(this);
-    if (useBias_) {
-      float* db = dv[1].data.data();
-      for (int64_t i = 0; i < g.size(); i += filters_) {
-        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
-      }
-    }
+    float* db = useBias_ ? dv[1].data.data() : nullptr;
     Array dx(x.shape);
-    kernels::reference::conv(g.data.data(), x.shape[0], w, filters_, weight("kernel").data(),
-                             inDim_, dx.data.data());
-    kernels::reference::convBackward(g.data.data(), x.shape[0], w, filters_,
-                                     weight("kernel").data(), inDim_, x.data.data(), nullptr,
-                                     dv[0].data.data());
+    if (!runBackward(backward_.get(), x, w, weight("kernel"), g, dx.data.data(), dv[0].data.data(),
+                     db)) {
+      if (db != nullptr) addBiasGradient(g, filters_, db);
+      kernels::reference::conv(g.data.data(), x.shape[0], w, filters_, weight("kernel").data(),
+                               inDim_, dx.data.data());
+      kernels::reference::convBackward(g.data.data(), x.shape[0], w, filters_,
+                                       weight("kernel").data(), inDim_, x.data.data(), nullptr,
+                                       dv[0].data.data());
+    }
     if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
@@ -416,6 +454,7 @@ class ConvTranspose final : public ConvBase {
   int64_t filters_;
   int64_t inDim_ = 0;
   std::unique_ptr<kernels::Conv> fast_;
+  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in * multiplier].
@@ -451,6 +490,8 @@ class DepthwiseConv2D final : public ConvBase {
     Layer::setWeights(std::move(weights));
     fast_ = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel", kernelSize_, inDim_,
                        inDim_ * mult_, true, true);
+    backward_ =
+        backwardKernel(kernels::ConvSpec::Kind::kDepthwise, kernelSize_, inDim_, inDim_ * mult_);
     prepare(*fast_, false);
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
@@ -482,10 +523,15 @@ class DepthwiseConv2D final : public ConvBase {
     Window w = window(x.shape, false);
     spatial::resolveWindow(w, same_, true, name());
     const int64_t batch = x.shape[0];
-    Array z(withChannels(batch, w, 2, inDim_ * mult_, false));
-    kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                  weight("depthwise_kernel").data(), mult_, z.data.data());
-    if (useBias_) addBias(z, weight("bias"));
+    Array z(withChannels(batch, w, 2, inDim_ * mult_, false), kUninitialized);
+    const auto linear = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel",
+                                   kernelSize_, inDim_, inDim_ * mult_, true, false);
+    if (!runFast(linear.get(), x, w, z)) {
+      std::fill(z.data.begin(), z.data.end(), 0.0f);
+      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                    weight("depthwise_kernel").data(), mult_, z.data.data());
+      if (useBias_) addBias(z, weight("bias"));
+    }
     if (channelsFirst_) z = spatial::toChannelsFirst(z);
     Array y = z;
     applyActivation(activation_, y, name());
@@ -507,17 +553,15 @@ class DepthwiseConv2D final : public ConvBase {
     Window w = window(x.shape, false);
     spatial::resolveWindow(w, same_, true, name());
     auto& dv = grads.of(this);
-    const int64_t outC = inDim_ * mult_;
-    if (useBias_) {
-      float* db = dv[1].data.data();
-      for (int64_t i = 0; i < g.size(); i += outC) {
-        for (int64_t f = 0; f < outC; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
-      }
-    }
+    float* db = useBias_ ? dv[1].data.data() : nullptr;
     Array dx(x.shape);
-    kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
-                                          weight("depthwise_kernel").data(), mult_, g.data.data(),
-                                          dx.data.data(), dv[0].data.data());
+    if (!runBackward(backward_.get(), x, w, weight("depthwise_kernel"), g, dx.data.data(),
+                     dv[0].data.data(), db)) {
+      if (db != nullptr) addBiasGradient(g, inDim_ * mult_, db);
+      kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
+                                            weight("depthwise_kernel").data(), mult_, g.data.data(),
+                                            dx.data.data(), dv[0].data.data());
+    }
     if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
@@ -526,6 +570,7 @@ class DepthwiseConv2D final : public ConvBase {
   int64_t mult_;
   int64_t inDim_ = 0;
   std::unique_ptr<kernels::Conv> fast_;
+  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // SeparableConv2D: depthwise (with dilation) then a 1x1 convolution; depthwise_kernel
@@ -565,6 +610,10 @@ class SeparableConv2D final : public ConvBase {
                                 kernelSize_, inDim_, inDim_ * mult_, false, false);
     fastPointwise_ = fastKernel(kernels::ConvSpec::Kind::kConv, "pointwise_kernel", {1, 1},
                                 inDim_ * mult_, filters_, true, true);
+    backwardDepthwise_ =
+        backwardKernel(kernels::ConvSpec::Kind::kDepthwise, kernelSize_, inDim_, inDim_ * mult_);
+    backwardPointwise_ =
+        backwardKernel(kernels::ConvSpec::Kind::kConv, {1, 1}, inDim_ * mult_, filters_);
     prepare(*fastDepthwise_, true);
     if (const auto w = builtWindow(true); w && !kernels::referenceKernels()) {
       Window one;
@@ -615,13 +664,21 @@ class SeparableConv2D final : public ConvBase {
     const int64_t mid = inDim_ * mult_;
     Window one;
     one.in = one.out = w.out;
-    Array d(withChannels(batch, w, 2, mid, false));
-    Array z(withChannels(batch, w, 2, filters_, false));
-    kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                  weight("depthwise_kernel").data(), mult_, d.data.data());
-    kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
-                             filters_, z.data.data());
-    if (useBias_) addBias(z, weight("bias"));
+    Array d(withChannels(batch, w, 2, mid, false), kUninitialized);
+    Array z(withChannels(batch, w, 2, filters_, false), kUninitialized);
+    const auto depthwise = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel",
+                                      kernelSize_, inDim_, mid, false, false);
+    const auto pointwise = fastKernel(kernels::ConvSpec::Kind::kConv, "pointwise_kernel", {1, 1},
+                                      mid, filters_, true, false);
+    if (!runFast(depthwise.get(), x, w, d) || !runFast(pointwise.get(), d, one, z)) {
+      std::fill(d.data.begin(), d.data.end(), 0.0f);
+      std::fill(z.data.begin(), z.data.end(), 0.0f);
+      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                    weight("depthwise_kernel").data(), mult_, d.data.data());
+      kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
+                               filters_, z.data.data());
+      if (useBias_) addBias(z, weight("bias"));
+    }
     Array y = z;
     applyActivation(activation_, y, name());
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
@@ -649,20 +706,22 @@ class SeparableConv2D final : public ConvBase {
     Window one;
     one.in = one.out = w.out;
     auto& dv = grads.of(this);
-    if (useBias_) {
-      float* db = dv[2].data.data();
-      for (int64_t i = 0; i < g.size(); i += filters_) {
-        for (int64_t f = 0; f < filters_; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
-      }
-    }
+    float* db = useBias_ ? dv[2].data.data() : nullptr;
     Array dd(d.shape);
-    kernels::reference::convBackward(d.data.data(), x.shape[0], one, inDim_ * mult_,
-                                     weight("pointwise_kernel").data(), filters_, g.data.data(),
-                                     dd.data.data(), dv[1].data.data());
+    if (!runBackward(backwardPointwise_.get(), d, one, weight("pointwise_kernel"), g,
+                     dd.data.data(), dv[1].data.data(), db)) {
+      if (db != nullptr) addBiasGradient(g, filters_, db);
+      kernels::reference::convBackward(d.data.data(), x.shape[0], one, inDim_ * mult_,
+                                       weight("pointwise_kernel").data(), filters_, g.data.data(),
+                                       dd.data.data(), dv[1].data.data());
+    }
     Array dx(x.shape);
-    kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
-                                          weight("depthwise_kernel").data(), mult_, dd.data.data(),
-                                          dx.data.data(), dv[0].data.data());
+    if (!runBackward(backwardDepthwise_.get(), x, w, weight("depthwise_kernel"), dd, dx.data.data(),
+                     dv[0].data.data(), nullptr)) {
+      kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
+                                            weight("depthwise_kernel").data(), mult_,
+                                            dd.data.data(), dx.data.data(), dv[0].data.data());
+    }
     if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
@@ -672,6 +731,7 @@ class SeparableConv2D final : public ConvBase {
   int64_t mult_;
   int64_t inDim_ = 0;
   std::unique_ptr<kernels::Conv> fastDepthwise_, fastPointwise_;
+  std::unique_ptr<kernels::ConvBackward> backwardDepthwise_, backwardPointwise_;
 };
 
 }  // namespace

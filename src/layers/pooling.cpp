@@ -3,7 +3,9 @@
 // larger values; average sums in double over the in-bounds elements only ('same' padding is not
 // counted) and divides once (kernels/reference.cpp); the global mean sums x / n (each rounded to
 // float32) in double. Windowed pooling runs oneDNN's pooling (kernels/fast.cpp: the same windows,
-// the average summed in float32) unless reference kernels are asked for.
+// the average summed in float32) unless reference kernels are asked for. The backward pass of
+// windowed pooling runs kernels::Pool::backward (average: oneDNN; max: a multithreaded loop with
+// the reference's first-maximum rule), or reference::poolBackward under reference kernels.
 //
 // TF.js behaviours kept or refused (tfjs-layers 4.22, layers/pooling.ts):
 //  - 1-D pooling and global 1-D pooling ignore data_format (always channels_last): a
@@ -78,8 +80,11 @@ class Pooling final : public Layer {
     const Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
     const Window w = windowOf(x);
     Array dx(x.shape);
-    kernels::reference::poolBackward(x.data.data(), x.shape[0], w, x.shape.back(), isMax_,
-                                     g.data.data(), dx.data.data());
+    if (kernels::referenceKernels() || !fast_.backward(x.data.data(), x.shape[0], w, x.shape.back(),
+                                                       g.data.data(), dx.data.data())) {
+      kernels::reference::poolBackward(x.data.data(), x.shape[0], w, x.shape.back(), isMax_,
+                                       g.data.data(), dx.data.data());
+    }
     if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }
