@@ -68,7 +68,10 @@ class LayersModel {
   const std::vector<TensorInfo>& outputs() const;
 
   // Runs the model: one tensor per input, in inputs() order, any batch size. float32 and int32
-  // inputs are accepted (int32 is converted). Returns one tensor per output, in outputs() order.
+  // inputs are accepted (int32 is converted); every input must have the same number of samples.
+  // Returns one tensor per output, in outputs() order. Intermediate arrays of 256 KiB or more
+  // are kept when freed (up to 256 MiB per process) and reused by the next call, so repeated
+  // calls do not fault fresh pages in.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
   Tensor predict(const Tensor& input) const;
   // The same with the inputs given by name (TF.js's NamedTensorMap: the input layers' names, as
