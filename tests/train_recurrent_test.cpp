@@ -711,19 +711,6 @@ TEST(TrainRecurrentDropout, GRUUsesTheDroppedStateEverywhereAsTfjs) {
   }
 }
 
-TEST(TrainRecurrentDropout, ConvLSTM2DDropoutIsStillRefused) {
-  for (const char* opt : {"dropout", "recurrent_dropout"}) {
-    SCOPED_TRACE(opt);
-    auto conv = sequential(
-        Json::array({layer("ConvLSTM2D", "cl", {{"filters", 1}, {"kernel_size", 1}, {opt, 0.5}})}),
-        {2, 2, 2, 1});
-    LayersModel m = randomModel(conv, 1);
-    model::GraphTrainer t(m);
-    layers::TrainingContext ctx;
-    EXPECT_THROW(t.forward({layers::Array({1, 2, 2, 2, 1})}, ctx), Error);
-  }
-}
-
 // --- masks in training (Masking, Embedding(mask_zero)) ---
 
 // [batch, steps, features] random values in [-1, 1) with the (b, t) steps where pad(b, t) all

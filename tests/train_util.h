@@ -67,10 +67,10 @@ inline Json layer(const std::string& cls, const std::string& name, Json config =
 
 // L = sum(r * y) for a fixed random r: dL/dy = r. Every forward pass is a training pass with the
 // same random stream, so stochastic layers (Dropout) draw the same mask each time. Compares
-// backward's variable and input gradients with central differences (step 1e-3 relative to the
-// value; tolerance 2e-2 relative
-// + 2e-3 absolute: the forward passes are float32, and a step must not straddle a kink such as
-// relu's at 0, which the fixed seeds avoid).
+// backward's variable gradients with central differences (step 1e-3 relative to the value;
+// tolerance 2e-2 relative + 2e-3 absolute: the forward passes are float32, and a step must not
+// straddle a kink such as relu's at 0, which the fixed seeds avoid). A layer's input gradient is
+// checked through the variables of a layer before it (the tests put a Dense or Conv first).
 inline void checkGradients(LayersModel& m, const std::vector<int64_t>& xShape, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);

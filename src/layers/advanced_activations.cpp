@@ -279,7 +279,8 @@ class PReLU final : public InPlaceLayer {
 
 // Softmax over `axis`: one axis must be the last one (tf.softmax refuses any other); several
 // axes compute exp(x - logSumExp(x, axes)) as TF.js does. tfjs-layers' default axis is 1, not
-// Keras's -1 (Keras always writes the axis). A mask from an earlier layer is not applied.
+// Keras's -1 (Keras always writes the axis). A mask from an earlier layer is applied as TF.js
+// applies it (callMasked), at inference and in training alike.
 class Softmax final : public Layer {
  public:
   explicit Softmax(const Config& c) : Layer(c) {
@@ -374,6 +375,13 @@ class Softmax final : public Layer {
       }
     }
     return oneOutput(std::move(g));
+  }
+  // Training with a mask: the same masked softmax as callMasked (same refusals). The added
+  // (1 - mask) * -1e9 is a constant, so backward, which reads only y and dL/dy, is unchanged.
+  std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& in,
+                                        const std::vector<const Array*>& masks, TrainingContext&,
+                                        std::unique_ptr<LayerState>&) const override {
+    return callMasked(in, masks);
   }
   std::vector<Array> callMasked(const std::vector<const Array*>& in,
                                 const std::vector<const Array*>& masks) const override {

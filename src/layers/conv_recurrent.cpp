@@ -23,8 +23,16 @@
 // unroll (NotImplementedError in TF.js), strides > 1 with dilation_rate > 1 (tfjs-core's conv2d
 // assert), padding 'causal', initial states given as extra inputs, and masked inputs.
 // Training: forwardTrain keeps every step (reference convolutions on the live weights) and
-// backward is backpropagation through time with kernels::reference::convBackward; dropout and
-// recurrent_dropout > 0 are refused in training.
+// backward is backpropagation through time with kernels::reference::convBackward. Dropout in
+// training as tfjs-layers 4.22's ConvLSTM2DCell: with 0 < dropout < 1, four input masks (one per
+// gate i, f, c, o) of the shape of one input frame [batch, rows, cols, channels]; with
+// 0 < recurrent_dropout < 1, four state masks of the shape of h [batch, rows', cols', filters].
+// Each entry is 0 with probability rate, else 1 / (1 - rate) (generateDropoutMask through
+// tf.dropout), drawn once per layer call (ConvRNN2D.call resets them) and shared by every step;
+// gate g's input convolution reads x_t * mask_g, its recurrent convolution h_{t-1} * rmask_g
+// (unlike TF.js's LSTMCell, which uses only its first mask, this cell uses all four). The carried
+// c is never dropped. Random stream: fit's (TrainingContext), as Dropout's; the masks are kept
+// for backward. A rate outside (0, 1) drops nothing, as TF.js. Inference is unchanged.
 // ConvLSTM2DCell is not registered: TF.js's generic RNN layer cannot run it (its input spec
 // expects rank 3).
 #include <fmt/format.h>
@@ -159,17 +167,18 @@ class ConvLSTM2D final : public Layer {
   // step, the input one over every frame at once at the end).
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
                                   std::unique_ptr<LayerState>& state) const override {
-    (void)ctx;
-    for (const char* key : {"dropout", "recurrent_dropout"}) {
-      const double rate = config_.number(key, 0.0);
-      if (rate > 0) {
-        config_.unsupported(fmt::format(
-            "training with {} = {} (TF.js drops inputs and states during fit; tfjs-cpp does not "
-            "implement recurrent dropout yet: set it to 0 to train)",
-            key, rate));
-      }
-    }
     auto tr = std::make_unique<Trace>();
+    const Array& x0 = *in.at(0);
+    if (x0.shape.size() == 5) {
+      // TF.js draws the input masks at the first step, then the state ones.
+      const int64_t batch = x0.shape[0];
+      const int64_t frame = x0.shape[2] * x0.shape[3] * x0.shape[4];
+      const Window wx = inputWindow(channelsFirst_ ? x0.shape[3] : x0.shape[2],
+                                    channelsFirst_ ? x0.shape[4] : x0.shape[3]);
+      const int64_t stateSize = wx.out[1] * wx.out[2] * filters_;
+      tr->dropIn = dropoutMasks(ctx, config_.number("dropout", 0.0), batch * frame);
+      tr->dropRec = dropoutMasks(ctx, config_.number("recurrent_dropout", 0.0), batch * stateSize);
+    }
     std::vector<Array> out = run(in, tr.get());
     state = std::move(tr);
     return out;
@@ -261,8 +270,8 @@ class ConvLSTM2D final : public Layer {
         }
       }
       std::fill(dhPrev.begin(), dhPrev.end(), 0.0f);
-      kernels::reference::convBackward(hPrev.data(), batch, tr->wh, F, rk, G, dz.data(),
-                                       dhPrev.data(), dv[1].data.data());
+      gatedConvBackward(hPrev.data(), batch, tr->wh, F, rk, tr->dropRec, 1, dz.data(),
+                        dhPrev.data(), dv[1].data.data());
       std::swap(dh, dhPrev);
     }
     if (useBias_) {
@@ -271,9 +280,9 @@ class ConvLSTM2D final : public Layer {
         for (int64_t g = 0; g < G; ++g) db[g] += dzx[i + static_cast<size_t>(g)];
     }
     Array dframes(tr->frames.shape);
-    kernels::reference::convBackward(tr->frames.data.data(), batch * steps, tr->wx, inDim_,
-                                     weight("kernel").data(), G, dzx.data(), dframes.data.data(),
-                                     dv[0].data.data());
+    gatedConvBackward(tr->frames.data.data(), batch * steps, tr->wx, inDim_,
+                      weight("kernel").data(), tr->dropIn, steps, dzx.data(), dframes.data.data(),
+                      dv[0].data.data());
     if (channelsFirst_) dframes = spatial::toChannelsFirst(dframes);
     return oneOutput(Array(x0.shape, std::move(dframes.data)));
   }
@@ -287,7 +296,109 @@ class ConvLSTM2D final : public Layer {
     Array frames;  // [batch * time, rows, cols, channels]
     Window wx, wh;
     std::vector<StepTrace> steps;
+    // The dropout masks of the call, channels_last: none, or one per gate i, f, c, o, each
+    // [batch, rows, cols, channels] (input) or [batch, rows', cols', filters] (state).
+    std::vector<std::vector<float>> dropIn, dropRec;
   };
+
+  // Four masks of n entries for `rate` (none unless 0 < rate < 1): each entry 0 with
+  // probability rate, else 1 / (1 - rate).
+  static std::vector<std::vector<float>> dropoutMasks(TrainingContext& ctx, double rate,
+                                                      int64_t n) {
+    if (!(rate > 0 && rate < 1)) return {};
+    const auto keep = static_cast<float>(1 - rate);
+    const float scale = 1.0f / keep;
+    std::vector<std::vector<float>> masks(4, std::vector<float>(static_cast<size_t>(n)));
+    for (auto& m : masks)
+      for (float& v : m) v = ctx.uniform() < keep ? scale : 0.0f;
+    return masks;
+  }
+
+  // The window of the input convolution for frames of rows x cols.
+  Window inputWindow(int64_t rows, int64_t cols) const {
+    Window wx;
+    wx.in = {1, rows, cols};
+    wx.k = {1, kernelSize_[0], kernelSize_[1]};
+    wx.stride = {1, strides_[0], strides_[1]};
+    wx.dilation = {1, dilation_[0], dilation_[1]};
+    spatial::resolveWindow(wx, same_, true, name());
+    return wx;
+  }
+
+  // Gate g's columns of a kernel [kh, kw, inC, 4F]: [kh, kw, inC, F].
+  std::vector<float> gateSlice(const float* k, int64_t rows, int64_t g) const {
+    const int64_t F = filters_, G = 4 * filters_;
+    std::vector<float> s(static_cast<size_t>(rows * F));
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(k + r * G + g * F, k + r * G + (g + 1) * F, s.begin() + r * F);
+    return s;
+  }
+  // xm = x * mask over `frames` frames of `frameSize`, frame n using mask row n / perSample.
+  static void masked(const float* x, const std::vector<float>& mask, int64_t frames,
+                     int64_t frameSize, int64_t perSample, std::vector<float>& xm) {
+    xm.resize(static_cast<size_t>(frames * frameSize));
+    for (int64_t n = 0; n < frames; ++n) {
+      const float* m = mask.data() + (n / perSample) * frameSize;
+      for (int64_t i = 0; i < frameSize; ++i) xm[n * frameSize + i] = x[n * frameSize + i] * m[i];
+    }
+  }
+
+  // z [frames, out rows, out cols, 4F] = conv(x, k) (+ bias) over `frames` channels_last frames;
+  // with masks (see Trace), gate g's columns are conv(x * mask_g, k_g) (+ bias_g).
+  void gatedConv(const kernels::Conv* fast, const float* x, int64_t frames, const Window& w,
+                 int64_t inC, const float* k, const float* bias,
+                 const std::vector<std::vector<float>>& masks, int64_t perSample, float* z) const {
+    const int64_t F = filters_, G = 4 * filters_;
+    if (masks.empty()) return convolve(fast, x, frames, w, inC, k, G, bias, z);
+    const int64_t frameSize = w.in[1] * w.in[2] * inC;
+    const int64_t outPixels = frames * w.out[1] * w.out[2];
+    std::vector<float> xm, zg(static_cast<size_t>(outPixels * F));
+    for (int64_t g = 0; g < 4; ++g) {
+      masked(x, masks[static_cast<size_t>(g)], frames, frameSize, perSample, xm);
+      const std::vector<float> kg = gateSlice(k, w.k[1] * w.k[2] * inC, g);
+      convolve(nullptr, xm.data(), frames, w, inC, kg.data(), F, bias ? bias + g * F : nullptr,
+               zg.data());
+      for (int64_t p = 0; p < outPixels; ++p)
+        std::copy(zg.begin() + p * F, zg.begin() + (p + 1) * F, z + p * G + g * F);
+    }
+  }
+  // The backward pass of gatedConv for dL/dz = dz: adds dL/dx into dx (unless null) and dL/dk
+  // into dk.
+  void gatedConvBackward(const float* x, int64_t frames, const Window& w, int64_t inC,
+                         const float* k, const std::vector<std::vector<float>>& masks,
+                         int64_t perSample, const float* dz, float* dx, float* dk) const {
+    const int64_t F = filters_, G = 4 * filters_;
+    if (masks.empty()) {
+      kernels::reference::convBackward(x, frames, w, inC, k, G, dz, dx, dk);
+      return;
+    }
+    const int64_t frameSize = w.in[1] * w.in[2] * inC;
+    const int64_t outPixels = frames * w.out[1] * w.out[2];
+    const int64_t rows = w.k[1] * w.k[2] * inC;
+    std::vector<float> xm, dzg(static_cast<size_t>(outPixels * F));
+    std::vector<float> dxg(static_cast<size_t>(frames * frameSize));
+    std::vector<float> dkg(static_cast<size_t>(rows * F));
+    for (int64_t g = 0; g < 4; ++g) {
+      const std::vector<float>& mask = masks[static_cast<size_t>(g)];
+      masked(x, mask, frames, frameSize, perSample, xm);
+      const std::vector<float> kg = gateSlice(k, rows, g);
+      for (int64_t p = 0; p < outPixels; ++p)
+        std::copy(dz + p * G + g * F, dz + p * G + (g + 1) * F, dzg.begin() + p * F);
+      std::fill(dxg.begin(), dxg.end(), 0.0f);
+      std::fill(dkg.begin(), dkg.end(), 0.0f);
+      kernels::reference::convBackward(xm.data(), frames, w, inC, kg.data(), F, dzg.data(),
+                                       dx ? dxg.data() : nullptr, dkg.data());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t f = 0; f < F; ++f) dk[r * G + g * F + f] += dkg[r * F + f];
+      if (dx) {
+        for (int64_t n = 0; n < frames; ++n) {
+          const float* m = mask.data() + (n / perSample) * frameSize;
+          for (int64_t i = 0; i < frameSize; ++i)
+            dx[n * frameSize + i] += dxg[n * frameSize + i] * m[i];
+        }
+      }
+    }
+  }
 
   // The forward pass; with `tr` (training) it keeps the trace and runs the reference
   // convolutions on the live weights (fit changes them in place between steps).
@@ -309,17 +420,15 @@ class ConvLSTM2D final : public Layer {
     }
     const int64_t F = filters_, G = 4 * filters_;
 
-    // Input convolutions of every frame at once, plus the bias.
-    Window wx;
-    wx.in = {1, frames.shape[1], frames.shape[2]};
-    wx.k = {1, kernelSize_[0], kernelSize_[1]};
-    wx.stride = {1, strides_[0], strides_[1]};
-    wx.dilation = {1, dilation_[0], dilation_[1]};
-    spatial::resolveWindow(wx, same_, true, name());
+    // Input convolutions of every frame at once, plus the bias (each gate's on its own dropped
+    // frames in training with dropout).
+    const Window wx = inputWindow(frames.shape[1], frames.shape[2]);
     const int64_t ho = wx.out[1], wo = wx.out[2], pixels = ho * wo;
     std::vector<float> zx(static_cast<size_t>(batch * steps * pixels * G));
-    convolve(tr ? nullptr : fastInput_.get(), frames.data.data(), batch * steps, wx, inDim_,
-             weight("kernel").data(), G, useBias_ ? weight("bias").data() : nullptr, zx.data());
+    const std::vector<std::vector<float>> none;
+    gatedConv(tr ? nullptr : fastInput_.get(), frames.data.data(), batch * steps, wx, inDim_,
+              weight("kernel").data(), useBias_ ? weight("bias").data() : nullptr,
+              tr ? tr->dropIn : none, steps, zx.data());
     if (tr) {
       tr->frames = std::move(frames);
       tr->wx = wx;
@@ -342,8 +451,8 @@ class ConvLSTM2D final : public Layer {
     Array gi(stepShape), gf(stepShape), gc(stepShape), go(stepShape);
     for (int64_t k = 0; k < steps; ++k) {
       const int64_t t = goBackwards_ ? steps - 1 - k : k;
-      convolve(tr ? nullptr : fastRecurrent_.get(), h.data.data(), batch, wh, F, rk, G, nullptr,
-               zh.data());
+      gatedConv(tr ? nullptr : fastRecurrent_.get(), h.data.data(), batch, wh, F, rk, nullptr,
+                tr ? tr->dropRec : none, 1, zh.data());
       for (int64_t n = 0; n < batch; ++n) {
         const float* zxp = zx.data() + (n * steps + t) * pixels * G;
         const float* zhp = zh.data() + n * pixels * G;

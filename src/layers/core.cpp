@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "layers/activations.h"
@@ -169,10 +170,22 @@ class Activation final : public Layer {
 // up, a copy otherwise.
 //
 // In training (fit), as TF.js: Dropout keeps each element with probability 1 - rate and scales
-// it by 1 / (1 - rate); SpatialDropout1D/2D/3D draw one keep/drop per sample and channel;
+// it by 1 / (1 - rate); with a noise_shape (same rank as the input; a null entry takes the
+// input's dimension, any other must be 1 or the input's) the keep/drop draws have that shape
+// and are broadcast over its 1s, as tf.dropout's multiplier is. SpatialDropout1D/2D/3D draw one
+// keep/drop per sample and channel (TF.js overrides their noise shape, so theirs is ignored);
 // GaussianNoise adds N(0, stddev); GaussianDropout multiplies by N(1, sqrt(rate / (1 - rate))).
-// The random stream is tfjs-cpp's (fit's seed), not TF.js's. AlphaDropout and a Dropout
-// noise_shape are refused in training.
+// AlphaDropout (noise.ts; 4.22 applies it whenever training is true and 0 < rate < 1) keeps
+// each element with probability 1 - rate, computes u = x * kept + (kept - 1) * alpha' with
+// alpha' = -alpha * scale (SELU's constants), then a * u + b with
+// a = ((1 - rate) * (1 + rate * alpha'^2))^-0.5 and b = -a * alpha' * rate, exactly as TF.js
+// writes it. Note the sign: a dropped element becomes -alpha' = +1.7581 (Keras's formula,
+// x * kept + (1 - kept) * alpha', gives alpha'), so TF.js's AlphaDropout does not keep a
+// zero-mean, unit-variance input so; tfjs-cpp follows TF.js (tests/train_more_test.cpp checks
+// the values against the real TF.js). Its noise_shape (fully given: TF.js draws
+// randomUniform(noise_shape), which a null entry breaks) broadcasts as Dropout's. The gradient
+// is the factor each element was multiplied by (a * kept for AlphaDropout). The random stream is
+// tfjs-cpp's (fit's seed, TrainingContext), not TF.js's.
 class Identity final : public Layer {
  public:
   explicit Identity(const Config& c) : Layer(c) {
@@ -195,15 +208,27 @@ class Identity final : public Layer {
                                   std::unique_ptr<LayerState>& state) const override {
     const Array& x = *in[0];
     const std::string& c = className();
-    if (c == "AlphaDropout" || (c == "Dropout" && config_.has("noise_shape") &&
-                                !config_.json()["noise_shape"].is_null())) {
-      config_.unsupported(c == "AlphaDropout" ? "training (AlphaDropout)"
-                                              : "training with a noise_shape");
-    }
     // factor: what x is multiplied by (dropout), or nothing (GaussianNoise adds).
     Array factor(x.shape, kUninitialized);
     Array y(x.shape, kUninitialized);
     const int64_t n = x.size();
+    if (c == "AlphaDropout") {
+      if (!(rate_ > 0 && rate_ < 1)) return oneOutput(x);  // TF.js returns its input
+      const double alphaP = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946;
+      const double ad = std::pow((1 - rate_) * (1 + rate_ * alphaP * alphaP), -0.5);
+      const auto a = static_cast<float>(ad);
+      const auto b = static_cast<float>(-ad * alphaP * rate_);
+      const auto ap = static_cast<float>(alphaP);
+      const std::vector<float> kept = keepMask(x.shape, ctx, 1.0f);
+      for (int64_t i = 0; i < n; ++i) {
+        const float k = kept[static_cast<size_t>(i)];
+        y.data[i] = (x.data[i] * k + (k - 1.0f) * ap) * a + b;
+        factor.data[i] = a * k;
+      }
+      state = std::make_unique<LayerState>();
+      state->arrays.push_back(std::move(factor));
+      return oneOutput(std::move(y));
+    }
     if (c == "GaussianNoise") {
       for (int64_t i = 0; i < n; ++i) {
         y.data[i] = x.data[i] + static_cast<float>(stddev_) * normal(ctx);
@@ -237,7 +262,8 @@ class Identity final : public Layer {
           }
         }
       } else {
-        for (int64_t i = 0; i < n; ++i) factor.data[i] = ctx.uniform() < keep ? scale : 0.0f;
+        const std::vector<float> f = keepMask(x.shape, ctx, scale);
+        std::copy(f.begin(), f.end(), factor.data.begin());
       }
     }
     for (int64_t i = 0; i < n; ++i) y.data[i] = x.data[i] * factor.data[i];
@@ -257,6 +283,75 @@ class Identity final : public Layer {
   }
 
  private:
+  // The keep (value `kept`) / drop (0) draws of Dropout and AlphaDropout for an input of shape
+  // `s`, one per element of the noise shape (the input's when the config gives none), each kept
+  // with probability 1 - rate, broadcast to `s` along the noise shape's 1s.
+  std::vector<float> keepMask(const Shape& s, TrainingContext& ctx, float kept) const {
+    const auto keep = static_cast<float>(1 - rate_);
+    const Shape ns = noiseShape(s);
+    std::vector<float> draws(static_cast<size_t>(Array::count(ns)));
+    for (float& v : draws) v = ctx.uniform() < keep ? kept : 0.0f;
+    if (ns == s) return draws;
+    // Strides of the draws along each input axis (0 where the noise shape has a 1).
+    const size_t rank = s.size();
+    std::vector<int64_t> stride(rank, 0);
+    int64_t step = 1;
+    for (size_t d = rank; d-- > 0;) {
+      stride[d] = ns[d] == 1 ? 0 : step;
+      step *= ns[d];
+    }
+    std::vector<float> out(static_cast<size_t>(Array::count(s)));
+    std::vector<int64_t> idx(rank, 0);
+    int64_t src = 0;
+    for (float& v : out) {
+      v = draws[static_cast<size_t>(src)];
+      for (size_t d = rank; d-- > 0;) {
+        src += stride[d];
+        if (++idx[d] < s[d]) break;
+        src -= stride[d] * s[d];
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+  // The config's noise_shape resolved against the input's shape `s` (TF.js's getNoiseShape: a
+  // null entry takes the input's dimension); `s` itself when there is none. Throws Error when
+  // TF.js could not broadcast the draws to the input (kInvalidArgument) or the config is
+  // malformed (kUnsupported).
+  Shape noiseShape(const Shape& s) const {
+    if (!config_.has("noise_shape") || config_.json()["noise_shape"].is_null()) return s;
+    const Json& j = config_.json()["noise_shape"];
+    if (!j.is_array()) config_.unsupported(fmt::format("noise_shape = {}", j.dump()));
+    if (j.size() != s.size()) {
+      config_.unsupported(
+          fmt::format("noise_shape {} for an input of rank {} (the same rank "
+                      "is needed)",
+                      j.dump(), s.size()));
+    }
+    Shape ns(s.size());
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (j[d].is_null()) {
+        if (className() == "AlphaDropout") {
+          config_.unsupported(
+              fmt::format("noise_shape {} with a null entry (TF.js's AlphaDropout "
+                          "draws randomUniform(noise_shape) as given)",
+                          j.dump()));
+        }
+        ns[d] = s[d];
+      } else if (!j[d].is_number_integer()) {
+        config_.unsupported(fmt::format("noise_shape = {}", j.dump()));
+      } else {
+        ns[d] = j[d].get<int64_t>();
+      }
+      if (ns[d] != s[d] && ns[d] != 1) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}' ({}): noise_shape {} does not broadcast to the input "
+                                "shape {}",
+                                name(), className(), j.dump(), Json(s).dump()));
+      }
+    }
+    return ns;
+  }
   static float normal(TrainingContext& ctx) {
     // Box-Muller on two uniforms.
     const float u1 = std::max(ctx.uniform(), 1e-12f);

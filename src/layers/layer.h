@@ -265,7 +265,7 @@ class Layer {
   // and the same backward afterwards, so a layer that applies a mask keeps it in `state`. The
   // default: a layer that does not read masks ignores them, as callMasked does, and runs
   // forwardTrain; one that reads them (readsMask()) throws Error(kUnsupported) naming it, unless
-  // it overrides this (SimpleRNN, GRU, LSTM, RNN, Bidirectional and nested models do).
+  // it overrides this (SimpleRNN, GRU, LSTM, RNN, Bidirectional, Softmax and nested models do).
   virtual std::vector<Array> forwardTrainMasked(const std::vector<const Array*>& inputs,
                                                 const std::vector<const Array*>& masks,
                                                 TrainingContext& ctx,
@@ -274,7 +274,7 @@ class Layer {
     if (readsMask()) {
       config_.unsupported(
           "training with a masked input (this layer reads the mask, which tfjs-cpp applies in "
-          "training only for the recurrent layers and Bidirectional)");
+          "training only for the recurrent layers, Bidirectional and Softmax)");
     }
     return forwardTrain(inputs, ctx, state);
   }

@@ -1,5 +1,6 @@
 // Merge layers: Add, Multiply, Average, Maximum, Minimum (elementwise, broadcasting as
-// tfjs-layers does), Concatenate (along `axis`) and Dot (batched dot products).
+// tfjs-layers does), Concatenate (along `axis`) and Dot (batched dot products). Every one has a
+// backward pass for fit (Dot's through its optional L2 normalization too).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -258,6 +259,11 @@ class Elementwise final : public Layer {
 // tfjs-layers' batchDot computes it: the contracted axis of each input is removed, the free axes
 // of the first input come before those of the second, and a rank-1 result becomes [batch, 1].
 // Rank 4 and more is refused, as TF.js refuses it; so is the batch axis as a dot axis.
+// Backward: dX[b, i, t] = sum_j g[b, i, j] Y[b, j, t] and dY[b, j, t] = sum_i g[b, i, j] X[b, i, t]
+// on the (normalized) inputs; with normalize, then through the normalization as TF.js's autodiff
+// of its l2Normalize (sum of squares, maximum with epsilon 1e-7, sqrt, div) gives it:
+// dx = g / norm - x * sum(g * x) / norm^3, the second term only where sum x^2 >= 1e-7 (TF.js's
+// maximum sends the gradient to its first argument on ties, to the constant epsilon below).
 class Dot final : public Layer {
  public:
   explicit Dot(const Config& c) : Layer(c), normalize_(c.boolean("normalize", false)) {
@@ -268,6 +274,14 @@ class Dot final : public Layer {
     };
     if (axes.is_array() && axes.size() == 2) {
       axes_ = {one(axes[0]), one(axes[1])};
+      if ((axes_[0] < 0) != (axes_[1] < 0)) {
+        // TF.js's Dot.build indexes the shapes with a pair as given: shape[-1] is undefined,
+        // so one negative entry fails its check ('Dimension incompatibility: 4 !== undefined').
+        c.unsupported(
+            fmt::format("'axes' = {} (a pair with one negative entry, which TF.js's "
+                        "Dot.build rejects: give both as positive or both as negative)",
+                        axes.dump()));
+      }
     } else if (axes.is_number()) {
       axes_ = {one(axes), one(axes)};
     } else {
@@ -305,21 +319,9 @@ class Dot final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     const Array& y = *in[1];
-    if (x.shape[axes_[0]] != y.shape[axes_[1]] || x.shape[0] != y.shape[0]) {
-      throw Error(
-          ErrorCode::kInvalidArgument,
-          fmt::format("layer '{}': inputs {} and {} do not match along axes [{}, {}]", name(),
-                      Json(x.shape).dump(), Json(y.shape).dump(), axes_[0], axes_[1]));
-    }
+    checkInputs(x, y);
     const int64_t batch = x.shape[0];
     const int64_t k = x.shape[axes_[0]];
-    // Each input as [batch][free][k] through strides: the free axis (if any) and the dot axis.
-    auto view = [](const Array& a, int64_t axis) {
-      const int64_t free = a.shape.size() == 3 ? a.shape[axis == 1 ? 2 : 1] : 1;
-      const int64_t freeStride = a.shape.size() == 3 ? (axis == 1 ? 1 : a.shape[2]) : 0;
-      const int64_t kStride = a.shape.size() == 3 ? (axis == 1 ? a.shape[2] : 1) : 1;
-      return std::array<int64_t, 3>{free, freeStride, kStride};
-    };
     const auto [m, xFree, xK] = view(x, axes_[0]);
     const auto [n, yFree, yK] = view(y, axes_[1]);
     const Array xn = normalize_ ? l2Normalize(x, axes_[0]) : Array();
@@ -345,8 +347,105 @@ class Dot final : public Layer {
     }
     return oneOutput(std::move(out));
   }
+  std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
+                              LayerState*, std::vector<Array> dOut, GradientSink&) const override {
+    const Array& x = *in[0];
+    const Array& y = *in[1];
+    checkInputs(x, y);
+    const int64_t batch = x.shape[0];
+    const int64_t k = x.shape[axes_[0]];
+    const auto [m, xFree, xK] = view(x, axes_[0]);
+    const auto [n, yFree, yK] = view(y, axes_[1]);
+    const Array xn = normalize_ ? l2Normalize(x, axes_[0]) : Array();
+    const Array yn = normalize_ ? l2Normalize(y, axes_[1]) : Array();
+    const float* xp = normalize_ ? xn.data.data() : x.data.data();
+    const float* yp = normalize_ ? yn.data.data() : y.data.data();
+    const Array& g = dOut.at(0);
+    if (g.size() != batch * m * n) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}' (Dot): an output gradient of shape {} for inputs {} "
+                      "and {}",
+                      name(), Json(g.shape).dump(), Json(x.shape).dump(), Json(y.shape).dump()));
+    }
+    Array dx(x.shape), dy(y.shape);
+    const int64_t xs = batch ? x.size() / batch : 0, ys = batch ? y.size() / batch : 0;
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = xp + b * xs;
+      const float* yb = yp + b * ys;
+      float* dxb = dx.data.data() + b * xs;
+      float* dyb = dy.data.data() + b * ys;
+      const float* gb = g.data.data() + b * m * n;
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          const float gij = gb[i * n + j];
+          for (int64_t t = 0; t < k; ++t) {
+            dxb[i * xFree + t * xK] += gij * yb[j * yFree + t * yK];
+            dyb[j * yFree + t * yK] += gij * xb[i * xFree + t * xK];
+          }
+        }
+      }
+    }
+    std::vector<Array> d;
+    if (normalize_) {
+      d.push_back(l2NormalizeBackward(x, std::move(dx), axes_[0]));
+      d.push_back(l2NormalizeBackward(y, std::move(dy), axes_[1]));
+    } else {
+      d.push_back(std::move(dx));
+      d.push_back(std::move(dy));
+    }
+    return d;
+  }
 
  private:
+  void checkInputs(const Array& x, const Array& y) const {
+    for (const Array* a : {&x, &y}) {
+      if (a->shape.size() < 2 || a->shape.size() > 3) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}' (Dot): an input of shape {} (rank 2 or 3 expected)",
+                                name(), Json(a->shape).dump()));
+      }
+    }
+    if (axes_[0] >= static_cast<int64_t>(x.shape.size()) ||
+        axes_[1] >= static_cast<int64_t>(y.shape.size()) ||
+        x.shape[static_cast<size_t>(axes_[0])] != y.shape[static_cast<size_t>(axes_[1])] ||
+        x.shape[0] != y.shape[0]) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("layer '{}': inputs {} and {} do not match along axes [{}, {}]", name(),
+                      Json(x.shape).dump(), Json(y.shape).dump(), axes_[0], axes_[1]));
+    }
+  }
+  // An input as [batch][free][k] through strides: {free size, free stride, dot-axis stride}.
+  static std::array<int64_t, 3> view(const Array& a, int64_t axis) {
+    const int64_t free = a.shape.size() == 3 ? a.shape[axis == 1 ? 2 : 1] : 1;
+    const int64_t freeStride = a.shape.size() == 3 ? (axis == 1 ? 1 : a.shape[2]) : 0;
+    const int64_t kStride = a.shape.size() == 3 ? (axis == 1 ? a.shape[2] : 1) : 1;
+    return {free, freeStride, kStride};
+  }
+  // dL/da from dL/d(l2Normalize(a)) = g, along `axis` (see the class comment).
+  static Array l2NormalizeBackward(const Array& a, Array g, int64_t axis) {
+    int64_t outer = 1, inner = 1;
+    const int64_t n = a.shape[static_cast<size_t>(axis)];
+    for (int64_t d = 0; d < axis; ++d) outer *= a.shape[static_cast<size_t>(d)];
+    for (size_t d = static_cast<size_t>(axis) + 1; d < a.shape.size(); ++d) inner *= a.shape[d];
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const float* p = a.data.data() + o * n * inner + i;
+        float* q = g.data.data() + o * n * inner + i;
+        float sum = 0.0f, dot = 0.0f;
+        for (int64_t t = 0; t < n; ++t) {
+          sum += p[t * inner] * p[t * inner];
+          dot += q[t * inner] * p[t * inner];
+        }
+        const bool through = sum >= 1e-7f;
+        const float norm = std::sqrt(std::max(sum, 1e-7f));
+        const float c = through ? dot / (norm * norm * norm) : 0.0f;
+        for (int64_t t = 0; t < n; ++t) q[t * inner] = q[t * inner] / norm - p[t * inner] * c;
+      }
+    }
+    return g;
+  }
   static Array l2Normalize(const Array& a, int64_t axis) {
     Array y = a;
     int64_t outer = 1, inner = 1;

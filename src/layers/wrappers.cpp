@@ -13,16 +13,17 @@
 // Bidirectional, Softmax): that combination is refused instead of computed wrongly. A wrapped
 // nested model (Sequential, Functional, Model) runs the same way: its whole graph on the folded
 // [batch * time, ...] input (model/layers_model.cpp makes it); TF.js names its weights by the
-// inner layers alone (`dense/kernel`, no wrapper scope), which the runtime's binding accepts.
-// Training a TimeDistributed over a nested model is refused (its gradients land on the inner
-// layers, which this wrapper does not gather).
+// inner layers alone (`dense/kernel`, no wrapper scope), which the runtime's binding accepts
+// (and GraphTrainer names the trained variables so).
 //
 // Training: TimeDistributed runs the inner layer's forwardTrain / backward on the folded arrays
 // (a masked input is handled as at inference: ignored, or refused when the inner layer reads
-// masks); Bidirectional runs both directions' (with the input mask, when there is one) and
-// splits the merged gradient back (see backward). The
-// inner layers' variable gradients are added into the wrapper's own (a local GradientSink), and
-// weightsChanged is passed on to the inner layers.
+// masks); over a nested model, the inner graph's training forward and backward, whose inner
+// layers' gradients are gathered into the wrapper's in NestedModel::variables() order (the
+// order its setWeights hands the values out). Bidirectional runs both directions' (with the input
+// mask, when there is one) and splits the merged gradient back (see backward). The inner layers'
+// variable gradients are added into the wrapper's own (a local GradientSink), and weightsChanged is
+// passed on to the inner layers.
 //
 // Each wrapper has its own section below.
 #include <fmt/format.h>
@@ -36,6 +37,10 @@ namespace tfjs::model {
 // A nested model (Sequential / Functional / Model config) as a layer (model/layers_model.cpp).
 // Declared here because layer.h, which would be its home, knows nothing of models.
 std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config);
+// Adds the variable gradients the inner layers of `nested` (made by makeNestedModelLayer) left in
+// `inner` to `dst`, one array per entry of nested.variables(), in that order.
+void addNestedModelGradients(const layers::Layer& nested, const layers::GradientSink& inner,
+                             std::vector<layers::Array>& dst);
 }  // namespace tfjs::model
 
 namespace tfjs::layers {
@@ -178,12 +183,6 @@ class TimeDistributed final : public Layer {
   // arrays; its variable gradients land in the wrapper's (the same variables, same order).
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext& ctx,
                                   std::unique_ptr<LayerState>& state) const override {
-    if (nested_) {
-      config_.unsupported(
-          fmt::format("training with the nested model '{}' ({}) as the wrapped "
-                      "layer (inference only)",
-                      inner_->name(), inner_->className()));
-    }
     auto st = std::make_unique<FoldState>();
     st->x = fold(*in.at(0));
     std::vector<Array> out = inner_->forwardTrain({&st->x}, ctx, st->inner);
@@ -214,10 +213,17 @@ class TimeDistributed final : public Layer {
     std::vector<Array> d;
     d.push_back(Array(st->y.shape, std::move(dOut.at(0).data)));
     GradientSink inner;
+    inner.inputGradientsNeeded = grads.inputGradientsNeeded;
     std::vector<Array> dx =
         inner_->backward({&st->x}, {&st->y}, st->inner.get(), std::move(d), inner);
-    addGradients(inner, *inner_, grads.of(this), 0);
-    return oneOutput(Array(in[0]->shape, std::move(dx.at(0).data)));
+    if (nested_) {
+      model::addNestedModelGradients(*inner_, inner, grads.of(this));
+    } else {
+      addGradients(inner, *inner_, grads.of(this), 0);
+    }
+    // No dL/d(input) when the executor said none is needed and the inner layer skipped it.
+    if (dx.empty() || dx[0].data.empty()) return oneOutput(Array());
+    return oneOutput(Array(in[0]->shape, std::move(dx[0].data)));
   }
   void weightsChanged() override { inner_->weightsChanged(); }
 

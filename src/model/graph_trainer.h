@@ -4,8 +4,10 @@
 // the training forward and backward passes over the model's graph (layers_model.cpp). Made
 // from a LayersModel, it first gives the model its own writable copy of every variable's value
 // (the loaded weight buffer is shared and read-only) and points the layers at it, so the values
-// fit() changes are the ones predict() reads, after commit(). Not thread-safe: no predict() may
-// run on the model (or its copies, which share it) while a GraphTrainer is in use.
+// fit() changes are the ones predict() reads, after commit(). Layers that bound the same stored
+// weight (a nested model used directly and wrapped in a TimeDistributed) keep viewing one
+// variable, whose gradient is the sum of theirs. Not thread-safe: no predict() may run on the
+// model (or its copies, which share it) while a GraphTrainer is in use.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,8 @@ namespace tfjs::model {
 struct TrainingState;  // train/fit.cpp
 
 struct TrainVariable {
-  std::string name;  // "<layer>/<variable>", as TF.js names the weight
+  std::string name;  // "<layer>/<variable>", as TF.js names the weight (for a TimeDistributed
+                     // over a nested model: "<inner layer>/<variable>")
   std::vector<int64_t> shape;
   bool trainable = true;  // false: the layer (or an enclosing model) has trainable: false, or
                           // the variable is not trainable (moving statistics)
@@ -55,7 +58,8 @@ class GraphTrainer {
   static std::shared_ptr<TrainingState>& trainingState(const LayersModel& model);
   // The artifacts the model was made from (topology, manifest, the loaded weights).
   static const ModelArtifacts& loadedArtifacts(const LayersModel& model);
-  // The current value of every variable, named "<layer>/<variable>", in binding order.
+  // The current value of every variable, named as in TrainVariable, in binding order (a weight
+  // several layers share, once).
   static std::vector<NamedTensor> currentWeights(const LayersModel& model);
 
  private:

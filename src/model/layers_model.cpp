@@ -721,16 +721,27 @@ void allLayers(Graph& g, std::vector<layers::Layer*>& out) {
   }
 }
 
-std::vector<layers::VariableSpec> NestedModel::variables() const {
-  std::vector<layers::Layer*> all;
-  allLayers(*graph_, all);
-  std::vector<layers::VariableSpec> out;
-  for (const layers::Layer* l : all) {
+// Every variable of the graph's layers in allLayers order, named `<inner layer>/<variable>`; not
+// trainable under a layer or nested model whose config says trainable: false (TF.js's
+// TimeDistributed trains its layer's trainableWeights only).
+void nestedVariables(const Graph& g, bool frozen, std::vector<layers::VariableSpec>& out) {
+  for (const auto& l : g.layers) {
+    const bool f = frozen || !l->config().boolean("trainable", true);
+    if (const auto* nested = dynamic_cast<const NestedModel*>(l.get())) {
+      nestedVariables(nested->graph(), f, out);
+      continue;
+    }
     for (auto v : l->variables()) {
       v.name = l->name() + "/" + v.name;
+      v.trainable = v.trainable && !f;
       out.push_back(std::move(v));
     }
   }
+}
+
+std::vector<layers::VariableSpec> NestedModel::variables() const {
+  std::vector<layers::VariableSpec> out;
+  nestedVariables(*graph_, false, out);
   return out;
 }
 
@@ -972,6 +983,29 @@ std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kSchema,
                 fmt::format("malformed nested model '{}': {}", config.name(), e.what()));
+  }
+}
+
+void addNestedModelGradients(const layers::Layer& nested, const layers::GradientSink& inner,
+                             std::vector<Array>& dst) {
+  const auto* m = dynamic_cast<const NestedModel*>(&nested);
+  if (m == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("layer '{}' ({}) is not a nested model",
+                                                         nested.name(), nested.className()));
+  }
+  // The leaf layers in the order NestedModel::variables() lists their variables.
+  std::vector<layers::Layer*> all;
+  allLayers(const_cast<Graph&>(m->graph()), all);
+  size_t next = 0;
+  for (const layers::Layer* l : all) {
+    const size_t n = l->variables().size();
+    const std::vector<Array>* g = inner.find(l);
+    for (size_t k = 0; g != nullptr && k < n && k < g->size() && next + k < dst.size(); ++k) {
+      auto& to = dst[next + k].data;
+      const auto& from = (*g)[k].data;
+      for (size_t i = 0; i < to.size() && i < from.size(); ++i) to[i] += from[i];
+    }
+    next += n;
   }
 }
 }  // namespace model
@@ -1267,13 +1301,27 @@ void frozenLayers(Graph& g, bool frozen, std::set<const layers::Layer*>& out) {
   }
 }
 
+// The name TF.js gives variable `variable` of `layer`: `<layer>/<variable>`, except for a
+// TimeDistributed over a nested model, whose variables TF.js names by the inner layers alone
+// (`<inner layer>/<variable>`, the alias the binding accepts).
+std::string trainedWeightName(const layers::Layer& layer, const std::string& variable) {
+  if (layer.className() == "TimeDistributed") {
+    const auto aliases = variableAliases(layer, variable);
+    if (!aliases.empty()) return aliases.front();
+  }
+  return layer.name() + "/" + variable;
+}
+
 }  // namespace
 
 struct GraphTrainer::Rep {
   LayersModel::Rep* model = nullptr;
   Graph::Tape tape;
   layers::GradientSink grads;
-  std::vector<std::pair<const layers::Layer*, size_t>> owner;  // per variable
+  // Per variable: every (layer, index of the layer's variable) viewing it. Several when layers
+  // bound the same stored weight (a nested model used directly and wrapped in a
+  // TimeDistributed): they keep sharing one variable, whose gradient is the sum of theirs.
+  std::vector<std::vector<std::pair<const layers::Layer*, size_t>>> owners;
 };
 
 GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
@@ -1281,33 +1329,60 @@ GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
   rep_->model = &mr;
   std::set<const layers::Layer*> frozen;
   frozenLayers(*mr.graph, false, frozen);
-  // Offsets of every variable in one 64-byte aligned buffer.
-  std::vector<size_t> offsets;
+  // Offsets of every variable in one 64-byte aligned buffer; tensors viewing the same stored
+  // bytes (the same weight bound by several layers) share one variable (`shared[k]`: the index of
+  // the first such tensor). The layout depends only on which tensors coincide, which a copy
+  // keeps, so a later GraphTrainer over `owned` finds the same offsets.
+  std::vector<size_t> offsets, shared;
+  std::vector<const Tensor*> seen;
   size_t total = 0;
   for (const auto& [layer, tensors] : mr.bound) {
     for (const auto& t : tensors) {
+      size_t same = offsets.size();
+      for (size_t j = 0; j < seen.size() && t.byteLength() > 0; ++j) {
+        if (shared[j] == j && seen[j]->bytes() == t.bytes() && seen[j]->shape() == t.shape()) {
+          same = j;
+          break;
+        }
+      }
+      seen.push_back(&t);
+      shared.push_back(same);
+      if (same != offsets.size()) {
+        offsets.push_back(offsets[same]);
+        continue;
+      }
       offsets.push_back(total);
       total += (t.byteLength() + 63) / 64 * 64;
     }
   }
   const bool copy = mr.owned.empty();
   Buffer buf = copy ? Buffer::allocate(std::max<size_t>(total, 64)) : mr.owned;
+  std::vector<size_t> variableOf(offsets.size(), SIZE_MAX);  // per tensor: its TrainVariable
   size_t k = 0;
   for (auto& [layer, tensors] : mr.bound) {
     const auto specs = layer->variables();
     std::vector<Tensor> views;
     for (size_t i = 0; i < tensors.size(); ++i, ++k) {
       const Tensor& t = tensors[i];
-      if (copy && t.byteLength()) std::memcpy(buf.data() + offsets[k], t.bytes(), t.byteLength());
+      const bool trainable = specs[i].trainable && !frozen.count(layer);
       views.emplace_back(DType::kFloat32, t.shape(), buf, offsets[k]);
+      if (shared[k] != k) {
+        const size_t var = variableOf[shared[k]];
+        variableOf[k] = var;
+        variables_[var].trainable = variables_[var].trainable && trainable;
+        rep_->owners[var].emplace_back(layer, i);
+        continue;
+      }
+      if (copy && t.byteLength()) std::memcpy(buf.data() + offsets[k], t.bytes(), t.byteLength());
       TrainVariable v;
-      v.name = layer->name() + "/" + specs[i].name;
+      v.name = trainedWeightName(*layer, specs[i].name);
       v.shape = t.shape();
-      v.trainable = specs[i].trainable && !frozen.count(layer);
+      v.trainable = trainable;
       v.value = reinterpret_cast<float*>(buf.data() + offsets[k]);
       v.size = static_cast<size_t>(t.size());
+      variableOf[k] = variables_.size();
       variables_.push_back(std::move(v));
-      rep_->owner.emplace_back(layer, i);
+      rep_->owners.push_back({{layer, i}});
     }
     if (copy) {
       tensors = views;
@@ -1340,13 +1415,21 @@ std::vector<Array> GraphTrainer::backward(std::vector<Array> dOutputs) {
                                /*inputsNeedGradients=*/false);
   std::vector<Array> out;
   for (size_t k = 0; k < variables_.size(); ++k) {
-    const auto& [layer, index] = rep_->owner[k];
-    const std::vector<Array>* g = rep_->grads.find(layer);
-    if (g && index < g->size()) {
-      out.push_back(std::move(const_cast<std::vector<Array>&>(*g)[index]));
-    } else {
-      out.emplace_back(Shape(variables_[k].shape));
+    Array sum;
+    for (const auto& [layer, index] : rep_->owners[k]) {
+      const std::vector<Array>* g = rep_->grads.find(layer);
+      if (g == nullptr || index >= g->size()) continue;
+      auto& from = const_cast<std::vector<Array>&>(*g)[index];
+      if (sum.data.empty()) {
+        sum = std::move(from);
+      } else {
+        for (size_t i = 0; i < sum.data.size() && i < from.data.size(); ++i) {
+          sum.data[i] += from.data[i];
+        }
+      }
     }
+    if (sum.data.empty()) sum = Array(Shape(variables_[k].shape));
+    out.push_back(std::move(sum));
   }
   rep_->tape = Graph::Tape();
   return out;
@@ -1377,7 +1460,12 @@ std::vector<NamedTensor> GraphTrainer::currentWeights(const LayersModel& m) {
   for (const auto& [layer, tensors] : m.rep_->bound) {
     const auto specs = layer->variables();
     for (size_t i = 0; i < tensors.size() && i < specs.size(); ++i) {
-      out.push_back({layer->name() + "/" + specs[i].name, tensors[i]});
+      NamedTensor w{trainedWeightName(*layer, specs[i].name), tensors[i]};
+      // A weight several layers share (bound once, under one name) is listed once.
+      const bool again = std::any_of(out.begin(), out.end(), [&](const NamedTensor& o) {
+        return o.name == w.name && o.tensor.bytes() == w.tensor.bytes();
+      });
+      if (!again) out.push_back(std::move(w));
     }
   }
   return out;
