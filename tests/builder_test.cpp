@@ -1,4 +1,4 @@
-// The functional builder (tfjs::input / apply / tfjs::functional, include/tfjs/builder.h) against
+// The functional builder (tfjs::input / apply / tfjs::model, include/tfjs/builder.h) against
 // the real TF.js: the same definition made with tf.input / layer.apply / tf.model in node gives
 // the same topology (layer order, names, inbound nodes and node indices, nested models), and a
 // model built and trained here loads in TF.js and predicts what it predicts here.
@@ -36,7 +36,7 @@ Functional makeModel() {
                         layers::dense({.units = 2, .name = "inner2"})},
                        "sub");
   const auto ix = input({.shape = {3}, .name = "ix"});
-  const Functional inner = functional(
+  const Functional inner = model(
       {.inputs = {ix},
        .outputs = {layers::dense({.units = 3, .activation = "tanh", .name = "fn_dense"}).apply(ix)},
        .name = "inner"});
@@ -50,7 +50,7 @@ Functional makeModel() {
   const auto avg = layers::average({.name = "avg"}).apply({prod, ha, i1});
   const auto mx = layers::maximum({.name = "mx"}).apply({avg, hb});
   const auto mn = layers::minimum({.name = "mn"}).apply({mx, sum});
-  return functional({.inputs = {a, b}, .outputs = {head, s, mn}, .name = "m"});
+  return model({.inputs = {a, b}, .outputs = {head, s, mn}, .name = "m"});
 }
 
 // One layer applied at three depths (its nodes 0, 1, 2; the layer sorts at its deepest).
@@ -61,10 +61,10 @@ Functional makeDeepShared() {
   const auto e = layers::dense({.units = 3, .name = "e"}).apply(h1);
   const auto h2 = d.apply(e);
   const auto h3 = d.apply(h2);
-  return functional({.inputs = {x},
-                     .outputs = {layers::concatenate({.name = "c"}).apply({e, h2}),
-                                 layers::add({.name = "s"}).apply({h1, h3, x})},
-                     .name = "m2"});
+  return model({.inputs = {x},
+                .outputs = {layers::concatenate({.name = "c"}).apply({e, h2}),
+                            layers::add({.name = "s"}).apply({h1, h3, x})},
+                .name = "m2"});
 }
 
 // The same definitions in TF.js; with a folder argument, also loads that folder and predicts.
@@ -252,9 +252,9 @@ TEST(FunctionalBuilder, AutomaticNamesAreKeras) {
   const Sequential seq({layers::dense({.units = 2, .inputShape = {2}})});
   const auto ix = input({.shape = {2}});
   const Functional nested =
-      functional({.inputs = {ix}, .outputs = {layers::dense({.units = 2}).apply(ix)}});
+      model({.inputs = {ix}, .outputs = {layers::dense({.units = 2}).apply(ix)}});
   const auto y = layers::add().apply({seq.apply(h1), nested.apply(h2), h1});
-  const Json j = functional({.inputs = {x1, x2}, .outputs = {y}}).toJSON();
+  const Json j = model({.inputs = {x1, x2}, .outputs = {y}}).toJSON();
   EXPECT_EQ(j["config"]["name"], "model");
   std::vector<std::string> names;
   for (const auto& l : j["config"]["layers"]) names.push_back(l["name"]);
@@ -269,7 +269,7 @@ TEST(FunctionalBuilder, AutomaticNamesAreKeras) {
   EXPECT_EQ(j["config"]["layers"][6]["inbound_nodes"].dump(),
             R"([[["sequential",1,0,{}],["model_1",1,0,{}],["dense",0,0,{}]]])");
   // It builds, and our loader reads the nesting as TF.js does (the outputs' shapes).
-  const LayersModel m = functional({.inputs = {x1, x2}, .outputs = {y}}).build(1);
+  const LayersModel m = model({.inputs = {x1, x2}, .outputs = {y}}).build(1);
   EXPECT_EQ(m.predict({floats({3, 2}, 0), floats({3, 2}, 1)})[0].shape(),
             (std::vector<int64_t>{3, 2}));
 }
@@ -282,10 +282,10 @@ TEST(FunctionalBuilder, HeaderExampleBuildsAndSharesTheEncoder) {
       {L::flatten({.inputShape = {28, 28, 1}}), L::dense({.units = 16, .activation = "relu"})});
   auto a = encode.apply(left), b = encode.apply(right);
   auto y = L::dense({.units = 1}).apply(L::concatenate().apply({a, b}));
-  tfjs::LayersModel f = tfjs::functional({.inputs = {left, right}, .outputs = {y}}).build(7);
+  tfjs::LayersModel f = tfjs::model({.inputs = {left, right}, .outputs = {y}}).build(7);
   // One encoder: its Dense's kernel and bias once, then the head's; its calls are nodes 1 and 2.
   EXPECT_EQ(f.getWeights().size(), 4u);
-  const Json j = tfjs::functional({.inputs = {left, right}, .outputs = {y}}).toJSON();
+  const Json j = tfjs::model({.inputs = {left, right}, .outputs = {y}}).toJSON();
   EXPECT_EQ(j["config"]["layers"][3]["inbound_nodes"].dump(),
             R"([[["sequential",1,0,{}],["sequential",2,0,{}]]])");
   const auto out = f.predict({floats({2, 28, 28, 1}, 1), floats({2, 28, 28, 1}, 2)});
@@ -310,21 +310,20 @@ TEST(FunctionalBuilder, WrongUseIsAClearError) {
   // An output that needs an input the model was not given (a tensor of another graph).
   expectError(
       [&] {
-        functional({.inputs = {x}, .outputs = {layers::add().apply({h, g})}});
+        model({.inputs = {x}, .outputs = {layers::add().apply({h, g})}});
       },
       "outputs[0] is not reachable from the model's inputs: it depends on input 'other'");
   // An input no output uses.
   expectError(
       [&] {
-        functional({.inputs = {x, other}, .outputs = {h}});
+        model({.inputs = {x, other}, .outputs = {h}});
       },
       "inputs[1] (input 'other') is not used by any output");
   // An input that is not a tfjs::input, or given twice; no inputs; empty tensors.
-  expectError([&] { functional({.inputs = {h}, .outputs = {h}}); },
-              "not a tensor made by tfjs::input");
-  expectError([&] { functional({.inputs = {x, x}, .outputs = {h}}); }, "given twice");
-  expectError([&] { functional({.inputs = {}, .outputs = {h}}); }, "at least one input");
-  expectError([&] { functional({.inputs = {x}, .outputs = {SymbolicTensor()}}); },
+  expectError([&] { model({.inputs = {h}, .outputs = {h}}); }, "not a tensor made by tfjs::input");
+  expectError([&] { model({.inputs = {x, x}, .outputs = {h}}); }, "given twice");
+  expectError([&] { model({.inputs = {}, .outputs = {h}}); }, "at least one input");
+  expectError([&] { model({.inputs = {x}, .outputs = {SymbolicTensor()}}); },
               "outputs[0] is an empty SymbolicTensor");
   expectError([&] { layers::dense({.units = 1}).apply(SymbolicTensor()); }, "empty SymbolicTensor");
   // Merges with one input; a plain layer with two.
@@ -333,27 +332,26 @@ TEST(FunctionalBuilder, WrongUseIsAClearError) {
               "1 given");
   expectError([&] { layers::dense({.units = 1}).apply({h, h}); }, "takes one tensor, 2 given");
   // A nested model given the wrong count; a multi-output model through apply().
-  const Functional two = functional({.inputs = {x}, .outputs = {h, layers::flatten().apply(x)}});
+  const Functional two = model({.inputs = {x}, .outputs = {h, layers::flatten().apply(x)}});
   expectError([&] { two.applyMulti({x, x}); }, "takes 1 tensor(s), 2 given");
   expectError([&] { two.apply(x); }, "use applyMulti");
   EXPECT_EQ(two.applyMulti({other}).size(), 2u);
   // Two layers with one name; one layer applied with two configs.
   expectError(
       [&] {
-        functional({.inputs = {x}, .outputs = {layers::dense({.units = 1, .name = "h"}).apply(h)}});
+        model({.inputs = {x}, .outputs = {layers::dense({.units = 1, .name = "h"}).apply(h)}});
       },
       "two layers named 'h'");
   const Sequential s({layers::dense({.units = 2, .inputShape = {2}, .name = "h"})}, "s");
-  expectError([&] { functional({.inputs = {x}, .outputs = {s.apply(h)}}); },
-              "two layers are named 'h'");
+  expectError([&] { model({.inputs = {x}, .outputs = {s.apply(h)}}); }, "two layers are named 'h'");
   auto d = layers::dense({.units = 2, .name = "d"});
   const auto d1 = d.apply(x);
   d.config["units"] = 5;
-  expectError([&] { functional({.inputs = {x}, .outputs = {d.apply(d1)}}); },
+  expectError([&] { model({.inputs = {x}, .outputs = {d.apply(d1)}}); },
               "applied twice with different configs");
   // A Sequential nested without an input shape.
   const Sequential noShape({layers::dense({.units = 2})});
-  expectError([&] { functional({.inputs = {x}, .outputs = {noShape.apply(x)}}); },
+  expectError([&] { model({.inputs = {x}, .outputs = {noShape.apply(x)}}); },
               "needs an inputShape");
 }
 

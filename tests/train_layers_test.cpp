@@ -70,7 +70,7 @@ TEST(TrainLayerGradients, BatchNormalizationThroughTheBatchStatistics) {
 TEST(TrainLayerGradients, BatchNormalizationUpdatesTheMovingStatistics) {
   LayersModel m = randomModel(
       sequential(Json::array({layer("BatchNormalization", "bn", {{"momentum", 0.75}})}), {2}), 3);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   std::vector<float> before[4];
   for (size_t k = 0; k < 4; ++k) {
     before[k].assign(t.variables()[k].value, t.variables()[k].value + t.variables()[k].size);
@@ -217,7 +217,7 @@ TEST(TrainLayerGradients, EmbeddingScatterAddsTheRowsUsed) {
       sequential(Json::array({layer("Embedding", "e", {{"input_dim", 5}, {"output_dim", 3}})}),
                  {4}),
       2);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::Array x({2, 4}, std::vector<float>{1, 3, 1, 0, 4, 1, 3, 3});
   layers::TrainingContext ctx;
   const auto y = t.forward({x}, ctx);
@@ -239,7 +239,7 @@ TEST(TrainLayerGradients, EmbeddingScatterAddsTheRowsUsed) {
                               layer("Flatten", "f"), layer("Dense", "d", {{"units", 2}})}),
                  {3}),
       4);
-  model::GraphTrainer t2(m2);
+  internal::GraphTrainer t2(m2);
   layers::Array x2({3, 3}, std::vector<float>{0, 5, 2, 2, 2, 1, 5, 0, 3});
   layers::TrainingContext c2;
   t2.forward({x2}, c2);
@@ -305,7 +305,7 @@ TEST(TrainLayerGradients, CenterCropIsRefusedByName) {
                               layer("Flatten", "f"), layer("Dense", "d", {{"units", 1}})}),
                  {4, 4, 1}),
       1);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   t.forward({layers::Array({2, 4, 4, 1})}, ctx);
   try {
@@ -395,7 +395,7 @@ TEST(TrainLayerGradients, DepthwiseSeparableAndTransposedConvolutions) {
     LayersModel m = randomModel(sequential(layers, c.inputShape), 16);
     checkGradients(m, x, 17);
     // The training forward pass computes what predict does.
-    model::GraphTrainer t(m);
+    internal::GraphTrainer t(m);
     layers::Array in(x);
     std::mt19937 rng(3);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);

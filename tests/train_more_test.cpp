@@ -608,7 +608,7 @@ TEST(TrainConvLSTM2DDropout, InferenceIsUnchangedAndTrainingDrops) {
     LayersModel dropped = randomModel(
         sequential(Json::array({layer("ConvLSTM2D", "cl", withRates(base, d, rd))}), {3, 4, 4, 2}),
         7);
-    model::GraphTrainer tp(plain), td(dropped);
+    internal::GraphTrainer tp(plain), td(dropped);
     const auto pp = tp.predict({x}), pd = td.predict({x});
     ASSERT_EQ(pp[0].data, pd[0].data);
     layers::TrainingContext c0, c1, c2;
@@ -645,7 +645,7 @@ TEST(TrainConvLSTM2DDropout, MasksPerGateSharedAcrossStepsAsTfjs) {
                                               rate, rrate))}),
                  {T, R, C, CH}),
       23);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   const float* K = t.variables()[0].value;   // [1, 1, CH, G]
   const float* RK = t.variables()[1].value;  // [1, 1, F, G]
   const float* bias = t.variables()[2].value;

@@ -59,7 +59,7 @@ std::vector<layers::Array> randomInputs(const std::vector<std::vector<int64_t>>&
 // so with dropout: then it checks that two training passes from the same stream agree).
 void checkGradientsOn(LayersModel& m, const std::vector<layers::Array>& xs, std::mt19937& rng,
                       bool samePredict = true) {
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   const auto y = t.forward(xs, ctx);
   const auto inferred = t.predict(xs);
@@ -479,7 +479,7 @@ TEST(TrainRecurrentDropout, GradientsOfCellsInRNNStacksAndBidirectional) {
 
 // Training forward minus predict, largest absolute difference.
 float trainVersusPredict(LayersModel& m, const std::vector<layers::Array>& xs, uint64_t seed) {
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   ctx.seed = seed;
   const auto y = t.forward(xs, ctx);
@@ -510,7 +510,7 @@ TEST(TrainRecurrentDropout, InferenceIsUnchangedAndTrainingDrops) {
     // draw two sets of masks.
     EXPECT_LT(trainVersusPredict(a, xs, 1), 1e-5f);
     EXPECT_GT(trainVersusPredict(b, xs, 1), 1e-2f);
-    model::GraphTrainer t(b);
+    internal::GraphTrainer t(b);
     layers::TrainingContext c1, c2;
     c1.seed = 1;
     c2.seed = 2;
@@ -520,7 +520,7 @@ TEST(TrainRecurrentDropout, InferenceIsUnchangedAndTrainingDrops) {
 
 // Sets every variable of a single-RNN model: kernel and recurrent_kernel to the given diagonal
 // values (identity-like), biases to zero.
-void setIdentityWeights(model::GraphTrainer& t, float kernelDiag, float recurrentDiag) {
+void setIdentityWeights(internal::GraphTrainer& t, float kernelDiag, float recurrentDiag) {
   for (const auto& v : t.variables()) {
     std::fill(v.value, v.value + v.size, 0.0f);
     if (v.shape.size() != 2) continue;
@@ -545,7 +545,7 @@ TEST(TrainRecurrentDropout, MaskStatisticsAndSharingAcrossSteps) {
                                                  {"dropout", rate}})}),
                              {steps, units});
       LayersModel m = randomModel(topo, 3);
-      model::GraphTrainer t(m);
+      internal::GraphTrainer t(m);
       setIdentityWeights(t, 1.0f, 0.0f);
       layers::TrainingContext ctx;
       ctx.seed = 42;
@@ -579,7 +579,7 @@ TEST(TrainRecurrentDropout, MaskStatisticsAndSharingAcrossSteps) {
                                        {"recurrent_dropout", rate}},
                                       {"x", "s"})});
       LayersModel m = randomModel(functional(layers, {"x", "s"}, {{"r", 0}}), 3);
-      model::GraphTrainer t(m);
+      internal::GraphTrainer t(m);
       setIdentityWeights(t, 0.0f, 1.0f);
       layers::TrainingContext ctx;
       ctx.seed = 43;
@@ -627,7 +627,7 @@ TEST(TrainRecurrentDropout, MasksScaleTheInputsAndStatesBeforeTheProducts) {
     LayersModel a = randomModel(plain, 9), b = randomModel(dropped, 9);
     std::mt19937 rng(10);
     const auto xs = randomInputs({{1, steps, features}}, rng);
-    model::GraphTrainer tb(b);
+    internal::GraphTrainer tb(b);
     layers::TrainingContext ctx;
     ctx.seed = 77;
     const auto y = tb.forward(xs, ctx)[0];
@@ -635,7 +635,7 @@ TEST(TrainRecurrentDropout, MasksScaleTheInputsAndStatesBeforeTheProducts) {
     replay.seed = 77;
     const auto dp = drawMask(replay, 0.4, features);
     const auto rec = drawMask(replay, 0.5, units);
-    model::GraphTrainer ta(a);
+    internal::GraphTrainer ta(a);
     for (const auto& v : ta.variables()) {
       const bool isKernel = v.name == "r/kernel", isRecurrent = v.name == "r/recurrent_kernel";
       if (!isKernel && !isRecurrent) continue;
@@ -663,7 +663,7 @@ TEST(TrainRecurrentDropout, GRUUsesTheDroppedStateEverywhereAsTfjs) {
   LayersModel m = randomModel(topo, 12);
   std::mt19937 rng(13);
   const auto xs = randomInputs({{1, steps, f}}, rng);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   ctx.seed = 5;
   const auto y = t.forward(xs, ctx)[0];
@@ -785,7 +785,7 @@ TEST(TrainRecurrentMasks, MaskedStepsGetNoGradientAndKeepTheState) {
   LayersModel m = randomModel(topo, 139);
   std::mt19937 rng(149);
   const auto x = paddedInput(4, 5, 2, rng, mixedPadding);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   const auto y = t.forward({x}, ctx)[0];
   for (int64_t b = 0; b < 4; ++b) {
@@ -908,7 +908,7 @@ TEST(TrainRecurrentMasks, LayersThatReadMasksWithoutTrainingSupportRefuse) {
            layer("Softmax", "sm", {{"axis", -1}})}),
       {5});
   LayersModel m = randomModel(topo, 1);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   layers::Array x({1, 5}, std::vector<float>{1, 2, 0, 0, 3});
   try {
@@ -938,7 +938,7 @@ TEST(TrainRecurrentMasks, LayersThatReadMasksWithoutTrainingSupportRefuse) {
   for (const auto& [layers, what] : refused) {
     SCOPED_TRACE(what);
     LayersModel mr = randomModel(sequential(layers, {5}), 1);
-    model::GraphTrainer tr(mr);
+    internal::GraphTrainer tr(mr);
     layers::TrainingContext c;
     try {
       tr.forward({x}, c);

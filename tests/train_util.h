@@ -76,7 +76,7 @@ inline void checkGradients(LayersModel& m, const std::vector<int64_t>& xShape, u
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   layers::Array x(xShape);
   for (auto& v : x.data) v = u(rng);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   auto y = t.forward({x}, ctx);
   layers::Array r(y[0].shape);

@@ -118,7 +118,7 @@ LayersModel modelWithTfjsNames(const Json& topology, uint32_t seed) {
 }
 
 std::vector<std::string> variableNames(LayersModel& m) {
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   std::vector<std::string> names;
   for (const auto& v : t.variables()) names.push_back(v.name);
   return names;
@@ -126,7 +126,7 @@ std::vector<std::string> variableNames(LayersModel& m) {
 
 // The training forward computes what predict computes.
 void expectTrainingForwardIsPredict(LayersModel& m, const layers::Array& x) {
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   const auto y = t.forward({x}, ctx);
   const auto p = t.predict({x});
@@ -142,7 +142,7 @@ void expectTrainingForwardIsPredict(LayersModel& m, const layers::Array& x) {
 void checkGradientsAt(LayersModel& m, const layers::Array& x, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   layers::TrainingContext ctx;
   const auto y = t.forward({x}, ctx);
   layers::Array r(y[0].shape);
@@ -214,7 +214,7 @@ TEST(TrainWrap, TimeDistributedKeepsAFrozenInnerLayer) {
   inner["config"]["layers"][0]["config"]["trainable"] = false;
   LayersModel m = test::randomModel(outerModel(inner), 6);
   {
-    model::GraphTrainer t(m);
+    internal::GraphTrainer t(m);
     for (const auto& v : t.variables()) {
       EXPECT_EQ(v.trainable, v.name.rfind("d1/", 0) != 0) << v.name;
     }
@@ -363,7 +363,7 @@ TEST(TrainWrap, MaskedSoftmaxGradients) {
   expectTrainingForwardIsPredict(m, x);
   {
     // The mask took effect: mask[0][1] = 0 zeroes feature 1 of step 0 in every sample.
-    model::GraphTrainer t(m);
+    internal::GraphTrainer t(m);
     const auto p = t.predict({x});
     for (int64_t b = 0; b < 3; ++b) EXPECT_LT(p[0].data[static_cast<size_t>(b * 9 + 1)], 1e-6f);
   }
@@ -377,7 +377,7 @@ TEST(TrainWrap, MaskedSoftmaxRefusesAMaskThatDoesNotFit) {
                                {4, 3});
   LayersModel m = test::randomModel(topo, 41);
   const layers::Array x = randomArray({2, 4, 3}, 42);
-  model::GraphTrainer t(m);
+  internal::GraphTrainer t(m);
   for (int pass = 0; pass < 2; ++pass) {
     try {
       layers::TrainingContext ctx;

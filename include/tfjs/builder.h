@@ -1,5 +1,5 @@
 // tfjs/builder.h — defining a layers model in C++ without writing JSON, as tf.sequential,
-// tf.input / layer.apply / tf.model (tfjs::functional here) and tf.layers.* do in TF.js.
+// tf.input / layer.apply / tf.model and tf.layers.* do in TF.js.
 //
 //   tfjs::LayersModel m = tfjs::sequential({
 //       tfjs::layers::dense({.units = 16, .activation = "relu", .inputShape = {4}}),
@@ -13,7 +13,7 @@
 //                                   L::dense({.units = 16, .activation = "relu"})});
 //   auto a = encode.apply(left), b = encode.apply(right);  // one encoder: shared weights
 //   auto y = L::dense({.units = 1}).apply(L::concatenate().apply({a, b}));  // merges: {a, b, ..}
-//   tfjs::LayersModel f = tfjs::functional({.inputs = {left, right}, .outputs = {y}}).build(7);
+//   tfjs::LayersModel f = tfjs::model({.inputs = {left, right}, .outputs = {y}}).build(7);
 //
 // Each factory returns a LayerConfig: the Keras class name and the config (snake_case keys, as
 // tfjs-layers' model.toJSON and Keras write them). Sequential::toJSON() gives the Keras topology
@@ -40,7 +40,7 @@
 //
 // Checks: a Sequential's first layer needs inputShape (or batchInputShape). apply() refuses an
 // empty SymbolicTensor, a merge layer given fewer than 2 tensors, another layer given a count of
-// tensors it does not take, and a nested model given the wrong count. functional() (Functional's
+// tensors it does not take, and a nested model given the wrong count. model() (Functional's
 // constructor) refuses: no inputs or outputs, an input not made by tfjs::input or given twice, an
 // input no output uses, an output that depends on an input the model was not given (tensors of
 // another model's graph). Layer options themselves are checked when the model is built
@@ -308,9 +308,8 @@ class Functional {
   std::shared_ptr<const detail::FunctionalRep> rep_;
 };
 
-// tf.model({inputs, outputs, name}). (Not spelt tfjs::model: layers_model.h declares a
-// namespace tfjs::model.)
-inline Functional functional(const ModelArgs& args) {
+// tf.model({inputs, outputs, name}).
+inline Functional model(const ModelArgs& args) {
   return Functional(args);
 }
 

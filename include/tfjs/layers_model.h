@@ -24,10 +24,10 @@
 #include "tfjs/train.h"
 
 namespace tfjs {
-namespace model {
+namespace internal {
 class GraphTrainer;
 struct TrainingState;
-}  // namespace model
+}  // namespace internal
 
 struct ModelOptions {
   bool strict = true;  // missing or extra weights are an error (TF.js's default)
@@ -106,7 +106,7 @@ class LayersModel {
   ModelArtifacts toArtifacts(bool includeOptimizer = false) const;
 
  private:
-  friend class model::GraphTrainer;
+  friend class internal::GraphTrainer;
   struct Rep;
   std::shared_ptr<Rep> rep_;
 };

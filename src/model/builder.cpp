@@ -1,4 +1,4 @@
-// model/builder.cpp — tfjs::sequential, tfjs::input / apply / tfjs::functional and
+// model/builder.cpp — tfjs::sequential, tfjs::input / apply / tfjs::model and
 // tfjs::layers::* (include/tfjs/builder.h): Keras layer configs as tfjs-layers' model.toJSON
 // writes them, the Sequential topology, and the functional graph with TF.js's layer order and
 // node numbering (tfjs-layers' engine/container.ts: buildMapOfGraph, the depth sort and

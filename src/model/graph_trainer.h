@@ -18,7 +18,7 @@
 #include "layers/layer.h"
 #include "tfjs/layers_model.h"
 
-namespace tfjs::model {
+namespace tfjs::internal {
 
 struct TrainingState;  // train/fit.cpp
 
@@ -68,4 +68,4 @@ class GraphTrainer {
   std::vector<TrainVariable> variables_;
 };
 
-}  // namespace tfjs::model
+}  // namespace tfjs::internal

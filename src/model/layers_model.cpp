@@ -975,7 +975,7 @@ int64_t largestSampleFloats(const Graph& g) {
 
 }  // namespace
 
-namespace model {
+namespace internal {
 std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config) {
   try {
     return std::make_unique<NestedModel>(
@@ -1008,7 +1008,7 @@ void addNestedModelGradients(const layers::Layer& nested, const layers::Gradient
     next += n;
   }
 }
-}  // namespace model
+}  // namespace internal
 
 std::vector<LayerVariables> listModelVariables(const Json& modelTopology) {
   const Json* config = &modelTopology;
@@ -1082,7 +1082,7 @@ struct LayersModel::Rep {
   int64_t batchChunk = 0;  // samples per pass in predict (0: never split)
   BoundWeights bound;      // what each layer views (the loaded buffer, or `owned` once trained)
   Buffer owned;            // the model's own copy of its variables (made by the first fit)
-  std::shared_ptr<model::TrainingState> training;  // compile()'s choices and the optimizer
+  std::shared_ptr<internal::TrainingState> training;  // compile()'s choices and the optimizer
 };
 
 LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
@@ -1286,7 +1286,7 @@ LayersModel loadLayersModel(const std::string& location, const LoadOptions& load
 // --- training access (model/graph_trainer.h)
 // -------------------------------------------------------
 
-namespace model {
+namespace internal {
 namespace {
 
 // Layers whose config says trainable: false, or inside a model that does.
@@ -1471,6 +1471,6 @@ std::vector<NamedTensor> GraphTrainer::currentWeights(const LayersModel& m) {
   return out;
 }
 
-}  // namespace model
+}  // namespace internal
 
 }  // namespace tfjs

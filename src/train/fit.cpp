@@ -20,7 +20,7 @@
 #include "train/optimizers.h"
 
 namespace tfjs {
-namespace model {
+namespace internal {
 
 // compile()'s choices, kept with the model (copies share it).
 struct TrainingState {
@@ -31,7 +31,7 @@ struct TrainingState {
   std::unique_ptr<train::Optimizer> optimizer;
 };
 
-}  // namespace model
+}  // namespace internal
 
 namespace {
 
@@ -76,7 +76,7 @@ struct Data {
 };
 
 // Checks x and y against the model and the losses; converts them to arrays.
-Data prepare(const model::TrainingState& st, const std::vector<TensorInfo>& inputs,
+Data prepare(const internal::TrainingState& st, const std::vector<TensorInfo>& inputs,
              const std::vector<TensorInfo>& outputs, const std::vector<Tensor>& x,
              const std::vector<Tensor>& y, const std::string& what) {
   if (x.size() != inputs.size()) {
@@ -156,8 +156,8 @@ Data prepare(const model::TrainingState& st, const std::vector<TensorInfo>& inpu
   return d;
 }
 
-model::TrainingState& compiled(const LayersModel& m) {
-  auto& st = model::GraphTrainer::trainingState(m);
+internal::TrainingState& compiled(const LayersModel& m) {
+  auto& st = internal::GraphTrainer::trainingState(m);
   if (!st) {
     throw Error(ErrorCode::kInvalidArgument,
                 "the model is not compiled: call compile() with an optimizer and a loss first");
@@ -187,7 +187,7 @@ std::vector<float> coefficients(const FitArgs* args, const Array& y, size_t batc
 
 // The names fit's logs use: "loss", then each metric (prefixed by the output's name when the
 // model has several outputs, with per-output losses, as tfjs-layers names them).
-std::vector<std::string> logNames(const model::TrainingState& st,
+std::vector<std::string> logNames(const internal::TrainingState& st,
                                   const std::vector<TensorInfo>& outputs) {
   std::vector<std::string> names = {"loss"};
   const bool multi = outputs.size() > 1;
@@ -203,7 +203,7 @@ std::vector<std::string> logNames(const model::TrainingState& st,
 
 // One batch's values in logNames order (losses and metrics as batch means), and dL/d(outputs)
 // when `grads` is given.
-std::vector<double> batchValues(const model::TrainingState& st, const std::vector<Array>& yTrue,
+std::vector<double> batchValues(const internal::TrainingState& st, const std::vector<Array>& yTrue,
                                 const std::vector<Array>& yPred, const FitArgs* args,
                                 std::vector<Array>* grads) {
   const size_t batch = static_cast<size_t>(yPred[0].shape[0]);
@@ -237,7 +237,7 @@ std::vector<double> batchValues(const model::TrainingState& st, const std::vecto
 }
 
 // TF.js's testLoop: batch means weighted by batch size, over all samples.
-Logs evaluateData(const model::TrainingState& st, model::GraphTrainer& trainer, const Data& d,
+Logs evaluateData(const internal::TrainingState& st, internal::GraphTrainer& trainer, const Data& d,
                   size_t batchSize, const std::vector<std::string>& names,
                   const std::string& prefix) {
   std::vector<double> totals(names.size(), 0.0);
@@ -262,7 +262,7 @@ Logs evaluateData(const model::TrainingState& st, model::GraphTrainer& trainer, 
 }  // namespace
 
 void LayersModel::compile(const CompileArgs& args) {
-  auto st = std::make_shared<model::TrainingState>();
+  auto st = std::make_shared<internal::TrainingState>();
   st->args = args;
   const auto& outs = outputs();
   if (args.loss.size() != 1 && args.loss.size() != outs.size()) {
@@ -280,7 +280,7 @@ void LayersModel::compile(const CompileArgs& args) {
     st->metrics.push_back(std::move(ms));
   }
   st->optimizer = train::makeOptimizer(args.optimizer, args.optimizerConfig);
-  model::GraphTrainer::trainingState(*this) = std::move(st);
+  internal::GraphTrainer::trainingState(*this) = std::move(st);
 }
 
 History LayersModel::fit(const Tensor& x, const Tensor& y, const FitArgs& args) {
@@ -289,7 +289,7 @@ History LayersModel::fit(const Tensor& x, const Tensor& y, const FitArgs& args) 
 
 History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
                          const FitArgs& args) {
-  model::TrainingState& st = compiled(*this);
+  internal::TrainingState& st = compiled(*this);
   if (args.batchSize <= 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("batchSize = {}: a positive number was expected", args.batchSize));
@@ -340,7 +340,7 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
     train = std::move(all);
   }
 
-  model::GraphTrainer trainer(*this);
+  internal::GraphTrainer trainer(*this);
   const auto names = logNames(st, outputs());
   std::vector<train::OptimizerVariable> vars;
   std::vector<size_t> trainableIndex;
@@ -417,29 +417,29 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
 
 Logs LayersModel::evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
                            int batchSize) const {
-  const model::TrainingState& st = compiled(*this);
+  const internal::TrainingState& st = compiled(*this);
   if (batchSize <= 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("batchSize = {}: a positive number was expected", batchSize));
   }
   const Data d = prepare(st, inputs(), outputs(), x, y, "evaluate");
-  model::GraphTrainer trainer(const_cast<LayersModel&>(*this));
+  internal::GraphTrainer trainer(const_cast<LayersModel&>(*this));
   return evaluateData(st, trainer, d, static_cast<size_t>(batchSize), logNames(st, outputs()), "");
 }
 
 std::vector<NamedTensor> LayersModel::getWeights() const {
-  return model::GraphTrainer::currentWeights(*this);
+  return internal::GraphTrainer::currentWeights(*this);
 }
 
 ModelArtifacts LayersModel::toArtifacts(bool includeOptimizer) const {
-  const ModelArtifacts& loaded = model::GraphTrainer::loadedArtifacts(*this);
+  const ModelArtifacts& loaded = internal::GraphTrainer::loadedArtifacts(*this);
   ModelArtifacts a;
   a.format = "layers-model";
   a.generatedBy = "tfjs-cpp v" TFJS_VERSION;
   a.convertedBy = std::nullopt;
   a.modelTopology = loaded.modelTopology;
   a.keyOrder = {"modelTopology", "format", "generatedBy", "convertedBy", "weightsManifest"};
-  const auto& st = model::GraphTrainer::trainingState(*this);
+  const auto& st = internal::GraphTrainer::trainingState(*this);
   if (st) {
     Json loss = st->args.loss.size() == 1 ? Json(st->args.loss[0]) : Json(st->args.loss);
     a.trainingConfig = {
