@@ -27,8 +27,7 @@ void registerBench(CLI::App& app, Runner& run) {
     int64_t batch = 1;
     int iters = 20;
     bool json = false;
-    int threads = 0;
-    int64_t batchChunk = 0;
+    RunArgs compute;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -38,22 +37,13 @@ void registerBench(CLI::App& app, Runner& run) {
   cmd->add_option("--iters", o->iters, "timed calls after the first")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  cmd->add_option("--batch-chunk", o->batchChunk,
-                  "samples per pass through the layers (0: chosen from the model's activation "
-                  "sizes, -1: the whole batch at once)")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
+  o->compute.add(*cmd);
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
       auto t0 = std::chrono::steady_clock::now();
-      ModelOptions options;
-      options.threads = o->threads;
-      options.batchChunk = o->batchChunk;
-      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
+      const LayersModel m =
+          loadLayersModel(o->model.model, o->model.loadOptions(true), o->compute.modelOptions());
       const double loadMs = msSince(t0);
       // Random inputs of the model's shapes with the batch dimension (and any other unknown
       // dimension) set to --batch / 1.
@@ -87,7 +77,7 @@ void registerBench(CLI::App& app, Runner& run) {
       const double median = times[times.size() / 2];
       if (o->json) {
         Json out = {{"model", o->model.model}, {"batch", o->batch},
-                    {"iters", o->iters},       {"threads", o->threads},
+                    {"iters", o->iters},       {"threads", o->compute.threads},
                     {"loadMs", loadMs},        {"firstCallMs", firstMs},
                     {"medianMs", median},      {"minMs", times.front()},
                     {"maxMs", times.back()},   {"batchChunk", m.batchChunk()}};

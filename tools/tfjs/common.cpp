@@ -22,6 +22,24 @@ void ModelArgs::add(CLI::App& cmd) {
       ->capture_default_str();
 }
 
+void RunArgs::add(CLI::App& cmd) {
+  cmd.add_option("--threads", threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd.add_option("--batch-chunk", batchChunk,
+                 "samples per pass through the layers (0: chosen from the model's activation "
+                 "sizes, -1: the whole batch at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
+}
+
+ModelOptions RunArgs::modelOptions() const {
+  ModelOptions options;
+  options.threads = threads;
+  options.batchChunk = batchChunk;
+  return options;
+}
+
 LoadOptions ModelArgs::loadOptions(bool progress) const {
   LoadOptions o;
   for (const auto& h : headers) {

@@ -9,6 +9,7 @@
 
 #include "tfjs/artifacts.h"
 #include "tfjs/io.h"
+#include "tfjs/layers_model.h"
 
 namespace tfjs::cli {
 
@@ -29,6 +30,14 @@ struct ModelArgs {
   double timeout = 30;
   void add(CLI::App& cmd);
   LoadOptions loadOptions(bool progress) const;
+};
+
+// --threads and --batch-chunk of the commands that run a model (bench, predict): ModelOptions.
+struct RunArgs {
+  int threads = 0;
+  int64_t batchChunk = 0;
+  void add(CLI::App& cmd);
+  ModelOptions modelOptions() const;
 };
 
 // Exit code for an error that stopped a command.

@@ -19,8 +19,7 @@ void registerPredict(CLI::App& app, Runner& run) {
     std::vector<std::string> inputs;
     std::vector<std::string> outputs;
     bool json = false;
-    int threads = 0;
-    int64_t batchChunk = 0;
+    RunArgs compute;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -29,21 +28,12 @@ void registerPredict(CLI::App& app, Runner& run) {
                   "float32/float64/int32/int64 accepted")
       ->required();
   cmd->add_option("-o,--output", o->outputs, "where to write each output .npy, in output order");
-  cmd->add_option("--threads", o->threads, "compute threads (0: all cores, or OMP_NUM_THREADS)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  cmd->add_option("--batch-chunk", o->batchChunk,
-                  "samples per pass through the layers (0: chosen from the model's activation "
-                  "sizes, -1: the whole batch at once)")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
+  o->compute.add(*cmd);
   cmd->add_flag("--json", o->json, "print the outputs as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
-      ModelOptions options;
-      options.threads = o->threads;
-      options.batchChunk = o->batchChunk;
-      const LayersModel m = loadLayersModel(o->model.model, o->model.loadOptions(true), options);
+      const LayersModel m =
+          loadLayersModel(o->model.model, o->model.loadOptions(true), o->compute.modelOptions());
       const auto& infos = m.inputs();
       std::vector<Tensor> xs(infos.size());
       std::vector<bool> given(infos.size(), false);
