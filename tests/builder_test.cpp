@@ -14,6 +14,7 @@
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/version.h"
+#include "train_util.h"
 
 namespace tfjs {
 namespace {
@@ -220,15 +221,9 @@ TEST(FunctionalBuilder, TrainsAndTfjsPredictsAsWeDo) {
   LayersModel m = makeModel().build(11);
   EXPECT_EQ(m.inputs().size(), 2u);
   EXPECT_EQ(m.outputs().size(), 3u);
-  CompileArgs ca;
-  ca.optimizer = "adam";
-  ca.loss = {"meanSquaredError"};
-  m.compile(ca);
-  FitArgs fa;
-  fa.epochs = 4;
-  fa.batchSize = 4;
-  const History h = m.fit({floats({12, 4}, 1), floats({12, 4}, 2)},
-                          {floats({12, 1}, 3), floats({12, 2}, 4), floats({12, 3}, 5)}, fa);
+  const History h =
+      test::fitMse(m, "adam", {floats({12, 4}, 1), floats({12, 4}, 2)},
+                   {floats({12, 1}, 3), floats({12, 2}, 4), floats({12, 3}, 5)}, 4, 4);
   ASSERT_EQ(h.history.at("loss").size(), 4u);
   EXPECT_LT(h.history.at("loss")[3], h.history.at("loss")[0]);
   test::TempDir tmp;

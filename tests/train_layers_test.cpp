@@ -239,32 +239,14 @@ TEST(TrainLayerGradients, EmbeddingScatterAddsTheRowsUsed) {
                               layer("Flatten", "f"), layer("Dense", "d", {{"units", 2}})}),
                  {3}),
       4);
-  internal::GraphTrainer t2(m2);
-  layers::Array x2({3, 3}, std::vector<float>{0, 5, 2, 2, 2, 1, 5, 0, 3});
-  layers::TrainingContext c2;
-  t2.forward({x2}, c2);
-  layers::Array r2({3, 2}, std::vector<float>{0.5f, -1, 2, 0.25f, -0.75f, 1});
-  const auto g2 = t2.backward({r2});
-  auto loss = [&] {
-    layers::TrainingContext c;
-    const auto out = t2.forward({x2}, c);
-    double s = 0;
-    for (size_t i = 0; i < out[0].data.size(); ++i) s += double(out[0].data[i]) * r2.data[i];
-    return s;
-  };
-  for (size_t k = 0; k < g2.size(); ++k) {
-    const auto& var = t2.variables()[k];
-    SCOPED_TRACE(var.name);
-    for (size_t i = 0; i < var.size; ++i) {
-      const float keep = var.value[i];
-      var.value[i] = keep + 1e-3f;
-      const double up = loss();
-      var.value[i] = keep - 1e-3f;
-      const double down = loss();
-      var.value[i] = keep;
-      EXPECT_NEAR(g2[k].data[i], (up - down) / 2e-3, 2e-3) << i;
-    }
-  }
+  // Fixed output gradients, a 2e-3 absolute tolerance (the weights lie in [-0.5, 0.5): the step
+  // is 1e-3).
+  test::GradientCheck o;
+  o.tol = {2e-3, 0.0};
+  o.r.emplace_back(layers::Shape{3, 2}, std::vector<float>{0.5f, -1, 2, 0.25f, -0.75f, 1});
+  std::mt19937 unused(0);
+  test::checkModelGradients(
+      m2, {layers::Array({3, 3}, std::vector<float>{0, 5, 2, 2, 2, 1, 5, 0, 3})}, unused, o);
 }
 
 TEST(TrainLayerGradients, PaddingCroppingUpSampling) {
@@ -395,18 +377,7 @@ TEST(TrainLayerGradients, DepthwiseSeparableAndTransposedConvolutions) {
     LayersModel m = randomModel(sequential(layers, c.inputShape), 16);
     checkGradients(m, x, 17);
     // The training forward pass computes what predict does.
-    internal::GraphTrainer t(m);
-    layers::Array in(x);
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    for (auto& v : in.data) v = u(rng);
-    layers::TrainingContext ctx;
-    const auto trained = t.forward({in}, ctx);
-    const auto predicted = t.predict({in});
-    ASSERT_EQ(trained[0].shape, predicted[0].shape);
-    for (size_t i = 0; i < trained[0].data.size(); ++i) {
-      EXPECT_NEAR(trained[0].data[i], predicted[0].data[i], 1e-5) << i;
-    }
+    test::expectTrainingForwardIsPredict(m, {test::randomArray(x, 3)});
   }
 }
 

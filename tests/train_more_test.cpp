@@ -28,7 +28,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::checkGradients;
+using test::functional;
+using test::input;
 using test::layer;
+using test::node;
 using test::randomModel;
 using test::sequential;
 
@@ -58,12 +61,21 @@ std::unique_ptr<layers::Layer> makeLayer(const std::string& cls, Json config,
 void checkInputGradients(const layers::Layer& l, const std::vector<layers::Array>& xs,
                          uint32_t seed, uint64_t ctxSeed = 0) {
   std::mt19937 rng(seed);
-  std::vector<const layers::Array*> in;
-  for (const auto& x : xs) in.push_back(&x);
-  layers::TrainingContext ctx;
-  ctx.seed = ctxSeed;
+  auto pointers = [](const std::vector<layers::Array>& arrays) {
+    std::vector<const layers::Array*> p;
+    for (const auto& x : arrays) p.push_back(&x);
+    return p;
+  };
+  // forwardTrain from the stream ctxSeed.
+  auto forward = [&](const std::vector<const layers::Array*>& in,
+                     std::unique_ptr<layers::LayerState>& state) {
+    layers::TrainingContext c;
+    c.seed = ctxSeed;
+    return l.forwardTrain(in, c, state);
+  };
+  const std::vector<const layers::Array*> in = pointers(xs);
   std::unique_ptr<layers::LayerState> state;
-  const auto out = l.forwardTrain(in, ctx, state);
+  const auto out = forward(in, state);
   ASSERT_EQ(out.size(), 1u);
   const std::vector<float> r = randomFloats(out[0].data.size(), rng);
   std::vector<layers::Array> dOut;
@@ -74,12 +86,8 @@ void checkInputGradients(const layers::Layer& l, const std::vector<layers::Array
   ASSERT_EQ(dx.size(), xs.size());
   std::vector<layers::Array> probe = xs;
   auto loss = [&]() {
-    std::vector<const layers::Array*> p;
-    for (const auto& x : probe) p.push_back(&x);
-    layers::TrainingContext c;
-    c.seed = ctxSeed;
     std::unique_ptr<layers::LayerState> s;
-    const auto o = l.forwardTrain(p, c, s);
+    const auto o = forward(pointers(probe), s);
     double sum = 0;
     for (size_t i = 0; i < o[0].data.size(); ++i) sum += double(o[0].data[i]) * r[i];
     return sum;
@@ -87,17 +95,7 @@ void checkInputGradients(const layers::Layer& l, const std::vector<layers::Array
   for (size_t k = 0; k < xs.size(); ++k) {
     SCOPED_TRACE("input " + std::to_string(k));
     ASSERT_EQ(dx[k].shape, xs[k].shape);
-    for (size_t i = 0; i < xs[k].data.size(); ++i) {
-      const float keep = probe[k].data[i];
-      const float h = 1e-3f * std::max(1.0f, std::fabs(keep));
-      probe[k].data[i] = keep + h;
-      const double up = loss();
-      probe[k].data[i] = keep - h;
-      const double down = loss();
-      probe[k].data[i] = keep;
-      const double numeric = (up - down) / (2.0 * h);
-      EXPECT_NEAR(dx[k].data[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric)) << "element " << i;
-    }
+    test::expectCentralDifferences(probe[k].data, dx[k].data, loss);
   }
 }
 
@@ -159,33 +157,15 @@ TEST(TrainDot, APairWithOneNegativeAxisIsRefusedAsTfjs) {
 
 // Through GraphTrainer: two Dense layers feed the Dot, their kernels check its input gradients.
 TEST(TrainDot, VariableGradientsThroughAFunctionalModel) {
-  auto node = [](const std::string& cls, const std::string& name, Json config,
-                 const std::vector<std::string>& from) {
-    config["name"] = name;
-    Json inbound = Json::array();
-    for (const auto& f : from) inbound.push_back(Json::array({f, 0, 0, Json::object()}));
-    return Json{{"class_name", cls},
-                {"name", name},
-                {"config", config},
-                {"inbound_nodes", from.empty() ? Json::array() : Json::array({inbound})}};
-  };
   for (const bool normalize : {false, true}) {
     for (const Json& axes : {Json(-1), Json::array({1, 1})}) {
       SCOPED_TRACE(axes.dump() + (normalize ? " normalize" : ""));
-      Json layersJson = Json::array(
-          {{{"class_name", "InputLayer"},
-            {"name", "x"},
-            {"config", {{"name", "x"}, {"batch_input_shape", Json::array({nullptr, 3, 2})}}},
-            {"inbound_nodes", Json::array()}},
-           node("Dense", "a", {{"units", 4}, {"activation", "tanh"}}, {"x"}),
-           node("Dense", "b", {{"units", 4}}, {"x"}),
-           node("Dot", "dot", {{"axes", axes}, {"normalize", normalize}}, {"a", "b"})});
-      Json topo = {{"class_name", "Functional"},
-                   {"config",
-                    {{"name", "f"},
-                     {"layers", layersJson},
-                     {"input_layers", Json::array({Json::array({"x", 0, 0})})},
-                     {"output_layers", Json::array({Json::array({"dot", 0, 0})})}}}};
+      const Json topo = functional(
+          Json::array({input("x", {3, 2}),
+                       node("Dense", "a", {{"units", 4}, {"activation", "tanh"}}, {"x"}),
+                       node("Dense", "b", {{"units", 4}}, {"x"}),
+                       node("Dot", "dot", {{"axes", axes}, {"normalize", normalize}}, {"a", "b"})}),
+          {"x"}, {{"dot", 0}});
       LayersModel m = randomModel(topo, 31);
       checkGradients(m, {3, 3, 2}, 37);
     }
@@ -395,10 +375,7 @@ TEST(TrainAlphaDropout, GradientsWithTheMaskFixedBySeed) {
   for (const Json& cfg : {Json{{"rate", 0.3}}, Json{{"rate", 0.5}, {"noise_shape", {4, 1, 3}}}}) {
     SCOPED_TRACE(cfg.dump());
     auto l = makeLayer("AlphaDropout", cfg, {{-1, 5, 3}});
-    std::mt19937 rng(9);
-    std::vector<layers::Array> xs;
-    xs.emplace_back(layers::Shape{4, 5, 3}, randomFloats(60, rng));
-    checkInputGradients(*l, xs, 13, 23);
+    checkInputGradients(*l, {test::randomArray({4, 5, 3}, 9)}, 13, 23);
   }
   LayersModel m = randomModel(
       sequential(Json::array({layer("Dense", "d", {{"units", 6}, {"activation", "selu"}}),
@@ -507,10 +484,7 @@ TEST(TrainDropoutNoiseShape, MaskHasTheNoiseShapeBroadcast) {
   // Gradients with the mask fixed by the seed.
   auto l = makeLayer("Dropout", {{"rate", 0.5}, {"noise_shape", Json::array({nullptr, 1, 3})}},
                      {{-1, 4, 3}});
-  std::mt19937 rng(2);
-  std::vector<layers::Array> xs;
-  xs.emplace_back(layers::Shape{3, 4, 3}, randomFloats(36, rng));
-  checkInputGradients(*l, xs, 5, 7);
+  checkInputGradients(*l, {test::randomArray({3, 4, 3}, 2)}, 5, 7);
   LayersModel m = randomModel(
       sequential(Json::array({layer("Dense", "d", {{"units", 4}, {"activation", "tanh"}}),
                               layer("Dropout", "dr",
@@ -581,19 +555,9 @@ TEST(TrainConvLSTM2DDropout, GradientsWithFixedMasks) {
   };
   for (const auto& c : configs) {
     SCOPED_TRACE(c.dump());
-    const bool cf = c.value("data_format", "") == "channels_first";
-    const std::vector<int64_t> frame =
-        cf ? std::vector<int64_t>{2, 5, 5} : std::vector<int64_t>{5, 5, 2};
-    Json conv = {{"filters", 2}, {"kernel_size", 1}, {"activation", "tanh"}};
-    if (cf) conv["data_format"] = "channels_first";
-    auto topo =
-        sequential(Json::array({layer("TimeDistributed", "td",
-                                      {{"layer", {{"class_name", "Conv2D"}, {"config", conv}}}}),
-                                layer("ConvLSTM2D", "cl", c), layer("Flatten", "f"),
-                                layer("Dense", "d", {{"units", 2}})}),
-                   {3, frame[0], frame[1], frame[2]});
+    const auto [topo, x] = test::convLstm2DSequence(c);
     LayersModel m = randomModel(topo, 61);
-    checkGradients(m, {2, 3, frame[0], frame[1], frame[2]}, 67);
+    checkGradients(m, x, 67);
   }
 }
 

@@ -30,90 +30,26 @@ namespace tfjs {
 namespace {
 
 using test::checkGradients;
+using test::functional;
+using test::input;
 using test::layer;
+using test::node;
+using test::randomInputs;
 using test::randomModel;
 using test::sequential;
+using test::tensorOf;
 
-// A float32 tensor with an array's values.
-Tensor tensorOf(const layers::Array& a) {
-  Buffer b = Buffer::allocate(std::max<size_t>(a.data.size(), 1) * 4);
-  std::memcpy(b.data(), a.data.data(), a.data.size() * 4);
-  return Tensor(DType::kFloat32, a.shape, b, 0);
-}
-
-// Random inputs of the given shapes, in [-1, 1).
-std::vector<layers::Array> randomInputs(const std::vector<std::vector<int64_t>>& shapes,
-                                        std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<layers::Array> xs;
-  for (const auto& s : shapes) {
-    layers::Array x(s);
-    for (auto& v : x.data) v = u(rng);
-    xs.push_back(std::move(x));
-  }
-  return xs;
-}
-
-// checkGradients for several inputs and outputs: L = sum over outputs k of sum(r_k * y_k). With
-// `samePredict`, also checks that the training forward computes what predict() computes (not
-// so with dropout: then it checks that two training passes from the same stream agree).
+// checkGradients for several inputs and outputs: L = sum over outputs k of sum(r_k * y_k), and
+// every variable gets a gradient. With `samePredict`, also checks that the training forward
+// computes what predict() computes (not so with dropout: then it checks that two training
+// passes from the same stream agree).
 void checkGradientsOn(LayersModel& m, const std::vector<layers::Array>& xs, std::mt19937& rng,
                       bool samePredict = true) {
-  internal::GraphTrainer t(m);
-  layers::TrainingContext ctx;
-  const auto y = t.forward(xs, ctx);
-  const auto inferred = t.predict(xs);
-  ASSERT_EQ(y.size(), inferred.size());
-  if (samePredict) {
-    for (size_t k = 0; k < y.size(); ++k) {
-      ASSERT_EQ(y[k].shape, inferred[k].shape) << "output " << k;
-      for (size_t i = 0; i < y[k].data.size(); ++i)
-        ASSERT_NEAR(y[k].data[i], inferred[k].data[i], 1e-5) << "output " << k << " element " << i;
-    }
-  } else {
-    layers::TrainingContext again;
-    const auto y2 = t.forward(xs, again);
-    for (size_t k = 0; k < y.size(); ++k) {
-      ASSERT_EQ(y[k].data, y2[k].data) << "the same stream gave other masks, output " << k;
-    }
-  }
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<layers::Array> r;
-  for (const auto& o : y) {
-    layers::Array a(o.shape);
-    for (auto& v : a.data) v = u(rng);
-    r.push_back(std::move(a));
-  }
-  auto loss = [&]() {
-    layers::TrainingContext c2;
-    const auto out = t.forward(xs, c2);
-    double s = 0;
-    for (size_t k = 0; k < out.size(); ++k)
-      for (size_t i = 0; i < out[k].data.size(); ++i) s += double(out[k].data[i]) * r[k].data[i];
-    return s;
-  };
-  layers::TrainingContext same;
-  t.forward(xs, same);
-  const auto grads = t.backward(r);
-  ASSERT_EQ(grads.size(), t.variables().size());
-  for (size_t k = 0; k < grads.size(); ++k) {
-    const auto& var = t.variables()[k];
-    SCOPED_TRACE(var.name);
-    bool nonzero = false;
-    for (size_t i = 0; i < var.size; ++i) {
-      const float keep = var.value[i];
-      const float h = 1e-3f * std::max(1.0f, std::fabs(keep));
-      var.value[i] = keep + h;
-      const double up = loss();
-      var.value[i] = keep - h;
-      const double down = loss();
-      var.value[i] = keep;
-      const double numeric = (up - down) / (2.0 * h);
-      nonzero = nonzero || grads[k].data[i] != 0.0f;
-      EXPECT_NEAR(grads[k].data[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric)) << "element " << i;
-    }
-    EXPECT_TRUE(nonzero) << "no gradient reached " << var.name;
-  }
+  test::GradientCheck o;
+  o.samePredict = samePredict;
+  o.sameStream = !samePredict;
+  o.nonzero = true;
+  test::checkModelGradients(m, xs, rng, o);
 }
 
 void checkGradientsMulti(LayersModel& m, const std::vector<std::vector<int64_t>>& xShapes,
@@ -138,6 +74,14 @@ Json rnnLayer(const std::string& cls, Json config) {
   return layer(cls, "rnn", std::move(config));
 }
 
+// checkSequence of a layer of class `cls` with each config.
+void checkVariants(const std::string& cls, const std::vector<Json>& configs, uint32_t seed) {
+  for (const auto& c : configs) {
+    SCOPED_TRACE(c.dump());
+    checkSequence(rnnLayer(cls, c), seed);
+  }
+}
+
 TEST(TrainRecurrent, SimpleRNNVariants) {
   const std::vector<Json> configs = {
       {{"units", 4}},
@@ -149,10 +93,7 @@ TEST(TrainRecurrent, SimpleRNNVariants) {
       {{"units", 3}, {"activation", "softmax"}, {"return_sequences", true}},
       {{"units", 3}, {"activation", "linear"}},
   };
-  for (const auto& c : configs) {
-    SCOPED_TRACE(c.dump());
-    checkSequence(rnnLayer("SimpleRNN", c), 3);
-  }
+  checkVariants("SimpleRNN", configs, 3);
 }
 
 TEST(TrainRecurrent, GRUVariants) {
@@ -167,10 +108,7 @@ TEST(TrainRecurrent, GRUVariants) {
       {{"units", 3}, {"reset_after", true}, {"use_bias", false}},
       {{"units", 3}, {"activation", "softmax"}, {"return_sequences", true}},
   };
-  for (const auto& c : configs) {
-    SCOPED_TRACE(c.dump());
-    checkSequence(rnnLayer("GRU", c), 5);
-  }
+  checkVariants("GRU", configs, 5);
 }
 
 TEST(TrainRecurrent, LSTMVariants) {
@@ -183,10 +121,7 @@ TEST(TrainRecurrent, LSTMVariants) {
       {{"units", 3}, {"activation", "softsign"}, {"recurrent_activation", "sigmoid"}},
       {{"units", 3}, {"activation", "softmax"}, {"return_sequences", true}},
   };
-  for (const auto& c : configs) {
-    SCOPED_TRACE(c.dump());
-    checkSequence(rnnLayer("LSTM", c), 7);
-  }
+  checkVariants("LSTM", configs, 7);
 }
 
 Json cell(const std::string& cls, Json config) {
@@ -211,39 +146,7 @@ TEST(TrainRecurrent, GenericRNNOverCellsListsAndStacks) {
                                                        {"recurrent_activation", "sigmoid"}})})}})},
        {"return_sequences", true}},
   };
-  for (const auto& c : configs) {
-    SCOPED_TRACE(c.dump());
-    checkSequence(rnnLayer("RNN", c), 11);
-  }
-}
-
-// A functional-model layer entry.
-Json node(const std::string& cls, const std::string& name, Json config,
-          const std::vector<std::string>& from) {
-  config["name"] = name;
-  Json inbound = Json::array();
-  for (const auto& f : from) inbound.push_back(Json::array({f, 0, 0, Json::object()}));
-  return {{"class_name", cls},
-          {"name", name},
-          {"config", config},
-          {"inbound_nodes", from.empty() ? Json::array() : Json::array({inbound})}};
-}
-Json input(const std::string& name, const std::vector<int64_t>& shape) {
-  Json s = Json::array({nullptr});
-  for (auto d : shape) s.push_back(d);
-  return {{"class_name", "InputLayer"},
-          {"name", name},
-          {"config", {{"name", name}, {"batch_input_shape", s}}},
-          {"inbound_nodes", Json::array()}};
-}
-Json functional(Json layers, const std::vector<std::string>& inputs,
-                const std::vector<std::pair<std::string, int>>& outputs) {
-  Json in = Json::array(), out = Json::array();
-  for (const auto& i : inputs) in.push_back(Json::array({i, 0, 0}));
-  for (const auto& [o, k] : outputs) out.push_back(Json::array({o, 0, k}));
-  return {{"class_name", "Functional"},
-          {"config",
-           {{"name", "f"}, {"layers", layers}, {"input_layers", in}, {"output_layers", out}}}};
+  checkVariants("RNN", configs, 11);
 }
 
 TEST(TrainRecurrent, InitialStatesAndReturnState) {
@@ -385,19 +288,9 @@ TEST(TrainRecurrent, ConvLSTM2DVariants) {
   };
   for (const auto& c : configs) {
     SCOPED_TRACE(c.dump());
-    const bool cf = c.value("data_format", "") == "channels_first";
-    const std::vector<int64_t> frame =
-        cf ? std::vector<int64_t>{2, 5, 5} : std::vector<int64_t>{5, 5, 2};
-    Json conv = {{"filters", 2}, {"kernel_size", 1}, {"activation", "tanh"}};
-    if (cf) conv["data_format"] = "channels_first";
-    auto topo =
-        sequential(Json::array({layer("TimeDistributed", "td",
-                                      {{"layer", {{"class_name", "Conv2D"}, {"config", conv}}}}),
-                                layer("ConvLSTM2D", "cl", c), layer("Flatten", "f"),
-                                layer("Dense", "d", {{"units", 2}})}),
-                   {3, frame[0], frame[1], frame[2]});
+    const auto [topo, x] = test::convLstm2DSequence(c);
     LayersModel m = randomModel(topo, 61);
-    checkGradientsMulti(m, {{2, 3, frame[0], frame[1], frame[2]}}, 67);
+    checkGradientsMulti(m, {x}, 67);
   }
   {
     // return_state: h and c as outputs.
@@ -613,6 +506,26 @@ std::vector<float> drawMask(layers::TrainingContext& ctx, double rate, int64_t n
   return m;
 }
 
+// The training forward of t's model on xs from the stream `seed` (output 0), and the masks its
+// recurrent layer drew, redrawn from the same stream: the input mask (rate, n features), then
+// the state mask (rate, n units).
+struct ForwardWithMasks {
+  layers::Array y;
+  std::vector<float> input, state;
+};
+ForwardWithMasks forwardWithMasks(internal::GraphTrainer& t, const std::vector<layers::Array>& xs,
+                                  uint64_t seed, std::pair<double, int64_t> input,
+                                  std::pair<double, int64_t> state) {
+  layers::TrainingContext ctx;
+  ctx.seed = seed;
+  ForwardWithMasks r{t.forward(xs, ctx)[0], {}, {}};
+  layers::TrainingContext replay;
+  replay.seed = seed;
+  r.input = drawMask(replay, input.first, input.second);
+  r.state = drawMask(replay, state.first, state.second);
+  return r;
+}
+
 TEST(TrainRecurrentDropout, MasksScaleTheInputsAndStatesBeforeTheProducts) {
   const int64_t features = 5, units = 4, steps = 6;
   for (const char* cls : {"SimpleRNN", "LSTM"}) {
@@ -628,13 +541,7 @@ TEST(TrainRecurrentDropout, MasksScaleTheInputsAndStatesBeforeTheProducts) {
     std::mt19937 rng(10);
     const auto xs = randomInputs({{1, steps, features}}, rng);
     internal::GraphTrainer tb(b);
-    layers::TrainingContext ctx;
-    ctx.seed = 77;
-    const auto y = tb.forward(xs, ctx)[0];
-    layers::TrainingContext replay;
-    replay.seed = 77;
-    const auto dp = drawMask(replay, 0.4, features);
-    const auto rec = drawMask(replay, 0.5, units);
+    const auto [y, dp, rec] = forwardWithMasks(tb, xs, 77, {0.4, features}, {0.5, units});
     internal::GraphTrainer ta(a);
     for (const auto& v : ta.variables()) {
       const bool isKernel = v.name == "r/kernel", isRecurrent = v.name == "r/recurrent_kernel";
@@ -664,13 +571,7 @@ TEST(TrainRecurrentDropout, GRUUsesTheDroppedStateEverywhereAsTfjs) {
   std::mt19937 rng(13);
   const auto xs = randomInputs({{1, steps, f}}, rng);
   internal::GraphTrainer t(m);
-  layers::TrainingContext ctx;
-  ctx.seed = 5;
-  const auto y = t.forward(xs, ctx)[0];
-  layers::TrainingContext replay;
-  replay.seed = 5;
-  const auto dp = drawMask(replay, 0.3, f);
-  const auto rec = drawMask(replay, 0.5, u);
+  const auto [y, dp, rec] = forwardWithMasks(t, xs, 5, {0.3, f}, {0.5, u});
   const float *W = nullptr, *U = nullptr, *bias = nullptr;
   for (const auto& v : t.variables()) {
     if (v.name == "g/kernel") W = v.value;

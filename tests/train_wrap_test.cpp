@@ -13,7 +13,6 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -29,8 +28,14 @@ namespace tfjs {
 namespace {
 
 namespace fs = std::filesystem;
+using test::expectTrainingForwardIsPredict;
+using test::functional;
+using test::input;
 using test::layer;
+using test::node;
+using test::randomArray;
 using test::sequential;
+using test::tensorOf;
 
 // The inner Sequential: [*, 5] -> Dense(3, tanh) -> Dense(2).
 Json innerSequential() {
@@ -47,34 +52,12 @@ Json innerSequential() {
 
 // The same as a functional model, with a residual Add of two Dense branches.
 Json innerFunctional() {
-  auto node = [](const std::string& from) {
-    return Json::array({Json::array({Json::array({from, 0, 0, Json::object()})})});
-  };
-  Json ls = Json::array();
-  ls.push_back({{"class_name", "InputLayer"},
-                {"name", "ii"},
-                {"config", {{"name", "ii"}, {"batch_input_shape", {nullptr, 5}}}},
-                {"inbound_nodes", Json::array()}});
-  ls.push_back({{"class_name", "Dense"},
-                {"name", "f1"},
-                {"config", {{"name", "f1"}, {"units", 2}, {"activation", "tanh"}}},
-                {"inbound_nodes", node("ii")}});
-  ls.push_back({{"class_name", "Dense"},
-                {"name", "f2"},
-                {"config", {{"name", "f2"}, {"units", 2}, {"activation", "sigmoid"}}},
-                {"inbound_nodes", node("ii")}});
-  ls.push_back(
-      {{"class_name", "Add"},
-       {"name", "fa"},
-       {"config", {{"name", "fa"}}},
-       {"inbound_nodes", Json::array({Json::array({Json::array({"f1", 0, 0, Json::object()}),
-                                                   Json::array({"f2", 0, 0, Json::object()})})})}});
-  return {{"class_name", "Functional"},
-          {"config",
-           {{"name", "innerf"},
-            {"layers", ls},
-            {"input_layers", Json::array({Json::array({"ii", 0, 0})})},
-            {"output_layers", Json::array({Json::array({"fa", 0, 0})})}}}};
+  return functional(
+      Json::array({input("ii", {5}),
+                   node("Dense", "f1", {{"units", 2}, {"activation", "tanh"}}, {"ii"}),
+                   node("Dense", "f2", {{"units", 2}, {"activation", "sigmoid"}}, {"ii"}),
+                   node("Add", "fa", Json::object(), {"f1", "f2"})}),
+      {"ii"}, {{"fa", 0}}, "innerf");
 }
 
 // Dense on every step, the TimeDistributed(nested), Flatten, Dense: [*, 4, 5] -> [*, 2]. The
@@ -90,31 +73,10 @@ Json outerModel(const Json& inner) {
 // over a nested model's variables under the inner layers' names (their alias), each name once
 // (a nested model used twice binds one set).
 LayersModel modelWithTfjsNames(const Json& topology, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-  std::vector<NamedTensor> weights;
-  std::set<std::string> seen;
-  for (const auto& lv : listModelVariables(topology)) {
-    for (const auto& v : lv.variables) {
-      const std::string name = lv.className == "TimeDistributed" && !v.aliases.empty()
-                                   ? v.aliases.front()
-                                   : lv.layer + "/" + v.name;
-      if (!seen.insert(name).second) continue;
-      int64_t n = 1;
-      for (auto d : v.shape) n *= d;
-      Buffer b = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) * 4);
-      auto* f = reinterpret_cast<float*>(b.data());
-      for (int64_t i = 0; i < n; ++i) f[i] = u(rng);
-      weights.push_back({name, Tensor(DType::kFloat32, v.shape, b, 0)});
-    }
-  }
-  ModelArtifacts a;
-  a.format = "layers-model";
-  a.modelTopology = topology;
-  std::vector<EncodedGroup> g;
-  g.push_back(encodeWeights(weights));
-  setWeightGroups(a, std::move(g));
-  return LayersModel::fromArtifacts(a);
+  return test::randomModel(topology, seed, [](const LayerVariables& lv, const LayerVariable& v) {
+    return lv.className == "TimeDistributed" && !v.aliases.empty() ? v.aliases.front()
+                                                                   : lv.layer + "/" + v.name;
+  });
 }
 
 std::vector<std::string> variableNames(LayersModel& m) {
@@ -124,87 +86,35 @@ std::vector<std::string> variableNames(LayersModel& m) {
   return names;
 }
 
-// The training forward computes what predict computes.
-void expectTrainingForwardIsPredict(LayersModel& m, const layers::Array& x) {
-  internal::GraphTrainer t(m);
-  layers::TrainingContext ctx;
-  const auto y = t.forward({x}, ctx);
-  const auto p = t.predict({x});
-  ASSERT_EQ(y.size(), p.size());
-  ASSERT_EQ(y[0].shape, p[0].shape);
-  for (size_t i = 0; i < y[0].data.size(); ++i) {
-    ASSERT_NEAR(y[0].data[i], p[0].data[i], 1e-5) << "element " << i;
-  }
+// The outer model over `inner`: the variables under TF.js's names (`innerNames`: the inner
+// layers alone, no wrapper scope), the training forward against predict on an input from
+// `forwardSeed`, the gradients on one from `gradientSeed`.
+void checkTimeDistributed(const Json& inner, uint32_t seed,
+                          const std::vector<std::string>& innerNames, int64_t batch,
+                          uint32_t forwardSeed, uint32_t gradientSeed) {
+  LayersModel m = test::randomModel(outerModel(inner), seed);
+  std::vector<std::string> names = {"pre/kernel", "pre/bias"};
+  names.insert(names.end(), innerNames.begin(), innerNames.end());
+  names.insert(names.end(), {"out/kernel", "out/bias"});
+  EXPECT_EQ(variableNames(m), names);
+  expectTrainingForwardIsPredict(m, {randomArray({batch, 4, 5}, forwardSeed)});
+  test::checkGradients(m, {batch, 4, 5}, gradientSeed);
 }
 
-// test::checkGradients on a given input: L = sum(r * y), backward's variable gradients against
-// central differences.
+// test::checkGradients on a given input.
 void checkGradientsAt(LayersModel& m, const layers::Array& x, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  internal::GraphTrainer t(m);
-  layers::TrainingContext ctx;
-  const auto y = t.forward({x}, ctx);
-  layers::Array r(y[0].shape);
-  for (auto& v : r.data) v = u(rng);
-  auto loss = [&]() {
-    layers::TrainingContext c2;
-    const auto out = t.forward({x}, c2);
-    double s = 0;
-    for (size_t i = 0; i < out[0].data.size(); ++i) s += double(out[0].data[i]) * r.data[i];
-    return s;
-  };
-  const auto grads = t.backward({r});
-  ASSERT_EQ(grads.size(), t.variables().size());
-  for (size_t k = 0; k < grads.size(); ++k) {
-    const auto& var = t.variables()[k];
-    SCOPED_TRACE(var.name);
-    for (size_t i = 0; i < var.size; ++i) {
-      const float keep = var.value[i];
-      const float h = 1e-3f * std::max(1.0f, std::fabs(keep));
-      var.value[i] = keep + h;
-      const double up = loss();
-      var.value[i] = keep - h;
-      const double down = loss();
-      var.value[i] = keep;
-      const double numeric = (up - down) / (2.0 * h);
-      EXPECT_NEAR(grads[k].data[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric)) << "element " << i;
-    }
-  }
-}
-
-// A float32 tensor with an array's values.
-Tensor tensorOf(const layers::Array& a) {
-  Buffer b = Buffer::allocate(std::max<size_t>(a.data.size(), 1) * 4);
-  std::memcpy(b.data(), a.data.data(), a.data.size() * 4);
-  return Tensor(DType::kFloat32, a.shape, b, 0);
-}
-
-layers::Array randomArray(const layers::Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  layers::Array x(s);
-  for (auto& v : x.data) v = u(rng);
-  return x;
+  test::checkModelGradients(m, {x}, rng);
 }
 
 TEST(TrainWrap, TimeDistributedOverASequentialGradients) {
-  LayersModel m = test::randomModel(outerModel(innerSequential()), 3);
-  // TF.js's names: the inner layers alone, no wrapper scope.
-  EXPECT_EQ(variableNames(m),
-            (std::vector<std::string>{"pre/kernel", "pre/bias", "d1/kernel", "d1/bias", "d2/kernel",
-                                      "d2/bias", "out/kernel", "out/bias"}));
-  expectTrainingForwardIsPredict(m, randomArray({3, 4, 5}, 8));
-  test::checkGradients(m, {3, 4, 5}, 11);
+  checkTimeDistributed(innerSequential(), 3, {"d1/kernel", "d1/bias", "d2/kernel", "d2/bias"}, 3, 8,
+                       11);
 }
 
 TEST(TrainWrap, TimeDistributedOverAFunctionalModelGradients) {
-  LayersModel m = test::randomModel(outerModel(innerFunctional()), 4);
-  EXPECT_EQ(variableNames(m),
-            (std::vector<std::string>{"pre/kernel", "pre/bias", "f1/kernel", "f1/bias", "f2/kernel",
-                                      "f2/bias", "out/kernel", "out/bias"}));
-  expectTrainingForwardIsPredict(m, randomArray({2, 4, 5}, 9));
-  test::checkGradients(m, {2, 4, 5}, 12);
+  checkTimeDistributed(innerFunctional(), 4, {"f1/kernel", "f1/bias", "f2/kernel", "f2/bias"}, 2, 9,
+                       12);
 }
 
 // An inner layer with trainable: false stays as it is (TF.js's TimeDistributed trains its layer's
@@ -223,14 +133,8 @@ TEST(TrainWrap, TimeDistributedKeepsAFrozenInnerLayer) {
   std::vector<std::vector<float>> values;
   for (const auto& w : before)
     values.emplace_back(w.tensor.floats().begin(), w.tensor.floats().end());
-  CompileArgs ca;
-  ca.optimizer = "sgd";
-  ca.loss = {"meanSquaredError"};
-  m.compile(ca);
-  FitArgs fa;
-  fa.epochs = 1;
-  fa.batchSize = 4;
-  m.fit(tensorOf(randomArray({8, 4, 5}, 17)), tensorOf(randomArray({8, 2}, 18)), fa);
+  test::fitMse(m, "sgd", {tensorOf(randomArray({8, 4, 5}, 17))},
+               {tensorOf(randomArray({8, 2}, 18))}, 1, 4);
   const auto after = m.getWeights();
   ASSERT_EQ(after.size(), before.size());
   for (size_t k = 0; k < after.size(); ++k) {
@@ -244,62 +148,27 @@ TEST(TrainWrap, TimeDistributedKeepsAFrozenInnerLayer) {
 // uses bind the same stored weights, train one variable each, and its gradient is the sum of
 // both paths' (the finite differences move both).
 TEST(TrainWrap, TimeDistributedSharesTheNestedModelsVariablesWithADirectUse) {
-  auto node = [](std::vector<std::string> from) {
-    Json n = Json::array();
-    for (const auto& f : from) n.push_back(Json::array({f, 0, 0, Json::object()}));
-    return Json::array({n});
-  };
   Json inner = innerSequential();
-  Json ls = Json::array();
-  ls.push_back({{"class_name", "InputLayer"},
-                {"name", "x"},
-                {"config", {{"name", "x"}, {"batch_input_shape", {nullptr, 4, 5}}}},
-                {"inbound_nodes", Json::array()}});
-  Json td = layer("TimeDistributed", "td", {{"layer", inner}});
-  td["name"] = "td";
-  td["inbound_nodes"] = node({"x"});
-  ls.push_back(td);
-  ls.push_back({{"class_name", "GlobalAveragePooling1D"},
-                {"name", "p1"},
-                {"config", {{"name", "p1"}}},
-                {"inbound_nodes", node({"td"})}});
-  ls.push_back({{"class_name", "GlobalAveragePooling1D"},
-                {"name", "p0"},
-                {"config", {{"name", "p0"}}},
-                {"inbound_nodes", node({"x"})}});
   Json direct = inner;
   direct["name"] = "inner";
-  direct["inbound_nodes"] = node({"p0"});
-  ls.push_back(direct);
-  ls.push_back({{"class_name", "Add"},
-                {"name", "sum"},
-                {"config", {{"name", "sum"}}},
-                {"inbound_nodes",
-                 // The nested model built on its own input owns node 0: this call is node 1.
-                 Json::array({Json::array({Json::array({"p1", 0, 0, Json::object()}),
-                                           Json::array({"inner", 1, 0, Json::object()})})})}});
-  const Json topo = {{"class_name", "Functional"},
-                     {"config",
-                      {{"name", "shared"},
-                       {"layers", ls},
-                       {"input_layers", Json::array({Json::array({"x", 0, 0})})},
-                       {"output_layers", Json::array({Json::array({"sum", 0, 0})})}}}};
+  direct["inbound_nodes"] = Json::array({Json::array({Json::array({"p0", 0, 0, Json::object()})})});
+  // The nested model built on its own input owns node 0: the call in "sum" is node 1.
+  Json sum = node("Add", "sum", Json::object(), {});
+  sum["inbound_nodes"] = Json::array({Json::array(
+      {Json::array({"p1", 0, 0, Json::object()}), Json::array({"inner", 1, 0, Json::object()})})});
+  const Json topo = functional(
+      Json::array({input("x", {4, 5}), node("TimeDistributed", "td", {{"layer", inner}}, {"x"}),
+                   node("GlobalAveragePooling1D", "p1", Json::object(), {"td"}),
+                   node("GlobalAveragePooling1D", "p0", Json::object(), {"x"}), direct, sum}),
+      {"x"}, {{"sum", 0}}, "shared");
   LayersModel m = modelWithTfjsNames(topo, 5);
   EXPECT_EQ(variableNames(m),
             (std::vector<std::string>{"d1/kernel", "d1/bias", "d2/kernel", "d2/bias"}));
-  expectTrainingForwardIsPredict(m, randomArray({3, 4, 5}, 10));
+  expectTrainingForwardIsPredict(m, {randomArray({3, 4, 5}, 10)});
   checkGradientsAt(m, randomArray({3, 4, 5}, 13), 14);
   // Trained, both uses still read one set of values, saved once under each name.
-  CompileArgs ca;
-  ca.optimizer = "adam";
-  ca.loss = {"meanSquaredError"};
-  m.compile(ca);
-  FitArgs fa;
-  fa.epochs = 2;
-  fa.batchSize = 4;
-  const layers::Array xa = randomArray({8, 4, 5}, 15), ya = randomArray({8, 2}, 16);
-  const Tensor x = tensorOf(xa), y = tensorOf(ya);
-  m.fit(x, y, fa);
+  const Tensor x = tensorOf(randomArray({8, 4, 5}, 15));
+  test::fitMse(m, "adam", {x}, {tensorOf(randomArray({8, 2}, 16))}, 2, 4);
   const auto w = m.getWeights();
   ASSERT_EQ(w.size(), 4u);
   EXPECT_EQ(w[0].name, "d1/kernel");
@@ -318,17 +187,9 @@ TEST(TrainWrap, FitsAndTfjsPredictsTheTrainedModelAsWeDo) {
   for (const Json& inner : {innerSequential(), innerFunctional()}) {
     SCOPED_TRACE(inner["class_name"].get<std::string>());
     LayersModel m = test::randomModel(outerModel(inner), 21);
-    CompileArgs ca;
-    ca.optimizer = "adam";
-    ca.loss = {"meanSquaredError"};
-    m.compile(ca);
-    FitArgs fa;
-    fa.epochs = 6;
-    fa.batchSize = 8;
-    const layers::Array xa = randomArray({32, 4, 5}, 22), ya = randomArray({32, 2}, 23);
-    const Tensor x = tensorOf(xa), y = tensorOf(ya);
+    const Tensor x = tensorOf(randomArray({32, 4, 5}, 22));
     const Tensor before = m.predict(x);
-    const History h = m.fit(x, y, fa);
+    const History h = test::fitMse(m, "adam", {x}, {tensorOf(randomArray({32, 2}, 23))}, 6, 8);
     ASSERT_EQ(h.history.at("loss").size(), 6u);
     EXPECT_LT(h.history.at("loss")[5], h.history.at("loss")[0]);
     const Tensor after = m.predict(x);
@@ -360,7 +221,7 @@ TEST(TrainWrap, MaskedSoftmaxGradients) {
     x.data[(0 * 3 + 1) * 3 + f] = 0.0f;  // sample 0, step 1
     x.data[(2 * 3 + 0) * 3 + f] = 0.0f;  // sample 2, step 0
   }
-  expectTrainingForwardIsPredict(m, x);
+  expectTrainingForwardIsPredict(m, {x});
   {
     // The mask took effect: mask[0][1] = 0 zeroes feature 1 of step 0 in every sample.
     internal::GraphTrainer t(m);

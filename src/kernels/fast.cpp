@@ -158,6 +158,18 @@ struct Entry {
 };
 using EntryPtr = std::shared_ptr<const Entry>;
 
+// An Entry running the primitive (of type Prim) of `pd` over src and dst; weights not set.
+template <typename Prim, typename PrimitiveDesc>
+std::shared_ptr<Entry> entryOf(const PrimitiveDesc& pd, const memory::desc& src,
+                               const memory::desc& dst) {
+  auto entry = std::make_shared<Entry>();
+  entry->prim = Prim(pd);
+  entry->src = src;
+  entry->dst = dst;
+  entry->scratch = pd.scratchpad_desc();
+  return entry;
+}
+
 // Primitives by geometry; a null entry marks a geometry oneDNN refused. Bounded: past kMaxEntries
 // geometries (a caller cycling through batch sizes) it starts over; running calls keep their
 // entries alive through their shared pointers.
@@ -278,6 +290,65 @@ memory::desc convWeightsSource(const ConvSpec& s) {
   return memory::desc(dims, kF32, strides);
 }
 
+// A convolution's geometry as oneDNN takes it (channels_last src / dst dims, strides, dilations
+// as d - 1, left and right padding) and the cache key of it.
+struct ConvGeometry {
+  memory::dims src, dst, strides, dilates, padL, padR;
+  std::vector<int64_t> key;
+  bool empty = false;  // a zero-sized source or destination: nothing to compute
+};
+
+// False when oneDNN cannot express the window: negative padding, or a transposed window whose
+// right padding would be negative.
+bool convGeometry(const ConvSpec& s, int64_t batch, const Window& w, ConvGeometry& geo) {
+  const bool transpose = s.kind == ConvSpec::Kind::kTranspose;
+  geo.src = {batch, s.inC};
+  geo.dst = {batch, s.outC};
+  geo.key = {batch, omp_get_max_threads()};
+  for (size_t i = 3 - s.rank; i < 3; ++i) {
+    const int64_t eff = (w.k[i] - 1) * w.dilation[i] + 1;
+    int64_t right = (w.out[i] - 1) * w.stride[i] + eff - w.in[i] - w.pad[i];
+    if (w.pad[i] < 0) return false;
+    if (right < 0) {
+      // A convolution's last window may end before the input does ('valid' with a stride
+      // that does not divide): oneDNN's floor rule gives the same size with 0.
+      if (transpose) return false;
+      right = 0;
+    }
+    geo.src.push_back(transpose ? w.out[i] : w.in[i]);
+    geo.dst.push_back(transpose ? w.in[i] : w.out[i]);
+    geo.strides.push_back(w.stride[i]);
+    geo.dilates.push_back(w.dilation[i] - 1);
+    geo.padL.push_back(w.pad[i]);
+    geo.padR.push_back(right);
+    geo.key.insert(geo.key.end(), {w.in[i], w.out[i], w.stride[i], w.dilation[i], w.pad[i]});
+  }
+  geo.empty = memory::desc(geo.src, kF32, channelsLast(s.rank)).get_size() == 0 ||
+              memory::desc(geo.dst, kF32, channelsLast(s.rank)).get_size() == 0;
+  return true;
+}
+
+// The weights of `s` as a primitive is asked to choose their layout (format_tag::any).
+memory::desc anyWeights(const ConvSpec& s) {
+  memory::dims dims = s.kind == ConvSpec::Kind::kDepthwise ? memory::dims{s.inC, s.outC / s.inC, 1}
+                                                           : memory::dims{s.outC, s.inC};
+  for (size_t i = 0; i < s.rank; ++i) dims.push_back(s.kernel[i]);
+  return memory::desc(dims, kF32, Tag::any);
+}
+
+// The forward primitive of one family (Fwd: convolution_forward or deconvolution_forward, with
+// its direct algorithm) into `entry`; returns the weights layout it wants.
+template <typename Fwd>
+memory::desc makeForward(dnnl::algorithm alg, const ConvGeometry& geo, const memory::desc& weights,
+                         const memory::desc& bias, const dnnl::primitive_attr& attr, Entry& entry) {
+  typename Fwd::desc d(dnnl::prop_kind::forward_inference, alg, entry.src, weights, bias, entry.dst,
+                       geo.strides, geo.dilates, geo.padL, geo.padR);
+  typename Fwd::primitive_desc pd(d, attr, engine());
+  entry.prim = Fwd(pd);
+  entry.scratch = pd.scratchpad_desc();
+  return pd.weights_desc();
+}
+
 }  // namespace
 
 Conv::Conv(const ConvSpec& spec) : rep_(std::make_unique<Rep>(spec, convWeightsSource(spec))) {}
@@ -287,65 +358,23 @@ Conv::~Conv() = default;
 // `empty` (and returns null) when there is nothing to compute.
 EntryPtr Conv::Rep::entry(int64_t batch, const Window& w, bool& empty) {
   const ConvSpec& s = spec;
+  ConvGeometry geo;
   empty = false;
-  const bool transpose = s.kind == ConvSpec::Kind::kTranspose;
-  const size_t off = 3 - s.rank;
-  memory::dims srcDims = {batch, s.inC}, dstDims = {batch, s.outC}, strides, dilates, padL, padR;
-  std::vector<int64_t> key = {batch, omp_get_max_threads()};
-  for (size_t i = off; i < 3; ++i) {
-    const int64_t eff = (w.k[i] - 1) * w.dilation[i] + 1;
-    int64_t right = (w.out[i] - 1) * w.stride[i] + eff - w.in[i] - w.pad[i];
-    if (w.pad[i] < 0) return nullptr;
-    if (right < 0) {
-      // A convolution's last window may end before the input does ('valid' with a stride
-      // that does not divide): oneDNN's floor rule gives the same size with 0.
-      if (transpose) return nullptr;
-      right = 0;
-    }
-    srcDims.push_back(transpose ? w.out[i] : w.in[i]);
-    dstDims.push_back(transpose ? w.in[i] : w.out[i]);
-    strides.push_back(w.stride[i]);
-    dilates.push_back(w.dilation[i] - 1);
-    padL.push_back(w.pad[i]);
-    padR.push_back(right);
-    key.insert(key.end(), {w.in[i], w.out[i], w.stride[i], w.dilation[i], w.pad[i]});
-  }
-  if (memory::desc(srcDims, kF32, channelsLast(s.rank)).get_size() == 0 ||
-      memory::desc(dstDims, kF32, channelsLast(s.rank)).get_size() == 0) {
-    empty = true;
-    return nullptr;
-  }
-  return cache.get(key, [&] {
-    const memory::desc src(srcDims, kF32, channelsLast(s.rank));
-    const memory::desc dst(dstDims, kF32, channelsLast(s.rank));
-    memory::dims wDims = s.kind == ConvSpec::Kind::kDepthwise
-                             ? memory::dims{s.inC, s.outC / s.inC, 1}
-                             : memory::dims{s.outC, s.inC};
-    for (size_t i = 0; i < s.rank; ++i) wDims.push_back(s.kernel[i]);
-    const memory::desc weights(wDims, kF32, Tag::any);
+  if (!convGeometry(s, batch, w, geo)) return nullptr;
+  empty = geo.empty;
+  if (empty) return nullptr;
+  return cache.get(geo.key, [&] {
     const memory::desc bias = s.bias ? memory::desc({s.outC}, kF32, Tag::x) : memory::desc();
     const dnnl::primitive_attr attr = attributes(s.activation);
     auto entry = std::make_shared<Entry>();
-    memory::desc wantWeights;
-    if (transpose) {
-      dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                          dnnl::algorithm::deconvolution_direct, src, weights, bias,
-                                          dst, strides, dilates, padL, padR);
-      dnnl::deconvolution_forward::primitive_desc pd(d, attr, engine());
-      entry->prim = dnnl::deconvolution_forward(pd);
-      wantWeights = pd.weights_desc();
-      entry->scratch = pd.scratchpad_desc();
-    } else {
-      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                        dnnl::algorithm::convolution_direct, src, weights, bias,
-                                        dst, strides, dilates, padL, padR);
-      dnnl::convolution_forward::primitive_desc pd(d, attr, engine());
-      entry->prim = dnnl::convolution_forward(pd);
-      wantWeights = pd.weights_desc();
-      entry->scratch = pd.scratchpad_desc();
-    }
-    entry->src = src;
-    entry->dst = dst;
+    entry->src = memory::desc(geo.src, kF32, channelsLast(s.rank));
+    entry->dst = memory::desc(geo.dst, kF32, channelsLast(s.rank));
+    const memory::desc wantWeights =
+        s.kind == ConvSpec::Kind::kTranspose
+            ? makeForward<dnnl::deconvolution_forward>(dnnl::algorithm::deconvolution_direct, geo,
+                                                       anyWeights(s), bias, attr, *entry)
+            : makeForward<dnnl::convolution_forward>(dnnl::algorithm::convolution_direct, geo,
+                                                     anyWeights(s), bias, attr, *entry);
     std::lock_guard<std::mutex> lock(mu);
     entry->weights = packed.get(wantWeights);
     return entry;
@@ -377,41 +406,6 @@ bool Conv::run(const float* x, int64_t batch, const Window& w, float* y) const {
 
 namespace {
 
-// A convolution's geometry as oneDNN takes it (channels_last src / dst dims, strides, dilations
-// as d - 1, left and right padding) and the cache key of it.
-struct ConvGeometry {
-  memory::dims src, dst, strides, dilates, padL, padR;
-  std::vector<int64_t> key;
-  bool empty = false;  // a zero-sized source or destination: nothing to compute
-};
-
-// False when oneDNN cannot express the window (as Conv::Rep::entry refuses it).
-bool convGeometry(const ConvSpec& s, int64_t batch, const Window& w, ConvGeometry& geo) {
-  const bool transpose = s.kind == ConvSpec::Kind::kTranspose;
-  geo.src = {batch, s.inC};
-  geo.dst = {batch, s.outC};
-  geo.key = {batch, omp_get_max_threads()};
-  for (size_t i = 3 - s.rank; i < 3; ++i) {
-    const int64_t eff = (w.k[i] - 1) * w.dilation[i] + 1;
-    int64_t right = (w.out[i] - 1) * w.stride[i] + eff - w.in[i] - w.pad[i];
-    if (w.pad[i] < 0) return false;
-    if (right < 0) {
-      if (transpose) return false;
-      right = 0;
-    }
-    geo.src.push_back(transpose ? w.out[i] : w.in[i]);
-    geo.dst.push_back(transpose ? w.in[i] : w.out[i]);
-    geo.strides.push_back(w.stride[i]);
-    geo.dilates.push_back(w.dilation[i] - 1);
-    geo.padL.push_back(w.pad[i]);
-    geo.padR.push_back(right);
-    geo.key.insert(geo.key.end(), {w.in[i], w.out[i], w.stride[i], w.dilation[i], w.pad[i]});
-  }
-  geo.empty = memory::desc(geo.src, kF32, channelsLast(s.rank)).get_size() == 0 ||
-              memory::desc(geo.dst, kF32, channelsLast(s.rank)).get_size() == 0;
-  return true;
-}
-
 // The primitives of one backward geometry.
 struct BackwardEntry {
   bool hasData = false;           // dL/dx asked for
@@ -424,6 +418,34 @@ struct BackwardEntry {
 
 void addInto(float* to, const float* from, size_t n) {
   for (size_t i = 0; i < n; ++i) to[i] += from[i];
+}
+
+// The backward data (when e.hasData) and backward weights primitives of one family (convolution_*
+// or deconvolution_*, with its direct algorithm) for e's src, dst and bias, hinted by the forward
+// training primitive, into e.
+template <typename Fwd, typename Data, typename Weights>
+void makeBackward(dnnl::algorithm alg, const ConvGeometry& geo, const memory::desc& anyWeights,
+                  const dnnl::primitive_attr& attr, BackwardEntry& e) {
+  const typename Fwd::primitive_desc hint(
+      typename Fwd::desc(dnnl::prop_kind::forward_training, alg, e.src, anyWeights, e.bias, e.dst,
+                         geo.strides, geo.dilates, geo.padL, geo.padR),
+      attr, engine());
+  if (e.hasData) {
+    const typename Data::primitive_desc pd(
+        typename Data::desc(alg, e.src, anyWeights, e.dst, geo.strides, geo.dilates, geo.padL,
+                            geo.padR),
+        attr, engine(), hint);
+    e.data = Data(pd);
+    e.dataWeights = pd.weights_desc();
+    e.dataScratch = pd.scratchpad_desc();
+  }
+  const typename Weights::primitive_desc pd(
+      typename Weights::desc(alg, e.src, anyWeights, e.bias, e.dst, geo.strides, geo.dilates,
+                             geo.padL, geo.padR),
+      attr, engine(), hint);
+  e.weights = Weights(pd);
+  e.diffWeights = pd.diff_weights_desc();
+  e.weightsScratch = pd.scratchpad_desc();
 }
 
 }  // namespace
@@ -451,66 +473,20 @@ std::shared_ptr<const BackwardEntry> ConvBackward::Rep::entry(const ConvGeometry
   key.push_back(withDb ? 1 : 0);
   return cache.get(key, [&] {
     const ConvSpec& s = spec;
-    const memory::desc src(geo.src, kF32, channelsLast(s.rank));
-    const memory::desc dst(geo.dst, kF32, channelsLast(s.rank));
-    memory::dims wDims = s.kind == ConvSpec::Kind::kDepthwise
-                             ? memory::dims{s.inC, s.outC / s.inC, 1}
-                             : memory::dims{s.outC, s.inC};
-    for (size_t i = 0; i < s.rank; ++i) wDims.push_back(s.kernel[i]);
-    const memory::desc anyWeights(wDims, kF32, Tag::any);
-    const memory::desc bias = withDb ? memory::desc({s.outC}, kF32, Tag::x) : memory::desc();
     const dnnl::primitive_attr attr = attributes(Fused::kLinear);
     auto e = std::make_shared<BackwardEntry>();
     e->hasData = withDx;
-    e->src = src;
-    e->dst = dst;
-    e->bias = bias;
+    e->src = memory::desc(geo.src, kF32, channelsLast(s.rank));
+    e->dst = memory::desc(geo.dst, kF32, channelsLast(s.rank));
+    e->bias = withDb ? memory::desc({s.outC}, kF32, Tag::x) : memory::desc();
     if (s.kind == ConvSpec::Kind::kTranspose) {
-      using Fwd = dnnl::deconvolution_forward;
-      using Data = dnnl::deconvolution_backward_data;
-      using Weights = dnnl::deconvolution_backward_weights;
-      const auto alg = dnnl::algorithm::deconvolution_direct;
-      const Fwd::primitive_desc hint(
-          Fwd::desc(dnnl::prop_kind::forward_training, alg, src, anyWeights, bias, dst, geo.strides,
-                    geo.dilates, geo.padL, geo.padR),
-          attr, engine());
-      if (withDx) {
-        const Data::primitive_desc pd(
-            Data::desc(alg, src, anyWeights, dst, geo.strides, geo.dilates, geo.padL, geo.padR),
-            attr, engine(), hint);
-        e->data = Data(pd);
-        e->dataWeights = pd.weights_desc();
-        e->dataScratch = pd.scratchpad_desc();
-      }
-      const Weights::primitive_desc pd(Weights::desc(alg, src, anyWeights, bias, dst, geo.strides,
-                                                     geo.dilates, geo.padL, geo.padR),
-                                       attr, engine(), hint);
-      e->weights = Weights(pd);
-      e->diffWeights = pd.diff_weights_desc();
-      e->weightsScratch = pd.scratchpad_desc();
+      makeBackward<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
+                   dnnl::deconvolution_backward_weights>(dnnl::algorithm::deconvolution_direct, geo,
+                                                         anyWeights(s), attr, *e);
     } else {
-      using Fwd = dnnl::convolution_forward;
-      using Data = dnnl::convolution_backward_data;
-      using Weights = dnnl::convolution_backward_weights;
-      const auto alg = dnnl::algorithm::convolution_direct;
-      const Fwd::primitive_desc hint(
-          Fwd::desc(dnnl::prop_kind::forward_training, alg, src, anyWeights, bias, dst, geo.strides,
-                    geo.dilates, geo.padL, geo.padR),
-          attr, engine());
-      if (withDx) {
-        const Data::primitive_desc pd(
-            Data::desc(alg, src, anyWeights, dst, geo.strides, geo.dilates, geo.padL, geo.padR),
-            attr, engine(), hint);
-        e->data = Data(pd);
-        e->dataWeights = pd.weights_desc();
-        e->dataScratch = pd.scratchpad_desc();
-      }
-      const Weights::primitive_desc pd(Weights::desc(alg, src, anyWeights, bias, dst, geo.strides,
-                                                     geo.dilates, geo.padL, geo.padR),
-                                       attr, engine(), hint);
-      e->weights = Weights(pd);
-      e->diffWeights = pd.diff_weights_desc();
-      e->weightsScratch = pd.scratchpad_desc();
+      makeBackward<dnnl::convolution_forward, dnnl::convolution_backward_data,
+                   dnnl::convolution_backward_weights>(dnnl::algorithm::convolution_direct, geo,
+                                                       anyWeights(s), attr, *e);
     }
     if (withDx && e->dataWeights != user) {
       e->reorderIn = true;
@@ -600,11 +576,7 @@ EntryPtr Dense::Rep::entry(int64_t rows) {
     const memory::desc bias = r.bias ? memory::desc({1, r.units}, kF32, Tag::ab) : memory::desc();
     dnnl::matmul::desc d(src, weights, bias, dst);
     dnnl::matmul::primitive_desc pd(d, attributes(r.activation), engine());
-    auto entry = std::make_shared<Entry>();
-    entry->prim = dnnl::matmul(pd);
-    entry->src = src;
-    entry->dst = dst;
-    entry->scratch = pd.scratchpad_desc();
+    auto entry = entryOf<dnnl::matmul>(pd, src, dst);
     std::lock_guard<std::mutex> lock(r.mu);
     entry->weights = r.packed.get(pd.weights_desc());
     return entry;
@@ -633,6 +605,42 @@ bool Dense::run(const float* x, int64_t rows, float* y) const {
 
 // --- Pool ----------------------------------------------------------------------------------------
 
+namespace {
+
+// A pooling window as oneDNN takes it (channels_last src / dst dims, strides, kernel, left and
+// right padding, the right clamped at 0) and the cache key of it (marked -1 first for the
+// backward pass).
+struct PoolGeometry {
+  memory::dims src, dst, strides, kernel, padL, padR;
+  std::vector<int64_t> key;
+  bool empty = false;  // a zero-sized source or destination: nothing to compute
+};
+
+// False when oneDNN cannot express the window (negative padding).
+bool poolGeometry(size_t rank, int64_t batch, const Window& w, int64_t ch, bool backward,
+                  PoolGeometry& geo) {
+  geo.src = {batch, ch};
+  geo.dst = {batch, ch};
+  geo.key = {batch, ch, omp_get_max_threads()};
+  if (backward) geo.key.insert(geo.key.begin(), -1);
+  for (size_t i = 3 - rank; i < 3; ++i) {
+    if (w.pad[i] < 0) return false;
+    const int64_t right = (w.out[i] - 1) * w.stride[i] + w.k[i] - w.in[i] - w.pad[i];
+    geo.src.push_back(w.in[i]);
+    geo.dst.push_back(w.out[i]);
+    geo.strides.push_back(w.stride[i]);
+    geo.kernel.push_back(w.k[i]);
+    geo.padL.push_back(w.pad[i]);
+    geo.padR.push_back(std::max<int64_t>(right, 0));
+    geo.key.insert(geo.key.end(), {w.in[i], w.out[i], w.k[i], w.stride[i], w.pad[i]});
+  }
+  geo.empty = memory::desc(geo.src, kF32, channelsLast(rank)).get_size() == 0 ||
+              memory::desc(geo.dst, kF32, channelsLast(rank)).get_size() == 0;
+  return true;
+}
+
+}  // namespace
+
 struct Pool::Rep {
   bool isMax;
   size_t rank;
@@ -646,38 +654,18 @@ Pool::Pool(bool isMax, size_t rank) : rep_(std::make_unique<Rep>()) {
 Pool::~Pool() = default;
 
 bool Pool::run(const float* x, int64_t batch, const Window& w, int64_t ch, float* y) const {
-  const size_t rank = rep_->rank, off = 3 - rank;
-  memory::dims srcDims = {batch, ch}, dstDims = {batch, ch}, strides, kernel, padL, padR;
-  std::vector<int64_t> key = {batch, ch, omp_get_max_threads()};
-  for (size_t i = off; i < 3; ++i) {
-    if (w.pad[i] < 0) return false;
-    const int64_t right = (w.out[i] - 1) * w.stride[i] + w.k[i] - w.in[i] - w.pad[i];
-    srcDims.push_back(w.in[i]);
-    dstDims.push_back(w.out[i]);
-    strides.push_back(w.stride[i]);
-    kernel.push_back(w.k[i]);
-    padL.push_back(w.pad[i]);
-    padR.push_back(std::max<int64_t>(right, 0));
-    key.insert(key.end(), {w.in[i], w.out[i], w.k[i], w.stride[i], w.pad[i]});
-  }
-  if (memory::desc(srcDims, kF32, channelsLast(rank)).get_size() == 0 ||
-      memory::desc(dstDims, kF32, channelsLast(rank)).get_size() == 0) {
-    return true;
-  }
-  const EntryPtr e = rep_->cache.get(key, [&] {
-    const memory::desc src(srcDims, kF32, channelsLast(rank));
-    const memory::desc dst(dstDims, kF32, channelsLast(rank));
+  PoolGeometry geo;
+  if (!poolGeometry(rep_->rank, batch, w, ch, false, geo)) return false;
+  if (geo.empty) return true;
+  const EntryPtr e = rep_->cache.get(geo.key, [&] {
+    const memory::desc src(geo.src, kF32, channelsLast(rep_->rank));
+    const memory::desc dst(geo.dst, kF32, channelsLast(rep_->rank));
     dnnl::pooling_forward::desc d(
         dnnl::prop_kind::forward_inference,
         rep_->isMax ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding,
-        src, dst, strides, kernel, padL, padR);
+        src, dst, geo.strides, geo.kernel, geo.padL, geo.padR);
     dnnl::pooling_forward::primitive_desc pd(d, attributes(Fused::kLinear), engine());
-    auto entry = std::make_shared<Entry>();
-    entry->prim = dnnl::pooling_forward(pd);
-    entry->src = src;
-    entry->dst = dst;
-    entry->scratch = pd.scratchpad_desc();
-    return entry;
+    return entryOf<dnnl::pooling_forward>(pd, src, dst);
   });
   if (!e) return false;
   execute(*e, {{DNNL_ARG_SRC, memory(e->src, engine(), in(x))},
@@ -699,53 +687,37 @@ void maxPoolBackward(const float* x, int64_t batch, const Window& w, int64_t ch,
 #pragma omp parallel for schedule(static) if (batch > 1 && batch * perSample >= 4096)
   for (int64_t n = 0; n < batch; ++n) {
     std::vector<int64_t> offs;  // the in-bounds input offsets of a window, in the forward order
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
-          offs.clear();
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-            if (id < 0 || id >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-              if (ih < 0 || ih >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-                if (iw < 0 || iw >= w.in[2]) continue;
-                offs.push_back((((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * ch);
-              }
-            }
-          }
-          if (offs.empty()) continue;
-          const auto positions = static_cast<int32_t>(offs.size());
-          int64_t c0 = 0;
-          for (; c0 + 4 <= ch; c0 += 4) {  // SSE2: compares and blends, no branches
-            __m128 best = _mm_loadu_ps(x + offs[0] + c0);
-            __m128i at = _mm_setzero_si128();
-            for (int32_t p = 1; p < positions; ++p) {
-              const __m128 v = _mm_loadu_ps(x + offs[static_cast<size_t>(p)] + c0);
-              const __m128 greater = _mm_cmpgt_ps(v, best);  // false when either is NaN
-              best = _mm_or_ps(_mm_and_ps(greater, v), _mm_andnot_ps(greater, best));
-              const __m128i mask = _mm_castps_si128(greater);
-              at = _mm_or_si128(_mm_and_si128(mask, _mm_set1_epi32(p)), _mm_andnot_si128(mask, at));
-            }
-            alignas(16) int32_t index[4];
-            _mm_store_si128(reinterpret_cast<__m128i*>(index), at);
-            for (int64_t c = 0; c < 4; ++c) {
-              dx[offs[static_cast<size_t>(index[c])] + c0 + c] += gp[c0 + c];
-            }
-          }
-          for (; c0 < ch; ++c0) {
-            size_t at = 0;
-            for (size_t p = 1; p < offs.size(); ++p) {
-              if (x[offs[p] + c0] > x[offs[at] + c0]) at = p;
-            }
-            dx[offs[at] + c0] += gp[c0];
-          }
+    forEachOutput(w, n, [&](int64_t o, const Position& pos) {
+      const float* gp = g + o * ch;
+      offs.clear();
+      forEachTap(w, n, pos, [&](int64_t, int64_t i) { offs.push_back(i * ch); });
+      if (offs.empty()) return;
+      const auto positions = static_cast<int32_t>(offs.size());
+      int64_t c0 = 0;
+      for (; c0 + 4 <= ch; c0 += 4) {  // SSE2: compares and blends, no branches
+        __m128 best = _mm_loadu_ps(x + offs[0] + c0);
+        __m128i at = _mm_setzero_si128();
+        for (int32_t p = 1; p < positions; ++p) {
+          const __m128 v = _mm_loadu_ps(x + offs[static_cast<size_t>(p)] + c0);
+          const __m128 greater = _mm_cmpgt_ps(v, best);  // false when either is NaN
+          best = _mm_or_ps(_mm_and_ps(greater, v), _mm_andnot_ps(greater, best));
+          const __m128i mask = _mm_castps_si128(greater);
+          at = _mm_or_si128(_mm_and_si128(mask, _mm_set1_epi32(p)), _mm_andnot_si128(mask, at));
+        }
+        alignas(16) int32_t index[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(index), at);
+        for (int64_t c = 0; c < 4; ++c) {
+          dx[offs[static_cast<size_t>(index[c])] + c0 + c] += gp[c0 + c];
         }
       }
-    }
+      for (; c0 < ch; ++c0) {
+        size_t at = 0;
+        for (size_t p = 1; p < offs.size(); ++p) {
+          if (x[offs[p] + c0] > x[offs[at] + c0]) at = p;
+        }
+        dx[offs[at] + c0] += gp[c0];
+      }
+    });
   }
 }
 
@@ -757,42 +729,22 @@ bool Pool::backward(const float* x, int64_t batch, const Window& w, int64_t ch, 
     maxPoolBackward(x, batch, w, ch, g, dx);
     return true;
   }
-  const size_t rank = rep_->rank, off = 3 - rank;
-  memory::dims srcDims = {batch, ch}, dstDims = {batch, ch}, strides, kernel, padL, padR;
-  std::vector<int64_t> key = {-1, batch, ch, omp_get_max_threads()};  // -1: backward
-  for (size_t i = off; i < 3; ++i) {
-    if (w.pad[i] < 0) return false;
-    const int64_t right = (w.out[i] - 1) * w.stride[i] + w.k[i] - w.in[i] - w.pad[i];
-    srcDims.push_back(w.in[i]);
-    dstDims.push_back(w.out[i]);
-    strides.push_back(w.stride[i]);
-    kernel.push_back(w.k[i]);
-    padL.push_back(w.pad[i]);
-    padR.push_back(std::max<int64_t>(right, 0));
-    key.insert(key.end(), {w.in[i], w.out[i], w.k[i], w.stride[i], w.pad[i]});
-  }
-  if (memory::desc(srcDims, kF32, channelsLast(rank)).get_size() == 0 ||
-      memory::desc(dstDims, kF32, channelsLast(rank)).get_size() == 0) {
-    return true;
-  }
-  const EntryPtr e = rep_->cache.get(key, [&] {
-    const memory::desc src(srcDims, kF32, channelsLast(rank));
-    const memory::desc dst(dstDims, kF32, channelsLast(rank));
+  PoolGeometry geo;
+  if (!poolGeometry(rep_->rank, batch, w, ch, true, geo)) return false;
+  if (geo.empty) return true;
+  const EntryPtr e = rep_->cache.get(geo.key, [&] {
+    const memory::desc src(geo.src, kF32, channelsLast(rep_->rank));
+    const memory::desc dst(geo.dst, kF32, channelsLast(rep_->rank));
     const auto alg = dnnl::algorithm::pooling_avg_exclude_padding;
     const dnnl::primitive_attr attr = attributes(Fused::kLinear);
     const dnnl::pooling_forward::primitive_desc hint(
-        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, alg, src, dst, strides,
-                                    kernel, padL, padR),
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, alg, src, dst, geo.strides,
+                                    geo.kernel, geo.padL, geo.padR),
         attr, engine());
     const dnnl::pooling_backward::primitive_desc pd(
-        dnnl::pooling_backward::desc(alg, src, dst, strides, kernel, padL, padR), attr, engine(),
-        hint);
-    auto entry = std::make_shared<Entry>();
-    entry->prim = dnnl::pooling_backward(pd);
-    entry->src = src;
-    entry->dst = dst;
-    entry->scratch = pd.scratchpad_desc();
-    return entry;
+        dnnl::pooling_backward::desc(alg, src, dst, geo.strides, geo.kernel, geo.padL, geo.padR),
+        attr, engine(), hint);
+    return entryOf<dnnl::pooling_backward>(pd, src, dst);
   });
   if (!e) return false;
   execute(*e, {{DNNL_ARG_DIFF_DST, memory(e->dst, engine(), in(g))},

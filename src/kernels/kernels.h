@@ -3,7 +3,10 @@
 //
 // The reference kernels (namespace reference, reference.cpp) are direct loops over channels_last
 // data in the order of tfjs-backend-cpu's loops; they are the oracle the fast kernels are tested
-// against (tests/kernels_test.cpp) and what runs when reference kernels are asked for.
+// against (tests/kernels_test.cpp) and what runs when reference kernels are asked for. Their
+// loops over windows are the header's window iterators (forEachOutput, forEachTap,
+// forEachTriple: pure functions of a Window, safe from any thread), which Pool::backward's max
+// rule shares.
 //
 // The fast kernels (fast.cpp) wrap oneDNN primitives. A kernel object is made once per layer
 // from views of the layer's weights (which must outlive it); the oneDNN primitive and the weights
@@ -21,6 +24,7 @@
 // the reference kernels everywhere.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -75,6 +79,57 @@ Unary unaryActivation(const std::string& name);
 // kernels are asked for (referenceKernels()), else by the fast one.
 void unary(Unary f, float* p, int64_t n);
 
+// --- window iteration (the reference kernels and Pool::backward's max rule) ----------------------
+
+// The coordinates (depth, height, width) of one output position of a Window.
+using Position = std::array<int64_t, 3>;
+
+// Calls visit(o, at) for each output position `at` of sample n of the window, in row-major order,
+// with o its flat index in [N, out...] (times the channel count: the offset of its channels).
+template <typename Visit>
+void forEachOutput(const Window& w, int64_t n, Visit visit) {
+  for (int64_t od = 0; od < w.out[0]; ++od) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        visit(((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow, Position{od, oh, ow});
+      }
+    }
+  }
+}
+
+// Calls visit(p, i) for each kernel position of the output position `at` of sample n whose input
+// position at * stride - pad + kernel position * dilation lies inside the input, in row-major
+// kernel order (tfjs-backend-cpu's), with p the kernel position's flat index in [k...] and i the
+// input position's flat index in [N, in...].
+template <typename Visit>
+void forEachTap(const Window& w, int64_t n, const Position& at, Visit visit) {
+  for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+    const int64_t id = at[0] * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+    if (id < 0 || id >= w.in[0]) continue;
+    for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+      const int64_t ih = at[1] * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+      if (ih < 0 || ih >= w.in[1]) continue;
+      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+        const int64_t iw = at[2] * w.stride[2] - w.pad[2] + kw * w.dilation[2];
+        if (iw < 0 || iw >= w.in[2]) continue;
+        visit((kd * w.k[1] + kh) * w.k[2] + kw, ((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw);
+      }
+    }
+  }
+}
+
+// Calls visit(o, p, i) for every (output position, kernel position, input position) triple of
+// the window over `batch` samples: samples, then output positions (forEachOutput), then their
+// in-bounds kernel positions (forEachTap).
+template <typename Visit>
+void forEachTriple(const Window& w, int64_t batch, Visit visit) {
+  for (int64_t n = 0; n < batch; ++n) {
+    forEachOutput(w, n, [&](int64_t o, const Position& at) {
+      forEachTap(w, n, at, [&](int64_t p, int64_t i) { visit(o, p, i); });
+    });
+  }
+}
+
 // --- reference kernels (reference.cpp) ---------------------------------------------------------
 
 // --- general matrix product (training's backward passes) -------------------------------------
@@ -101,13 +156,14 @@ void conv(const float* x, int64_t batch, const Window& w, int64_t inC, const flo
           float* y);
 
 // Depthwise: y[n, o, c*M + m] = sum over kernel positions p of x[n, o*s - pad + p*d, c] *
-// k[p, c, m] for NHWC x (as a depth-1 window), kernel [kh, kw, C, M]; y zero on entry.
+// k[p, c, m] for NHWC x (as a depth-1 window: in, out and k of depth 1, no depth padding),
+// kernel [kh, kw, C, M]; y zero on entry.
 void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                int64_t mult, float* y);
 
 // Transposed convolution, the adjoint of `conv` over the window `w` whose `in` is the output
 // size and whose `out` is the input size: y[n, i*s - pad + p, f] += x[n, i, c] * k[p, f, c] for
-// kernel [kd, kh, kw, F, C]; y zero on entry.
+// kernel [kd, kh, kw, F, C] (w.dilation is ignored); y zero on entry.
 void convTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                    int64_t outC, float* y);
 
@@ -127,8 +183,9 @@ void depthwiseBackward(const float* x, int64_t batch, const Window& w, int64_t i
 void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax,
                   const float* g, float* dx);
 
-// Max or average over windows of NDHWC x into y [N, out..., C]: max starts at -inf; average sums
-// the in-bounds elements in double and divides once (padding is not counted).
+// Max or average over windows of NDHWC x into y [N, out..., C] (w.dilation is ignored): max starts
+// at -inf; average sums the in-bounds elements in double and divides once (padding is not
+// counted).
 void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y);
 
 // TF.js's batchNorm kernel for one element: offset + (x - mean) * scale / sqrt(variance +

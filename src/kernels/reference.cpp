@@ -48,243 +48,150 @@ void dense(const float* x, int64_t rows, int64_t in, const float* k, int64_t uni
   }
 }
 
+namespace {
+
+// The window with dilation 1: the transposed convolution and pooling ignore w.dilation.
+Window undilated(Window w) {
+  w.dilation = {1, 1, 1};
+  return w;
+}
+
+}  // namespace
+
+// Every windowed kernel visits (output position o, kernel position p, input position i) triples
+// with forEachTriple / forEachOutput + forEachTap (kernels.h): flat indices, times the channel
+// count for offsets into the channels_last arrays.
+
 void conv(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k, int64_t outC,
           float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * outC;
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-            if (id < 0 || id >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-              if (ih < 0 || ih >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-                if (iw < 0 || iw >= w.in[2]) continue;
-                const float* xp = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * inC;
-                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * inC * outC;
-                for (int64_t c = 0; c < inC; ++c) {
-                  const float xv = xp[c];
-                  const float* kr = kp + c * outC;
-                  for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
-                }
-              }
-            }
-          }
-        }
-      }
+  forEachTriple(w, batch, [&](int64_t o, int64_t p, int64_t i) {
+    float* yp = y + o * outC;
+    const float* xp = x + i * inC;
+    const float* kp = k + p * inC * outC;
+    for (int64_t c = 0; c < inC; ++c) {
+      const float xv = xp[c];
+      const float* kr = kp + c * outC;
+      for (int64_t f = 0; f < outC; ++f) yp[f] += xv * kr[f];
     }
-  }
+  });
 }
 
 void convBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                   int64_t outC, const float* g, float* dx, float* dk) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * outC;
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-            if (id < 0 || id >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-              if (ih < 0 || ih >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-                if (iw < 0 || iw >= w.in[2]) continue;
-                const int64_t xo = (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * inC;
-                const int64_t ko = ((kd * w.k[1] + kh) * w.k[2] + kw) * inC * outC;
-                for (int64_t c = 0; c < inC; ++c) {
-                  const float* kr = k + ko + c * outC;
-                  float* dkr = dk + ko + c * outC;
-                  const float xv = x[xo + c];
-                  float acc = 0;
-                  for (int64_t f = 0; f < outC; ++f) {
-                    acc += gp[f] * kr[f];
-                    dkr[f] += xv * gp[f];
-                  }
-                  if (dx) dx[xo + c] += acc;
-                }
-              }
-            }
-          }
-        }
+  forEachTriple(w, batch, [&](int64_t o, int64_t p, int64_t i) {
+    const float* gp = g + o * outC;
+    const int64_t xo = i * inC;
+    const int64_t ko = p * inC * outC;
+    for (int64_t c = 0; c < inC; ++c) {
+      const float* kr = k + ko + c * outC;
+      float* dkr = dk + ko + c * outC;
+      const float xv = x[xo + c];
+      float acc = 0;
+      for (int64_t f = 0; f < outC; ++f) {
+        acc += gp[f] * kr[f];
+        dkr[f] += xv * gp[f];
       }
+      if (dx) dx[xo + c] += acc;
     }
-  }
+  });
 }
 
 void depthwiseBackward(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                        int64_t mult, const float* g, float* dx, float* dk) {
   const int64_t outC = inC * mult;
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        const float* gp = g + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
-        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-          if (ih < 0 || ih >= w.in[1]) continue;
-          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-            if (iw < 0 || iw >= w.in[2]) continue;
-            const int64_t xo = ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
-            const int64_t ko = (kh * w.k[2] + kw) * outC;
-            for (int64_t c = 0; c < inC; ++c) {
-              const float xv = x[xo + c];
-              float acc = 0;
-              for (int64_t m = 0; m < mult; ++m) {
-                const int64_t j = c * mult + m;
-                acc += gp[j] * k[ko + j];
-                dk[ko + j] += xv * gp[j];
-              }
-              if (dx) dx[xo + c] += acc;
-            }
-          }
-        }
+  forEachTriple(w, batch, [&](int64_t o, int64_t p, int64_t i) {
+    const float* gp = g + o * outC;
+    const int64_t xo = i * inC;
+    const int64_t ko = p * outC;
+    for (int64_t c = 0; c < inC; ++c) {
+      const float xv = x[xo + c];
+      float acc = 0;
+      for (int64_t m = 0; m < mult; ++m) {
+        const int64_t j = c * mult + m;
+        acc += gp[j] * k[ko + j];
+        dk[ko + j] += xv * gp[j];
       }
+      if (dx) dx[xo + c] += acc;
     }
-  }
+  });
 }
 
 void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax,
                   const float* g, float* dx) {
-  std::vector<int64_t> at;
+  std::vector<int64_t> offs;  // the in-bounds input offsets of a window, in the forward order
   for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          const float* gp = g + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
-          at.clear();  // the in-bounds input offsets of this window, in the forward order
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t id = od * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-            if (id < 0 || id >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-              if (ih < 0 || ih >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-                if (iw < 0 || iw >= w.in[2]) continue;
-                at.push_back((((n * w.in[0] + id) * w.in[1] + ih) * w.in[2] + iw) * ch);
-              }
-            }
+    forEachOutput(w, n, [&](int64_t o, const Position& at) {
+      const float* gp = g + o * ch;
+      offs.clear();
+      forEachTap(w, n, at, [&](int64_t, int64_t i) { offs.push_back(i * ch); });
+      if (offs.empty()) return;
+      for (int64_t c = 0; c < ch; ++c) {
+        if (isMax) {
+          int64_t best = offs[0];
+          for (int64_t i : offs) {
+            if (x[i + c] > x[best + c]) best = i;
           }
-          if (at.empty()) continue;
-          for (int64_t c = 0; c < ch; ++c) {
-            if (isMax) {
-              int64_t best = at[0];
-              for (int64_t o : at) {
-                if (x[o + c] > x[best + c]) best = o;
-              }
-              dx[best + c] += gp[c];
-            } else {
-              const float share = gp[c] / static_cast<float>(at.size());
-              for (int64_t o : at) dx[o + c] += share;
-            }
-          }
+          dx[best + c] += gp[c];
+        } else {
+          const float share = gp[c] / static_cast<float>(offs.size());
+          for (int64_t i : offs) dx[i + c] += share;
         }
       }
-    }
+    });
   }
 }
 
 void depthwise(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                int64_t mult, float* y) {
   const int64_t outC = inC * mult;
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        float* yp = y + ((n * w.out[1] + oh) * w.out[2] + ow) * outC;
-        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-          const int64_t ih = oh * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-          if (ih < 0 || ih >= w.in[1]) continue;
-          for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-            const int64_t iw = ow * w.stride[2] - w.pad[2] + kw * w.dilation[2];
-            if (iw < 0 || iw >= w.in[2]) continue;
-            const float* xp = x + ((n * w.in[1] + ih) * w.in[2] + iw) * inC;
-            const float* kp = k + (kh * w.k[2] + kw) * outC;
-            for (int64_t c = 0; c < inC; ++c) {
-              const float xv = xp[c];
-              for (int64_t m = 0; m < mult; ++m) yp[c * mult + m] += xv * kp[c * mult + m];
-            }
-          }
-        }
-      }
+  forEachTriple(w, batch, [&](int64_t o, int64_t p, int64_t i) {
+    float* yp = y + o * outC;
+    const float* xp = x + i * inC;
+    const float* kp = k + p * outC;
+    for (int64_t c = 0; c < inC; ++c) {
+      const float xv = xp[c];
+      for (int64_t m = 0; m < mult; ++m) yp[c * mult + m] += xv * kp[c * mult + m];
     }
-  }
+  });
 }
 
+// The forward window runs from y (w.in) to x (w.out): its "output" positions are x's.
 void convTranspose(const float* x, int64_t batch, const Window& w, int64_t inC, const float* k,
                    int64_t outC, float* y) {
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t id = 0; id < w.out[0]; ++id) {
-      for (int64_t ih = 0; ih < w.out[1]; ++ih) {
-        for (int64_t iw = 0; iw < w.out[2]; ++iw) {
-          const float* xp = x + (((n * w.out[0] + id) * w.out[1] + ih) * w.out[2] + iw) * inC;
-          for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-            const int64_t od = id * w.stride[0] - w.pad[0] + kd;
-            if (od < 0 || od >= w.in[0]) continue;
-            for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-              const int64_t oh = ih * w.stride[1] - w.pad[1] + kh;
-              if (oh < 0 || oh >= w.in[1]) continue;
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                const int64_t ow = iw * w.stride[2] - w.pad[2] + kw;
-                if (ow < 0 || ow >= w.in[2]) continue;
-                float* yp = y + (((n * w.in[0] + od) * w.in[1] + oh) * w.in[2] + ow) * outC;
-                const float* kp = k + ((kd * w.k[1] + kh) * w.k[2] + kw) * outC * inC;
-                for (int64_t f = 0; f < outC; ++f) {
-                  const float* kr = kp + f * inC;
-                  float acc = 0.0f;
-                  for (int64_t c = 0; c < inC; ++c) acc += xp[c] * kr[c];
-                  yp[f] += acc;
-                }
-              }
-            }
-          }
-        }
-      }
+  forEachTriple(undilated(w), batch, [&](int64_t xi, int64_t p, int64_t yi) {
+    const float* xp = x + xi * inC;
+    float* yp = y + yi * outC;
+    const float* kp = k + p * outC * inC;
+    for (int64_t f = 0; f < outC; ++f) {
+      const float* kr = kp + f * inC;
+      float acc = 0.0f;
+      for (int64_t c = 0; c < inC; ++c) acc += xp[c] * kr[c];
+      yp[f] += acc;
     }
-  }
+  });
 }
 
 void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y) {
+  const Window u = undilated(w);
   for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t od = 0; od < w.out[0]; ++od) {
-      const int64_t d0 = std::max<int64_t>(0, od * w.stride[0] - w.pad[0]);
-      const int64_t d1 = std::min(w.in[0], od * w.stride[0] - w.pad[0] + w.k[0]);
-      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-        const int64_t h0 = std::max<int64_t>(0, oh * w.stride[1] - w.pad[1]);
-        const int64_t h1 = std::min(w.in[1], oh * w.stride[1] - w.pad[1] + w.k[1]);
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          const int64_t w0 = std::max<int64_t>(0, ow * w.stride[2] - w.pad[2]);
-          const int64_t w1 = std::min(w.in[2], ow * w.stride[2] - w.pad[2] + w.k[2]);
-          float* yp = y + (((n * w.out[0] + od) * w.out[1] + oh) * w.out[2] + ow) * ch;
-          for (int64_t c = 0; c < ch; ++c) {
-            float best = -std::numeric_limits<float>::infinity();
-            double sum = 0.0;
-            int64_t count = 0;
-            for (int64_t id = d0; id < d1; ++id) {
-              for (int64_t ih = h0; ih < h1; ++ih) {
-                const float* xr = x + (((n * w.in[0] + id) * w.in[1] + ih) * w.in[2]) * ch + c;
-                for (int64_t iw = w0; iw < w1; ++iw) {
-                  const float v = xr[iw * ch];
-                  if (isMax) {
-                    if (v > best) best = v;
-                  } else {
-                    sum += v;
-                    ++count;
-                  }
-                }
-              }
-            }
-            yp[c] = isMax ? best : static_cast<float>(sum / static_cast<double>(count));
+    forEachOutput(u, n, [&](int64_t o, const Position& at) {
+      float* yp = y + o * ch;
+      for (int64_t c = 0; c < ch; ++c) {
+        float best = -std::numeric_limits<float>::infinity();
+        double sum = 0.0;
+        int64_t count = 0;
+        forEachTap(u, n, at, [&](int64_t, int64_t i) {
+          const float v = x[i * ch + c];
+          if (isMax) {
+            if (v > best) best = v;
+          } else {
+            sum += v;
+            ++count;
           }
-        }
+        });
+        yp[c] = isMax ? best : static_cast<float>(sum / static_cast<double>(count));
       }
-    }
+    });
   }
 }
 

@@ -90,6 +90,17 @@ class ConvBase : public Layer {
     }
     return w;
   }
+  // The geometry of one of this layer's convolutions (no weights, bias or activation yet).
+  kernels::ConvSpec spec(kernels::ConvSpec::Kind kind, const std::vector<int64_t>& kernel,
+                         int64_t inC, int64_t outC) const {
+    kernels::ConvSpec s;
+    s.kind = kind;
+    s.rank = rank_;
+    s.kernel = kernel;
+    s.inC = inC;
+    s.outC = outC;
+    return s;
+  }
   // A fast kernel over this layer's weights: `weights` (and the bias when used) fused with the
   // layer's activation when oneDNN has it.
   // `kernel` is the spatial kernel size (kernel_size, or 1s for a pointwise kernel).
@@ -97,12 +108,7 @@ class ConvBase : public Layer {
                                             const std::vector<int64_t>& kernel, int64_t inC,
                                             int64_t outC, bool withBias,
                                             bool withActivation) const {
-    kernels::ConvSpec s;
-    s.kind = kind;
-    s.rank = rank_;
-    s.kernel = kernel;
-    s.inC = inC;
-    s.outC = outC;
+    kernels::ConvSpec s = spec(kind, kernel, inC, outC);
     s.weights = weight(weights).data();
     s.bias = withBias && useBias_ ? weight("bias").data() : nullptr;
     s.activation =
@@ -144,28 +150,38 @@ class ConvBase : public Layer {
   std::unique_ptr<kernels::ConvBackward> backwardKernel(kernels::ConvSpec::Kind kind,
                                                         const std::vector<int64_t>& kernel,
                                                         int64_t inC, int64_t outC) const {
-    kernels::ConvSpec s;
-    s.kind = kind;
-    s.rank = rank_;
-    s.kernel = kernel;
-    s.inC = inC;
-    s.outC = outC;
-    return std::make_unique<kernels::ConvBackward>(s);
+    return std::make_unique<kernels::ConvBackward>(spec(kind, kernel, inC, outC));
   }
-  // Runs the fast backward pass `k` (kernels::ConvBackward::run: dx overwritten, dk and db
-  // accumulated into) when fast kernels are on and it takes the geometry; false otherwise, and
-  // nothing is touched.
-  static bool runBackward(const kernels::ConvBackward* k, const Array& x, const Window& w,
-                          std::span<const float> kernel, const Array& g, float* dx, float* dk,
-                          float* db) {
-    return k != nullptr && !kernels::referenceKernels() &&
-           k->run(x.data.data(), x.shape[0], w, kernel.data(), g.data.data(), dx, dk, db);
-  }
-  // db[f] += the sum of channels_last g over everything but its last axis (`ch` channels).
-  static void addBiasGradient(const Array& g, int64_t ch, float* db) {
-    for (int64_t i = 0; i < g.size(); i += ch) {
-      for (int64_t f = 0; f < ch; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+  // The fast backward pass `k` of one of this layer's convolutions over channels_last x and the
+  // output gradient g (kernels::ConvBackward::run: dx overwritten, dk and db accumulated into)
+  // when fast kernels are on and it takes the geometry; otherwise db (when given) receives the
+  // sum of g over everything but its `outC` channels and `fallback()` runs the reference loops.
+  template <typename Fallback>
+  void backwardPass(const kernels::ConvBackward* k, const Array& x, const Window& w,
+                    const char* kernel, const Array& g, int64_t outC, float* dx, float* dk,
+                    float* db, Fallback fallback) const {
+    if (k != nullptr && !kernels::referenceKernels() &&
+        k->run(x.data.data(), x.shape[0], w, weight(kernel).data(), g.data.data(), dx, dk, db)) {
+      return;
     }
+    if (db != nullptr) {
+      for (int64_t i = 0; i < g.size(); i += outC) {
+        for (int64_t f = 0; f < outC; ++f) db[f] += g.data[static_cast<size_t>(i + f)];
+      }
+    }
+    fallback();
+  }
+  // a itself when the layer is channels_last, else its channels_last transpose kept in `store`.
+  const Array& asChannelsLast(const Array& a, Array& store) const {
+    if (!channelsFirst_) return a;
+    store = spatial::toChannelsLast(a);
+    return store;
+  }
+  // The single output of a layer from channels_last `a` (transposed back for channels_first; an
+  // empty array stays empty).
+  std::vector<Array> inLayerFormat(Array a) const {
+    if (channelsFirst_ && !a.shape.empty()) a = spatial::toChannelsFirst(a);
+    return oneOutput(std::move(a));
   }
   // The activation still to apply after a fast (true) or reference (false) kernel.
   void finish(Array& y, bool ranFast) const {
@@ -195,10 +211,140 @@ Shape withChannels(int64_t batch, const Window& w, size_t rank, int64_t ch, bool
   return s;
 }
 
-// Conv1D / Conv2D / Conv3D: kernel [k..., in, filters], bias [filters].
-class Conv final : public ConvBase {
+// The layers that run one convolution (Conv, ConvTranspose, DepthwiseConv2D): call, training
+// forward and backward around the fast kernels of `kind`, with the reference kernels of each
+// subclass as the fallback.
+class OneKernelConv : public ConvBase {
  public:
-  Conv(const Config& c, size_t rank) : ConvBase(c, rank), filters_(c.integer("filters", 0)) {
+  OneKernelConv(const Config& c, size_t rank, kernels::ConvSpec::Kind kind, const char* kernelName)
+      : ConvBase(c, rank), kind_(kind), kernelName_(kernelName) {}
+
+  std::vector<Shape> build(const std::vector<Shape>& in) override {
+    inDim_ = channels(in.at(0));
+    built_ = in[0];
+    Shape space = spatialDims(in[0]);
+    for (size_t i = 0; i < rank_; ++i) space[i] = outputLength(space[i], i);
+    return {outputShape(in[0][0], space, outChannels())};
+  }
+  std::vector<VariableSpec> variables() const override {
+    std::vector<VariableSpec> v = {{kernelName_, kernelShape()}};
+    if (useBias_) v.push_back({"bias", {outChannels()}});
+    return v;
+  }
+  void setWeights(std::vector<Tensor> weights) override {
+    Layer::setWeights(std::move(weights));
+    fast_ = fastKernel(kind_, kernelName_, kernelSize_, inDim_, outChannels(), true, true);
+    backward_ = backwardKernel(kind_, kernelSize_, inDim_, outChannels());
+    if (kind_ != kernels::ConvSpec::Kind::kTranspose) prepare(*fast_, true);
+  }
+  std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    Array xcl;
+    const Array& x = asChannelsLast(*in[0], xcl);
+    Array y;
+    const bool fast = convolve(x, fast_.get(), y);
+    if (channelsFirst_) y = spatial::toChannelsFirst(y);
+    finish(y, fast);
+    return oneOutput(std::move(y));
+  }
+  // Training: z = conv(x) + bias (a fast kernel packed from the current weights, or the
+  // reference loop), kept in the output's layout for the backward pass; y = activation(z) after
+  // the transpose back (as call(): softmax then works on the last axis of the output, as TF.js
+  // applies it).
+  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
+                                  std::unique_ptr<LayerState>& state) const override {
+    Array xcl;
+    const Array& x = asChannelsLast(*in[0], xcl);
+    Array z;
+    convolve(x,
+             fastKernel(kind_, kernelName_, kernelSize_, inDim_, outChannels(), true, false).get(),
+             z);
+    if (channelsFirst_) z = spatial::toChannelsFirst(z);
+    Array y = z;
+    applyActivation(activation_, y, name());
+    state = std::make_unique<LayerState>();
+    state->arrays.push_back(std::move(z));
+    return oneOutput(std::move(y));
+  }
+  // Backward: g = dy * f'(z), channels_last; dbias = sum of g; then the fast backward pass or the
+  // subclass's reference loops. Only Conv skips dL/dx when the executor needs none.
+  std::vector<Array> backward(const std::vector<const Array*>& in,
+                              const std::vector<const Array*>& out, LayerState* state,
+                              std::vector<Array> dOut, GradientSink& grads) const override {
+    Array g = std::move(dOut[0]);  // in the output's layout, as z and y
+    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
+                       out[0]->data.data(), g.data.data(), g.size(),
+                       g.shape.empty() ? 1 : g.shape.back());
+    if (channelsFirst_) g = spatial::toChannelsLast(g);
+    Array xcl;
+    const Array& x = asChannelsLast(*in[0], xcl);
+    const Window w = resolved(x);
+    auto& dv = grads.of(this);
+    float* db = useBias_ ? dv[1].data.data() : nullptr;
+    const bool needDx = grads.inputGradientsNeeded || kind_ != kernels::ConvSpec::Kind::kConv;
+    Array dx = needDx ? Array(x.shape) : Array();
+    float* dxp = needDx ? dx.data.data() : nullptr;
+    backwardPass(backward_.get(), x, w, kernelName_, g, outChannels(), dxp, dv[0].data.data(), db,
+                 [&] { referenceBackward(x, w, g, dxp, dv[0].data.data()); });
+    return inLayerFormat(std::move(dx));
+  }
+
+ protected:
+  // The output channels (after build()), the kernel's shape, and the output length of spatial
+  // dimension i for an input of length len (-1: unknown).
+  virtual int64_t outChannels() const = 0;
+  virtual Shape kernelShape() const = 0;
+  virtual int64_t outputLength(int64_t len, size_t i) const {
+    return spatial::convOutputLength(len, kernelSize_[i], same_, strides_[i], dilation_[i]);
+  }
+  // The kernel shape kernel_size + [a, b].
+  Shape kernelWith(int64_t a, int64_t b) const {
+    Shape k(kernelSize_.begin(), kernelSize_.end());
+    k.push_back(a);
+    k.push_back(b);
+    return k;
+  }
+  // The resolved window of channels_last x.
+  virtual Window resolved(const Array& x) const {
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    return w;
+  }
+  // The reference forward kernel: y (zero on entry) += conv(x) over w, no bias.
+  virtual void reference(const Array& x, const Window& w, float* y) const = 0;
+  // The reference backward kernels for dL/dy = g (channels_last): dx (zero on entry, or null to
+  // skip) receives dL/dx, dk is accumulated into.
+  virtual void referenceBackward(const Array& x, const Window& w, const Array& g, float* dx,
+                                 float* dk) const = 0;
+
+  kernels::ConvSpec::Kind kind_;
+  const char* kernelName_;
+  int64_t inDim_ = 0;  // set by build()
+
+ private:
+  // y = conv(x) + bias for channels_last x by the fast kernel k (its fused activation included)
+  // when it runs, else by the reference kernel; true when k ran.
+  bool convolve(const Array& x, const kernels::Conv* k, Array& y) const {
+    const Window w = resolved(x);
+    y = Array(withChannels(x.shape[0], w, rank_, outChannels(),
+                           kind_ == kernels::ConvSpec::Kind::kTranspose),
+              kUninitialized);
+    if (runFast(k, x, w, y)) return true;
+    std::fill(y.data.begin(), y.data.end(), 0.0f);
+    reference(x, w, y.data.data());
+    if (useBias_) addBias(y, weight("bias"));
+    return false;
+  }
+
+  std::unique_ptr<kernels::Conv> fast_;
+  std::unique_ptr<kernels::ConvBackward> backward_;
+};
+
+// Conv1D / Conv2D / Conv3D: kernel [k..., in, filters], bias [filters].
+class Conv final : public OneKernelConv {
+ public:
+  Conv(const Config& c, size_t rank)
+      : OneKernelConv(c, rank, kernels::ConvSpec::Kind::kConv, "kernel"),
+        filters_(c.integer("filters", 0)) {
     if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
     if (c.integer("groups", 1) != 1) {
       c.unsupported(
@@ -210,119 +356,33 @@ class Conv final : public ConvBase {
           "while declaring [batch, filters, steps])");
     }
   }
-  std::vector<Shape> build(const std::vector<Shape>& in) override {
-    inDim_ = channels(in.at(0));
-    built_ = in[0];
-    Shape space = spatialDims(in[0]);
-    for (size_t i = 0; i < rank_; ++i) {
-      space[i] =
-          spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i], dilation_[i]);
-    }
-    return {outputShape(in[0][0], space, filters_)};
-  }
-  std::vector<VariableSpec> variables() const override {
-    Shape k(kernelSize_.begin(), kernelSize_.end());
-    k.push_back(inDim_);
-    k.push_back(filters_);
-    std::vector<VariableSpec> v = {{"kernel", k}};
-    if (useBias_) v.push_back({"bias", {filters_}});
-    return v;
-  }
-  void setWeights(std::vector<Tensor> weights) override {
-    Layer::setWeights(std::move(weights));
-    fast_ = fastKernel(kernels::ConvSpec::Kind::kConv, "kernel", kernelSize_, inDim_, filters_,
-                       true, true);
-    backward_ = backwardKernel(kernels::ConvSpec::Kind::kConv, kernelSize_, inDim_, filters_);
-    prepare(*fast_, true);
-  }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
-    const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, rank_, filters_, false), kUninitialized);
-    const bool fast = runFast(fast_.get(), x, w, y);
-    if (!fast) {
-      std::fill(y.data.begin(), y.data.end(), 0.0f);
-      kernels::reference::conv(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
-                               y.data.data());
-      if (useBias_) addBias(y, weight("bias"));
-    }
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    finish(y, fast);
-    return oneOutput(std::move(y));
-  }
-  // Training: z = conv(x) + bias (a fast kernel packed from the current weights, or the
-  // reference loop), kept channels_last for the backward pass; y = activation(z).
-  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
-                                  std::unique_ptr<LayerState>& state) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
-    const int64_t batch = x.shape[0];
-    Array z(withChannels(batch, w, rank_, filters_, false), kUninitialized);
-    const auto linear = fastKernel(kernels::ConvSpec::Kind::kConv, "kernel", kernelSize_, inDim_,
-                                   filters_, true, false);
-    if (!runFast(linear.get(), x, w, z)) {
-      std::fill(z.data.begin(), z.data.end(), 0.0f);
-      kernels::reference::conv(x.data.data(), batch, w, inDim_, weight("kernel").data(), filters_,
-                               z.data.data());
-      if (useBias_) addBias(z, weight("bias"));
-    }
-    // As call(): back to channels_first first, then the activation (softmax then works on the
-    // last axis of the output, as TF.js applies it).
-    if (channelsFirst_) z = spatial::toChannelsFirst(z);
-    Array y = z;
-    applyActivation(activation_, y, name());
-    state = std::make_unique<LayerState>();
-    state->arrays.push_back(std::move(z));
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> backward(const std::vector<const Array*>& in,
-                              const std::vector<const Array*>& out, LayerState* state,
-                              std::vector<Array> dOut, GradientSink& grads) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Array g = std::move(dOut[0]);  // in the output's layout, as z and y
-    const Array& z = state->arrays[0];
-    activationBackward(activationKind(activation_, name()), z.data.data(), out[0]->data.data(),
-                       g.data.data(), g.size(), g.shape.back());
-    if (channelsFirst_) g = spatial::toChannelsLast(g);
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
-    auto& dv = grads.of(this);
-    float* db = useBias_ ? dv[1].data.data() : nullptr;
-    const bool needDx = grads.inputGradientsNeeded;
-    Array dx = needDx ? Array(x.shape) : Array();
-    float* dxp = needDx ? dx.data.data() : nullptr;
-    if (!runBackward(backward_.get(), x, w, weight("kernel"), g, dxp, dv[0].data.data(), db)) {
-      if (db != nullptr) addBiasGradient(g, filters_, db);
-      kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_,
-                                       weight("kernel").data(), filters_, g.data.data(), dxp,
-                                       dv[0].data.data());
-    }
-    if (channelsFirst_ && needDx) dx = spatial::toChannelsFirst(dx);
-    return oneOutput(std::move(dx));
-  }
 
  private:
+  int64_t outChannels() const override { return filters_; }
+  Shape kernelShape() const override { return kernelWith(inDim_, filters_); }
+  void reference(const Array& x, const Window& w, float* y) const override {
+    kernels::reference::conv(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
+                             filters_, y);
+  }
+  void referenceBackward(const Array& x, const Window& w, const Array& g, float* dx,
+                         float* dk) const override {
+    kernels::reference::convBackward(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
+                                     filters_, g.data.data(), dx, dk);
+  }
+
   int64_t filters_;
-  int64_t inDim_ = 0;
-  std::unique_ptr<kernels::Conv> fast_;
-  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // Conv2DTranspose / Conv3DTranspose: kernel [k..., filters, in], bias [filters]; output size
-// tfjs-layers deconvLength: 'valid' in*s + max(k - s, 0), 'same' in*s.
-class ConvTranspose final : public ConvBase {
+// tfjs-layers deconvLength: 'valid' in*s + max(k - s, 0), 'same' in*s. Backward: dx = conv(g)
+// with the same kernel (the adjoint of the adjoint); dkernel[p, f, c] = sum g[i*s - pad + p, f] *
+// x[i, c], which is convBackward's kernel gradient with g as the input and x as the output
+// gradient.
+class ConvTranspose final : public OneKernelConv {
  public:
   ConvTranspose(const Config& c, size_t rank)
-      : ConvBase(c, rank), filters_(c.integer("filters", 0)) {
+      : OneKernelConv(c, rank, kernels::ConvSpec::Kind::kTranspose, "kernel"),
+        filters_(c.integer("filters", 0)) {
     if (filters_ <= 0) c.unsupported(fmt::format("filters = {}", filters_));
     for (int64_t d : dilation_) {
       if (d != 1) c.unsupported("dilation_rate > 1 (TF.js ignores it for transposed convolution)");
@@ -331,109 +391,23 @@ class ConvTranspose final : public ConvBase {
       c.unsupported("output_padding (TF.js ignores it for transposed convolution)");
     }
   }
-  std::vector<Shape> build(const std::vector<Shape>& in) override {
-    inDim_ = channels(in.at(0));
-    built_ = in[0];
-    Shape space = spatialDims(in[0]);
-    for (size_t i = 0; i < rank_; ++i) space[i] = deconvLength(space[i], i);
-    return {outputShape(in[0][0], space, filters_)};
-  }
-  std::vector<VariableSpec> variables() const override {
-    Shape k(kernelSize_.begin(), kernelSize_.end());
-    k.push_back(filters_);
-    k.push_back(inDim_);
-    std::vector<VariableSpec> v = {{"kernel", k}};
-    if (useBias_) v.push_back({"bias", {filters_}});
-    return v;
-  }
-  void setWeights(std::vector<Tensor> weights) override {
-    Layer::setWeights(std::move(weights));
-    fast_ = fastKernel(kernels::ConvSpec::Kind::kTranspose, "kernel", kernelSize_, inDim_, filters_,
-                       true, true);
-    backward_ = backwardKernel(kernels::ConvSpec::Kind::kTranspose, kernelSize_, inDim_, filters_);
-  }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    const Window w = transposeWindow(x);
-    const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, rank_, filters_, true), kUninitialized);
-    const bool fast = runFast(fast_.get(), x, w, y);
-    if (!fast) {
-      std::fill(y.data.begin(), y.data.end(), 0.0f);
-      kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
-                                        filters_, y.data.data());
-      if (useBias_) addBias(y, weight("bias"));
-    }
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    finish(y, fast);
-    return oneOutput(std::move(y));
-  }
-  // Training: z = convTranspose(x) + bias in the output's layout (kept: the activation is
-  // applied after the transpose back, as call() does), y = activation(z). Backward: g = dy *
-  // f'(z); dbias = sum of g; dx = conv(g) with the same kernel (the adjoint of the adjoint);
-  // dkernel[p, f, c] = sum g[i*s - pad + p, f] * x[i, c], which is convBackward's kernel
-  // gradient with g as the input and x as the output gradient.
-  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
-                                  std::unique_ptr<LayerState>& state) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    const Window w = transposeWindow(x);
-    const int64_t batch = x.shape[0];
-    Array z(withChannels(batch, w, rank_, filters_, true), kUninitialized);
-    const auto linear = fastKernel(kernels::ConvSpec::Kind::kTranspose, "kernel", kernelSize_,
-                                   inDim_, filters_, true, false);
-    if (!runFast(linear.get(), x, w, z)) {
-      std::fill(z.data.begin(), z.data.end(), 0.0f);
-      kernels::reference::convTranspose(x.data.data(), batch, w, inDim_, weight("kernel").data(),
-                                        filters_, z.data.data());
-      if (useBias_) addBias(z, weight("bias"));
-    }
-    if (channelsFirst_) z = spatial::toChannelsFirst(z);
-    Array y = z;
-    applyActivation(activation_, y, name());
-    state = std::make_unique<LayerState>();
-    state->arrays.push_back(std::move(z));
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> backward(const std::vector<const Array*>& in,
-                              const std::vector<const Array*>& out, LayerState* state,
-                              std::vector<Array> dOut, GradientSink& grads) const override {
-    Array g = std::move(dOut[0]);
-    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
-                       out[0]->data.data(), g.data.data(), g.size(),
-                       g.shape.empty() ? 1 : g.shape.back());
-    if (channelsFirst_) g = spatial::toChannelsLast(g);
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    const Window w = transposeWindow(x);
-    auto& dv = grads.of(this);
-    float* db = useBias_ ? dv[1].data.data() : nullptr;
-    Array dx(x.shape);
-    if (!runBackward(backward_.get(), x, w, weight("kernel"), g, dx.data.data(), dv[0].data.data(),
-                     db)) {
-      if (db != nullptr) addBiasGradient(g, filters_, db);
-      kernels::reference::conv(g.data.data(), x.shape[0], w, filters_, weight("kernel").data(),
-                               inDim_, dx.data.data());
-      kernels::reference::convBackward(g.data.data(), x.shape[0], w, filters_,
-                                       weight("kernel").data(), inDim_, x.data.data(), nullptr,
-                                       dv[0].data.data());
-    }
-    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
-    return oneOutput(std::move(dx));
-  }
 
  private:
+  int64_t outChannels() const override { return filters_; }
+  Shape kernelShape() const override { return kernelWith(filters_, inDim_); }
+  // tfjs-layers deconvLength.
+  int64_t outputLength(int64_t len, size_t i) const override {
+    if (len < 0) return -1;
+    if (same_) return len * strides_[i];
+    return len * strides_[i] + std::max<int64_t>(kernelSize_[i] - strides_[i], 0);
+  }
   // The forward convolution this op is the adjoint of, which runs from the output (w.in) to the
   // channels_last input x (w.out).
-  Window transposeWindow(const Array& x) const {
+  Window resolved(const Array& x) const override {
     Window w = window(x.shape, false);
     for (size_t i = 0; i < rank_; ++i) {
       const size_t j = 3 - rank_ + i;
-      w.in[j] = deconvLength(x.shape[1 + i], i);
+      w.in[j] = outputLength(x.shape[1 + i], i);
     }
     spatial::resolveWindow(w, same_, rank_ < 3, name());
     for (size_t i = 0; i < rank_; ++i) {
@@ -445,23 +419,27 @@ class ConvTranspose final : public ConvBase {
     }
     return w;
   }
-  int64_t deconvLength(int64_t len, size_t i) const {
-    if (len < 0) return -1;
-    if (same_) return len * strides_[i];
-    return len * strides_[i] + std::max<int64_t>(kernelSize_[i] - strides_[i], 0);
+  void reference(const Array& x, const Window& w, float* y) const override {
+    kernels::reference::convTranspose(x.data.data(), x.shape[0], w, inDim_, weight("kernel").data(),
+                                      filters_, y);
+  }
+  void referenceBackward(const Array& x, const Window& w, const Array& g, float* dx,
+                         float* dk) const override {
+    kernels::reference::conv(g.data.data(), x.shape[0], w, filters_, weight("kernel").data(),
+                             inDim_, dx);
+    kernels::reference::convBackward(g.data.data(), x.shape[0], w, filters_,
+                                     weight("kernel").data(), inDim_, x.data.data(), nullptr, dk);
   }
 
   int64_t filters_;
-  int64_t inDim_ = 0;
-  std::unique_ptr<kernels::Conv> fast_;
-  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in * multiplier].
-class DepthwiseConv2D final : public ConvBase {
+class DepthwiseConv2D final : public OneKernelConv {
  public:
   explicit DepthwiseConv2D(const Config& c)
-      : ConvBase(c, 2), mult_(c.integer("depth_multiplier", 1)) {
+      : OneKernelConv(c, 2, kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel"),
+        mult_(c.integer("depth_multiplier", 1)) {
     if (mult_ <= 0) c.unsupported(fmt::format("depth_multiplier = {}", mult_));
     for (int64_t d : dilation_) {
       if (d != 1) {
@@ -471,106 +449,22 @@ class DepthwiseConv2D final : public ConvBase {
       }
     }
   }
-  std::vector<Shape> build(const std::vector<Shape>& in) override {
-    inDim_ = channels(in.at(0));
-    built_ = in[0];
-    Shape space = spatialDims(in[0]);
-    for (size_t i = 0; i < 2; ++i) {
-      space[i] = spatial::convOutputLength(space[i], kernelSize_[i], same_, strides_[i]);
-    }
-    return {outputShape(in[0][0], space, inDim_ * mult_)};
-  }
-  std::vector<VariableSpec> variables() const override {
-    std::vector<VariableSpec> v = {
-        {"depthwise_kernel", {kernelSize_[0], kernelSize_[1], inDim_, mult_}}};
-    if (useBias_) v.push_back({"bias", {inDim_ * mult_}});
-    return v;
-  }
-  void setWeights(std::vector<Tensor> weights) override {
-    Layer::setWeights(std::move(weights));
-    fast_ = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel", kernelSize_, inDim_,
-                       inDim_ * mult_, true, true);
-    backward_ =
-        backwardKernel(kernels::ConvSpec::Kind::kDepthwise, kernelSize_, inDim_, inDim_ * mult_);
-    prepare(*fast_, false);
-  }
-  std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, false);
-    spatial::resolveWindow(w, same_, true, name());
-    const int64_t batch = x.shape[0];
-    Array y(withChannels(batch, w, 2, inDim_ * mult_, false), kUninitialized);
-    const bool fast = runFast(fast_.get(), x, w, y);
-    if (!fast) {
-      std::fill(y.data.begin(), y.data.end(), 0.0f);
-      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                    weight("depthwise_kernel").data(), mult_, y.data.data());
-      if (useBias_) addBias(y, weight("bias"));
-    }
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    finish(y, fast);
-    return oneOutput(std::move(y));
-  }
-  // Training: z = depthwise(x) + bias in the output's layout (kept), y = activation(z) (after
-  // the transpose back, as call()). Backward: reference::depthwiseBackward.
-  std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
-                                  std::unique_ptr<LayerState>& state) const override {
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, false);
-    spatial::resolveWindow(w, same_, true, name());
-    const int64_t batch = x.shape[0];
-    Array z(withChannels(batch, w, 2, inDim_ * mult_, false), kUninitialized);
-    const auto linear = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel",
-                                   kernelSize_, inDim_, inDim_ * mult_, true, false);
-    if (!runFast(linear.get(), x, w, z)) {
-      std::fill(z.data.begin(), z.data.end(), 0.0f);
-      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                    weight("depthwise_kernel").data(), mult_, z.data.data());
-      if (useBias_) addBias(z, weight("bias"));
-    }
-    if (channelsFirst_) z = spatial::toChannelsFirst(z);
-    Array y = z;
-    applyActivation(activation_, y, name());
-    state = std::make_unique<LayerState>();
-    state->arrays.push_back(std::move(z));
-    return oneOutput(std::move(y));
-  }
-  std::vector<Array> backward(const std::vector<const Array*>& in,
-                              const std::vector<const Array*>& out, LayerState* state,
-                              std::vector<Array> dOut, GradientSink& grads) const override {
-    Array g = std::move(dOut[0]);
-    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
-                       out[0]->data.data(), g.data.data(), g.size(),
-                       g.shape.empty() ? 1 : g.shape.back());
-    if (channelsFirst_) g = spatial::toChannelsLast(g);
-    Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, false);
-    spatial::resolveWindow(w, same_, true, name());
-    auto& dv = grads.of(this);
-    float* db = useBias_ ? dv[1].data.data() : nullptr;
-    Array dx(x.shape);
-    if (!runBackward(backward_.get(), x, w, weight("depthwise_kernel"), g, dx.data.data(),
-                     dv[0].data.data(), db)) {
-      if (db != nullptr) addBiasGradient(g, inDim_ * mult_, db);
-      kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
-                                            weight("depthwise_kernel").data(), mult_, g.data.data(),
-                                            dx.data.data(), dv[0].data.data());
-    }
-    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
-    return oneOutput(std::move(dx));
-  }
 
  private:
+  int64_t outChannels() const override { return inDim_ * mult_; }
+  Shape kernelShape() const override { return kernelWith(inDim_, mult_); }
+  void reference(const Array& x, const Window& w, float* y) const override {
+    kernels::reference::depthwise(x.data.data(), x.shape[0], w, inDim_,
+                                  weight("depthwise_kernel").data(), mult_, y);
+  }
+  void referenceBackward(const Array& x, const Window& w, const Array& g, float* dx,
+                         float* dk) const override {
+    kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
+                                          weight("depthwise_kernel").data(), mult_, g.data.data(),
+                                          dx, dk);
+  }
+
   int64_t mult_;
-  int64_t inDim_ = 0;
-  std::unique_ptr<kernels::Conv> fast_;
-  std::unique_ptr<kernels::ConvBackward> backward_;
 };
 
 // SeparableConv2D: depthwise (with dilation) then a 1x1 convolution; depthwise_kernel
@@ -616,38 +510,17 @@ class SeparableConv2D final : public ConvBase {
         backwardKernel(kernels::ConvSpec::Kind::kConv, {1, 1}, inDim_ * mult_, filters_);
     prepare(*fastDepthwise_, true);
     if (const auto w = builtWindow(true); w && !kernels::referenceKernels()) {
-      Window one;
-      one.in = one.out = w->out;
-      fastPointwise_->prepare(1, one);
+      fastPointwise_->prepare(1, pointwiseWindow(*w));
     }
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, true, name());
-    const int64_t batch = x.shape[0];
-    const int64_t mid = inDim_ * mult_;
-    Window one;
-    one.in = one.out = w.out;
-    Array d(withChannels(batch, w, 2, mid, false), kUninitialized);
-    Array y(withChannels(batch, w, 2, filters_, false), kUninitialized);
-    const bool fast =
-        runFast(fastDepthwise_.get(), x, w, d) && runFast(fastPointwise_.get(), d, one, y);
-    if (!fast) {
-      std::fill(d.data.begin(), d.data.end(), 0.0f);
-      std::fill(y.data.begin(), y.data.end(), 0.0f);
-      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                    weight("depthwise_kernel").data(), mult_, d.data.data());
-      kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
-                               filters_, y.data.data());
-      if (useBias_) addBias(y, weight("bias"));
-    }
+    const Array& x = asChannelsLast(*in[0], xcl);
+    Array d, y;
+    const bool fast = convolve(x, fastDepthwise_.get(), fastPointwise_.get(), d, y);
     // TF.js applies the activation before transposing back (elementwise: the order is moot).
     finish(y, fast);
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
-    return oneOutput(std::move(y));
+    return inLayerFormat(std::move(y));
   }
   // Training: d = depthwise(x) and z = pointwise(d) + bias, both channels_last and kept;
   // y = activation(z), then transposed back. Backward: g = dy * f'(z); dbias = sum of g; the
@@ -656,77 +529,87 @@ class SeparableConv2D final : public ConvBase {
   std::vector<Array> forwardTrain(const std::vector<const Array*>& in, TrainingContext&,
                                   std::unique_ptr<LayerState>& state) const override {
     Array xcl;
-    if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, true, name());
-    const int64_t batch = x.shape[0];
+    const Array& x = asChannelsLast(*in[0], xcl);
     const int64_t mid = inDim_ * mult_;
-    Window one;
-    one.in = one.out = w.out;
-    Array d(withChannels(batch, w, 2, mid, false), kUninitialized);
-    Array z(withChannels(batch, w, 2, filters_, false), kUninitialized);
     const auto depthwise = fastKernel(kernels::ConvSpec::Kind::kDepthwise, "depthwise_kernel",
                                       kernelSize_, inDim_, mid, false, false);
     const auto pointwise = fastKernel(kernels::ConvSpec::Kind::kConv, "pointwise_kernel", {1, 1},
                                       mid, filters_, true, false);
-    if (!runFast(depthwise.get(), x, w, d) || !runFast(pointwise.get(), d, one, z)) {
-      std::fill(d.data.begin(), d.data.end(), 0.0f);
-      std::fill(z.data.begin(), z.data.end(), 0.0f);
-      kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
-                                    weight("depthwise_kernel").data(), mult_, d.data.data());
-      kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
-                               filters_, z.data.data());
-      if (useBias_) addBias(z, weight("bias"));
-    }
+    Array d, z;
+    convolve(x, depthwise.get(), pointwise.get(), d, z);
     Array y = z;
     applyActivation(activation_, y, name());
-    if (channelsFirst_) y = spatial::toChannelsFirst(y);
     state = std::make_unique<LayerState>();
     state->arrays.push_back(std::move(d));
     state->arrays.push_back(std::move(z));
-    return oneOutput(std::move(y));
+    return inLayerFormat(std::move(y));
   }
   std::vector<Array> backward(const std::vector<const Array*>& in,
                               const std::vector<const Array*>& out, LayerState* state,
                               std::vector<Array> dOut, GradientSink& grads) const override {
     Array xcl, ycl;
-    if (channelsFirst_) {
-      xcl = spatial::toChannelsLast(*in[0]);
-      ycl = spatial::toChannelsLast(*out[0]);
-    }
-    const Array& x = channelsFirst_ ? xcl : *in[0];
-    const Array& y = channelsFirst_ ? ycl : *out[0];
+    const Array& x = asChannelsLast(*in[0], xcl);
+    const Array& y = asChannelsLast(*out[0], ycl);
     Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
     const Array& d = state->arrays[0];
     activationBackward(activationKind(activation_, name()), state->arrays[1].data.data(),
                        y.data.data(), g.data.data(), g.size(), filters_);
-    Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, true, name());
-    Window one;
-    one.in = one.out = w.out;
+    const Window w = resolved(x);
+    const Window one = pointwiseWindow(w);
     auto& dv = grads.of(this);
     float* db = useBias_ ? dv[2].data.data() : nullptr;
     Array dd(d.shape);
-    if (!runBackward(backwardPointwise_.get(), d, one, weight("pointwise_kernel"), g,
-                     dd.data.data(), dv[1].data.data(), db)) {
-      if (db != nullptr) addBiasGradient(g, filters_, db);
-      kernels::reference::convBackward(d.data.data(), x.shape[0], one, inDim_ * mult_,
-                                       weight("pointwise_kernel").data(), filters_, g.data.data(),
-                                       dd.data.data(), dv[1].data.data());
-    }
+    backwardPass(backwardPointwise_.get(), d, one, "pointwise_kernel", g, filters_, dd.data.data(),
+                 dv[1].data.data(), db, [&] {
+                   kernels::reference::convBackward(d.data.data(), x.shape[0], one, inDim_ * mult_,
+                                                    weight("pointwise_kernel").data(), filters_,
+                                                    g.data.data(), dd.data.data(),
+                                                    dv[1].data.data());
+                 });
     Array dx(x.shape);
-    if (!runBackward(backwardDepthwise_.get(), x, w, weight("depthwise_kernel"), dd, dx.data.data(),
-                     dv[0].data.data(), nullptr)) {
-      kernels::reference::depthwiseBackward(x.data.data(), x.shape[0], w, inDim_,
-                                            weight("depthwise_kernel").data(), mult_,
-                                            dd.data.data(), dx.data.data(), dv[0].data.data());
-    }
-    if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
-    return oneOutput(std::move(dx));
+    backwardPass(backwardDepthwise_.get(), x, w, "depthwise_kernel", dd, inDim_ * mult_,
+                 dx.data.data(), dv[0].data.data(), nullptr, [&] {
+                   kernels::reference::depthwiseBackward(
+                       x.data.data(), x.shape[0], w, inDim_, weight("depthwise_kernel").data(),
+                       mult_, dd.data.data(), dx.data.data(), dv[0].data.data());
+                 });
+    return inLayerFormat(std::move(dx));
   }
 
  private:
+  Window resolved(const Array& x) const {
+    Window w = window(x.shape, true);
+    spatial::resolveWindow(w, same_, true, name());
+    return w;
+  }
+  // The 1x1 pointwise step's window over the depthwise output of window w.
+  static Window pointwiseWindow(const Window& w) {
+    Window one;
+    one.in = one.out = w.out;
+    return one;
+  }
+  // d = depthwise(x) and y = pointwise(d) + bias, channels_last, by the fast kernels (the
+  // pointwise one's fused activation included) when both run, else by the reference kernels;
+  // true when the fast kernels ran.
+  bool convolve(const Array& x, const kernels::Conv* depthwise, const kernels::Conv* pointwise,
+                Array& d, Array& y) const {
+    const Window w = resolved(x);
+    const Window one = pointwiseWindow(w);
+    const int64_t batch = x.shape[0];
+    const int64_t mid = inDim_ * mult_;
+    d = Array(withChannels(batch, w, 2, mid, false), kUninitialized);
+    y = Array(withChannels(batch, w, 2, filters_, false), kUninitialized);
+    if (runFast(depthwise, x, w, d) && runFast(pointwise, d, one, y)) return true;
+    std::fill(d.data.begin(), d.data.end(), 0.0f);
+    std::fill(y.data.begin(), y.data.end(), 0.0f);
+    kernels::reference::depthwise(x.data.data(), batch, w, inDim_,
+                                  weight("depthwise_kernel").data(), mult_, d.data.data());
+    kernels::reference::conv(d.data.data(), batch, one, mid, weight("pointwise_kernel").data(),
+                             filters_, y.data.data());
+    if (useBias_) addBias(y, weight("bias"));
+    return false;
+  }
+
   int64_t filters_;
   int64_t mult_;
   int64_t inDim_ = 0;

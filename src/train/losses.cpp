@@ -173,113 +173,91 @@ struct RowLoss {
       grad;
 };
 
-RowLoss meanSquaredError() {
+// The row functions of a loss that is scale * mean over the row of f(t_j, p_j): value(t, p) is
+// f, grad(t, p, gm) the gradient of gm * f with respect to p, where gm = (g * scale) / d is what
+// each element receives through the mean (TF.js's order: the scalar product first).
+template <class Value, class Grad>
+RowLoss elementwiseMean(Value value, Grad grad, float scale = 1.0f) {
   RowLoss r;
   r.scratch = 1;
-  r.value = [](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = p[j] - t[j];
-      tmp[j] = e * e;
-    }
-    return meanOf(tmp, d);
+  r.value = [value, scale](const float* t, const float* p, int64_t d, float* tmp) {
+    for (int64_t j = 0; j < d; ++j) tmp[j] = value(t[j], p[j]);
+    return scale * meanOf(tmp, d);
   };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float h = gm * (p[j] - t[j]);  // square is mul(x, x): two equal contributions
-      dp[j] = h + h;
-    }
+  r.grad = [grad, scale](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
+    const float gm = (g * scale) / static_cast<float>(d);
+    for (int64_t j = 0; j < d; ++j) dp[j] = grad(t[j], p[j], gm);
   };
   return r;
+}
+
+RowLoss meanSquaredError() {
+  return elementwiseMean(
+      [](float t, float p) {
+        const float e = p - t;
+        return e * e;
+      },
+      [](float t, float p, float gm) {
+        const float h = gm * (p - t);  // square is mul(x, x): two equal contributions
+        return h + h;
+      });
 }
 
 RowLoss meanAbsoluteError() {
-  RowLoss r;
-  r.scratch = 1;
-  r.value = [](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) tmp[j] = std::fabs(p[j] - t[j]);
-    return meanOf(tmp, d);
-  };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) dp[j] = gm * step(p[j] - t[j], -1.0f);
-  };
-  return r;
+  return elementwiseMean([](float t, float p) { return std::fabs(p - t); },
+                         [](float t, float p, float gm) { return gm * step(p - t, -1.0f); });
 }
 
 RowLoss meanAbsolutePercentageError() {
-  RowLoss r;
-  r.scratch = 1;
-  r.value = [](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float diff = t[j] - p[j];
-      tmp[j] = std::fabs(diff / clip(std::fabs(t[j]), kEpsilon, kMaxValue));
-    }
-    return 100.0f * meanOf(tmp, d);
-  };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = (g * 100.0f) / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float ct = clip(std::fabs(t[j]), kEpsilon, kMaxValue);
-      const float q = (t[j] - p[j]) / ct;
-      dp[j] = -((gm * step(q, -1.0f)) / ct);
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [](float t, float p) {
+        const float diff = t - p;
+        return std::fabs(diff / clip(std::fabs(t), kEpsilon, kMaxValue));
+      },
+      [](float t, float p, float gm) {
+        const float ct = clip(std::fabs(t), kEpsilon, kMaxValue);
+        const float q = (t - p) / ct;
+        return -((gm * step(q, -1.0f)) / ct);
+      },
+      100.0f);
 }
 
 RowLoss meanSquaredLogarithmicError() {
-  RowLoss r;
-  r.scratch = 1;
   auto diff = [](float t, float p, float* onePlusP) {
     const float a = 1.0f + clip(p, kEpsilon, kMaxValue);
     if (onePlusP) *onePlusP = a;
     return flog(a) - flog(1.0f + clip(t, kEpsilon, kMaxValue));
   };
-  r.value = [diff](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = diff(t[j], p[j], nullptr);
-      tmp[j] = e * e;
-    }
-    return meanOf(tmp, d);
-  };
-  r.grad = [diff](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      float a = 0;
-      const float h = gm * diff(t[j], p[j], &a);
-      const float dlog = (h + h) / a;
-      dp[j] = inClip(p[j], kEpsilon, kMaxValue) ? dlog : 0.0f;
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [diff](float t, float p) {
+        const float e = diff(t, p, nullptr);
+        return e * e;
+      },
+      [diff](float t, float p, float gm) {
+        float a = 0;
+        const float h = gm * diff(t, p, &a);
+        const float dlog = (h + h) / a;
+        return inClip(p, kEpsilon, kMaxValue) ? dlog : 0.0f;
+      });
 }
 
 // hinge (squared = false) and squaredHinge: mean(max(0, 1 - t * p)^k).
 RowLoss hingeLoss(bool squared) {
-  RowLoss r;
-  r.scratch = 1;
-  r.value = [squared](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float m = jsMax(0.0f, 1.0f - t[j] * p[j]);
-      tmp[j] = squared ? m * m : m;
-    }
-    return meanOf(tmp, d);
-  };
-  r.grad = [squared](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float u = 1.0f - t[j] * p[j];
-      float dm = gm;
-      if (squared) {
-        const float h = gm * jsMax(0.0f, u);
-        dm = h + h;
-      }
-      const float du = 0.0f < u ? dm : 0.0f;
-      dp[j] = -du * t[j];
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [squared](float t, float p) {
+        const float m = jsMax(0.0f, 1.0f - t * p);
+        return squared ? m * m : m;
+      },
+      [squared](float t, float p, float gm) {
+        const float u = 1.0f - t * p;
+        float dm = gm;
+        if (squared) {
+          const float h = gm * jsMax(0.0f, u);
+          dm = h + h;
+        }
+        const float du = 0.0f < u ? dm : 0.0f;
+        return -du * t;
+      });
 }
 
 RowLoss categoricalHinge() {
@@ -318,24 +296,16 @@ RowLoss categoricalHinge() {
 }
 
 RowLoss logcosh() {
-  RowLoss r;
-  r.scratch = 1;
   const auto log2 = static_cast<float>(std::log(2.0));
-  r.value = [log2](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = p[j] - t[j];
-      tmp[j] = (e + fsoftplus(-2.0f * e)) - log2;
-    }
-    return meanOf(tmp, d);
-  };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = p[j] - t[j];
-      dp[j] = gm + (gm * fsigmoid(-2.0f * e)) * -2.0f;
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [log2](float t, float p) {
+        const float e = p - t;
+        return (e + fsoftplus(-2.0f * e)) - log2;
+      },
+      [](float t, float p, float gm) {
+        const float e = p - t;
+        return gm + (gm * fsigmoid(-2.0f * e)) * -2.0f;
+      });
 }
 
 // categoricalCrossentropy on probabilities: -sum(t * log(clip(p / sum(p)))). The gradient is the
@@ -370,38 +340,30 @@ RowLoss categoricalCrossentropy() {
 }
 
 RowLoss binaryCrossentropy() {
-  RowLoss r;
-  r.scratch = 1;
   // The logit of the clipped prediction, as TF.js computes it: log(y / (1 - y)).
-  r.value = [](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float y = clip(p[j], kEpsilon, 1.0 - kEpsilon);
-      const float x = flog(y / (1.0f - y));
-      const float relu = x < 0 ? 0.0f : x;
-      tmp[j] = (relu - x * t[j]) + flog1p(fexp(-std::fabs(x)));
-    }
-    return meanOf(tmp, d);
-  };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float y = clip(p[j], kEpsilon, 1.0 - kEpsilon);
-      const float z = 1.0f - y;
-      const float ratio = y / z;
-      const float x = flog(ratio);
-      const float e = fexp(-std::fabs(x));
-      // d/dx of relu(x) - x t + log1p(exp(-|x|)), in the tape's order: mul, abs, relu.
-      const float viaMul = -gm * t[j];
-      const float viaAbs = -((gm / (e + 1.0f)) * e) * step(x, -1.0f);
-      const float viaRelu = gm * step(x, 0.0f);
-      const float dx = (viaMul + viaAbs) + viaRelu;
-      const float dr = dx / ratio;
-      const float dz = -((dr * y) / (z * z));
-      const float dy = dr / z + -dz;
-      dp[j] = inClip(p[j], kEpsilon, 1.0 - kEpsilon) ? dy : 0.0f;
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [](float t, float p) {
+        const float y = clip(p, kEpsilon, 1.0 - kEpsilon);
+        const float x = flog(y / (1.0f - y));
+        const float relu = x < 0 ? 0.0f : x;
+        return (relu - x * t) + flog1p(fexp(-std::fabs(x)));
+      },
+      [](float t, float p, float gm) {
+        const float y = clip(p, kEpsilon, 1.0 - kEpsilon);
+        const float z = 1.0f - y;
+        const float ratio = y / z;
+        const float x = flog(ratio);
+        const float e = fexp(-std::fabs(x));
+        // d/dx of relu(x) - x t + log1p(exp(-|x|)), in the tape's order: mul, abs, relu.
+        const float viaMul = -gm * t;
+        const float viaAbs = -((gm / (e + 1.0f)) * e) * step(x, -1.0f);
+        const float viaRelu = gm * step(x, 0.0f);
+        const float dx = (viaMul + viaAbs) + viaRelu;
+        const float dr = dx / ratio;
+        const float dz = -((dr * y) / (z * z));
+        const float dy = dr / z + -dz;
+        return inClip(p, kEpsilon, 1.0 - kEpsilon) ? dy : 0.0f;
+      });
 }
 
 RowLoss kullbackLeiblerDivergence() {
@@ -426,18 +388,9 @@ RowLoss kullbackLeiblerDivergence() {
 }
 
 RowLoss poisson() {
-  RowLoss r;
-  r.scratch = 1;
   const auto eps = static_cast<float>(kEpsilon);
-  r.value = [eps](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) tmp[j] = p[j] - t[j] * flog(eps + p[j]);
-    return meanOf(tmp, d);
-  };
-  r.grad = [eps](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) dp[j] = gm + (-gm * t[j]) / (eps + p[j]);
-  };
-  return r;
+  return elementwiseMean([eps](float t, float p) { return p - t * flog(eps + p); },
+                         [eps](float t, float p, float gm) { return gm + (-gm * t) / (eps + p); });
 }
 
 // l2Normalize(x) = x / sqrt(max(sum(x * x), epsilon)).
@@ -479,28 +432,47 @@ RowLoss cosineProximity() {
 
 // Keras's huber (delta 1.0), which tfjs-layers does not have: mean(|e| <= 1 ? 0.5 e^2 : |e| - 0.5).
 RowLoss huber() {
-  RowLoss r;
-  r.scratch = 1;
-  r.value = [](const float* t, const float* p, int64_t d, float* tmp) {
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = p[j] - t[j];
-      const float a = std::fabs(e);
-      tmp[j] = a <= 1.0f ? 0.5f * (e * e) : 1.0f * a - 0.5f;
-    }
-    return meanOf(tmp, d);
-  };
-  r.grad = [](const float* t, const float* p, int64_t d, float g, float* dp, float*) {
-    const float gm = g / static_cast<float>(d);
-    for (int64_t j = 0; j < d; ++j) {
-      const float e = p[j] - t[j];
-      if (std::fabs(e) <= 1.0f) {
-        dp[j] = (gm * 0.5f) * (e * 2.0f);
-      } else {
-        dp[j] = gm * step(e, -1.0f);
-      }
-    }
-  };
-  return r;
+  return elementwiseMean(
+      [](float t, float p) {
+        const float e = p - t;
+        const float a = std::fabs(e);
+        return a <= 1.0f ? 0.5f * (e * e) : 1.0f * a - 0.5f;
+      },
+      [](float t, float p, float gm) {
+        const float e = p - t;
+        if (std::fabs(e) <= 1.0f) return (gm * 0.5f) * (e * 2.0f);
+        return gm * step(e, -1.0f);
+      });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The per-sample loops: rows are numbered i * positions + k (sample i, position k).
+
+// dYPred takes yPred's shape (its values are then written row by row).
+void shapeLike(const Array& yPred, Array& dYPred) {
+  dYPred.shape = yPred.shape;
+  dYPred.data.resize(yPred.data.size());
+}
+
+// out[i] = the mean over positions of rowValue(row) for sample i's rows (the row value itself
+// for rank 2).
+template <class RowValue>
+void meanOverPositions(const Layout& l, float* out, RowValue rowValue) {
+  std::vector<float> rows(static_cast<size_t>(l.positions));
+  for (int64_t i = 0; i < l.samples; ++i) {
+    for (int64_t k = 0; k < l.positions; ++k) rows[k] = rowValue(i * l.positions + k);
+    out[i] = meanOf(rows.data(), l.positions);
+  }
+}
+
+// rowGrad(row, g) for every row, g = coeff[i] / positions: the per-sample value averages the
+// positions, so the mean's gradient divides by their count.
+template <class RowGrad>
+void forEachRowGradient(const Layout& l, const float* coeff, RowGrad rowGrad) {
+  for (int64_t i = 0; i < l.samples; ++i) {
+    const float g = coeff[i] / static_cast<float>(l.positions);
+    for (int64_t k = 0; k < l.positions; ++k) rowGrad(i * l.positions + k, g);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,42 +486,34 @@ class RowBasedLoss : public Loss {
     checkSameShape(name_, yTrue, yPred);
   }
   void perSample(const Array& yTrue, const Array& yPred, float* out) const override {
-    check(yTrue, yPred);
-    const Layout l = layoutOf(name_, yPred);
-    std::vector<float> tmp(static_cast<size_t>(std::max<int64_t>(l.depth, 1)) * row_.scratch + 1);
-    std::vector<float> rows(static_cast<size_t>(l.positions));
-    for (int64_t i = 0; i < l.samples; ++i) {
-      for (int64_t k = 0; k < l.positions; ++k) {
-        const int64_t off = (i * l.positions + k) * l.depth;
-        rows[k] = row_.value(yTrue.data.data() + off, yPred.data.data() + off, l.depth, tmp.data());
-      }
-      out[i] = perSampleValue(rows, l.positions);
-    }
+    std::vector<float> tmp;
+    const Layout l = start(yTrue, yPred, tmp);
+    meanOverPositions(l, out, [&](int64_t r) {
+      const int64_t off = r * l.depth;
+      return row_.value(yTrue.data.data() + off, yPred.data.data() + off, l.depth, tmp.data());
+    });
   }
   void gradient(const Array& yTrue, const Array& yPred, const float* coeff,
                 Array& dYPred) const override {
-    check(yTrue, yPred);
-    const Layout l = layoutOf(name_, yPred);
-    dYPred.shape = yPred.shape;
-    dYPred.data.resize(yPred.data.size());
-    std::vector<float> tmp(static_cast<size_t>(std::max<int64_t>(l.depth, 1)) * row_.scratch + 1);
-    for (int64_t i = 0; i < l.samples; ++i) {
-      // The per-sample value averages the positions: the mean's gradient divides by their count.
-      const float g = coeff[i] / static_cast<float>(l.positions);
-      for (int64_t k = 0; k < l.positions; ++k) {
-        const int64_t off = (i * l.positions + k) * l.depth;
-        row_.grad(yTrue.data.data() + off, yPred.data.data() + off, l.depth, g,
-                  dYPred.data.data() + off, tmp.data());
-      }
-    }
-  }
-
-  // The mean over positions of one sample's row values (the row value itself for rank 2).
-  static float perSampleValue(const std::vector<float>& rows, int64_t positions) {
-    return meanOf(rows.data(), positions);
+    std::vector<float> tmp;
+    const Layout l = start(yTrue, yPred, tmp);
+    shapeLike(yPred, dYPred);
+    forEachRowGradient(l, coeff, [&](int64_t r, float g) {
+      const int64_t off = r * l.depth;
+      row_.grad(yTrue.data.data() + off, yPred.data.data() + off, l.depth, g,
+                dYPred.data.data() + off, tmp.data());
+    });
   }
 
  private:
+  // Checks the arrays; returns their layout, with `tmp` the row functions' scratch.
+  Layout start(const Array& yTrue, const Array& yPred, std::vector<float>& tmp) const {
+    check(yTrue, yPred);
+    const Layout l = layoutOf(name_, yPred);
+    tmp.assign(static_cast<size_t>(std::max<int64_t>(l.depth, 1)) * row_.scratch + 1, 0.0f);
+    return l;
+  }
+
   std::string name_;
   RowLoss row_;
 };
@@ -566,37 +530,27 @@ class SparseCategoricalCrossentropy : public Loss {
     const Layout l = layoutOf(name_, yPred);
     const auto d = static_cast<size_t>(l.depth);
     std::vector<float> oneHot(d), clipped(d), tmp(2 * d + 1);
-    std::vector<float> rows(static_cast<size_t>(l.positions));
-    for (int64_t i = 0; i < l.samples; ++i) {
-      for (int64_t k = 0; k < l.positions; ++k) {
-        const int64_t r = i * l.positions + k;
-        prepare(yTrue.data[r], yPred.data.data() + r * l.depth, oneHot, clipped);
-        rows[k] = categoricalValue(oneHot.data(), clipped.data(), l.depth, tmp.data());
-      }
-      out[i] = RowBasedLoss::perSampleValue(rows, l.positions);
-    }
+    meanOverPositions(l, out, [&](int64_t r) {
+      prepare(yTrue.data[r], yPred.data.data() + r * l.depth, oneHot, clipped);
+      return categoricalValue(oneHot.data(), clipped.data(), l.depth, tmp.data());
+    });
   }
   void gradient(const Array& yTrue, const Array& yPred, const float* coeff,
                 Array& dYPred) const override {
     check(yTrue, yPred);
     const Layout l = layoutOf(name_, yPred);
-    dYPred.shape = yPred.shape;
-    dYPred.data.resize(yPred.data.size());
+    shapeLike(yPred, dYPred);
     const auto d = static_cast<size_t>(l.depth);
     std::vector<float> oneHot(d), clipped(d), tmp(2 * d + 1);
-    for (int64_t i = 0; i < l.samples; ++i) {
-      const float g = coeff[i] / static_cast<float>(l.positions);
-      for (int64_t k = 0; k < l.positions; ++k) {
-        const int64_t r = i * l.positions + k;
-        const float* p = yPred.data.data() + r * l.depth;
-        float* dp = dYPred.data.data() + r * l.depth;
-        prepare(yTrue.data[r], p, oneHot, clipped);
-        categoricalGrad(oneHot.data(), clipped.data(), l.depth, g, dp, tmp.data());
-        for (size_t j = 0; j < d; ++j) {
-          if (!inClip(p[j], kEpsilon, 1.0 - kEpsilon)) dp[j] = 0.0f;
-        }
+    forEachRowGradient(l, coeff, [&](int64_t r, float g) {
+      const float* p = yPred.data.data() + r * l.depth;
+      float* dp = dYPred.data.data() + r * l.depth;
+      prepare(yTrue.data[r], p, oneHot, clipped);
+      categoricalGrad(oneHot.data(), clipped.data(), l.depth, g, dp, tmp.data());
+      for (size_t j = 0; j < d; ++j) {
+        if (!inClip(p[j], kEpsilon, 1.0 - kEpsilon)) dp[j] = 0.0f;
       }
-    }
+    });
   }
 
  private:
@@ -644,23 +598,6 @@ const std::vector<LossEntry>& lossTable() {
       {"huber", huber, {"huberLoss"}},
   };
   return table;
-}
-
-// tfjs-layers' toCamelCase: "mean_squared_error" -> "meanSquaredError".
-std::string toCamelCase(const std::string& s) {
-  if (s.size() <= 1 || s.find('_') == std::string::npos) return s;
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '_') {
-      while (i < s.size() && s[i] == '_') ++i;
-      if (i < s.size()) {
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 const LossEntry* findLoss(const std::string& name) {
@@ -722,14 +659,9 @@ class RowMetric : public Metric {
     }
     const Layout l = layoutOf(fn_, yPred);
     const int64_t tStride = sparse_ ? 1 : l.depth;
-    std::vector<float> rows(static_cast<size_t>(l.positions));
-    for (int64_t i = 0; i < l.samples; ++i) {
-      for (int64_t k = 0; k < l.positions; ++k) {
-        const int64_t r = i * l.positions + k;
-        rows[k] = row_(yTrue.data.data() + r * tStride, yPred.data.data() + r * l.depth, l.depth);
-      }
-      out[i] = meanOf(rows.data(), l.positions);
-    }
+    meanOverPositions(l, out, [&](int64_t r) {
+      return row_(yTrue.data.data() + r * tStride, yPred.data.data() + r * l.depth, l.depth);
+    });
   }
 
  private:
@@ -856,6 +788,22 @@ std::unique_ptr<Metric> makeMetric(const std::string& name, const std::string& l
   for (const MetricEntry& m : metricTable()) known += fmt::format(", {}", m.name);
   invalid(fmt::format("unknown metric '{}'; known metrics: {}, and every loss: {}", name, known,
                       knownLosses()));
+}
+
+std::string toCamelCase(const std::string& s) {
+  if (s.size() <= 1 || s.find('_') == std::string::npos) return s;
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_') {
+      while (i < s.size() && s[i] == '_') ++i;
+      if (i < s.size()) {
+        out += static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace tfjs::train

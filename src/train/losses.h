@@ -52,6 +52,10 @@ class Loss {
 
 std::unique_ptr<Loss> makeLoss(const std::string& name);
 
+// tfjs-layers' toCamelCase ("mean_squared_error" -> "meanSquaredError"; a name without '_' is
+// unchanged): how TF.js reads Keras's snake_case names of losses, metrics and optimizer options.
+std::string toCamelCase(const std::string& s);
+
 // A metric: per-sample values, averaged by fit/evaluate as tfjs-layers averages them. precision
 // and recall are per-batch values in TF.js (counts over the whole batch of yPred == 1 exactly):
 // every sample gets the batch's value. Metrics check shapes (and sparse labels) as Loss::check.

@@ -6,6 +6,7 @@
 // order TF.js applies the ops (the library is built with -ffp-contract=off: no fused
 // multiply-add). sqrt is correctly rounded in both.
 #include "train/optimizers.h"
+#include "train/losses.h"
 
 #include <fmt/format.h>
 
@@ -37,20 +38,6 @@ float jsMax(float a, float b) {
 
 // ---------------------------------------------------------------------------------------------
 // Options: the config with keys in TF.js camelCase.
-
-std::string toCamelCase(const std::string& s) {
-  if (s.size() <= 1 || s.find('_') == std::string::npos) return s;
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '_') {
-      while (i < s.size() && s[i] == '_') ++i;
-      if (i < s.size()) out += static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 class Options {
  public:
