@@ -517,18 +517,6 @@ class ZipReader {
 
 // --- binding TF.js weights to the topology's variables ---------------------------------------
 
-std::vector<std::string> splitName(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (true) {
-    const size_t j = s.find('/', i);
-    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return parts;
-}
-
 struct BoundVariable {
   const LayerVariables* layer = nullptr;
   size_t variable = 0;
@@ -551,11 +539,7 @@ std::vector<BoundVariable> bindVariables(const std::vector<LayerVariables>& vars
   for (const auto& lv : vars) {
     for (size_t v = 0; v < lv.variables.size(); ++v) {
       const std::string key = lv.layer + "/" + lv.variables[v].name;
-      size_t idx = index.find(key);
-      // Other names the runtime binds the same variable by (LayerVariable::aliases).
-      for (size_t a = 0; idx == SIZE_MAX && a < lv.variables[v].aliases.size(); ++a) {
-        idx = index.find(lv.variables[v].aliases[a]);
-      }
+      const size_t idx = index.find(key, lv.variables[v].aliases);
       if (idx == SIZE_MAX) {
         problems.push_back({ErrorCode::kSchema,
                             fmt::format("no weight for variable '{}' of layer '{}' ({})", key,
@@ -764,7 +748,7 @@ class H5Writer {
 
 // A weight name as an HDF5 path must have no empty, "." or ".." component.
 void checkH5Name(const std::string& name, const std::string& file) {
-  for (const auto& part : splitName(name)) {
+  for (const auto& part : splitWeightName(name)) {
     if (part.empty() || part == "." || part == "..") {
       throw Error(ErrorCode::kSchema,
                   "the weight name has an empty, '.' or '..' component and cannot be an HDF5 path",
@@ -1165,7 +1149,7 @@ KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options)
   auto located = [&](const std::string& p) {
     if (!legacyTree) return p;
     std::string s;
-    for (const auto& part : splitName(p)) {
+    for (const auto& part : splitWeightName(p)) {
       s += (s.empty() ? "" : "/") + (part == "layers" ? "_layer_checkpoint_dependencies" : part);
     }
     return s;

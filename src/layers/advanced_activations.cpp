@@ -211,7 +211,15 @@ class PReLU final : public InPlaceLayer {
                               Json(x.shape).dump(), rank + 1));
     }
     int64_t sample = 1;
-    for (size_t d = 0; d < rank; ++d) sample *= x.shape[d + 1];
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t n = x.shape[d + 1];
+      if (alphaShape_[d] != 1 && alphaShape_[d] != n) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("layer '{}': input of shape {} does not match alpha of shape {}",
+                                name(), Json(x.shape).dump(), Json(alphaShape_).dump()));
+      }
+      sample *= n;
+    }
     std::vector<size_t> a(static_cast<size_t>(sample));
     for (int64_t e = 0; e < sample; ++e) {
       int64_t rest = e, k = 0, mul = 1;
@@ -229,34 +237,10 @@ class PReLU final : public InPlaceLayer {
   // y = prelu(x); y may be x's own data.
   void run(const Array& x, float* y) const override {
     const auto alpha = weight("alpha");
-    const size_t rank = alphaShape_.size();
-    if (x.shape.size() != rank + 1) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("layer '{}': input of shape {} does not have rank {}", name(),
-                              Json(x.shape).dump(), rank + 1));
-    }
-    // The alpha of each element of a sample (row-major, index 0 along shared axes).
-    int64_t sample = 1;
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t n = x.shape[d + 1];
-      if (alphaShape_[d] != 1 && alphaShape_[d] != n) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("layer '{}': input of shape {} does not match alpha of shape {}",
-                                name(), Json(x.shape).dump(), Json(alphaShape_).dump()));
-      }
-      sample *= n;
-    }
-    std::vector<float> a(static_cast<size_t>(sample));
-    for (int64_t e = 0; e < sample; ++e) {
-      int64_t rest = e, k = 0, mul = 1;
-      for (size_t d = rank; d-- > 0;) {
-        const int64_t i = rest % x.shape[d + 1];
-        rest /= x.shape[d + 1];
-        if (alphaShape_[d] != 1) k += i * mul;
-        mul *= alphaShape_[d];
-      }
-      a[static_cast<size_t>(e)] = alpha[static_cast<size_t>(k)];
-    }
+    const std::vector<size_t> index = alphaIndex(x);
+    std::vector<float> a(index.size());
+    for (size_t e = 0; e < index.size(); ++e) a[e] = alpha[index[e]];
+    const auto sample = static_cast<int64_t>(a.size());
     const int64_t samples = sample == 0 ? 0 : x.size() / sample;
     for (int64_t s = 0; s < samples; ++s) {
       const float* xs = x.data.data() + s * sample;

@@ -319,15 +319,10 @@ class Dot final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     const Array& y = *in[1];
-    checkInputs(x, y);
-    const int64_t batch = x.shape[0];
-    const int64_t k = x.shape[axes_[0]];
-    const auto [m, xFree, xK] = view(x, axes_[0]);
-    const auto [n, yFree, yK] = view(y, axes_[1]);
-    const Array xn = normalize_ ? l2Normalize(x, axes_[0]) : Array();
-    const Array yn = normalize_ ? l2Normalize(y, axes_[1]) : Array();
-    const float* xp = normalize_ ? xn.data.data() : x.data.data();
-    const float* yp = normalize_ ? yn.data.data() : y.data.data();
+    const Operands op = operands(x, y);
+    const auto& [batch, k, m, xFree, xK, n, yFree, yK] = op.dims;
+    const float* xp = op.x;
+    const float* yp = op.y;
     Shape shape{batch};
     if (x.shape.size() == 3) shape.push_back(m);
     if (y.shape.size() == 3) shape.push_back(n);
@@ -351,15 +346,10 @@ class Dot final : public Layer {
                               LayerState*, std::vector<Array> dOut, GradientSink&) const override {
     const Array& x = *in[0];
     const Array& y = *in[1];
-    checkInputs(x, y);
-    const int64_t batch = x.shape[0];
-    const int64_t k = x.shape[axes_[0]];
-    const auto [m, xFree, xK] = view(x, axes_[0]);
-    const auto [n, yFree, yK] = view(y, axes_[1]);
-    const Array xn = normalize_ ? l2Normalize(x, axes_[0]) : Array();
-    const Array yn = normalize_ ? l2Normalize(y, axes_[1]) : Array();
-    const float* xp = normalize_ ? xn.data.data() : x.data.data();
-    const float* yp = normalize_ ? yn.data.data() : y.data.data();
+    const Operands op = operands(x, y);
+    const auto& [batch, k, m, xFree, xK, n, yFree, yK] = op.dims;
+    const float* xp = op.x;
+    const float* yp = op.y;
     const Array& g = dOut.at(0);
     if (g.size() != batch * m * n) {
       throw Error(
@@ -398,6 +388,28 @@ class Dot final : public Layer {
   }
 
  private:
+  // What call and backward both work on: the inputs (L2-normalized with normalize) and their
+  // sizes {batch, k (the dot axis), m, x's free stride, x's dot stride, n, y's free stride,
+  // y's dot stride} (see view()).
+  struct Operands {
+    std::array<int64_t, 8> dims;
+    Array xn, yn;    // the normalized inputs (normalize only)
+    const float* x;  // the input or xn's storage (a vector's storage survives a move)
+    const float* y;
+  };
+  Operands operands(const Array& x, const Array& y) const {
+    checkInputs(x, y);
+    const auto [m, xFree, xK] = view(x, axes_[0]);
+    const auto [n, yFree, yK] = view(y, axes_[1]);
+    Operands op{{x.shape[0], x.shape[static_cast<size_t>(axes_[0])], m, xFree, xK, n, yFree, yK},
+                normalize_ ? l2Normalize(x, axes_[0]) : Array(),
+                normalize_ ? l2Normalize(y, axes_[1]) : Array(),
+                nullptr,
+                nullptr};
+    op.x = normalize_ ? op.xn.data.data() : x.data.data();
+    op.y = normalize_ ? op.yn.data.data() : y.data.data();
+    return op;
+  }
   void checkInputs(const Array& x, const Array& y) const {
     for (const Array* a : {&x, &y}) {
       if (a->shape.size() < 2 || a->shape.size() > 3) {

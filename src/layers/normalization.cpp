@@ -202,14 +202,7 @@ class BatchNormalization final : public InPlaceLayer {
   // Writes every element of y (x.size() values), which may be x's own data: each element is
   // read before it is written.
   void run(const Array& x, float* y) const override {
-    if (x.shape.size() <= axisIndex_ || x.shape[axisIndex_] != dim_) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("layer '{}': input of shape {} has no axis {} of size {}", name(),
-                              Json(x.shape).dump(), axis_, dim_));
-    }
-    int64_t inner = 1;
-    for (size_t d = axisIndex_ + 1; d < x.shape.size(); ++d) inner *= x.shape[d];
-    const int64_t outer = dim_ * inner == 0 ? 0 : x.size() / (dim_ * inner);
+    const auto [outer, inner] = extent(x);
     const auto gamma = weight("gamma"), beta = weight("beta");
     const auto mean = weight("moving_mean"), variance = weight("moving_variance");
     if (inner == 1 && !factor_.empty() && !kernels::referenceKernels()) {

@@ -880,13 +880,7 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
     for (const auto& v : vars) {
       ++total;
       const std::string key = layer->name() + "/" + v.name;
-      size_t idx = index.find(key);
-      if (idx == SIZE_MAX) {
-        for (const auto& alias : variableAliases(*layer, v.name)) {
-          idx = index.find(alias);
-          if (idx != SIZE_MAX) break;
-        }
-      }
+      const size_t idx = index.find(key, variableAliases(*layer, v.name));
       if (idx == SIZE_MAX) {
         missing.push_back(key);
         complete = false;
@@ -1028,17 +1022,6 @@ std::vector<LayerVariables> listModelVariables(const Json& modelTopology) {
 }
 
 namespace {
-std::vector<std::string> nameParts(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (true) {
-    const size_t j = s.find('/', i);
-    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return parts;
-}
 
 std::string joinParts(const std::vector<std::string>& p, size_t from, size_t skip = SIZE_MAX) {
   std::string s;
@@ -1057,7 +1040,7 @@ WeightNameIndex::WeightNameIndex(const std::vector<std::string>& names,
     std::string n = names[i];
     if (n.size() > 2 && n.compare(n.size() - 2, 2, ":0") == 0) n.resize(n.size() - 2);
     exact_.emplace(n, i);
-    const auto parts = nameParts(n);
+    const auto parts = splitWeightName(n);
     if (parts.size() >= 3) fallback_.emplace(joinParts(parts, 0, parts.size() - 2), i);
     for (size_t from = 1; from + 2 <= parts.size(); ++from) {
       fallback_.emplace(joinParts(parts, from), i);
@@ -1066,10 +1049,29 @@ WeightNameIndex::WeightNameIndex(const std::vector<std::string>& names,
   }
 }
 
+std::vector<std::string> splitWeightName(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (true) {
+    const size_t j = s.find('/', i);
+    parts.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return parts;
+}
+
 size_t WeightNameIndex::find(const std::string& key) const {
   if (auto e = exact_.find(key); e != exact_.end()) return e->second;
   if (auto f = fallback_.find(key); f != fallback_.end()) return f->second;
   return SIZE_MAX;
+}
+
+size_t WeightNameIndex::find(const std::string& key,
+                             const std::vector<std::string>& aliases) const {
+  size_t idx = find(key);
+  for (size_t a = 0; idx == SIZE_MAX && a < aliases.size(); ++a) idx = find(aliases[a]);
+  return idx;
 }
 
 // --- LayersModel ---------------------------------------------------------------------------------

@@ -49,12 +49,17 @@ std::vector<LayerVariables> listModelVariables(const Json& modelTopology);
 // dropped: lstm/lstm_cell/kernel), then Keras 3's model-name prefixes stripped
 // (sequential/dense/kernel), alone or with the fallback (sequential/gru/gru_cell/kernel). Used by
 // the runtime's weight binding and by the Keras writers, so both bind alike.
+// "a/b/c" -> {"a", "b", "c"} (a weight name's scopes; "" parts kept).
+std::vector<std::string> splitWeightName(const std::string& name);
+
 class WeightNameIndex {
  public:
   // names[i] is weight i's stored name; weights with skip[i] set (optimizer state) never bind.
   WeightNameIndex(const std::vector<std::string>& names, const std::vector<bool>& skip);
   // The index of the weight `key` binds to, or SIZE_MAX.
   size_t find(const std::string& key) const;
+  // The same, trying `aliases` in order when `key` finds nothing (LayerVariable::aliases).
+  size_t find(const std::string& key, const std::vector<std::string>& aliases) const;
 
  private:
   std::unordered_map<std::string, size_t> exact_, fallback_;
