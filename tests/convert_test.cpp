@@ -211,14 +211,17 @@ TEST(Convert, OutputLoadsInTfjsAndPredictsLikeTheRealOutput) {
   }
 }
 
-// Keras layers TF.js lacks but tfjs-cpp runs are converted with a note; the result predicts in
-// our runtime exactly as the real converter's folder does.
+// Keras layers TF.js lacks but tfjs-cpp runs, kept on request (--keep_preprocessing_layers), are
+// converted with a note; the result predicts in our runtime exactly as the real converter's
+// folder does. (By default RandomFlip is left out: saved_model_legacy_test.)
 TEST(Convert, ClassesOnlyTfjsCppRunsAreConvertedWithANote) {
   TFJS_REQUIRE_FIXTURES();
   test::TempDir tmp;
+  ConvertOptions keep;
+  keep.keepPreprocessingLayers = true;
   const ConvertResult r = convertModel(
       (fixtures / "pair_tinycnn_k215_conv422/oh_shapes_tinycnn_keras_OHMYGOD.h5").string(),
-      (tmp / "m").string());
+      (tmp / "m").string(), keep);
   EXPECT_THAT(r.notes, ::testing::Contains(HasSubstr("class 'RandomFlip'")));
   const LayersModel ours = loadLayersModel((tmp / "m").string());
   const LayersModel real =

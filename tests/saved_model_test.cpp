@@ -16,6 +16,7 @@
 #include "keras/h5.h"
 #include "keras/saved_model.h"
 #include "keras/tensor_bundle.h"
+#include "saved_model_util.h"
 #include "src/keras/proto/saved_metadata.pb.h"
 #include "src/keras/proto/tensor_bundle.pb.h"
 #include "test_util.h"
@@ -29,164 +30,7 @@ using keras::KerasFile;
 using keras::readKerasSavedModel;
 using ::testing::HasSubstr;
 
-// --- helpers ------------------------------------------------------------------------------------
-
-std::string readBytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void writeBytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << p;
-}
-
-// Copies a fixture folder into `to`, writable (the fixtures are read-only).
-void copyTree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  for (const auto& e : fs::recursive_directory_iterator(from)) {
-    const fs::path dst = to / fs::relative(e.path(), from);
-    if (e.is_directory()) {
-      fs::create_directories(dst);
-    } else {
-      fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing);
-      fs::permissions(dst, fs::perms::owner_read | fs::perms::owner_write);
-    }
-  }
-}
-
-// Runs `fn` and returns the tfjs::Error it throws (fails the test when it throws nothing).
-template <typename F>
-Error errorOf(F&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no tfjs::Error was thrown";
-  return Error(ErrorCode::kInvalidArgument, "(nothing thrown)");
-}
-
-void putVarint(std::string& s, uint64_t v) {
-  while (v >= 0x80) {
-    s += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  s += static_cast<char>(v);
-}
-
-void putFixed32(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-// An SSTable in TF's / LevelDB's format, written from the spec (§10.4): one data block with
-// prefix-compressed keys (a restart point every `interval` entries), an empty metaindex block,
-// an index block, the footer. `dataBlock` receives the data block's offset and size.
-std::string buildTable(const std::vector<std::pair<std::string, std::string>>& kv,
-                       size_t interval = 16, std::pair<size_t, size_t>* dataBlock = nullptr) {
-  const auto block = [&](const std::vector<std::pair<std::string, std::string>>& entries) {
-    std::string out, last;
-    std::vector<uint32_t> restarts{0};
-    size_t counter = 0;
-    for (const auto& [k, v] : entries) {
-      size_t shared = 0;
-      if (counter < interval) {
-        while (shared < last.size() && shared < k.size() && last[shared] == k[shared]) ++shared;
-      } else {
-        restarts.push_back(static_cast<uint32_t>(out.size()));
-        counter = 0;
-      }
-      putVarint(out, shared);
-      putVarint(out, k.size() - shared);
-      putVarint(out, v.size());
-      out += k.substr(shared) + v;
-      last = k;
-      ++counter;
-    }
-    for (uint32_t r : restarts) putFixed32(out, r);
-    putFixed32(out, static_cast<uint32_t>(restarts.size()));
-    return out;
-  };
-  std::string file;
-  const auto append = [&](const std::string& b) {
-    const std::pair<uint64_t, uint64_t> h{file.size(), b.size()};
-    file += b;
-    const std::string typed = b + '\0';
-    file += '\0';
-    putFixed32(file, keras::crc32cMask(keras::crc32c(reinterpret_cast<const uint8_t*>(typed.data()),
-                                                     typed.size())));
-    return h;
-  };
-  const auto data = append(block(kv));
-  if (dataBlock) *dataBlock = {data.first, data.second};
-  const auto meta = append(block({}));
-  std::string handle;
-  putVarint(handle, data.first);
-  putVarint(handle, data.second);
-  const auto index = append(block({{kv.empty() ? std::string() : kv.back().first, handle}}));
-  std::string footer;
-  putVarint(footer, meta.first);
-  putVarint(footer, meta.second);
-  putVarint(footer, index.first);
-  putVarint(footer, index.second);
-  footer.resize(40, '\0');
-  footer += std::string("\x57\xfb\x80\x8b\x24\x75\x47\xdb", 8);
-  return file + footer;
-}
-
-// The real index's entries (header first) as stored, for rewriting.
-std::vector<std::pair<std::string, std::string>> indexEntries(const fs::path& modelDir) {
-  const auto bundle = keras::TensorBundle::open((modelDir / "variables" / "variables").string());
-  keras::proto::BundleHeaderProto header;
-  header.set_num_shards(bundle.numShards());
-  header.mutable_version()->set_producer(1);
-  std::vector<std::pair<std::string, std::string>> kv{{"", header.SerializeAsString()}};
-  for (const auto& [k, v] : bundle.rawEntries()) kv.emplace_back(k, v);
-  return kv;
-}
-
-// Rewrites the entry of `key` through `edit` and writes the index into `modelDir`.
-template <typename F>
-void rewriteEntry(const fs::path& modelDir, const std::string& key, F&& edit) {
-  auto kv = indexEntries(modelDir);
-  bool found = false;
-  for (auto& [k, v] : kv) {
-    if (k != key) continue;
-    keras::proto::BundleEntryProto e;
-    ASSERT_TRUE(e.ParseFromString(v));
-    edit(e);
-    v = e.SerializeAsString();
-    found = true;
-  }
-  ASSERT_TRUE(found) << key;
-  writeBytes(modelDir / "variables" / "variables.index", buildTable(kv));
-}
-
-std::string tensorBytes(const Tensor& t) {
-  return std::string(reinterpret_cast<const char*>(t.bytes()), t.byteLength());
-}
-
-bool containsKeyDeep(const Json& j, const std::string& key, const std::string& value = {}) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) {
-      if (k == key && (value.empty() || v == value)) return true;
-      if (containsKeyDeep(v, key, value)) return true;
-    }
-  } else if (j.is_array()) {
-    for (const auto& v : j) {
-      if (containsKeyDeep(v, key, value)) return true;
-    }
-  }
-  return false;
-}
-
-const keras::KerasLayerWeights* findLayer(const KerasFile& f, const std::string& name) {
-  for (const auto& l : f.layers) {
-    if (l.name == name) return &l;
-  }
-  return nullptr;
-}
+using namespace smtest;  // NOLINT: the helpers of saved_model_util.h
 
 constexpr const char* kHeart = "savedmodel_heart_dense_with_h5";
 constexpr const char* kMnist = "savedmodel_mnist_cnn/saved_model/1";
@@ -600,7 +444,7 @@ TEST_F(BrokenSavedModel, RootMetadataNotJson) {
   writeBytes(dir() / "keras_metadata.pb", meta.SerializeAsString());
   const Error e = read();
   EXPECT_EQ(e.code(), ErrorCode::kSchema);
-  EXPECT_THAT(e.what(), HasSubstr("metadata of 'root'"));
+  EXPECT_THAT(e.what(), HasSubstr("('root', _tf_keras_sequential) in keras_metadata.pb"));
   EXPECT_THAT(e.what(), HasSubstr("not a JSON object"));
 }
 
@@ -613,7 +457,7 @@ TEST_F(BrokenSavedModel, NoRootInMetadata) {
   writeBytes(dir() / "keras_metadata.pb", meta.SerializeAsString());
   const Error e = read();
   EXPECT_EQ(e.code(), ErrorCode::kSchema);
-  EXPECT_THAT(e.what(), HasSubstr("no node with node_path 'root'"));
+  EXPECT_THAT(e.what(), HasSubstr("keras_metadata.pb has no Keras object at node_path 'root'"));
 }
 
 TEST_F(BrokenSavedModel, SubclassedModelIsRefused) {
@@ -631,11 +475,15 @@ TEST_F(BrokenSavedModel, SubclassedModelIsRefused) {
   EXPECT_THAT(e.what(), HasSubstr("no model_config"));
 }
 
+// Keras 2.5+ leaves the metadata of saved_model.pb's Keras objects empty: without
+// keras_metadata.pb there is no config.
 TEST_F(BrokenSavedModel, NoKerasMetadata) {
   fs::remove(dir() / "keras_metadata.pb");
   const Error e = read();
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
   EXPECT_THAT(e.what(), HasSubstr("not a Keras SavedModel"));
+  EXPECT_THAT(e.what(), HasSubstr("carry no metadata"));
+  EXPECT_THAT(e.what(), HasSubstr("model.save"));
 }
 
 TEST_F(BrokenSavedModel, NoObjectGraph) {

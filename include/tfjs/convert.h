@@ -6,8 +6,8 @@
 //
 //   keras (Keras 2 or Keras 3 full-model .h5, or a save_weights .h5) -> tfjs_layers_model
 //   keras_keras (a Keras 3 .keras zip, read in memory) -> tfjs_layers_model
-//   keras_saved_model (a tf.keras 2.x SavedModel folder with keras_metadata.pb) ->
-//     tfjs_layers_model
+//   keras_saved_model (a tf.keras 2.x SavedModel folder: the Keras config from keras_metadata.pb,
+//     or from saved_model.pb's object graph for TF 2.0-2.4) -> tfjs_layers_model
 //   tfjs_layers_model -> tfjs_layers_model (re-shard, re-quantize, de-quantize; the groups and
 //     weight order are kept, where the converter goes through a temporary .h5 and so writes one
 //     group in layer-name order)
@@ -20,7 +20,7 @@
 // {keras_version, backend, model_config, training_config?} with the converter's legacy class
 // renames, `format` "layers-model", `generatedBy` "keras v<version>", one weight group in the
 // converter's order (or one per layer), names without ":0", float32 bytes identical, the same
-// quantization codes and shard names. On purpose it differs in three places:
+// quantization codes and shard names. On purpose it differs in four places:
 //   * `convertedBy` is "tfjs-cpp v<version>";
 //   * Keras 3 files are rewritten into the Keras 2 form TF.js 4.22 loads (InputLayer
 //     `batch_shape` -> `batch_input_shape`; dict inbound nodes -> nested lists; single or dict
@@ -30,9 +30,14 @@
 //     keepKeras3Topology is set, which writes exactly what the converter writes;
 //   * Lambda layers (marshalled Python code) are refused, and so are layer classes neither TF.js
 //     nor tfjs-cpp can deserialize (custom classes, TensorFlowOpLayer) unless allowCustomClasses
-//     is set; Keras classes only tfjs-cpp runs (e.g. RandomFlip) are converted with a note (the
-//     converter converts all of these silently, and TF.js then fails to load the model).
-//     Nothing in a file is ever executed.
+//     is set; Keras classes only tfjs-cpp runs are converted with a note (the converter converts
+//     all of these silently, and TF.js then fails to load the model). Nothing in a file is ever
+//     executed;
+//   * Keras preprocessing layers TF.js 4.22 cannot load are rewritten into layers it loads and
+//     computes the same (convert/tfjs_compat.h): the random augmentation layers, the identity
+//     at inference, are left out; Normalization becomes BatchNormalization or Rescaling; each
+//     rewrite gives a note. keepPreprocessingLayers keeps the original classes (for an app that
+//     registers its own).
 //
 // A .keras input gives the topology {keras_version, model_config} (config.json without
 // build_config / compile_config) and a SavedModel the one its keras_metadata.pb holds; both then
@@ -68,6 +73,7 @@ struct ConvertOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
   bool keepKeras3Topology = false;  // write a Keras 3 .h5's topology and names as they are
   bool allowCustomClasses = false;  // convert classes neither TF.js nor tfjs-cpp know (not Lambda)
+  bool keepPreprocessingLayers = false;  // Keras inputs: no rewrite for TF.js (see above)
   // --report: ConvertResult::quantized describes every quantized weight. --sample: the model's
   // inputs (one tensor per input) run on the float32 and on the quantized weights with the
   // native runtime; ConvertResult::sample gives the largest output difference. Both need a

@@ -20,11 +20,13 @@
 #include <set>
 #include <sstream>
 
+#include "convert/tfjs_compat.h"
 #include "format/checked.h"
 #include "keras/h5.h"
 #include "keras/keras_zip.h"
 #include "keras/saved_model.h"
 #include "layers/layer.h"
+#include "model/variables.h"
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/version.h"
@@ -189,6 +191,8 @@ void checkClasses(const Json& modelConfig, const ConvertOptions& options, const 
                           std::nullopt});
     } else if (tfjsLayerClasses().count(cls)) {
       return;
+    } else if (!options.keepPreprocessingLayers && convert::rewrittenForTfjs(cls)) {
+      return;  // rewriteForTfjs notes what it does
     } else if (layers::registry().count(cls)) {
       notes.insert(
           fmt::format("class '{}' (layer '{}') runs in tfjs-cpp but TF.js 4.22 cannot "
@@ -523,6 +527,48 @@ KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& we
   return plan;
 }
 
+// The output against its own config: every variable the layers of the config declare (as the
+// runtime builds them, which is how TF.js builds them) must find its weight, with the shape the
+// config gives it. A Keras file whose weights disagree with its config (a corrupt or edited
+// file) is refused here, naming the layer, rather than written for TF.js to refuse at load.
+// Topologies the runtime cannot build (custom classes) are not checked.
+void checkWeightsAgainstConfig(const ModelArtifacts& a, const std::string& file) {
+  if (a.modelTopology.is_null()) return;
+  std::vector<LayerVariables> layers;
+  try {
+    layers = listModelVariables(a.modelTopology);
+  } catch (const Error&) {
+    return;
+  }
+  const auto specs = a.weightSpecs();
+  std::vector<std::string> names;
+  for (const auto* s : specs) names.push_back(s->name);
+  const WeightNameIndex index(names, std::vector<bool>(names.size(), false));
+  std::vector<Problem> problems;
+  for (const auto& l : layers) {
+    for (const auto& v : l.variables) {
+      const size_t i = index.find(l.layer + "/" + v.name, v.aliases);
+      if (i == SIZE_MAX) {
+        problems.push_back({ErrorCode::kSchema,
+                            fmt::format("layer '{}' ({}) has no weight '{}/{}' in the file",
+                                        l.layer, l.className, l.layer, v.name),
+                            file,
+                            {},
+                            std::nullopt});
+      } else if (specs[i]->shape != v.shape) {
+        problems.push_back(
+            {ErrorCode::kSchema,
+             fmt::format("weight '{}' has shape {}, but layer '{}' ({}) of the model config needs "
+                         "{} for its '{}'",
+                         specs[i]->name, Json(specs[i]->shape).dump(), l.layer, l.className,
+                         Json(v.shape).dump(), v.name),
+             file, specs[i]->name, std::nullopt});
+      }
+    }
+  }
+  if (!problems.empty()) throw Error(std::move(problems));
+}
+
 void appendNotes(const std::vector<std::string>& notes, std::vector<std::string>* out) {
   if (out) out->insert(out->end(), notes.begin(), notes.end());
 }
@@ -833,9 +879,13 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
       ConvertOptions plain = options;
       plain.quantization.clear();
       reference = kerasToArtifacts(input, r.inputFormat, plain, &r.notes);
+      if (!options.keepPreprocessingLayers) convert::rewriteForTfjs(reference, {}, r.notes);
       a = quantizeModel(reference, options.quantization);
     } else {
       a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
+      if (!options.keepPreprocessingLayers) {
+        convert::rewriteForTfjs(a, options.quantization, r.notes);
+      }
     }
   } else {
     ModelArtifacts in = loadModel(input);
@@ -857,6 +907,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
       r.kerasVersion = (*mc)["keras_version"].is_string() ? (*mc)["keras_version"] : "";
     }
   }
+  if (keras) checkWeightsAgainstConfig(a, input);
   if (keras && a.modelTopology.is_object()) r.kerasVersion = a.modelTopology["keras_version"];
   if (options.report || !options.sample.empty()) reportQuantization(reference, a, options, r);
   SaveOptions save;

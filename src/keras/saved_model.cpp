@@ -24,6 +24,7 @@
 #include "format/checked.h"
 #include "keras/tensor_bundle.h"
 #include "src/keras/proto/saved_metadata.pb.h"
+#include "src/keras/proto/saved_model.pb.h"
 #include "src/keras/proto/trackable_object_graph.pb.h"
 #include "tfjs/dtype.h"
 #include "tfjs/error.h"
@@ -38,6 +39,7 @@ using TrackableObject = proto::TrackableObjectGraph::TrackableObject;
 
 constexpr const char* kObjectGraphKey = "_CHECKPOINTABLE_OBJECT_GRAPH";
 constexpr uint64_t kMaxMetadataBytes = 256ull << 20;
+constexpr uint64_t kMaxSavedModelBytes = 1ull << 30;  // protobuf's own limit is 2 GiB
 
 std::string readSmallFile(const fs::path& path, uint64_t cap, const char* what) {
   std::error_code ec;
@@ -151,6 +153,209 @@ Tensor toTensor(const BundleEntry& e, const std::vector<uint8_t>& raw, const std
   }
 }
 
+// One Keras object (layer, model, metric) of a SavedModel, as keras_metadata.pb lists it.
+struct KerasObject {
+  int32_t nodeId = 0;      // index into saved_model.pb's SavedObjectGraph
+  std::string nodePath;    // "root", "root.layer-2", ... (object graph edge names)
+  std::string identifier;  // "_tf_keras_layer", ...
+  std::string metadata;    // its JSON
+};
+
+struct KerasObjects {
+  std::string file;  // where they were read, for errors
+  std::string what;  // "keras_metadata.pb" or "saved_model.pb's object graph"
+  std::vector<KerasObject> nodes;
+};
+
+// The identifiers Keras gives its objects (keras/saving/legacy/saved_model/constants.py).
+bool isKerasIdentifier(const std::string& id) {
+  static const std::set<std::string> k = {"_tf_keras_layer",       "_tf_keras_input_layer",
+                                          "_tf_keras_network",     "_tf_keras_model",
+                                          "_tf_keras_sequential",  "_tf_keras_metric",
+                                          "_tf_keras_rnn_layer",   "_tf_keras_saved_layer",
+                                          "_tf_keras_saved_model", "_tf_keras_saved_network"};
+  return k.count(id) > 0;
+}
+
+// keras_metadata.pb (tf.keras 2.5+).
+KerasObjects readKerasMetadataFile(const fs::path& path) {
+  const std::string bytes = readSmallFile(path, kMaxMetadataBytes, "keras_metadata.pb");
+  proto::SavedMetadata meta;
+  if (!meta.ParseFromString(bytes)) {
+    throw Error(ErrorCode::kSchema,
+                "keras_metadata.pb is not a valid SavedMetadata protobuf (corrupt file?)",
+                path.string());
+  }
+  KerasObjects out{path.string(), "keras_metadata.pb", {}};
+  for (const auto& n : meta.nodes()) {
+    out.nodes.push_back({n.node_id(), n.node_path(), n.identifier(), n.metadata()});
+  }
+  return out;
+}
+
+// What Keras 2.5+'s loader does for a SavedModel saved before TF 2.5 (_read_legacy_metadata):
+// every object of saved_model.pb's SavedObjectGraph whose SavedUserObject has a Keras
+// identifier, with the JSON TF 2.0-2.4 stored in its `metadata`, at the path
+// _generate_object_paths gives it (a depth-first walk from the root that names each node by the
+// edges to where it is first seen). Returns no nodes when the graph holds no Keras object (a
+// plain tf.Module, a TF 1 SavedModel); throws when it holds Keras objects without metadata
+// (tf.saved_model.save of a Keras model by TF 2.5+), an edge to a node that does not exist, or
+// model layers that contain themselves.
+KerasObjects readLegacyKerasObjects(const fs::path& path) {
+  const std::string bytes = readSmallFile(path, kMaxSavedModelBytes, "saved_model.pb");
+  proto::SavedModel sm;
+  if (!sm.ParseFromString(bytes)) {
+    throw Error(ErrorCode::kSchema,
+                "saved_model.pb is not a valid SavedModel protobuf (corrupt file?)", path.string());
+  }
+  KerasObjects out{path.string(), "saved_model.pb's object graph", {}};
+  if (sm.meta_graphs_size() == 0) {
+    throw Error(ErrorCode::kSchema, "saved_model.pb holds no MetaGraphDef", path.string());
+  }
+  // Keras reads the first MetaGraphDef, as tf.saved_model.load does for a TF 2 SavedModel.
+  const auto& graph = sm.meta_graphs(0).object_graph_def();
+  const int32_t count = graph.nodes_size();
+  if (count == 0) return out;
+
+  std::vector<std::string> paths(static_cast<size_t>(count));
+  std::vector<bool> named(static_cast<size_t>(count), false);
+  paths[0] = "root";
+  named[0] = true;
+  std::vector<int32_t> stack{0};
+  while (!stack.empty()) {
+    const int32_t current = stack.back();
+    stack.pop_back();
+    for (const auto& c : graph.nodes(current).children()) {
+      if (c.node_id() < 0 || c.node_id() >= count) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("saved_model.pb's object graph: node {} ('{}') has a child '{}' "
+                                "that is node {}, but the graph has {} nodes",
+                                current, paths[current], c.local_name(), c.node_id(), count),
+                    path.string());
+      }
+      if (named[c.node_id()]) continue;
+      named[c.node_id()] = true;
+      paths[c.node_id()] = paths[current] + "." + c.local_name();
+      stack.push_back(c.node_id());
+    }
+  }
+
+  // Models hold their layers by `layer-<i>` edges; a model reached again through its own
+  // layers would make Keras's reconstruction recurse forever.
+  std::vector<uint8_t> state(static_cast<size_t>(count), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<std::pair<int32_t, int>> walk{{0, 0}};
+  state[0] = 1;
+  while (!walk.empty()) {
+    auto& [id, next] = walk.back();
+    const auto& children = graph.nodes(id).children();
+    if (next == children.size()) {
+      state[id] = 2;
+      walk.pop_back();
+      continue;
+    }
+    const auto& c = children[next++];
+    if (!layerIndex(c.local_name())) continue;
+    if (state[c.node_id()] == 1) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("saved_model.pb's object graph has a cycle: node {} ('{}') has "
+                              "layer '{}' that is node {} ('{}'), which contains it",
+                              id, paths[id], c.local_name(), c.node_id(), paths[c.node_id()]),
+                  path.string());
+    }
+    if (state[c.node_id()] == 0) {
+      state[c.node_id()] = 1;
+      walk.push_back({c.node_id(), 0});
+    }
+  }
+
+  size_t withoutMetadata = 0;
+  for (int32_t i = 0; i < count; ++i) {
+    const auto& n = graph.nodes(i);
+    if (!n.has_user_object() || !isKerasIdentifier(n.user_object().identifier())) continue;
+    if (n.user_object().metadata().empty()) {
+      ++withoutMetadata;
+      continue;
+    }
+    if (!named[i]) continue;  // not reachable from the root: never loaded
+    out.nodes.push_back({i, paths[i], n.user_object().identifier(), n.user_object().metadata()});
+  }
+  if (out.nodes.empty() && withoutMetadata > 0) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("no keras_metadata.pb, and the {} Keras objects of saved_model.pb "
+                            "carry no metadata: this is not a Keras SavedModel that holds its "
+                            "model config (TF 2.5+ keeps it in keras_metadata.pb, which "
+                            "model.save writes and tf.saved_model.save does not). Save the model "
+                            "with model.save(path) (or as .h5 / .keras); a plain TensorFlow "
+                            "SavedModel converts to a graph model instead (tf_saved_model -> "
+                            "tfjs_graph_model), another conversion path",
+                            withoutMetadata),
+                path.string());
+  }
+  return out;
+}
+
+// The Keras objects of the SavedModel `dir`: keras_metadata.pb when present (it takes
+// precedence, as in Keras), else those of saved_model.pb (TF 2.0-2.4).
+KerasObjects readKerasObjects(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path metaPath = dir / "keras_metadata.pb";
+  if (fs::exists(metaPath, ec)) return readKerasMetadataFile(metaPath);
+  KerasObjects objects = readLegacyKerasObjects(dir / "saved_model.pb");
+  if (objects.nodes.empty()) {
+    throw Error(ErrorCode::kUnsupported,
+                "no keras_metadata.pb, and saved_model.pb holds no Keras object: this is not a "
+                "Keras SavedModel (tf.keras 2.5+ model.save writes keras_metadata.pb; TF 2.0-2.4 "
+                "keep the Keras config in saved_model.pb), so it has no Keras model config to "
+                "convert to a layers model. A plain TensorFlow SavedModel converts to a graph "
+                "model instead (tf_saved_model -> tfjs_graph_model), which is another "
+                "conversion path",
+                dir.string());
+  }
+  return objects;
+}
+
+// Every model layer of the object graph must be a layer of the model config and every layer of
+// the config but an InputLayer (Sequential's model.layers leaves its InputLayer out) must have an
+// object: else the weights of a layer would be missing from, or foreign to, the output.
+void checkLayersAgainstConfig(const Json& modelConfig, const std::set<std::string>& objectLayers,
+                              const KerasObjects& objects) {
+  const Json* cfg = modelConfig.contains("config") ? &modelConfig["config"] : nullptr;
+  const Json* list = !cfg                                          ? nullptr
+                     : cfg->is_array()                             ? cfg
+                     : cfg->is_object() && cfg->contains("layers") ? &(*cfg)["layers"]
+                                                                   : nullptr;
+  if (!list || !list->is_array()) return;  // the converter's checks name a malformed config
+  std::set<std::string> configLayers;
+  for (const auto& l : *list) {
+    if (!l.is_object()) continue;
+    std::string name;
+    if (const auto c = l.find("config"); c != l.end() && c->is_object()) {
+      if (const auto n = c->find("name"); n != c->end() && n->is_string()) name = *n;
+    }
+    if (name.empty()) {
+      if (const auto n = l.find("name"); n != l.end() && n->is_string()) name = *n;
+    }
+    if (name.empty()) continue;
+    configLayers.insert(name);
+    if (l.value("class_name", "") != "InputLayer" && !objectLayers.count(name)) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("layer '{}' ({}) of the model config has no object in the "
+                              "SavedModel's object graph, so its weights cannot be found",
+                              name, l.value("class_name", "?")),
+                  objects.file);
+    }
+  }
+  for (const auto& name : objectLayers) {
+    if (!configLayers.count(name)) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the object graph has a model layer '{}' that the model config "
+                              "does not list",
+                              name),
+                  objects.file);
+    }
+  }
+}
+
 struct Reader {
   const fs::path dir;
   ObjectGraph graph;
@@ -239,39 +444,26 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     throw Error(ErrorCode::kNotFound,
                 fmt::format("no saved_model.pb: not a SavedModel folder{}", hint), dirName);
   }
-  const fs::path metaPath = dir / "keras_metadata.pb";
-  if (!fs::exists(metaPath, ec)) {
-    throw Error(ErrorCode::kUnsupported,
-                "no keras_metadata.pb: this is not a Keras SavedModel (tf.keras 2.5+ model.save "
-                "writes one), so it has no Keras model config to convert to a layers model. A "
-                "plain TensorFlow SavedModel converts to a graph model instead "
-                "(tf_saved_model -> tfjs_graph_model), which is another conversion path",
-                dirName);
-  }
-
-  // --- keras_metadata.pb: the root node's JSON --------------------------------------------------
-  const std::string metaBytes = readSmallFile(metaPath, kMaxMetadataBytes, "keras_metadata.pb");
-  proto::SavedMetadata meta;
-  if (!meta.ParseFromString(metaBytes)) {
-    throw Error(ErrorCode::kSchema,
-                "keras_metadata.pb is not a valid SavedMetadata protobuf (corrupt file?)",
-                metaPath.string());
-  }
-  std::map<std::string, const proto::SavedObject*> byPath;
-  for (const auto& n : meta.nodes()) byPath.emplace(n.node_path(), &n);
+  // --- The Keras objects' JSON: keras_metadata.pb (Keras 2.5+), else saved_model.pb ------------
+  const KerasObjects objects = readKerasObjects(dir);
+  const std::string& metaFile = objects.file;
+  std::map<std::string, const KerasObject*> byPath;
+  for (const auto& n : objects.nodes) byPath.emplace(n.nodePath, &n);
   const auto rootIt = byPath.find("root");
   if (rootIt == byPath.end()) {
-    throw Error(ErrorCode::kSchema, "keras_metadata.pb has no node with node_path 'root'",
-                metaPath.string());
+    throw Error(
+        ErrorCode::kSchema,
+        fmt::format("{} has no Keras object at node_path 'root' (the model itself)", objects.what),
+        metaFile);
   }
-  const auto parseJson = [&](const proto::SavedObject& n) {
-    Json j = Json::parse(n.metadata(), nullptr, false);
+  const auto parseJson = [&](const KerasObject& n) {
+    Json j = Json::parse(n.metadata, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       throw Error(ErrorCode::kSchema,
-                  fmt::format("the metadata of '{}' in keras_metadata.pb is not a JSON object "
+                  fmt::format("the metadata of node {} ('{}', {}) in {} is not a JSON object "
                               "({} bytes)",
-                              n.node_path(), n.metadata().size()),
-                  metaPath.string());
+                              n.nodeId, n.nodePath, n.identifier, objects.what, n.metadata.size()),
+                  metaFile);
     }
     return j;
   };
@@ -284,7 +476,7 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     if (it == root.end() || it->is_null()) return {};
     if (!it->is_string()) {
       throw Error(ErrorCode::kSchema, fmt::format("the root metadata's '{}' is not a string", key),
-                  metaPath.string());
+                  metaFile);
     }
     return it->get<std::string>();
   };
@@ -296,13 +488,12 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
                 fmt::format("the root object ({}) has no model_config: a subclassed Keras model "
                             "has no config to rebuild it from, and the converter cannot convert "
                             "it to a layers model either",
-                            rootIt->second->identifier()),
-                metaPath.string());
+                            rootIt->second->identifier),
+                metaFile);
   }
   if (!mc->is_object() || !mc->contains("class_name")) {
     throw Error(ErrorCode::kSchema,
-                "the root metadata's model_config is not an object with a class_name",
-                metaPath.string());
+                "the root metadata's model_config is not an object with a class_name", metaFile);
   }
   out.modelConfig = toH5Json(*mc);
   if (const auto tc = root.find("training_config"); tc != root.end() && !tc->is_null()) {
@@ -425,7 +616,7 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     const std::string where = fmt::format("layer-{}", index);
     // The layer's metadata is under the first root edge that reaches it (layer_with_weights-k
     // comes before layer-i).
-    const proto::SavedObject* lm = nullptr;
+    const KerasObject* lm = nullptr;
     for (const auto& c : rootNode.children()) {
       if (c.node_id() != nodeId) continue;
       const auto it = byPath.find("root." + c.local_name());
@@ -436,27 +627,29 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     }
     if (!lm) {
       throw Error(ErrorCode::kSchema,
-                  fmt::format("model layer {} has no entry in keras_metadata.pb (no node_path "
-                              "'root.{}')",
-                              index, where),
-                  metaPath.string());
+                  fmt::format("model layer {} (object graph node {}) has no Keras object in {} "
+                              "(no node_path 'root.{}')",
+                              index, nodeId, objects.what, where),
+                  metaFile);
     }
     const Json lj = parseJson(*lm);
     const auto nameIt = lj.find("name");
     if (nameIt == lj.end() || !nameIt->is_string() || nameIt->get<std::string>().empty()) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("the metadata of '{}' has no layer name", lm->node_path()),
-                  metaPath.string());
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("the metadata of node {} ('{}') has no layer name", lm->nodeId, lm->nodePath),
+          metaFile);
     }
     KerasLayerWeights layer{nameIt->get<std::string>(), {}};
     if (!names.insert(layer.name).second) {
       throw Error(ErrorCode::kSchema, fmt::format("two model layers are named '{}'", layer.name),
-                  metaPath.string());
+                  metaFile);
     }
     const auto vars = r.layerVariables(r.node(nodeId, where), where, modelVariables);
     addWeights(layer, vars, where);
     out.layers.push_back(std::move(layer));
   }
+  checkLayersAgainstConfig(out.modelConfig, names, objects);
   // Keras (2.6+) also writes the model's own weights, outside any layer, as the .h5 group
   // `top_level_model_weights` (empty for Sequential and Functional models, but present).
   {

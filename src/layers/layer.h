@@ -139,6 +139,9 @@ struct VariableSpec {
   std::string name;
   Shape shape;
   bool trainable = true;
+  // Keras stores it as an integer (Normalization's `count`): an int32 weight binds too, read as
+  // float32 values.
+  bool integer = false;
 };
 
 class Layer;

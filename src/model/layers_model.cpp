@@ -779,12 +779,19 @@ void NestedModel::setWeights(std::vector<Tensor> weights) {
 // every cell has a name and the names are distinct (else which cell a weight belongs to is
 // ambiguous, and the weights stay unbound as in TF.js).
 //
+// Keras's Normalization: tf.keras 2.x creates its adapted `mean`, `variance` and `count` outside
+// the layer's name scope, so a converted file names them "mean", "variance", "count".
+//
 // A TimeDistributed over a nested model: TF.js names the weights by the inner layers alone
 // (`<inner layer>/<weight>`, no wrapper scope); NestedModel::variables() gives those names.
 std::vector<std::string> variableAliases(const layers::Layer& layer, const std::string& variable) {
   std::vector<std::string> out;
   const Json& cfg = layer.config().json();
   if (!cfg.is_object()) return out;
+  if (layer.className() == "Normalization") {
+    out.push_back(variable);
+    return out;
+  }
   if (layer.className() == "TimeDistributed") {
     const Json inner = cfg.value("layer", Json::object());
     if (inner.is_object() && inner.value("class_name", Json()).is_string() &&
@@ -854,6 +861,17 @@ void collectVariables(Graph& g, std::vector<std::string>& path, std::vector<Laye
 // The values each layer with variables was given, in variables() order.
 using BoundWeights = std::vector<std::pair<layers::Layer*, std::vector<Tensor>>>;
 
+// An int32 weight as float32 values (a Keras integer variable, e.g. Normalization's count).
+Tensor toFloat32(const Tensor& t) {
+  const auto ints = t.ints();
+  Buffer b = Buffer::allocate(std::max<size_t>(ints.size(), 1) * 4);
+  for (size_t i = 0; i < ints.size(); ++i) {
+    const auto f = static_cast<float>(ints[i]);
+    std::memcpy(b.data() + i * 4, &f, 4);
+  }
+  return Tensor(DType::kFloat32, t.shape(), std::move(b), 0);
+}
+
 void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& options,
                  BoundWeights& bound) {
   std::vector<NamedTensor> provided;
@@ -895,6 +913,11 @@ void bindWeights(Graph& g, const ModelArtifacts& artifacts, const ModelOptions& 
                                         Json(v.shape).dump(), v.name),
                             "", provided[idx].name, std::nullopt});
         complete = false;
+        continue;
+      }
+      if (t.dtype() == DType::kInt32 && v.integer) {
+        used[idx] = true;
+        values.push_back(toFloat32(t));
         continue;
       }
       if (t.dtype() != DType::kFloat32) {

@@ -4,7 +4,8 @@
 // Prints (stdout) what tf.io.decodeWeights decodes from DIR/model.json and its weight files, in
 // the decoded.json format of make_models.mjs. With --load-layers, also builds the model with
 // tf.loadLayersModel (proving TF.js accepts the folder) and adds "predict": the model's output on
-// a seeded input, with that input. --predict-only leaves the weights out of the output.
+// a seeded input, with that input ("inputs" / "outputs": every input and output of the model,
+// "input" / "output" the first ones). --predict-only leaves the weights out of the output.
 import { tf, initTf, installFailureHandlers, Rng, hexOf, readModelFolder, folderIOHandler, dumpTensor } from './lib.mjs';
 
 installFailureHandlers();
@@ -27,11 +28,16 @@ async function main() {
   const out = { weights };
   if (loadLayers) {
     const model = await tf.loadLayersModel(folderIOHandler(dir));
-    const inShape = model.inputs[0].shape.map((d) => (d === null ? 2 : d));
-    const n = inShape.reduce((a, b) => a * b, 1);
-    const x = tf.tensor(new Rng('decode_folder').f32(n), inShape, 'float32');
-    const y = model.predict(x);
-    out.predict = { input: { shape: x.shape, hex: hexOf(x.dataSync()) }, output: { shape: y.shape, hex: hexOf(y.dataSync()) } };
+    // One seeded input per model input (the first one's values as before more inputs were fed).
+    const rng = new Rng('decode_folder');
+    const xs = model.inputs.map((input) => {
+      const shape = input.shape.map((d) => (d === null ? 2 : d));
+      const n = shape.reduce((a, b) => a * b, 1);
+      return tf.tensor(rng.f32(n), shape, 'float32');
+    });
+    const ys = [].concat(model.predict(xs.length === 1 ? xs[0] : xs));
+    const dump = (t) => ({ shape: t.shape, hex: hexOf(t.dataSync()) });
+    out.predict = { input: dump(xs[0]), output: dump(ys[0]), inputs: xs.map(dump), outputs: ys.map(dump) };
     model.dispose();
   }
   process.stdout.write(JSON.stringify(out) + '\n');

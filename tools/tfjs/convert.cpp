@@ -47,6 +47,7 @@ void registerConvert(CLI::App& app, Runner& run) {
     std::string metadata;
     bool keepKeras3 = false;
     bool allowCustom = false;
+    bool keepPreprocessing = false;
     bool json = false;
     bool report = false;
     bool sync = false;
@@ -97,6 +98,11 @@ void registerConvert(CLI::App& app, Runner& run) {
                 "does; TF.js 4.22 cannot load that form)");
   cmd->add_flag("--allow_custom_classes,--allow-custom-classes", o->allowCustom,
                 "convert layer classes TF.js does not know (Lambda layers are always refused)");
+  cmd->add_flag("--keep_preprocessing_layers,--keep-preprocessing-layers", o->keepPreprocessing,
+                "keep Keras preprocessing layers TF.js 4.22 cannot load (RandomFlip, ..., "
+                "Normalization) as they are, for an app that registers its own; by default the "
+                "random augmentation layers (the identity at inference) are left out and "
+                "Normalization is written as BatchNormalization or Rescaling");
   cmd->add_flag("--report", o->report,
                 "with a --quantize_* flag: print, per quantized weight, its range, scale and the "
                 "largest difference between the float32 and the dequantized values");
@@ -144,6 +150,7 @@ void registerConvert(CLI::App& app, Runner& run) {
       c.splitWeightsByLayer = o->split;
       c.keepKeras3Topology = o->keepKeras3;
       c.allowCustomClasses = o->allowCustom;
+      c.keepPreprocessingLayers = o->keepPreprocessing;
       c.sync = o->sync;
       auto addRule = [&](CLI::Option* opt, const std::vector<std::string>& vals, DType dt) {
         if (opt->count() == 0) return;

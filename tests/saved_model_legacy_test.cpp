@@ -1,0 +1,355 @@
+// SavedModels written before TF 2.5 (no keras_metadata.pb: the Keras JSON lives in saved_model.pb's
+// object graph) and the Keras preprocessing layers real models hold, against the real files:
+//  - the TF 2.3 Sequential MLP and two-input Functional (with a shared nested model) of
+//    tensorflow/rust: config, layer and weight names, every weight byte found verbatim in
+//    variables.data, converted to a folder the real TF.js loads and predicts from as our runtime
+//    does;
+//  - coffee_roast (Keras 2.10 Normalization + Dense): converted with Normalization written as
+//    BatchNormalization, which TF.js loads; TF.js's prediction on the rewritten model equals our
+//    runtime's Keras formula on the original;
+//  - a Keras .h5 with RandomFlip: left out for TF.js, which then loads the model;
+//  - broken copies of saved_model.pb (a child out of range, a cycle, metadata that is not JSON,
+//    a config layer without an object, a weight whose shape disagrees with the config): each a
+//    precise error and no output.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "keras/saved_model.h"
+#include "saved_model_util.h"
+#include "src/keras/proto/saved_model.pb.h"
+#include "test_util.h"
+#include "tfjs/convert.h"
+#include "tfjs/error.h"
+#include "tfjs/io.h"
+#include "tfjs/layers_model.h"
+
+namespace tfjs {
+namespace {
+
+namespace fs = std::filesystem;
+using keras::readKerasSavedModel;
+using namespace smtest;  // NOLINT: the helpers of saved_model_util.h
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+constexpr const char* kMlp3 = "savedmodel_tf23_rust_mlp3_tf230_save";
+constexpr const char* kFunctional = "savedmodel_tf23_rust_functional_2in_tf230_save";
+constexpr const char* kCoffee = "savedmodel_coffee_roast_dense/saved_model";
+
+// Every weight's bytes occur in the SavedModel's data file(s).
+void expectWeightsInData(const KerasFile& f, const fs::path& dir) {
+  std::string data;
+  for (const auto& e : fs::directory_iterator(dir / "variables")) {
+    if (e.path().filename().string().find(".data-") != std::string::npos) {
+      data += readBytes(e.path());
+    }
+  }
+  for (const auto& l : f.layers) {
+    for (const auto& w : l.weights) {
+      EXPECT_NE(data.find(tensorBytes(w.tensor)), std::string::npos) << w.name;
+    }
+  }
+}
+
+std::vector<std::string> weightNames(const KerasFile& f) {
+  std::vector<std::string> out;
+  for (const auto& l : f.layers) {
+    for (const auto& w : l.weights) out.push_back(l.name + ":" + w.name);
+  }
+  return out;
+}
+
+TEST(LegacySavedModel, Tf23SequentialFromTheObjectGraph) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path dir = fixtures / kMlp3;
+  ASSERT_FALSE(fs::exists(dir / "keras_metadata.pb"));
+  const KerasFile f = readKerasSavedModel(dir.string());
+  EXPECT_EQ(f.kerasVersion, "2.4.0");
+  EXPECT_EQ(f.backend, "tensorflow");
+  EXPECT_EQ(f.modelConfig["class_name"], "Sequential");
+  const Json& layers = f.modelConfig["config"]["layers"];
+  ASSERT_EQ(layers.size(), 4u);
+  EXPECT_EQ(layers[0]["class_name"], "InputLayer");
+  // The `__tuple__` of the metadata, as the .h5 would hold it.
+  EXPECT_EQ(layers[0]["config"]["batch_input_shape"], Json::parse("[null, 5]"));
+  EXPECT_EQ(f.trainingConfig["loss"], "binary_crossentropy");
+  EXPECT_EQ(weightNames(f),
+            (std::vector<std::string>{"dense:dense/kernel:0", "dense:dense/bias:0",
+                                      "test_in:test_in/kernel:0", "test_in:test_in/bias:0",
+                                      "test_out:test_out/kernel:0", "test_out:test_out/bias:0"}));
+  EXPECT_EQ(findLayer(f, "test_out")->weights[0].tensor.shape(), (std::vector<int64_t>{5, 1}));
+  expectWeightsInData(f, dir);
+}
+
+TEST(LegacySavedModel, Tf23FunctionalWithASharedNestedModel) {
+  TFJS_REQUIRE_FIXTURES();
+  const fs::path dir = fixtures / kFunctional;
+  const KerasFile f = readKerasSavedModel(dir.string());
+  EXPECT_EQ(f.modelConfig["class_name"], "Functional");
+  EXPECT_EQ(f.modelConfig["config"]["input_layers"].size(), 2u);
+  // The nested model is one layer of the outer one, its weights named as in its own scope.
+  EXPECT_EQ(weightNames(f),
+            (std::vector<std::string>{"functional_1:dense/kernel:0", "functional_1:dense/bias:0",
+                                      "test_out:test_out/kernel:0", "test_out:test_out/bias:0"}));
+  EXPECT_EQ(findLayer(f, "functional_1")->weights[0].tensor.shape(), (std::vector<int64_t>{5, 3}));
+  EXPECT_EQ(findLayer(f, "test_out")->weights[0].tensor.shape(), (std::vector<int64_t>{6, 1}));
+  EXPECT_TRUE(findLayer(f, "concatenate"));
+  expectWeightsInData(f, dir);
+}
+
+// The tensors TF.js fed (decode_folder.mjs "inputs") and its outputs.
+std::vector<Tensor> tensorsOf(const Json& list) {
+  std::vector<Tensor> out;
+  for (const auto& t : list) out.push_back(test::floatTensorFromHex(t["shape"], t["hex"]));
+  return out;
+}
+
+// Converted, the real TF.js loads the folder and predicts what our runtime predicts from it.
+void expectTfjsPredictsLikeUs(const fs::path& out) {
+  const test::TfjsRun tf = test::tfjsPredict(out);
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const auto xs = tensorsOf(tf.predict["inputs"]);
+  const auto ys = tensorsOf(tf.predict["outputs"]);
+  const auto ours = loadLayersModel(out.string()).predict(xs);
+  ASSERT_EQ(ours.size(), ys.size());
+  for (size_t i = 0; i < ys.size(); ++i) {
+    test::expectClose(ours[i], ys[i]);
+    for (float v : ys[i].floats()) EXPECT_TRUE(std::isfinite(v));
+  }
+}
+
+TEST(LegacySavedModel, ConvertedModelsLoadInTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  for (const char* name : {kMlp3, kFunctional}) {
+    SCOPED_TRACE(name);
+    const fs::path out = tmp / name;
+    ConvertOptions o;
+    o.inputFormat = "keras_saved_model";
+    const ConvertResult r = convertModel((fixtures / name).string(), out.string(), o);
+    EXPECT_EQ(r.kerasVersion, "2.4.0");
+    expectTfjsPredictsLikeUs(out);
+  }
+  // The command, detecting the format, on the Functional model.
+  const auto run = test::runCli("convert " + test::quote(fixtures / kFunctional) + " " +
+                                test::quote(tmp / "cli"));
+  EXPECT_EQ(run.exitCode, 0) << run.out;
+  const ModelArtifacts a = loadModel((tmp / "cli").string());
+  EXPECT_EQ(a.generatedBy, "keras v2.4.0");
+}
+
+// Keras's Normalization, computed as Keras does: (x - mean) / max(sqrt(variance), 1e-7).
+TEST(Normalization, KerasFormulaWithGivenStatistics) {
+  const Json topology = Json::parse(R"({"class_name": "Sequential", "config": {"name": "s",
+    "layers": [{"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+      "mean": [1.0, 2.0], "variance": [4.0, 0.0], "batch_input_shape": [null, 2]}}]}})");
+  ModelArtifacts a;
+  a.format = "layers-model";
+  a.modelTopology = topology;
+  a.weightsLoaded = true;
+  const LayersModel m = LayersModel::fromArtifacts(a);
+  Buffer b = Buffer::allocate(16);
+  const float x[4] = {3.0f, 2.5f, -1.0f, 2.0f};
+  std::memcpy(b.data(), x, 16);
+  const Tensor y = m.predict(Tensor(DType::kFloat32, {2, 2}, b, 0));
+  const auto v = y.floats();
+  EXPECT_EQ(v[0], 1.0f);          // (3 - 1) / 2
+  EXPECT_EQ(v[1], 0.5f / 1e-7f);  // variance 0: divided by epsilon
+  EXPECT_EQ(v[2], -1.0f);         // (-1 - 1) / 2
+  EXPECT_EQ(v[3], 0.0f);
+}
+
+// coffee_roast: Normalization (adapted) + Dense + Dense. By default the TF.js output holds a
+// BatchNormalization with the stored mean and variance bytes; TF.js loads it and predicts what
+// our runtime's Keras formula predicts from the original classes.
+TEST(Normalization, CoffeeRoastRewrittenForTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const fs::path in = fixtures / kCoffee;
+  const ConvertResult r = convertModel(in.string(), (tmp / "tfjs").string());
+  EXPECT_THAT(r.notes, Contains(HasSubstr("layer 'normalization' (Normalization) written as "
+                                          "BatchNormalization")));
+  const ModelArtifacts a = loadModel((tmp / "tfjs").string());
+  const Json& layers = a.modelTopology["model_config"]["config"]["layers"];
+  bool batchNorm = false;
+  for (const auto& l : layers) {
+    EXPECT_NE(l["class_name"], "Normalization");
+    if (l["class_name"] == "BatchNormalization") {
+      batchNorm = true;
+      EXPECT_EQ(l["config"]["name"], "normalization");
+      EXPECT_EQ(l["config"]["epsilon"], 1e-14);
+    }
+  }
+  EXPECT_TRUE(batchNorm);
+  // The mean and variance bytes are the SavedModel's, renamed; count is gone.
+  const KerasFile f = readKerasSavedModel(in.string());
+  const auto* norm = findLayer(f, "normalization");
+  ASSERT_TRUE(norm);
+  std::map<std::string, std::string> bytes;
+  for (auto& t : decodeWeights(a)) bytes[t.name] = tensorBytes(t.tensor);
+  EXPECT_EQ(bytes.count("count"), 0u);
+  EXPECT_EQ(bytes.at("normalization/moving_mean"), tensorBytes(norm->weights[0].tensor));
+  EXPECT_EQ(bytes.at("normalization/moving_variance"), tensorBytes(norm->weights[1].tensor));
+
+  // The model's input says [null, null]; Keras knows 2 features from adapt(), and the rewrite
+  // writes them.
+  EXPECT_EQ(layers[0]["config"]["batch_input_shape"], Json::parse("[null, 2]"));
+  EXPECT_THAT(r.notes, Contains(HasSubstr("has its last dimension set to 2")));
+
+  // The original classes, kept on request (with the input's features given, as Keras has them):
+  // our runtime computes Keras's formula, and TF.js's prediction from the rewritten model is the
+  // same.
+  ConvertOptions keep;
+  keep.keepPreprocessingLayers = true;
+  const ConvertResult rk = convertModel(in.string(), (tmp / "keep").string(), keep);
+  EXPECT_THAT(rk.notes, Contains(HasSubstr("class 'Normalization'")));
+  ModelArtifacts kept = loadModel((tmp / "keep").string());
+  kept.modelTopology["model_config"]["config"]["layers"][0]["config"]["batch_input_shape"] =
+      Json::parse("[null, 2]");
+  const test::TfjsRun tf = test::tfjsPredict(tmp / "tfjs");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const auto xs = tensorsOf(tf.predict["inputs"]);
+  const auto ys = tensorsOf(tf.predict["outputs"]);
+  test::expectClose(LayersModel::fromArtifacts(kept).predict(xs).at(0), ys.at(0));
+  test::expectClose(loadLayersModel((tmp / "tfjs").string()).predict(xs).at(0), ys.at(0));
+  // TF.js 4.22 cannot load the kept class.
+  EXPECT_FALSE(test::tfjsPredict(tmp / "keep").ok);
+}
+
+// A Keras 2.15 .h5 whose first layer is RandomFlip: left out, so TF.js loads the model; its
+// predictions equal those of the real converter's folder (which TF.js cannot load).
+TEST(Preprocessing, RandomFlipLeftOutForTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  test::TempDir tmp;
+  const fs::path dir = fixtures / "pair_tinycnn_k215_conv422";
+  const ConvertResult r =
+      convertModel((dir / "oh_shapes_tinycnn_keras_OHMYGOD.h5").string(), (tmp / "m").string());
+  EXPECT_THAT(r.notes, Contains(HasSubstr("(RandomFlip) left out")));
+  const std::string json = test::readText(tmp / "m" / "model.json");
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("RandomFlip")));
+  const test::TfjsRun tf = test::tfjsPredict(tmp / "m");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const auto xs = tensorsOf(tf.predict["inputs"]);
+  const auto ys = tensorsOf(tf.predict["outputs"]);
+  test::expectClose(loadLayersModel((dir / "web_model").string()).predict(xs).at(0), ys.at(0));
+  EXPECT_FALSE(test::tfjsPredict(dir / "web_model").ok);  // the real converter's output
+}
+
+// --- broken copies of saved_model.pb ---------------------------------------------------------
+
+class BrokenLegacySavedModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const fs::path f = test::fixturesDir();
+    if (f.empty()) GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set TFJS_FIXTURES)";
+    copyTree(f / kMlp3, dir());
+    ASSERT_TRUE(model_.ParseFromString(readBytes(pb())));
+  }
+  fs::path dir() const { return tmp_.path() / "model"; }
+  fs::path pb() const { return dir() / "saved_model.pb"; }
+  keras::proto::SavedObjectGraph& graph() {
+    return *model_.mutable_meta_graphs(0)->mutable_object_graph_def();
+  }
+  // The node whose metadata names the layer `name`.
+  keras::proto::SavedGraphObject& layer(const std::string& name) {
+    for (auto& n : *graph().mutable_nodes()) {
+      if (n.has_user_object() &&
+          n.user_object().metadata().find("\"name\": \"" + name + "\"") != std::string::npos &&
+          n.user_object().identifier() == "_tf_keras_layer") {
+        return n;
+      }
+    }
+    ADD_FAILURE() << "no layer " << name;
+    return *graph().mutable_nodes(0);
+  }
+  // Writes the edited saved_model.pb and converts: the error, and no output.
+  Error convert() {
+    writeBytes(pb(), model_.SerializeAsString());
+    const fs::path out = tmp_.path() / "out";
+    Error e = errorOf([&] { convertModel(dir().string(), out.string()); });
+    EXPECT_FALSE(fs::exists(out));
+    return e;
+  }
+  // The root's model_config, edited by `edit`.
+  template <typename F>
+  void editRootConfig(F&& edit) {
+    auto* root = graph().mutable_nodes(0)->mutable_user_object();
+    Json j = Json::parse(root->metadata());
+    edit(j["model_config"]["config"]["layers"]);
+    root->set_metadata(j.dump());
+  }
+
+  keras::proto::SavedModel model_;
+
+ private:
+  test::TempDir tmp_;
+};
+
+TEST_F(BrokenLegacySavedModel, TheCopyConverts) {
+  writeBytes(pb(), model_.SerializeAsString());  // a re-serialized file reads the same
+  const fs::path out = dir().parent_path() / "ok";
+  EXPECT_NO_THROW(convertModel(dir().string(), out.string()));
+}
+
+TEST_F(BrokenLegacySavedModel, ChildOutOfRange) {
+  graph().mutable_nodes(1)->mutable_children(0)->set_node_id(99999);
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("node 1 ('root.layer_with_weights-0') has a child 'kernel' "
+                                  "that is node 99999"));
+}
+
+TEST_F(BrokenLegacySavedModel, LayerCycle) {
+  auto* c = layer("test_out").add_children();
+  c->set_node_id(0);
+  c->set_local_name("layer-0");
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("has a cycle"));
+  EXPECT_THAT(e.what(), HasSubstr("node 0 ('root')"));
+}
+
+TEST_F(BrokenLegacySavedModel, MetadataNotJson) {
+  layer("dense").mutable_user_object()->set_metadata("{\"class_name\": \"Dense\", oops");
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("_tf_keras_layer) in saved_model.pb's object graph is not a "
+                                  "JSON object"));
+}
+
+TEST_F(BrokenLegacySavedModel, ConfigLayerWithoutObject) {
+  editRootConfig([](Json& layers) { layers[2]["config"]["name"] = "ghost"; });
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("layer 'ghost' (Dense) of the model config has no object"));
+}
+
+TEST_F(BrokenLegacySavedModel, ShapeDisagreesWithTheConfig) {
+  editRootConfig([](Json& layers) { layers[2]["config"]["units"] = 4; });
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("layer 'dense' (Dense)"));
+  EXPECT_THAT(e.what(), HasSubstr("[5,4]"));
+}
+
+TEST_F(BrokenLegacySavedModel, NoKerasObjectsIsNotAKerasSavedModel) {
+  for (auto& n : *graph().mutable_nodes()) {
+    if (n.has_user_object()) n.mutable_user_object()->set_identifier("_generic_user_object");
+  }
+  const Error e = convert();
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_THAT(e.what(), HasSubstr("holds no Keras object"));
+}
+
+TEST_F(BrokenLegacySavedModel, NotAProtobuf) {
+  writeBytes(pb(), std::string("\x0a\xff\xff\xff\x0f", 5) + "not a proto");
+  const Error e = errorOf([&] { readKerasSavedModel(dir().string()); });
+  EXPECT_EQ(e.code(), ErrorCode::kSchema);
+  EXPECT_THAT(e.what(), HasSubstr("saved_model.pb is not a valid SavedModel protobuf"));
+}
+
+}  // namespace
+}  // namespace tfjs
