@@ -879,13 +879,11 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
       ConvertOptions plain = options;
       plain.quantization.clear();
       reference = kerasToArtifacts(input, r.inputFormat, plain, &r.notes);
-      if (!options.keepPreprocessingLayers) convert::rewriteForTfjs(reference, {}, r.notes);
+      convert::rewriteForTfjs(reference, {}, options.keepPreprocessingLayers, r.notes);
       a = quantizeModel(reference, options.quantization);
     } else {
       a = kerasToArtifacts(input, r.inputFormat, options, &r.notes);
-      if (!options.keepPreprocessingLayers) {
-        convert::rewriteForTfjs(a, options.quantization, r.notes);
-      }
+      convert::rewriteForTfjs(a, options.quantization, options.keepPreprocessingLayers, r.notes);
     }
   } else {
     ModelArtifacts in = loadModel(input);

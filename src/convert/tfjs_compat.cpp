@@ -76,8 +76,9 @@ const Json* singleInbound(const Json& layer) {
   return &node[0];
 }
 
-// The rank of a layer's output from its input's, for the classes whose output rank is plain.
-std::optional<size_t> rankAfter(const std::string& cls, std::optional<size_t> in) {
+// The rank of a layer's output from its input's, for the classes whose output rank the config
+// tells; nullopt when unknown.
+std::optional<size_t> rankAfter(const Json& layer, std::optional<size_t> in) {
   static const std::set<std::string> same = {"InputLayer",
                                              "Dense",
                                              "Dropout",
@@ -93,10 +94,45 @@ std::optional<size_t> rankAfter(const std::string& cls, std::optional<size_t> in
                                              "GaussianNoise",
                                              "GaussianDropout",
                                              "AlphaDropout",
-                                             "LayerNormalization"};
+                                             "LayerNormalization",
+                                             "SpatialDropout1D",
+                                             "Conv1D",
+                                             "Conv2D",
+                                             "Conv3D",
+                                             "SeparableConv2D",
+                                             "DepthwiseConv2D",
+                                             "Conv2DTranspose",
+                                             "MaxPooling1D",
+                                             "MaxPooling2D",
+                                             "MaxPooling3D",
+                                             "AveragePooling1D",
+                                             "AveragePooling2D",
+                                             "AveragePooling3D",
+                                             "ZeroPadding2D",
+                                             "Cropping2D",
+                                             "UpSampling2D",
+                                             "Masking"};
+  static const std::set<std::string> recurrent = {"LSTM", "GRU", "SimpleRNN", "RNN"};
+  static const std::set<std::string> global = {"GlobalAveragePooling1D", "GlobalMaxPooling1D",
+                                               "GlobalAveragePooling2D", "GlobalMaxPooling2D"};
+  const std::string cls = layer.value("class_name", "");
+  const Json cfg = layer.value("config", Json::object());
+  if (cls == "Flatten") return in ? std::optional<size_t>(2) : std::nullopt;
+  if (cls == "Reshape" && cfg.is_object() && cfg.contains("target_shape") &&
+      cfg["target_shape"].is_array()) {
+    return cfg["target_shape"].size() + 1;
+  }
+  if (global.count(cls) && cfg.is_object() && !cfg.value("keepdims", false)) return 2u;
   if (!in) return std::nullopt;
-  if (cls == "Flatten") return 2u;
   if (same.count(cls) || identityClasses().count(cls)) return in;
+  if (cls == "Embedding") return *in + 1;
+  const Json* rnn =
+      cls == "Bidirectional" && cfg.is_object() && cfg.contains("layer") ? &cfg["layer"] : &layer;
+  if (recurrent.count(rnn->value("class_name", ""))) {
+    const Json rc = rnn->value("config", Json::object());
+    const bool sequences = rc.is_object() && rc.value("return_sequences", false);
+    return sequences ? in : std::optional<size_t>(*in - 1);
+  }
   return std::nullopt;
 }
 
@@ -129,7 +165,8 @@ struct WeightEdits {
 
 class Rewriter {
  public:
-  Rewriter(const ModelArtifacts& a, std::vector<std::string>& notes) : a_(a), notes_(notes) {
+  Rewriter(const ModelArtifacts& a, bool keepPreprocessing, std::vector<std::string>& notes)
+      : a_(a), keepPreprocessing_(keepPreprocessing), notes_(notes) {
     for (const auto* s : a.weightSpecs()) stored_.insert(s->name);
   }
 
@@ -141,6 +178,7 @@ class Rewriter {
     Json* layers = layerList(m);
     if (!layers) return;
     const bool functional = m.value("class_name", "") != "Sequential";
+    if (!functional) inputFromBuildShape(m, *layers);
     // Pass 1, in place: nested models, Normalization and RandomCrop; which layers are left out
     // (`out`), knowing the rank of each layer's input where the config tells it.
     std::set<std::string> out;
@@ -181,7 +219,7 @@ class Rewriter {
       } else if (isModelClass(cls)) {
         model(l, depth + 1);
         in.reset();
-      } else if (cls == "Normalization") {
+      } else if (cls == "Normalization" && !keepPreprocessing_) {
         if (const auto features = normalization(l)) {
           // BatchNormalization needs its features known: Keras's adapted statistics fix them.
           for (Json* j : {&l, feedingInput}) {
@@ -195,7 +233,7 @@ class Rewriter {
             }
           }
         }
-      } else if (cls == "RandomCrop") {
+      } else if (cls == "RandomCrop" && !keepPreprocessing_) {
         notes_.push_back(
             fmt::format("layer '{}' (RandomCrop) kept: TF.js 4.22 cannot compute it "
                         "(Keras crops and resizes at inference; TF.js's Resizing "
@@ -203,7 +241,7 @@ class Rewriter {
                         name));
       }
       if (cls != "InputLayer" && !isModelClass(cls)) {
-        if (identityClasses().count(cls)) {
+        if (identityClasses().count(cls) && !keepPreprocessing_) {
           out.insert(name);
           dropped(cls, name);
         } else if (cls == "Flatten" && in == 2u) {
@@ -215,7 +253,7 @@ class Rewriter {
                           name));
         }
       }
-      const std::optional<size_t> after = rankAfter(l["class_name"], in);
+      const std::optional<size_t> after = rankAfter(l, in);
       if (functional) {
         rankOf[name] = after;
       } else {
@@ -258,6 +296,32 @@ class Rewriter {
     notes_.push_back(
         fmt::format("layer '{}' (Normalization) kept: {}; TF.js 4.22 cannot load it", name, why));
     return std::nullopt;
+  }
+
+  // A Sequential whose layers carry no input shape but which Keras built (build_input_shape):
+  // TF.js needs the shape on its first layer, so an InputLayer with it goes first.
+  void inputFromBuildShape(Json& m, Json& layers) {
+    const Json& cfg = m["config"];
+    if (!cfg.is_object() || !cfg.contains("build_input_shape") ||
+        !cfg["build_input_shape"].is_array() || layers.empty() || !layers[0].is_object() ||
+        layers[0].value("class_name", "") == "InputLayer" || batchShape(layers[0])) {
+      return;
+    }
+    const Json& first = layers[0];
+    const Json dtype = first.contains("config") && first["config"].is_object() &&
+                               first["config"].contains("dtype") &&
+                               first["config"]["dtype"].is_string()
+                           ? first["config"]["dtype"]
+                           : Json("float32");
+    Json in = {{"batch_input_shape", cfg["build_input_shape"]},
+               {"dtype", dtype},
+               {"sparse", false},
+               {"name", nameOf(first) + "_input"}};
+    layers.insert(layers.begin(), Json{{"class_name", "InputLayer"}, {"config", in}});
+    notes_.push_back(
+        fmt::format("Sequential '{}': its build_input_shape {} written as an "
+                    "InputLayer, which TF.js needs to build the model",
+                    cfg.value("name", ""), cfg["build_input_shape"].dump()));
   }
 
   // Normalization -> BatchNormalization or Rescaling (see tfjs_compat.h). Returns the number of
@@ -495,10 +559,67 @@ class Rewriter {
   }
 
   const ModelArtifacts& a_;
+  const bool keepPreprocessing_;
   std::vector<std::string>& notes_;
   std::set<std::string> stored_;
   std::map<std::string, Tensor> decoded_;
 };
+
+// Keras 2.3+ writes regularizers as L1 / L2 objects; TF.js 4.22 registers only L1L2.
+void regularizersAsL1L2(Json& j, std::set<std::string>& seen, int depth = 0) {
+  if (depth > 400) return;
+  if (j.is_array()) {
+    for (auto& e : j) regularizersAsL1L2(e, seen, depth + 1);
+    return;
+  }
+  if (!j.is_object()) return;
+  for (auto& [key, v] : j.items()) {
+    const bool regularizer =
+        key.size() > 12 && key.compare(key.size() - 12, 12, "_regularizer") == 0;
+    if (regularizer && v.is_object() && v.contains("class_name") && v["class_name"].is_string() &&
+        (v["class_name"] == "L1" || v["class_name"] == "L2")) {
+      const Json cfg = v.value("config", Json::object());
+      const auto factor = [&](const char* k) {
+        return cfg.is_object() && cfg.contains(k) && cfg[k].is_number() ? cfg[k] : Json(0.0);
+      };
+      seen.insert(v["class_name"].get<std::string>());
+      v = {{"class_name", "L1L2"}, {"config", {{"l1", factor("l1")}, {"l2", factor("l2")}}}};
+    } else {
+      regularizersAsL1L2(v, seen, depth + 1);
+    }
+  }
+}
+
+// Weights named under the model's own name scope ("sequential/dense/kernel": a Sequential built
+// by fit() creates its layers' variables inside its scope) are named "<layer>/<weight>", as
+// TF.js binds them; only when the rest starts with a layer of the model and no other weight has
+// that name.
+void modelScopeNames(const ModelArtifacts& a, const Json& modelConfig, WeightEdits& edits,
+                     std::vector<std::string>& notes) {
+  const Json cfg = modelConfig.value("config", Json::object());
+  if (!cfg.is_object() || !cfg.contains("name") || !cfg["name"].is_string()) return;
+  const std::string prefix = cfg["name"].get<std::string>() + "/";
+  std::set<std::string> layers, names;
+  if (const auto l = cfg.find("layers"); l != cfg.end() && l->is_array()) {
+    for (const auto& e : *l) layers.insert(nameOf(e));
+  }
+  for (const auto* w : a.weightSpecs()) names.insert(w->name);
+  size_t renamed = 0;
+  for (const auto* w : a.weightSpecs()) {
+    if (w->name.rfind(prefix, 0) != 0 || edits.rename.count(w->name)) continue;
+    const std::string rest = w->name.substr(prefix.size());
+    const std::string first = rest.substr(0, rest.find('/'));
+    if (!layers.count(first) || rest == first || names.count(rest)) continue;
+    edits.rename[w->name] = rest;
+    ++renamed;
+  }
+  if (renamed) {
+    notes.push_back(
+        fmt::format("{} weight names written without the model's scope '{}' (as "
+                    "'<layer>/<weight>', which TF.js binds)",
+                    renamed, prefix.substr(0, prefix.size() - 1)));
+  }
+}
 
 // Renames, drops and adds weights; the bytes of the others are kept as they are.
 void applyEdits(ModelArtifacts& a, WeightEdits edits, const QuantizationMap& quantization) {
@@ -542,14 +663,21 @@ bool rewrittenForTfjs(const std::string& className) {
 }
 
 void rewriteForTfjs(ModelArtifacts& a, const QuantizationMap& quantization,
-                    std::vector<std::string>& notes) {
+                    bool keepPreprocessingLayers, std::vector<std::string>& notes) {
   if (!a.modelTopology.is_object()) return;
   const auto mc = a.modelTopology.find("model_config");
   if (mc == a.modelTopology.end() || !mc->is_object()) return;
-  Rewriter r(a, notes);
+  Rewriter r(a, keepPreprocessingLayers, notes);
   Json config = *mc;
   r.model(config, 0);
+  std::set<std::string> regularizers;
+  regularizersAsL1L2(config, regularizers);
+  for (const auto& c : regularizers) {
+    notes.push_back(
+        fmt::format("{} regularizers written as L1L2 (TF.js 4.22 knows only that class)", c));
+  }
   WeightEdits edits = std::move(r.edits);
+  modelScopeNames(a, config, edits, notes);
   if (!edits.empty()) applyEdits(a, std::move(edits), quantization);
   a.modelTopology["model_config"] = std::move(config);
 }

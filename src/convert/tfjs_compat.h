@@ -27,6 +27,12 @@
 //    a note.
 //  - RandomCrop is kept, with a note: TF.js 4.22 has no layer that computes it (its Resizing
 //    fails in predict).
+// and, whatever keepPreprocessingLayers says, what else of a real Keras model TF.js 4.22 refuses:
+//  - a Flatten whose input is already [batch, features] (the identity; TF.js wants rank >= 3) is
+//    left out;
+//  - a Sequential with no input shape on its layers but a build_input_shape (built by fit() or
+//    build(); keras/saved_model.cpp gives one from the serving signature) gets an InputLayer;
+//  - L1 and L2 regularizer objects (Keras 2.3+) are written as L1L2.
 // Each rewrite adds a note naming the layer. Weights that are renamed keep their bytes and
 // encoding; new weights are encoded as `quantization` asks. Throws tfjs::Error (kSchema) for a
 // topology whose layers or connections are malformed.
@@ -43,7 +49,8 @@ namespace tfjs::convert {
 // True for the classes rewriteForTfjs() rewrites or leaves out.
 bool rewrittenForTfjs(const std::string& className);
 
+// keepPreprocessingLayers: leave the preprocessing layers as they are (the rest still applies).
 void rewriteForTfjs(ModelArtifacts& a, const QuantizationMap& quantization,
-                    std::vector<std::string>& notes);
+                    bool keepPreprocessingLayers, std::vector<std::string>& notes);
 
 }  // namespace tfjs::convert

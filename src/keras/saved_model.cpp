@@ -193,6 +193,82 @@ KerasObjects readKerasMetadataFile(const fs::path& path) {
   return out;
 }
 
+// saved_model.pb, parsed on first use (Keras 2.5+ SavedModels are read without it unless a
+// variable's name or the model's input shape must come from it).
+class SavedModelFile {
+ public:
+  explicit SavedModelFile(fs::path path) : path_(std::move(path)) {}
+  const fs::path& path() const { return path_; }
+  // Throws kIo / kTooLarge / kSchema for a file that cannot be read or parsed, or that holds no
+  // MetaGraphDef. Keras reads the first MetaGraphDef, as tf.saved_model.load does.
+  const proto::SavedModel& get() {
+    if (parsed_) return model_;
+    const std::string bytes = readSmallFile(path_, kMaxSavedModelBytes, "saved_model.pb");
+    if (!model_.ParseFromString(bytes)) {
+      throw Error(ErrorCode::kSchema,
+                  "saved_model.pb is not a valid SavedModel protobuf (corrupt file?)",
+                  path_.string());
+    }
+    if (model_.meta_graphs_size() == 0) {
+      throw Error(ErrorCode::kSchema, "saved_model.pb holds no MetaGraphDef", path_.string());
+    }
+    parsed_ = true;
+    return model_;
+  }
+
+  // The TF name of the variable a checkpoint key leads to in the object graph (the key is the
+  // escaped edge path: "layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE"), or "".
+  std::string variableName(const std::string& checkpointKey) {
+    const auto& graph = get().meta_graphs(0).object_graph_def();
+    if (graph.nodes_size() == 0) return "";
+    int32_t node = 0;
+    size_t from = 0;
+    while (from < checkpointKey.size()) {
+      size_t to = checkpointKey.find('/', from);
+      if (to == std::string::npos) to = checkpointKey.size();
+      const std::string escaped = checkpointKey.substr(from, to - from);
+      from = to + 1;
+      if (escaped == ".ATTRIBUTES") break;
+      std::string edge;  // "." is written "..", "/" is written ".S"
+      for (size_t i = 0; i < escaped.size(); ++i) {
+        if (escaped[i] == '.' && i + 1 < escaped.size()) {
+          edge += escaped[i + 1] == 'S' ? '/' : escaped[i + 1];
+          ++i;
+        } else {
+          edge += escaped[i];
+        }
+      }
+      int32_t next = -1;
+      for (const auto& c : graph.nodes(node).children()) {
+        if (c.local_name() == edge) next = c.node_id();
+      }
+      if (next < 0 || next >= graph.nodes_size()) return "";
+      node = next;
+    }
+    const auto& n = graph.nodes(node);
+    return n.has_variable() ? n.variable().name() : "";
+  }
+
+  // The shape of the one input of the serving_default signature (unknown dimensions null), or
+  // null when there is no such signature or it has several inputs or an unknown rank.
+  Json servingInputShape() {
+    for (const auto& sig : get().meta_graphs(0).signature_def()) {
+      if (sig.key() != "serving_default" || sig.value().inputs_size() != 1) continue;
+      const auto& shape = sig.value().inputs(0).value().tensor_shape();
+      if (shape.unknown_rank() || shape.dim_size() == 0) return nullptr;
+      Json out = Json::array();
+      for (const auto& d : shape.dim()) out.push_back(d.size() < 0 ? Json() : Json(d.size()));
+      return out;
+    }
+    return nullptr;
+  }
+
+ private:
+  fs::path path_;
+  proto::SavedModel model_;
+  bool parsed_ = false;
+};
+
 // What Keras 2.5+'s loader does for a SavedModel saved before TF 2.5 (_read_legacy_metadata):
 // every object of saved_model.pb's SavedObjectGraph whose SavedUserObject has a Keras
 // identifier, with the JSON TF 2.0-2.4 stored in its `metadata`, at the path
@@ -201,18 +277,10 @@ KerasObjects readKerasMetadataFile(const fs::path& path) {
 // plain tf.Module, a TF 1 SavedModel); throws when it holds Keras objects without metadata
 // (tf.saved_model.save of a Keras model by TF 2.5+), an edge to a node that does not exist, or
 // model layers that contain themselves.
-KerasObjects readLegacyKerasObjects(const fs::path& path) {
-  const std::string bytes = readSmallFile(path, kMaxSavedModelBytes, "saved_model.pb");
-  proto::SavedModel sm;
-  if (!sm.ParseFromString(bytes)) {
-    throw Error(ErrorCode::kSchema,
-                "saved_model.pb is not a valid SavedModel protobuf (corrupt file?)", path.string());
-  }
+KerasObjects readLegacyKerasObjects(SavedModelFile& file) {
+  const fs::path& path = file.path();
+  const proto::SavedModel& sm = file.get();
   KerasObjects out{path.string(), "saved_model.pb's object graph", {}};
-  if (sm.meta_graphs_size() == 0) {
-    throw Error(ErrorCode::kSchema, "saved_model.pb holds no MetaGraphDef", path.string());
-  }
-  // Keras reads the first MetaGraphDef, as tf.saved_model.load does for a TF 2 SavedModel.
   const auto& graph = sm.meta_graphs(0).object_graph_def();
   const int32_t count = graph.nodes_size();
   if (count == 0) return out;
@@ -296,11 +364,11 @@ KerasObjects readLegacyKerasObjects(const fs::path& path) {
 
 // The Keras objects of the SavedModel `dir`: keras_metadata.pb when present (it takes
 // precedence, as in Keras), else those of saved_model.pb (TF 2.0-2.4).
-KerasObjects readKerasObjects(const fs::path& dir) {
+KerasObjects readKerasObjects(const fs::path& dir, SavedModelFile& savedModel) {
   std::error_code ec;
   const fs::path metaPath = dir / "keras_metadata.pb";
   if (fs::exists(metaPath, ec)) return readKerasMetadataFile(metaPath);
-  KerasObjects objects = readLegacyKerasObjects(dir / "saved_model.pb");
+  KerasObjects objects = readLegacyKerasObjects(savedModel);
   if (objects.nodes.empty()) {
     throw Error(ErrorCode::kUnsupported,
                 "no keras_metadata.pb, and saved_model.pb holds no Keras object: this is not a "
@@ -318,6 +386,7 @@ KerasObjects readKerasObjects(const fs::path& dir) {
 // the config but an InputLayer (Sequential's model.layers leaves its InputLayer out) must have an
 // object: else the weights of a layer would be missing from, or foreign to, the output.
 void checkLayersAgainstConfig(const Json& modelConfig, const std::set<std::string>& objectLayers,
+                              const std::set<std::string>& inputObjects,
                               const KerasObjects& objects) {
   const Json* cfg = modelConfig.contains("config") ? &modelConfig["config"] : nullptr;
   const Json* list = !cfg                                          ? nullptr
@@ -346,7 +415,7 @@ void checkLayersAgainstConfig(const Json& modelConfig, const std::set<std::strin
     }
   }
   for (const auto& name : objectLayers) {
-    if (!configLayers.count(name)) {
+    if (!configLayers.count(name) && !inputObjects.count(name)) {
       throw Error(ErrorCode::kSchema,
                   fmt::format("the object graph has a model layer '{}' that the model config "
                               "does not list",
@@ -445,7 +514,8 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
                 fmt::format("no saved_model.pb: not a SavedModel folder{}", hint), dirName);
   }
   // --- The Keras objects' JSON: keras_metadata.pb (Keras 2.5+), else saved_model.pb ------------
-  const KerasObjects objects = readKerasObjects(dir);
+  SavedModelFile savedModel(dir / "saved_model.pb");
+  const KerasObjects objects = readKerasObjects(dir, savedModel);
   const std::string& metaFile = objects.file;
   std::map<std::string, const KerasObject*> byPath;
   for (const auto& n : objects.nodes) byPath.emplace(n.nodePath, &n);
@@ -495,7 +565,36 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     throw Error(ErrorCode::kSchema,
                 "the root metadata's model_config is not an object with a class_name", metaFile);
   }
+  if (!mc->contains("config")) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("the model is a subclassed Keras model (class {}): it has no config "
+                            "to rebuild it from, and the converter cannot convert it to a layers "
+                            "model either",
+                            (*mc)["class_name"].dump()),
+                metaFile);
+  }
   out.modelConfig = toH5Json(*mc);
+  // A Sequential built by fit() or build() has no input shape in its layers; Keras keeps it as
+  // the model's build_input_shape (in the .h5's config too): from the metadata, or from the
+  // serving signature TF 2.0-2.4 saved with it.
+  if (Json& cfg = out.modelConfig["config"];
+      out.modelConfig["class_name"] == "Sequential" && cfg.is_object() &&
+      !cfg.contains("build_input_shape") && cfg.contains("layers") && cfg["layers"].is_array() &&
+      !cfg["layers"].empty() && cfg["layers"][0].is_object() &&
+      cfg["layers"][0].value("class_name", "") != "InputLayer" &&
+      !cfg["layers"][0].value("config", Json::object()).contains("batch_input_shape")) {
+    Json shape;
+    if (const auto b = root.find("build_input_shape"); b != root.end()) shape = toH5Json(*b);
+    if (!shape.is_array()) {
+      try {
+        shape = savedModel.servingInputShape();
+      } catch (const Error&) {
+        shape = nullptr;  // without a readable saved_model.pb the input shape stays unknown
+      }
+    }
+    if (shape.is_array()) cfg["build_input_shape"] = std::move(shape);
+  }
+
   if (const auto tc = root.find("training_config"); tc != root.end() && !tc->is_null()) {
     out.trainingConfig = toH5Json(*tc);
   }
@@ -565,15 +664,19 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
                                 layer.name, v),
                     bundle.indexPath());
       }
-      if (attr->full_name().empty()) {
+      // The name the variable has in TF (and in the .h5: "dense/kernel:0"): the checkpoint's,
+      // or (TF 2.2 leaves it out) the SavedModel object graph's.
+      std::string fullName = attr->full_name();
+      if (fullName.empty()) fullName = savedModel.variableName(attr->checkpoint_key());
+      if (fullName.empty()) {
         throw Error(ErrorCode::kSchema,
                     fmt::format("the variable with checkpoint key '{}' of layer '{}' has no full "
-                                "(TF variable) name to call it by",
+                                "(TF variable) name to call it by, in the checkpoint or in "
+                                "saved_model.pb",
                                 attr->checkpoint_key(), layer.name),
                     bundle.indexPath());
       }
-      // The name the variable has in TF (and in the .h5: "dense/kernel:0").
-      const std::string weightName = attr->full_name() + ":0";
+      const std::string weightName = fullName + ":0";
       if (!options.readWeights) continue;
       if (!bundle.contains(attr->checkpoint_key())) {
         throw Error(ErrorCode::kSchema,
@@ -611,7 +714,7 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     }
   };
 
-  std::set<std::string> names;
+  std::set<std::string> names, inputObjects;
   for (const auto& [index, nodeId] : layerNodes) {
     const std::string where = fmt::format("layer-{}", index);
     // The layer's metadata is under the first root edge that reaches it (layer_with_weights-k
@@ -641,6 +744,8 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
           metaFile);
     }
     KerasLayerWeights layer{nameIt->get<std::string>(), {}};
+    // TF 2.0-2.1 list a Sequential's InputLayer among its layers; its config does not.
+    if (lj.value("class_name", "") == "InputLayer") inputObjects.insert(layer.name);
     if (!names.insert(layer.name).second) {
       throw Error(ErrorCode::kSchema, fmt::format("two model layers are named '{}'", layer.name),
                   metaFile);
@@ -649,7 +754,7 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
     addWeights(layer, vars, where);
     out.layers.push_back(std::move(layer));
   }
-  checkLayersAgainstConfig(out.modelConfig, names, objects);
+  checkLayersAgainstConfig(out.modelConfig, names, inputObjects, objects);
   // Keras (2.6+) also writes the model's own weights, outside any layer, as the .h5 group
   // `top_level_model_weights` (empty for Sequential and Functional models, but present).
   {
