@@ -7,10 +7,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <set>
 
 #include "convert/tfjs_compat.h"
 #include "test_util.h"
+#include "tfjs/convert.h"
 #include "tfjs/error.h"
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
@@ -226,6 +232,82 @@ TEST(TfjsCompat, FunctionalAugmentationLayersAreLeftOut) {
   test::expectClose(
       LayersModel::fromArtifacts(a).predict(x),
       test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+}
+
+// Keras 2.0's Embedding(dtype='int32') meant its input's dtype; TF.js would make the embeddings
+// int32 and refuse the float32 values ("dtype of the new value (float32) and previous value
+// (int32) must match"). Written float32, TF.js loads the model and predicts as our runtime does.
+TEST(TfjsCompat, Keras20EmbeddingDtypeIsTheInputs) {
+  const Json topo = Json::parse(R"({"class_name": "Sequential", "config": {"name": "s",
+    "layers": [{"class_name": "Embedding", "config": {"name": "emb", "input_dim": 10,
+      "output_dim": 3, "dtype": "int32", "batch_input_shape": [null, 4]}},
+      {"class_name": "Flatten", "config": {"name": "f"}},
+      {"class_name": "Dense", "config": {"name": "d", "units": 1}}]}})");
+  ModelArtifacts a = kerasModel(topo, {{"emb/embeddings", floats({10, 3}, seeded(30, 1, -0.5f))},
+                                       {"d/kernel", floats({12, 1}, seeded(12, 1, -0.5f))},
+                                       {"d/bias", floats({1}, {0.1f})}});
+  std::vector<std::string> notes;
+  convert::rewriteForTfjs(a, {}, false, notes);
+  EXPECT_THAT(notes, Contains(HasSubstr("dtype int32 written as float32")));
+  test::TempDir tmp;
+  saveModel(a, (tmp / "m").string());
+  const test::TfjsRun tf = test::tfjsPredict(tmp / "m");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const Tensor x =
+      test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
+  test::expectClose(
+      LayersModel::fromArtifacts(a).predict(x),
+      test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+}
+
+// Every real Keras file of ../shared/fixtures/real converts to a folder the real TF.js loads and
+// predicts from, except what TF.js 4.22 cannot compute: GRU with reset_after (TF.js refuses it;
+// tfjs-cpp runs it), TensorFlowOpLayer and custom classes (refused by convert), a save_weights
+// file (no topology) and a SavedModel of no Keras model (refused by convert).
+TEST(RealKerasFiles, EveryOneTfjsCanComputeLoadsInTfjs) {
+  TFJS_REQUIRE_FIXTURES();
+  const std::set<std::string> tfjsCannot = {
+      "h5_k210_gru/gru_model.h5",  // GRU reset_after
+      "keras3_gru_h5_and_tfjs_converter422/gru-6d.h5",
+      "keras3_gru_keras_and_h5/gru_model.h5",
+      "keras3_gru_keras_and_h5/models/gru_model.keras",
+      "pair_anime4k_srgan_functional/generator.h5",  // TensorFlowOpLayer
+      "pair_anime4k_srgan_functional/new.h5",
+      "pair_pytraining_custom_layer_noweights/hyper.h5",               // a custom class
+      "pair_har_lstm_multigroup_tfjs0x/har_model_weights.h5",          // save_weights: no topology
+      "savedmodel_nonkeras_tfjs_node_times_three/times_three_float"};  // not Keras
+  std::vector<fs::path> inputs;
+  for (const auto& e : fs::recursive_directory_iterator(fixtures)) {
+    const auto ext = e.path().extension();
+    if (ext == ".h5" || ext == ".keras") inputs.push_back(e.path());
+    if (e.path().filename() == "saved_model.pb") inputs.push_back(e.path().parent_path());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  test::TempDir tmp;
+  int loaded = 0;
+  for (const fs::path& in : inputs) {
+    const std::string rel = fs::relative(in, fixtures).string();
+    if (tfjsCannot.count(rel)) continue;
+    SCOPED_TRACE(rel);
+    const fs::path out = tmp / fmt::format("m{}", loaded);
+    ConvertOptions o;
+    if (in.extension() == ".keras") o.outputFormat = "tfjs_layers_model";
+    convertModel(in.string(), out.string(), o);
+    const test::TfjsRun tf = test::tfjsPredict(out);
+    ASSERT_TRUE(tf.ok) << tf.text;
+    const Tensor x =
+        test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
+    const Tensor y =
+        test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]);
+    for (float v : y.floats()) EXPECT_TRUE(std::isfinite(v));
+    // (With unknown dimensions fed as 2, a 'valid' window larger than the input gives TF.js an
+    // empty output, which our runtime refuses with a message instead.)
+    if (tf.predict["inputs"].size() == 1 && !y.floats().empty()) {
+      test::expectClose(loadLayersModel(out.string()).predict(x), y);
+    }
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 29);
 }
 
 // Keras's RandomCrop at inference (keras 2.7+ smart_resize): a 4x6 image to 2x2 takes the

@@ -126,6 +126,25 @@ TEST(TrainLayerGradients, LayerNormalization) {
   }
 }
 
+// Keras's Normalization in training: nothing of it trains (Keras adapts it before fit); the
+// gradient flows through it as dy / std (dy * std inverted) to the Dense before it.
+TEST(TrainLayerGradients, KerasNormalization) {
+  for (const bool invert : {false, true}) {
+    SCOPED_TRACE(invert);
+    LayersModel m = randomModel(
+        sequential(Json::array({layer("Dense", "d", {{"units", 3}}),
+                                layer("Normalization", "n",
+                                      {{"axis", -1},
+                                       {"mean", {1.0, -2.0, 0.5}},
+                                       {"variance", {4.0, 0.25, 9.0}},
+                                       {"invert", invert}}),
+                                layer("Dense", "d2", {{"units", 2}})}),
+                   {2}),
+        8);
+    checkGradients(m, {4, 2}, 9);
+  }
+}
+
 TEST(TrainLayerGradients, ActivationLayers) {
   const std::vector<Json> acts = {
       layer("ReLU", "a"),

@@ -320,6 +320,16 @@ void normalizeKeras3(Json& j, std::set<std::string>& notes, int depth = 0) {
     }
     out[k] = std::move(v);
   }
+  // Keras 3 renamed LeakyReLU's alpha to negative_slope; TF.js 4.22 reads alpha (default 0.3).
+  if (out.value("class_name", "") == "LeakyReLU") {
+    if (auto c = out.find("config"); c != out.end() && c->is_object() &&
+                                     c->contains("negative_slope") && !c->contains("alpha")) {
+      Json cfg = Json::object();
+      for (auto& [ck, cv] : c->items()) cfg[ck == "negative_slope" ? "alpha" : ck] = cv;
+      *c = std::move(cfg);
+      notes.insert("LeakyReLU 'negative_slope' written as 'alpha'");
+    }
+  }
   if (inputLayer) {
     if (auto c = out.find("config"); c != out.end() && c->is_object() &&
                                      c->contains("batch_shape") &&

@@ -233,6 +233,18 @@ class Rewriter {
             }
           }
         }
+      } else if (cls == "Embedding" && l["config"].is_object() &&
+                 l["config"].value("dtype", Json()).is_string() &&
+                 (l["config"]["dtype"] == "int32" || l["config"]["dtype"] == "int64")) {
+        // Keras 2.0-2.1 took an Embedding's dtype for its input's; TF.js makes it the
+        // embeddings' and then refuses the float32 weights.
+        notes_.push_back(
+            fmt::format("layer '{}' (Embedding): dtype {} written as float32 (Keras "
+                        "2.0 meant its input's; TF.js 4.22 would make the "
+                        "embeddings {} and refuse their float32 values)",
+                        name, l["config"]["dtype"].get<std::string>(),
+                        l["config"]["dtype"].get<std::string>()));
+        l["config"]["dtype"] = "float32";
       } else if (cls == "RandomCrop" && !keepPreprocessing_) {
         notes_.push_back(
             fmt::format("layer '{}' (RandomCrop) kept: TF.js 4.22 cannot compute it "

@@ -32,7 +32,10 @@
 //    left out;
 //  - a Sequential with no input shape on its layers but a build_input_shape (built by fit() or
 //    build(); keras/saved_model.cpp gives one from the serving signature) gets an InputLayer;
-//  - L1 and L2 regularizer objects (Keras 2.3+) are written as L1L2.
+//  - L1 and L2 regularizer objects (Keras 2.3+) are written as L1L2;
+//  - an Embedding whose dtype is int32 / int64 (Keras 2.0-2.1 meant its input's) is float32;
+//  - weights named under the model's own scope ("sequential/dense/kernel") are renamed
+//    "<layer>/<weight>".
 // Each rewrite adds a note naming the layer. Weights that are renamed keep their bytes and
 // encoding; new weights are encoded as `quantization` asks. Throws tfjs::Error (kSchema) for a
 // topology whose layers or connections are malformed.
