@@ -131,16 +131,15 @@ TEST(TrainLayerGradients, LayerNormalization) {
 TEST(TrainLayerGradients, KerasNormalization) {
   for (const bool invert : {false, true}) {
     SCOPED_TRACE(invert);
-    LayersModel m = randomModel(
-        sequential(Json::array({layer("Dense", "d", {{"units", 3}}),
-                                layer("Normalization", "n",
-                                      {{"axis", -1},
-                                       {"mean", {1.0, -2.0, 0.5}},
-                                       {"variance", {4.0, 0.25, 9.0}},
-                                       {"invert", invert}}),
-                                layer("Dense", "d2", {{"units", 2}})}),
-                   {2}),
-        8);
+    LayersModel m = randomModel(sequential(Json::array({layer("Dense", "d", {{"units", 3}}),
+                                                        layer("Normalization", "n",
+                                                              {{"axis", -1},
+                                                               {"mean", {1.0, -2.0, 0.5}},
+                                                               {"variance", {4.0, 0.25, 9.0}},
+                                                               {"invert", invert}}),
+                                                        layer("Dense", "d2", {{"units", 2}})}),
+                                           {2}),
+                                8);
     checkGradients(m, {4, 2}, 9);
   }
 }
