@@ -219,9 +219,11 @@ class Rewriter {
       } else if (isModelClass(cls)) {
         model(l, depth + 1);
         in.reset();
-      } else if (cls == "Normalization" && !keepPreprocessing_) {
-        if (const auto features = normalization(l)) {
-          // BatchNormalization needs its features known: Keras's adapted statistics fix them.
+      } else if (cls == "Normalization") {
+        const auto features = keepPreprocessing_ ? adaptedFeatures(l) : normalization(l);
+        if (features) {
+          // Its features must be known (BatchNormalization's, and Normalization's to be built):
+          // Keras's adapted statistics fix them.
           for (Json* j : {&l, feedingInput}) {
             Json* s = j ? batchShape(*j) : nullptr;
             if (s && !s->empty() && s->back().is_null()) {
@@ -334,6 +336,20 @@ class Rewriter {
         fmt::format("Sequential '{}': its build_input_shape {} written as an "
                     "InputLayer, which TF.js needs to build the model",
                     cfg.value("name", ""), cfg["build_input_shape"].dump()));
+  }
+
+  // The features of an adapted Normalization over the last axis (its stored mean's length).
+  std::optional<int64_t> adaptedFeatures(const Json& layer) {
+    const Json cfg = layer.value("config", Json::object());
+    if (!cfg.is_object()) return std::nullopt;
+    const Json axis = cfg.contains("axis") ? cfg["axis"] : Json(-1);
+    if (axis != Json(-1) && axis != Json::array({-1})) return std::nullopt;
+    const auto m = storedWeight(nameOf(layer), "mean");
+    if (!m) return std::nullopt;
+    for (const auto* w : a_.weightSpecs()) {
+      if (w->name == *m && w->shape.size() == 1) return w->shape[0];
+    }
+    return std::nullopt;
   }
 
   // Normalization -> BatchNormalization or Rescaling (see tfjs_compat.h). Returns the number of

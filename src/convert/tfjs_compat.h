@@ -24,7 +24,8 @@
 //        epsilon 0) on the last axis, or Rescaling(scale = std, offset = mean);
 //    where std = max(sqrt(variance), 1e-7) in float32. Normalization over other axes is kept as
 //    it is (TF.js's cpu BatchNormalization indexes its statistics as if on the last axis), with
-//    a note.
+//    a note. An input shape that leaves the normalized features unknown ([null, null]: Keras
+//    learns them in adapt()) gets them from the statistics, also when the layer is kept.
 //  - RandomCrop is kept, with a note: TF.js 4.22 has no layer that computes it (its Resizing
 //    fails in predict).
 // and, whatever keepPreprocessingLayers says, what else of a real Keras model TF.js 4.22 refuses:
