@@ -131,7 +131,10 @@ TEST(LegacySavedModel, EveryRealOneConvertsToAModelTfjsRuns) {
   int converted = 0;
   for (const auto& e : fs::directory_iterator(kCommitted)) {
     const std::string name = e.path().filename().string();
-    if (!e.is_directory() || name.rfind("tf2", 0) != 0 || name == "tf24_tfnet_subclassed") continue;
+    if (!e.is_directory() || name.rfind("tf2", 0) != 0 || name == "tf24_tfnet_subclassed" ||
+        name == "tf23_tfx_iris_transform_layer") {
+      continue;  // refused: a subclassed model, a TensorFlow Transform layer (tests below)
+    }
     SCOPED_TRACE(name);
     ASSERT_FALSE(fs::exists(e.path() / "keras_metadata.pb"));
     const fs::path out = tmp / name;
@@ -146,7 +149,7 @@ TEST(LegacySavedModel, EveryRealOneConvertsToAModelTfjsRuns) {
     expectWeightsInData(f, e.path());
     ++converted;
   }
-  EXPECT_EQ(converted, 7);
+  EXPECT_EQ(converted, 9);
   // The command, detecting the format.
   const auto run =
       test::runCli("convert " + test::quote(kFunctional) + " " + test::quote(tmp / "cli"));
@@ -212,6 +215,35 @@ TEST(LegacySavedModel, FirstDataFileEmpty) {
                 tensorBytes(original.layers[l].weights[w].tensor));
     }
   }
+}
+
+// A TF 2.1 linear model (Input [None, 2] -> Dense(1)): y = x . kernel + bias, with the kernel and
+// bias the SavedModel stores (2.0109668, -0.9778263; 3.0858316).
+TEST(LegacySavedModel, Tf21LinearDense1Predicts) {
+  test::TempDir tmp;
+  convertModel((kCommitted / "tf21_eat30_linear_dense1").string(), (tmp / "m").string());
+  const LayersModel m = loadLayersModel((tmp / "m").string());
+  Buffer b = Buffer::allocate(16);
+  const float x[4] = {1.0f, 2.0f, 5.0f, 7.0f};
+  std::memcpy(b.data(), x, 16);
+  const Tensor y = m.predict(Tensor(DType::kFloat32, {2, 2}, b, 0));
+  EXPECT_NEAR(y.floats()[0], 1.0 * 2.0109668 - 2.0 * 0.9778263 + 3.0858316, 1e-5);
+  EXPECT_NEAR(y.floats()[1], 5.0 * 2.0109668 - 7.0 * 0.9778263 + 3.0858316, 1e-5);
+}
+
+// A TFX model whose root model_config lost its config: the network's config comes from the
+// model's own metadata, as Keras revives it, and its TensorFlow Transform layer is then refused
+// by name.
+TEST(LegacySavedModel, ConfigFromTheModelsMetadata) {
+  const fs::path dir = kCommitted / "tf23_tfx_iris_transform_layer";
+  const KerasFile f = readKerasSavedModel(dir.string());
+  EXPECT_EQ(f.modelConfig["class_name"], "Functional");
+  EXPECT_EQ(f.modelConfig["config"]["input_layers"].size(), 4u);
+  test::TempDir tmp;
+  const Error e = errorOf([&] { convertModel(dir.string(), (tmp / "out").string()); });
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_THAT(e.what(), HasSubstr("TensorFlowTransform>TransformFeaturesLayer"));
+  EXPECT_FALSE(fs::exists(tmp / "out"));
 }
 
 // A subclassed model has no config: refused, naming its class, and nothing is written.

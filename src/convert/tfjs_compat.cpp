@@ -179,7 +179,7 @@ class Rewriter {
     if (!layers) return;
     const bool functional = m.value("class_name", "") != "Sequential";
     if (!functional) inputFromBuildShape(m, *layers);
-    // Pass 1, in place: nested models, Normalization and RandomCrop; which layers are left out
+    // Pass 1, in place: nested models, Normalization, Embedding's dtype; which layers are left out
     // (`out`), knowing the rank of each layer's input where the config tells it.
     std::set<std::string> out;
     std::map<std::string, Json*> byName;
@@ -247,12 +247,6 @@ class Rewriter {
                         name, l["config"]["dtype"].get<std::string>(),
                         l["config"]["dtype"].get<std::string>()));
         l["config"]["dtype"] = "float32";
-      } else if (cls == "RandomCrop" && !keepPreprocessing_) {
-        notes_.push_back(
-            fmt::format("layer '{}' (RandomCrop) kept: TF.js 4.22 cannot compute it "
-                        "(Keras crops and resizes at inference; TF.js's Resizing "
-                        "fails in predict)",
-                        name));
       }
       if (cls != "InputLayer" && !isModelClass(cls)) {
         if (identityClasses().count(cls) && !keepPreprocessing_) {

@@ -26,8 +26,8 @@
 //    it is (TF.js's cpu BatchNormalization indexes its statistics as if on the last axis), with
 //    a note. An input shape that leaves the normalized features unknown ([null, null]: Keras
 //    learns them in adapt()) gets them from the statistics, also when the layer is kept.
-//  - RandomCrop is kept, with a note: TF.js 4.22 has no layer that computes it (its Resizing
-//    fails in predict).
+//  - RandomCrop is kept (with convert's note on classes TF.js cannot load): TF.js 4.22 has no
+//    layer that computes it (its Resizing fails in predict).
 // and, whatever keepPreprocessingLayers says, what else of a real Keras model TF.js 4.22 refuses:
 //  - a Flatten whose input is already [batch, features] (the identity; TF.js wants rank >= 3) is
 //    left out;

@@ -552,8 +552,8 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
   };
   out.kerasVersion = str("keras_version");
   out.backend = str("backend");
-  const auto mc = root.find("model_config");
-  if (mc == root.end() || mc->is_null()) {
+  const auto mcIt = root.find("model_config");
+  if (mcIt == root.end() || mcIt->is_null()) {
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("the root object ({}) has no model_config: a subclassed Keras model "
                             "has no config to rebuild it from, and the converter cannot convert "
@@ -561,9 +561,21 @@ KerasFile readKerasSavedModel(const std::string& dirName, const KerasReadOptions
                             rootIt->second->identifier),
                 metaFile);
   }
+  const Json* mc = &*mcIt;
   if (!mc->is_object() || !mc->contains("class_name")) {
     throw Error(ErrorCode::kSchema,
                 "the root metadata's model_config is not an object with a class_name", metaFile);
+  }
+  // Keras revives a model from its own metadata's class_name and config; model_config (what the
+  // .h5 would hold) lacks the config when get_config failed at save time (seen on a TF 2.3 TFX
+  // model), while the metadata still has the network's.
+  Json revived;
+  if (!mc->contains("config") && root.contains("config") && root["config"].is_object() &&
+      root.value("class_name", "") == mc->value("class_name", "") &&
+      (root["class_name"] == "Sequential" || root["class_name"] == "Functional" ||
+       root["class_name"] == "Model")) {
+    revived = {{"class_name", root["class_name"]}, {"config", root["config"]}};
+    mc = &revived;
   }
   if (!mc->contains("config")) {
     throw Error(ErrorCode::kUnsupported,
