@@ -103,6 +103,20 @@ std::vector<std::string> expectRewriteMatchesKeras(const ModelArtifacts& origina
   return notes;
 }
 
+// Saves `forTfjs`, has the real TF.js load and run it, and compares its output with our runtime's
+// on `ours` (the same model before the rewrite, or the rewritten one).
+void expectTfjsPredictsAs(const ModelArtifacts& forTfjs, const ModelArtifacts& ours) {
+  test::TempDir tmp;
+  saveModel(forTfjs, (tmp / "m").string());
+  const test::TfjsRun tf = test::tfjsPredict(tmp / "m");
+  ASSERT_TRUE(tf.ok) << tf.text;
+  const Tensor x =
+      test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
+  test::expectClose(
+      LayersModel::fromArtifacts(ours).predict(x),
+      test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+}
+
 const std::vector<float> kDense = seeded(8, 2.0f, -1.0f);
 
 TEST(TfjsCompat, AdaptedNormalizationBecomesBatchNormalization) {
@@ -216,7 +230,6 @@ TEST(TfjsCompat, FunctionalAugmentationLayersAreLeftOut) {
     "input_layers": [["in", 0, 0]], "output_layers": [["out", 0, 0]]}})");
   const ModelArtifacts a = kerasModel(topo, {{"out/kernel", floats({16, 1}, seeded(16, 1, 0))},
                                              {"out/bias", floats({1}, {0.25f})}});
-  test::TempDir tmp;
   ModelArtifacts rewritten = a;
   std::vector<std::string> notes;
   convert::rewriteForTfjs(rewritten, {}, false, notes);
@@ -224,14 +237,7 @@ TEST(TfjsCompat, FunctionalAugmentationLayersAreLeftOut) {
   ASSERT_EQ(layers.size(), 3u);
   EXPECT_EQ(layers[1]["inbound_nodes"][0][0][0], "in");
   EXPECT_THAT(notes, Contains(HasSubstr("layer 'rot' (RandomRotation) left out")));
-  saveModel(rewritten, (tmp / "m").string());
-  const test::TfjsRun tf = test::tfjsPredict(tmp / "m");
-  ASSERT_TRUE(tf.ok) << tf.text;
-  const Tensor x =
-      test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
-  test::expectClose(
-      LayersModel::fromArtifacts(a).predict(x),
-      test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+  expectTfjsPredictsAs(rewritten, a);
 }
 
 // Keras 2.0's Embedding(dtype='int32') meant its input's dtype; TF.js would make the embeddings
@@ -249,15 +255,7 @@ TEST(TfjsCompat, Keras20EmbeddingDtypeIsTheInputs) {
   std::vector<std::string> notes;
   convert::rewriteForTfjs(a, {}, false, notes);
   EXPECT_THAT(notes, Contains(HasSubstr("dtype int32 written as float32")));
-  test::TempDir tmp;
-  saveModel(a, (tmp / "m").string());
-  const test::TfjsRun tf = test::tfjsPredict(tmp / "m");
-  ASSERT_TRUE(tf.ok) << tf.text;
-  const Tensor x =
-      test::floatTensorFromHex(tf.predict["input"]["shape"], tf.predict["input"]["hex"]);
-  test::expectClose(
-      LayersModel::fromArtifacts(a).predict(x),
-      test::floatTensorFromHex(tf.predict["output"]["shape"], tf.predict["output"]["hex"]));
+  expectTfjsPredictsAs(a, a);
 }
 
 // Every real Keras file of ../shared/fixtures/real converts to a folder the real TF.js loads and

@@ -177,10 +177,10 @@ class Rescaling final : public InPlaceLayer {
   std::vector<float> scale_, offset_;
 };
 
-// CenterCrop to height x width.
-class CenterCrop final : public Layer {
+// A layer that turns NHWC images into height x width ones (CenterCrop, RandomCrop).
+class ToImageSize : public Layer {
  public:
-  explicit CenterCrop(const Config& c)
+  explicit ToImageSize(const Config& c)
       : Layer(c), height_(c.integer("height", 0)), width_(c.integer("width", 0)) {
     if (height_ <= 0 || width_ <= 0) {
       c.unsupported(fmt::format("height {} and width {}", height_, width_));
@@ -191,6 +191,15 @@ class CenterCrop final : public Layer {
     needImages(config_, in);
     return {{in[0][0], height_, width_, in[0][3]}};
   }
+
+ protected:
+  int64_t height_, width_;
+};
+
+// CenterCrop to height x width.
+class CenterCrop final : public ToImageSize {
+ public:
+  using ToImageSize::ToImageSize;
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     checkRank4(name(), x);
@@ -231,9 +240,6 @@ class CenterCrop final : public Layer {
     }
     return oneOutput(std::move(y));
   }
-
- private:
-  int64_t height_, width_;
 };
 
 // Resizing to height x width, bilinear or nearest.
@@ -572,19 +578,9 @@ Array resizeBilinearHalfPixel(const Array& x, int64_t top, int64_t left, int64_t
 // Other Keras versions differ at inference: tf.keras 2.3-2.6 resize the shorter side and then crop
 // the center, Keras 3.8+ returns the input unchanged. Not trainable (as in TF.js, which has no
 // such layer).
-class RandomCrop final : public Layer {
+class RandomCrop final : public ToImageSize {
  public:
-  explicit RandomCrop(const Config& c)
-      : Layer(c), height_(c.integer("height", 0)), width_(c.integer("width", 0)) {
-    if (height_ <= 0 || width_ <= 0) {
-      c.unsupported(fmt::format("height {} and width {}", height_, width_));
-    }
-    channelsLastOnly(c);
-  }
-  std::vector<Shape> build(const std::vector<Shape>& in) override {
-    needImages(config_, in);
-    return {{in[0][0], height_, width_, in[0][3]}};
-  }
+  using ToImageSize::ToImageSize;
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
     const Array& x = *in[0];
     checkRank4(name(), x);
@@ -608,9 +604,6 @@ class RandomCrop final : public Layer {
     const int64_t left = trunc(static_cast<float>(inW - cropW) / 2.0f);
     return oneOutput(resizeBilinearHalfPixel(x, top, left, cropH, cropW, height_, width_));
   }
-
- private:
-  int64_t height_, width_;
 };
 
 // A random augmentation layer at inference: the identity, for images of rank 3 or 4.
