@@ -30,6 +30,18 @@ struct TrainVariable {
                           // the variable is not trainable (moving statistics)
   float* value = nullptr;
   size_t size = 0;
+  // The layers that own it (several for a weight they share), for the penalties of its
+  // regularizers: each one's name, class and Keras config (alive as long as the model), the
+  // variable's name in it ("kernel") and how many times fit counts that layer's losses in a step
+  // (TF.js: once per call of the layer, through every call of the models around it).
+  struct Owner {
+    std::string layer;
+    std::string className;
+    const Json* config = nullptr;
+    std::string variable;
+    int64_t calls = 0;
+  };
+  std::vector<Owner> owners;
 };
 
 class GraphTrainer {

@@ -1326,6 +1326,19 @@ void frozenLayers(Graph& g, bool frozen, std::set<const layers::Layer*>& out) {
   }
 }
 
+// How many times each leaf layer runs in one pass of `g`, `times` passes (a nested model's layers
+// once per call of the nested model).
+void countCalls(const Graph& g, int64_t times, std::map<const layers::Layer*, int64_t>& out) {
+  for (const Call& c : g.calls) {
+    const layers::Layer* l = g.layers[c.layer].get();
+    if (const auto* nested = dynamic_cast<const NestedModel*>(l)) {
+      countCalls(nested->graph(), times, out);
+    } else {
+      out[l] += times;
+    }
+  }
+}
+
 // The name TF.js gives variable `variable` of `layer`: `<layer>/<variable>`, except for a
 // TimeDistributed over a nested model, whose variables TF.js names by the inner layers alone
 // (`<inner layer>/<variable>`, the alias the binding accepts).
@@ -1354,6 +1367,8 @@ GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
   rep_->model = &mr;
   std::set<const layers::Layer*> frozen;
   frozenLayers(*mr.graph, false, frozen);
+  std::map<const layers::Layer*, int64_t> calls;
+  countCalls(*mr.graph, 1, calls);
   // Offsets of every variable in one 64-byte aligned buffer; tensors viewing the same stored
   // bytes (the same weight bound by several layers) share one variable (`shared[k]`: the index of
   // the first such tensor). The layout depends only on which tensors coincide, which a copy
@@ -1391,10 +1406,13 @@ GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
       const Tensor& t = tensors[i];
       const bool trainable = specs[i].trainable && !frozen.count(layer);
       views.emplace_back(DType::kFloat32, t.shape(), buf, offsets[k]);
+      const TrainVariable::Owner owner{layer->name(), layer->className(), &layer->config().json(),
+                                       specs[i].name, calls.count(layer) ? calls.at(layer) : 0};
       if (shared[k] != k) {
         const size_t var = variableOf[shared[k]];
         variableOf[k] = var;
         variables_[var].trainable = variables_[var].trainable && trainable;
+        variables_[var].owners.push_back(owner);
         rep_->owners[var].emplace_back(layer, i);
         continue;
       }
@@ -1405,6 +1423,7 @@ GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
       v.trainable = trainable;
       v.value = reinterpret_cast<float*>(buf.data() + offsets[k]);
       v.size = static_cast<size_t>(t.size());
+      v.owners.push_back(owner);
       variableOf[k] = variables_.size();
       variables_.push_back(std::move(v));
       rep_->owners.push_back({{layer, i}});

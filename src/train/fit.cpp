@@ -18,6 +18,7 @@
 #include "tfjs/weights.h"
 #include "train/losses.h"
 #include "train/optimizers.h"
+#include "train/regularizers.h"
 
 namespace tfjs {
 namespace internal {
@@ -347,6 +348,23 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
   for (size_t k = 0; k < trainer.variables().size(); ++k) {
     if (trainer.variables()[k].trainable) trainableIndex.push_back(k);
   }
+  // The regularizers' penalties (train/regularizers.h), resolved before any step: TF.js adds
+  // them to every batch's loss, once per call of the owning layer, and trains the trainable
+  // variables on them too.
+  struct Penalty {
+    size_t variable;
+    train::Regularizer regularizer;
+    double times;
+  };
+  std::vector<Penalty> penalties;
+  for (size_t k = 0; k < trainer.variables().size(); ++k) {
+    for (const auto& o : trainer.variables()[k].owners) {
+      if (!o.config || o.calls == 0) continue;
+      if (const auto r = train::regularizerOf(o.layer, o.className, *o.config, o.variable)) {
+        penalties.push_back({k, *r, static_cast<double>(o.calls)});
+      }
+    }
+  }
   History history;
   std::mt19937_64 shuffleRng(args.seed);
   layers::TrainingContext ctx;
@@ -372,7 +390,17 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
       std::vector<Array> dOut;
       const auto v = batchValues(st, ys, pred, &args, &dOut);
       for (size_t k = 0; k < v.size(); ++k) totals[k] += v[k] * static_cast<double>(n);
+      for (const Penalty& p : penalties) {  // the weights as this batch's forward used them
+        const auto& tv = trainer.variables()[p.variable];
+        totals[0] += p.times * p.regularizer.penalty(tv.value, tv.size) * static_cast<double>(n);
+      }
       auto grads = trainer.backward(std::move(dOut));
+      for (const Penalty& p : penalties) {
+        const auto& tv = trainer.variables()[p.variable];
+        if (tv.trainable) {
+          p.regularizer.addGradient(tv.value, grads[p.variable].data.data(), tv.size, p.times);
+        }
+      }
       vars.clear();
       for (size_t k : trainableIndex) {
         const auto& tv = trainer.variables()[k];

@@ -131,6 +131,80 @@ const cases = [
   matrixCase('cnn_momentum_cce', smallCnn, 'momentum', { learning_rate: 0.02, momentum: 0.9 }, { epochs: 8, batchSize: 6 }),
   matrixCase('cnn_adam_cce', smallCnn, 'adam', { learning_rate: 0.01 }, { epochs: 8, batchSize: 6 }),
   matrixCase('cnn_rmsprop_cce', smallCnn, 'rmsprop', { learning_rate: 0.002 }, { epochs: 8, batchSize: 6 }),
+  // Regularizers: every kind of weight TF.js's fit penalizes (kernel, bias, embeddings, gamma,
+  // beta, alpha, depthwise and pointwise kernels, a layer inside TimeDistributed), with l1, l2
+  // and both; the reported loss includes the penalties (tfjs-layers' makeTrainFunction).
+  {
+    name: 'regularized_dense_timedistributed_sgd_mse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.timeDistributed({ inputShape: [3, 4], layer: tf.layers.dense({ units: 3, activation: 'tanh', kernelRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.05 }) }) }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 2, kernelRegularizer: tf.regularizers.l1({ l1: 0.02 }), biasRegularizer: tf.regularizers.l2({ l2: 0.3 }) }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 24;
+      const x = rng.f32(n * 12);
+      const y = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        y[i * 2] = x[i * 12] - x[i * 12 + 5];
+        y[i * 2 + 1] = 0.5 * x[i * 12 + 7] + 0.25;
+      }
+      return { x: [x, [n, 3, 4]], y: [y, [n, 2]] };
+    },
+    compile: { optimizer: 'sgd', optimizerConfig: { learning_rate: 0.05 }, loss: 'meanSquaredError', metrics: ['mae'] },
+    fit: { epochs: 15, batchSize: 8, validationSplit: 0.25 },
+  },
+  {
+    name: 'regularized_embedding_norms_prelu_adam_cce',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 4, embeddingsRegularizer: tf.regularizers.l2({ l2: 0.1 }) }));
+      m.add(tf.layers.flatten());
+      // No bias before the batch normalization: its gradient is rounding noise there, which
+      // adam turns into full steps that differ between any two implementations.
+      m.add(tf.layers.dense({ units: 5, useBias: false }));
+      m.add(tf.layers.batchNormalization({ gammaRegularizer: tf.regularizers.l2({ l2: 0.2 }), betaRegularizer: tf.regularizers.l1({ l1: 0.05 }) }));
+      m.add(tf.layers.prelu({ alphaRegularizer: tf.regularizers.l1l2({ l1: 0.03, l2: 0.03 }) }));
+      m.add(tf.layers.layerNormalization({ gammaRegularizer: tf.regularizers.l1({ l1: 0.02 }), betaRegularizer: tf.regularizers.l2({ l2: 0.04 }) }));
+      m.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 30;
+      const x = new Float32Array(n * 4);
+      const labels = [];
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < 4; k++) x[i * 4 + k] = rng.int(0, 5);
+        labels.push((x[i * 4] + x[i * 4 + 1]) % 3);
+      }
+      return { x: [x, [n, 4]], y: [oneHot(labels, 3), [n, 3]] };
+    },
+    compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.02 }, loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 12, batchSize: 10 },
+  },
+  {
+    name: 'regularized_separable_depthwise_momentum_mse',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.separableConv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, depthwiseRegularizer: tf.regularizers.l2({ l2: 0.1 }), pointwiseRegularizer: tf.regularizers.l1({ l1: 0.02 }), biasRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.01 }) }));
+      m.add(tf.layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, depthwiseRegularizer: tf.regularizers.l1l2({ l1: 0.02, l2: 0.1 }) }));
+      m.add(tf.layers.conv2d({ filters: 2, kernelSize: 1, kernelRegularizer: tf.regularizers.l2({ l2: 0.05 }) }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 1 }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 16;
+      const x = rng.f32(n * 72);
+      const y = new Float32Array(n);
+      for (let i = 0; i < n; i++) y[i] = x[i * 72] * 0.5 - x[i * 72 + 40];
+      return { x: [x, [n, 6, 6, 2]], y: [y, [n, 1]] };
+    },
+    compile: { optimizer: 'momentum', optimizerConfig: { learning_rate: 0.02, momentum: 0.9 }, loss: 'meanSquaredError', metrics: [] },
+    fit: { epochs: 10, batchSize: 4 },
+  },
   // Other models, losses and fit arguments.
   {
     name: 'mlp_momentum_nesterov_sparse',
