@@ -2,8 +2,9 @@
 // regularized_* cases of tests/oracle/make_training_cases.mjs (train_test's TrainOracle); here:
 // the penalty's value and multiplicity on known weights (a layer called twice counts twice, as
 // TF.js's Container.calculateLosses does), that validation and evaluate() leave it out, TF.js's
-// L1L2 defaults, and the regularizers fit refuses by name (recurrent layers, whose penalties
-// TF.js's fit ignores, and activity regularizers, with which TF.js cannot build the model).
+// L1L2 defaults, and what fit refuses by name: the recurrent layers' regularizers and every
+// constraint (TF.js's fit ignores both; Keras applies them), activity regularizers (TF.js cannot
+// build such a model).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -132,6 +133,14 @@ TEST(TrainRegularizers, WhatTfjsIgnoresIsRefusedByName) {
                        test::layer("Dense", "d", {{"units", 2}, {"activity_regularizer", l2}})}),
           {3, 2})),
       HasSubstr("layer 'd' (Dense) has an activity_regularizer"));
+  // Constraints: TF.js's fit ignores them too (a nonNeg kernel goes negative), Keras applies them.
+  const Json nonNeg = {{"class_name", "NonNeg"}, {"config", Json::object()}};
+  EXPECT_THAT(
+      fitError(sequential(
+          Json::array({test::layer("Flatten", "f"),
+                       test::layer("Dense", "d", {{"units", 2}, {"kernel_constraint", nonNeg}})}),
+          {3, 2})),
+      HasSubstr("layer 'd' (Dense) has a kernel_constraint, which TF.js 4.22's fit ignores"));
 }
 
 }  // namespace

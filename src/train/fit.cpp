@@ -360,6 +360,7 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
   for (size_t k = 0; k < trainer.variables().size(); ++k) {
     for (const auto& o : trainer.variables()[k].owners) {
       if (!o.config || o.calls == 0) continue;
+      train::refuseConstraints(o.layer, o.className, *o.config);
       if (const auto r = train::regularizerOf(o.layer, o.className, *o.config, o.variable)) {
         penalties.push_back({k, *r, static_cast<double>(o.calls)});
       }

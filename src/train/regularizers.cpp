@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <set>
 
 #include "tfjs/error.h"
@@ -26,21 +27,24 @@ bool isNull(const Json& cfg, const std::string& key) {
   return !cfg.is_object() || !cfg.contains(key) || cfg[key].is_null();
 }
 
-// Every non-null `*_regularizer` key of a config, looking into wrapped layers and cells.
-void regularizerKeys(const Json& cfg, std::set<std::string>& out, int depth = 0) {
+// Every non-null key ending in `suffix` of a config, looking into wrapped layers and cells.
+void keysEndingIn(const Json& cfg, const std::string& suffix, std::set<std::string>& out,
+                  int depth = 0) {
   if (depth > 8 || !cfg.is_object()) return;
   for (const auto& [k, v] : cfg.items()) {
-    if (k.size() > 12 && k.compare(k.size() - 12, 12, "_regularizer") == 0 && !v.is_null()) {
+    if (k.size() > suffix.size() &&
+        k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0 && !v.is_null()) {
       out.insert(k);
     }
   }
   for (const char* inner : {"cell", "layer", "forward_layer", "backward_layer"}) {
     const auto it = cfg.find(inner);
-    if (it != cfg.end() && it->is_object())
-      regularizerKeys(it->value("config", Json()), out, depth + 1);
+    if (it != cfg.end() && it->is_object()) {
+      keysEndingIn(it->value("config", Json()), suffix, out, depth + 1);
+    }
   }
   if (const auto cells = cfg.find("cells"); cells != cfg.end() && cells->is_array()) {
-    for (const auto& c : *cells) regularizerKeys(c.value("config", Json()), out, depth + 1);
+    for (const auto& c : *cells) keysEndingIn(c.value("config", Json()), suffix, out, depth + 1);
   }
 }
 
@@ -106,7 +110,7 @@ std::optional<Regularizer> regularizerOf(const std::string& layer, const std::st
                                                       "RNN",       "Bidirectional", "ConvLSTM2D"};
   if (ignoredByTfjs.count(className)) {
     std::set<std::string> keys;
-    regularizerKeys(config, keys);
+    keysEndingIn(config, "_regularizer", keys);
     if (!keys.empty()) {
       throw Error(ErrorCode::kUnsupported,
                   fmt::format("layer '{}' ({}) has a {}, which TF.js 4.22's fit ignores (its "
@@ -133,6 +137,27 @@ std::optional<Regularizer> regularizerOf(const std::string& layer, const std::st
   const Regularizer r = parse(layer, key, (*cfg)[key]);
   if (r.l1 == 0 && r.l2 == 0) return std::nullopt;
   return r;
+}
+
+void refuseConstraints(const std::string& layer, const std::string& className, const Json& config) {
+  std::set<std::string> keys;
+  keysEndingIn(config, "_constraint", keys);
+  // TF.js 4.22's DepthwiseConv2D.getConfig writes its depthwise regularizer under
+  // depthwise_constraint too: a regularizer class there is that slip, not a constraint.
+  const auto slip = [&](const std::string& key) {
+    const auto it = config.find(key);
+    if (it == config.end() || !it->is_object()) return false;
+    const std::string cls = it->value("class_name", "");
+    return cls == "L1L2" || cls == "L1" || cls == "L2";
+  };
+  for (auto it = keys.begin(); it != keys.end();) it = slip(*it) ? keys.erase(it) : std::next(it);
+  if (keys.empty()) return;
+  throw Error(ErrorCode::kUnsupported,
+              fmt::format("layer '{}' ({}) has a {}, which TF.js 4.22's fit ignores (its "
+                          "optimizers write the variables without it) and Keras applies after "
+                          "every step: fit refuses it rather than match one of them silently; "
+                          "remove it to train",
+                          layer, className, *keys.begin()));
 }
 
 }  // namespace tfjs::train

@@ -16,6 +16,10 @@
 // cells' penalties on, so TF.js's fit ignores their regularizers, which Keras applies:
 // regularizersOf() refuses those (kUnsupported naming the layer), as it refuses an
 // activity_regularizer (TF.js cannot even build such a model), rather than match either silently.
+//
+// Constraints (kernel_constraint, ...) are the other per-weight option: TF.js's fit ignores them
+// (its optimizers write the variables directly; checked with 4.22: a nonNeg kernel goes
+// negative), while Keras applies them after every step; refuseConstraints() refuses them too.
 #pragma once
 
 #include <cstddef>
@@ -42,5 +46,9 @@ struct Regularizer {
 // non-numeric factor.
 std::optional<Regularizer> regularizerOf(const std::string& layer, const std::string& className,
                                          const Json& config, const std::string& variable);
+
+// Throws Error(kUnsupported) naming the layer and the key when the layer's config (or that of a
+// layer or cell it wraps) has a non-null `*_constraint`.
+void refuseConstraints(const std::string& layer, const std::string& className, const Json& config);
 
 }  // namespace tfjs::train
