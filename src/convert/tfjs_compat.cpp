@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 
+#include "layers/layer.h"
 #include "tfjs/error.h"
 #include "tfjs/tensor.h"
 
@@ -24,13 +25,6 @@ namespace {
 
 constexpr float kKerasEpsilon = 1e-7f;       // keras.backend.epsilon()
 constexpr double kBatchNormEpsilon = 1e-14;  // sqrt(0 + 1e-14) = 1e-7: Keras's floor for std
-
-const std::set<std::string>& identityClasses() {
-  static const std::set<std::string> k = {"RandomFlip",        "RandomRotation", "RandomZoom",
-                                          "RandomTranslation", "RandomContrast", "RandomBrightness",
-                                          "RandomHeight",      "RandomWidth"};
-  return k;
-}
 
 bool isModelClass(const std::string& c) {
   return c == "Sequential" || c == "Model" || c == "Functional";
@@ -124,7 +118,7 @@ std::optional<size_t> rankAfter(const Json& layer, std::optional<size_t> in) {
   }
   if (global.count(cls) && cfg.is_object() && !cfg.value("keepdims", false)) return 2u;
   if (!in) return std::nullopt;
-  if (same.count(cls) || identityClasses().count(cls)) return in;
+  if (same.count(cls) || layers::isInferenceIdentity(cls)) return in;
   if (cls == "Embedding") return *in + 1;
   const Json* rnn =
       cls == "Bidirectional" && cfg.is_object() && cfg.contains("layer") ? &cfg["layer"] : &layer;
@@ -249,7 +243,7 @@ class Rewriter {
         l["config"]["dtype"] = "float32";
       }
       if (cls != "InputLayer" && !isModelClass(cls)) {
-        if (identityClasses().count(cls) && !keepPreprocessing_) {
+        if (layers::isInferenceIdentity(cls) && !keepPreprocessing_) {
           out.insert(name);
           dropped(cls, name);
         } else if (cls == "Flatten" && in == 2u) {
@@ -681,7 +675,7 @@ void applyEdits(ModelArtifacts& a, WeightEdits edits, const QuantizationMap& qua
 }  // namespace
 
 bool rewrittenForTfjs(const std::string& className) {
-  return identityClasses().count(className) > 0 || className == "Normalization";
+  return layers::isInferenceIdentity(className) || className == "Normalization";
 }
 
 void rewriteForTfjs(ModelArtifacts& a, const QuantizationMap& quantization,

@@ -349,6 +349,10 @@ void addWrapperLayers(Registry& r);        // wrappers.cpp (TimeDistributed, Bid
 void addConvRecurrentLayers(Registry& r);  // conv_recurrent.cpp (ConvLSTM2D)
 void addRecurrentLayers(Registry& r);      // recurrent.cpp (SimpleRNN, GRU, LSTM, RNN)
 
+// Keras's random augmentation layers, the identity at inference (preprocessing.cpp registers them;
+// convert leaves them out of the models it writes for TF.js).
+bool isInferenceIdentity(const std::string& className);
+
 // Helpers shared by families.
 template <typename T>
 void add(Registry& r, const char* className) {

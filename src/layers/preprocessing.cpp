@@ -619,13 +619,21 @@ class InferenceIdentity final : public Layer {
   std::vector<Array> call(const std::vector<const Array*>& in) const override { return {*in[0]}; }
 };
 
+constexpr const char* kInferenceIdentity[] = {
+    "RandomFlip",     "RandomRotation",   "RandomZoom",   "RandomTranslation",
+    "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth"};
+
 }  // namespace
 
-void addPreprocessingLayers(Registry& r) {
-  for (const char* name : {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-                           "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth"}) {
-    add<InferenceIdentity>(r, name);
+bool isInferenceIdentity(const std::string& className) {
+  for (const char* name : kInferenceIdentity) {
+    if (className == name) return true;
   }
+  return false;
+}
+
+void addPreprocessingLayers(Registry& r) {
+  for (const char* name : kInferenceIdentity) add<InferenceIdentity>(r, name);
   add<Rescaling>(r, "Rescaling");
   add<CenterCrop>(r, "CenterCrop");
   add<Resizing>(r, "Resizing");
