@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       const std::string name = l == 0 ? "dense" : fmt::format("dense_{}", l);
       layerList.push_back(denseLayer(name, width, width, l == 0));
       tfjs::Buffer buf = tfjs::Buffer::allocate(kernelBytes);
-      auto* values = reinterpret_cast<float*>(buf.data());
+      auto* values = reinterpret_cast<float*>(buf.mutableData());
       for (uint64_t i = 0; i < kernelBytes / 4; ++i) {
         state ^= state << 13;
         state ^= state >> 17;

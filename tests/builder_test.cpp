@@ -170,7 +170,7 @@ Tensor floats(const std::vector<int64_t>& shape, int salt) {
   int64_t n = 1;
   for (auto d : shape) n *= d;
   Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
-  auto* f = reinterpret_cast<float*>(b.data());
+  auto* f = reinterpret_cast<float*>(b.mutableData());
   for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(((i + salt) * 37) % 19) / 19.0f - 0.4f;
   return Tensor(DType::kFloat32, shape, b, 0);
 }

@@ -232,7 +232,7 @@ TEST(Convert, ClassesOnlyTfjsCppRunsAreConvertedWithANote) {
   Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
   for (int64_t i = 0; i < n; ++i) {
     const float v = static_cast<float>(i % 17) / 17.0f;
-    std::memcpy(b.data() + 4 * i, &v, 4);
+    std::memcpy(b.mutableData() + 4 * i, &v, 4);
   }
   const Tensor x(DType::kFloat32, shape, b, 0);
   const Tensor y = ours.predict(x);
@@ -289,7 +289,7 @@ TEST(Convert, Keras3IsNormalizedForTfjs) {
         Buffer b = Buffer::allocate(2 * 5 * 6 * 4);
         for (int i = 0; i < 60; ++i) {
           const float v = 0.05f * static_cast<float>(i % 13) - 0.3f;
-          std::memcpy(b.data() + 4 * i, &v, 4);
+          std::memcpy(b.mutableData() + 4 * i, &v, 4);
         }
         return b;
       }(),
@@ -376,7 +376,7 @@ TEST(Convert, EveryFixtureH5ConvertsAndRuns) {
       Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
       for (int64_t i = 0; i < n; ++i) {
         const float v = static_cast<float>(i % 7);  // also valid as embedding indices
-        std::memcpy(b.data() + 4 * i, &v, 4);
+        std::memcpy(b.mutableData() + 4 * i, &v, 4);
       }
       xs.emplace_back(DType::kFloat32, shape, b, 0);
     }
@@ -682,7 +682,7 @@ TEST(Convert, ReportShowsWhatQuantizationDid) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
-  auto* f = reinterpret_cast<float*>(b.data());
+  auto* f = reinterpret_cast<float*>(b.mutableData());
   for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>((i * 7919) % 101) / 101.0f;
   o.sample = {Tensor(DType::kFloat32, shape, b, 0)};
   const ConvertResult r = convertModel(h5.string(), (tmp / "q").string(), o);

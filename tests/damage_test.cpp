@@ -851,7 +851,7 @@ fs::path saveStringModel(const TempDir& tmp) {
   tensors.push_back({"vocab", Tensor({3}, {"alpha", "be", "gamma"})});
   Buffer b = Buffer::allocate(8);
   const float values[2] = {1.5f, -2.0f};
-  std::memcpy(b.data(), values, 8);
+  std::memcpy(b.mutableData(), values, 8);
   tensors.push_back({"scale", Tensor(DType::kFloat32, {2}, b, 0)});
   std::vector<EncodedGroup> groups;
   groups.push_back(encodeWeights(tensors));
@@ -927,7 +927,7 @@ TEST(Damage, InMemoryOverflowingLayoutIsNotAccepted) {
           {"name":"b","shape":[3,6148914691236517205],"dtype":"bool"}]}]})",
       "mem");
   a.weightData = Buffer::allocate(1);
-  a.weightData.data()[0] = 1;
+  a.weightData.mutableData()[0] = 1;
   a.weightsManifest[0].pathSizes = {1};
   a.weightsLoaded = true;
   std::vector<Problem> problems;

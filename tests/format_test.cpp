@@ -23,13 +23,13 @@ using test::TempDir;
 
 Tensor floatTensor(std::vector<int64_t> shape, std::vector<float> v) {
   Buffer b = Buffer::allocate(v.size() * 4);
-  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kFloat32, std::move(shape), b, 0);
 }
 
 Tensor intTensor(std::vector<int64_t> shape, std::vector<int32_t> v) {
   Buffer b = Buffer::allocate(v.size() * 4);
-  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kInt32, std::move(shape), b, 0);
 }
 
@@ -322,7 +322,7 @@ TEST(Decode, HashTableWeightsT12) {
   const uint8_t bytes[] = {0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x61, 0x01, 0x00,
                            0x00, 0x00, 0x62, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
   a.weightData = Buffer::allocate(sizeof bytes);
-  std::memcpy(a.weightData.data(), bytes, sizeof bytes);
+  std::memcpy(a.weightData.mutableData(), bytes, sizeof bytes);
   a.weightsManifest[0].pathSizes = {sizeof bytes};
   a.weightsLoaded = true;
   EXPECT_TRUE(validateArtifacts(a).empty());
@@ -396,9 +396,9 @@ TEST(Npy, RoundTripsEveryDtype) {
   TempDir tmp;
   Buffer c = Buffer::allocate(16);
   const float cv[] = {1, -1, 2.5f, 0};
-  std::memcpy(c.data(), cv, 16);
+  std::memcpy(c.mutableData(), cv, 16);
   Buffer b = Buffer::allocate(3);
-  b.data()[0] = 1, b.data()[1] = 0, b.data()[2] = 1;
+  b.mutableData()[0] = 1, b.mutableData()[1] = 0, b.mutableData()[2] = 1;
   const std::vector<Tensor> ts = {floatTensor({2, 3}, {1, 2, 3, 4, 5, 6}),
                                   intTensor({}, {-7}),
                                   Tensor(DType::kBool, {3}, b, 0),

@@ -137,7 +137,7 @@ Tensor floatTensor(std::vector<int64_t> shape, float start) {
   Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
   for (int64_t i = 0; i < n; ++i) {
     const float v = start + 0.25f * static_cast<float>(i);
-    std::memcpy(b.data() + i * 4, &v, 4);
+    std::memcpy(b.mutableData() + i * 4, &v, 4);
   }
   return Tensor(DType::kFloat32, std::move(shape), b, 0);
 }

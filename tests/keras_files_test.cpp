@@ -537,7 +537,7 @@ TEST(WriteKerasH5, LongNameListsAreSplitAsKerasSplitsThem) {
   a.weightData = Buffer::allocate(static_cast<size_t>(n) * 2 * 4);
   for (size_t i = 0; i < static_cast<size_t>(n) * 2; ++i) {
     const float v = static_cast<float>(i) * 0.5f;
-    std::memcpy(a.weightData.data() + i * 4, &v, 4);
+    std::memcpy(a.weightData.mutableData() + i * 4, &v, 4);
   }
   a.weightsManifest[0].pathSizes = {static_cast<uint64_t>(n) * 2 * 4};
   a.weightsLoaded = true;

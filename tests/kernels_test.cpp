@@ -764,7 +764,7 @@ TEST(Kernels, ModelOptionsSelectThreadsAndKernels) {
   const ModelArtifacts artifacts = loadModel(model);
   const auto x = randomValues(2 * 224 * 224 * 3, 77);
   Buffer b = Buffer::allocate(x.size() * 4);
-  std::memcpy(b.data(), x.data(), x.size() * 4);
+  std::memcpy(b.mutableData(), x.data(), x.size() * 4);
   const Tensor input(DType::kFloat32, {2, 224, 224, 3}, std::move(b), 0);
   ModelOptions options;
   options.referenceKernels = true;

@@ -24,7 +24,7 @@ using test::floatTensorFromHex;
 
 Tensor floatTensor(const std::vector<int64_t>& shape, const std::vector<float>& v) {
   Buffer b = Buffer::allocate(v.size() * 4);
-  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kFloat32, shape, b, 0);
 }
 
@@ -46,10 +46,10 @@ ModelArtifacts functionalWithZeroWeights(
                                     R"(,"weightsManifest":[{"paths":["w.bin"],"weights":)" +
                                     weights.dump() + "}]}");
   a.weightData = Buffer::allocate(bytes);
-  if (bytes) std::memset(a.weightData.data(), 0, bytes);
+  if (bytes) std::memset(a.weightData.mutableData(), 0, bytes);
   for (size_t k = 0; patterned && k < bytes / 4; ++k) {
     const float v = static_cast<float>(std::sin(static_cast<double>(k)));
-    std::memcpy(a.weightData.data() + 4 * k, &v, 4);
+    std::memcpy(a.weightData.mutableData() + 4 * k, &v, 4);
   }
   a.weightsManifest[0].pathSizes = {bytes};
   a.weightsLoaded = true;
@@ -58,7 +58,7 @@ ModelArtifacts functionalWithZeroWeights(
 
 Tensor intTensor(const std::vector<int64_t>& shape, const std::vector<int32_t>& v) {
   Buffer b = Buffer::allocate(v.size() * 4);
-  std::memcpy(b.data(), v.data(), v.size() * 4);
+  std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kInt32, shape, b, 0);
 }
 
@@ -147,7 +147,7 @@ TEST(LayersModel, WalkthroughModelPredictsExactlyAsTfjs) {
       test::runCli("predict " + test::quote(tmp / "linear") + " --input " +
                    test::quote(tmp / "x.npy") + " --output " + test::quote(tmp / "y.npy"));
   ASSERT_EQ(r.exitCode, 0) << r.out;
-  EXPECT_EQ(readNpy((tmp / "y.npy").string()).floats()[0], y.floats()[0]);
+  EXPECT_EQ(readNpy((tmp / "y.npy").string()).dataSync()[0], y.dataSync()[0]);
 }
 
 TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {

@@ -236,7 +236,7 @@ TEST(Save, RefusesToClobberAndLeavesNoTemporaries) {
   a.format = "layers-model";
   a.modelTopology = Json::object();
   Buffer b = Buffer::allocate(8);
-  std::memset(b.data(), 0, 8);
+  std::memset(b.mutableData(), 0, 8);
   setWeightGroups(a, {EncodedGroup{{WeightSpec{"x", {2}, DType::kFloat32, {}, {}}},
                                    std::vector<uint8_t>(8, 0)}});
   saveModel(a, (tmp / "m").string());

@@ -225,7 +225,7 @@ TEST(LegacySavedModel, Tf21LinearDense1Predicts) {
   const LayersModel m = loadLayersModel((tmp / "m").string());
   Buffer b = Buffer::allocate(16);
   const float x[4] = {1.0f, 2.0f, 5.0f, 7.0f};
-  std::memcpy(b.data(), x, 16);
+  std::memcpy(b.mutableData(), x, 16);
   const Tensor y = m.predict(Tensor(DType::kFloat32, {2, 2}, b, 0));
   EXPECT_NEAR(y.floats()[0], 1.0 * 2.0109668 - 2.0 * 0.9778263 + 3.0858316, 1e-5);
   EXPECT_NEAR(y.floats()[1], 5.0 * 2.0109668 - 7.0 * 0.9778263 + 3.0858316, 1e-5);
@@ -269,7 +269,7 @@ TEST(Normalization, KerasFormulaWithGivenStatistics) {
   const LayersModel m = LayersModel::fromArtifacts(a);
   Buffer b = Buffer::allocate(16);
   const float x[4] = {3.0f, 2.5f, -1.0f, 2.0f};
-  std::memcpy(b.data(), x, 16);
+  std::memcpy(b.mutableData(), x, 16);
   const Tensor y = m.predict(Tensor(DType::kFloat32, {2, 2}, b, 0));
   const auto v = y.floats();
   EXPECT_EQ(v[0], 1.0f);          // (3 - 1) / 2

@@ -96,7 +96,7 @@ inline std::string quote(const fs::path& p) {
 inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
   Buffer b = Buffer::allocate(hex.size() / 2);
   for (size_t i = 0; i < hex.size() / 2; ++i) {
-    b.data()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+    b.mutableData()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
   }
   return Tensor(DType::kFloat32, shape, b, 0);
 }

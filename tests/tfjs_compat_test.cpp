@@ -31,13 +31,13 @@ using ::testing::HasSubstr;
 
 Tensor floats(std::vector<int64_t> shape, const std::vector<float>& v) {
   Buffer b = Buffer::allocate(std::max<size_t>(v.size(), 1) * 4);
-  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kFloat32, std::move(shape), b, 0);
 }
 
 Tensor int32Scalar(int32_t v) {
   Buffer b = Buffer::allocate(4);
-  std::memcpy(b.data(), &v, 4);
+  std::memcpy(b.mutableData(), &v, 4);
   return Tensor(DType::kInt32, {}, b, 0);
 }
 

@@ -204,7 +204,7 @@ TEST(TrainLayerGradients, KinksFollowTfjs) {
     l->build({{-1, 5}});
     if (!c.alpha.empty()) {
       Buffer b = Buffer::allocate(c.alpha.size() * 4);
-      std::memcpy(b.data(), c.alpha.data(), c.alpha.size() * 4);
+      std::memcpy(b.mutableData(), c.alpha.data(), c.alpha.size() * 4);
       std::vector<Tensor> w;
       w.push_back(Tensor(DType::kFloat32, {5}, b, 0));
       l->setWeights(std::move(w));

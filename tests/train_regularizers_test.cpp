@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 
 Tensor tensor(std::vector<int64_t> shape, const std::vector<float>& v) {
   Buffer b = Buffer::allocate(v.size() * 4);
-  std::memcpy(b.data(), v.data(), v.size() * 4);
+  std::memcpy(b.mutableData(), v.data(), v.size() * 4);
   return Tensor(DType::kFloat32, std::move(shape), b, 0);
 }
 

@@ -106,9 +106,9 @@ TEST(TrainOracle, TrainedModelSavesAndPredictsAsBeforeSaving) {
   m.fit(tensorOf(c["x"]), tensorOf(c["y"]), fa);
   Buffer b = Buffer::allocate(4);
   const float ten = 10.0f;
-  std::memcpy(b.data(), &ten, 4);
+  std::memcpy(b.mutableData(), &ten, 4);
   const Tensor x10(DType::kFloat32, {1, 1}, b, 0);
-  const float y10 = m.predict(x10).floats()[0];
+  const float y10 = m.predict(x10).dataSync()[0];
   EXPECT_NEAR(y10, 19.0f, 0.05f);
   test::TempDir tmp;
   const ModelArtifacts a = m.toArtifacts(true);
@@ -118,7 +118,7 @@ TEST(TrainOracle, TrainedModelSavesAndPredictsAsBeforeSaving) {
   EXPECT_EQ(back.trainingConfig["optimizer_config"]["class_name"],
             m.toArtifacts().trainingConfig["optimizer_config"]["class_name"]);
   LayersModel again = LayersModel::fromArtifacts(back);
-  EXPECT_EQ(again.predict(x10).floats()[0], y10);
+  EXPECT_EQ(again.predict(x10).dataSync()[0], y10);
 }
 
 TEST(TrainOracle, TrainedModelsLoadInTfjsAndPredictAsOurs) {
@@ -325,8 +325,8 @@ TEST(Builder, SequentialBuildsTrainsAndLoadsInTfjs) {
   EXPECT_FALSE(std::equal(a.begin(), a.end(), b.begin()));
   // Trains, saves, and the real TF.js loads it and predicts what we predict.
   Buffer xb = Buffer::allocate(8 * 36 * 4), yb = Buffer::allocate(8 * 2 * 4);
-  auto* xf = reinterpret_cast<float*>(xb.data());
-  auto* yf = reinterpret_cast<float*>(yb.data());
+  auto* xf = reinterpret_cast<float*>(xb.mutableData());
+  auto* yf = reinterpret_cast<float*>(yb.mutableData());
   for (int i = 0; i < 8 * 36; ++i) xf[i] = static_cast<float>((i * 37) % 11) / 11.0f;
   for (int i = 0; i < 8; ++i) {
     yf[2 * i] = static_cast<float>(i % 2);
@@ -417,7 +417,7 @@ TEST(TrainErrors, BadDataIsRefusedBeforeAnyStep) {
     int64_t n = 1;
     for (auto d : shape) n *= d;
     Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
-    auto* f = reinterpret_cast<float*>(b.data());
+    auto* f = reinterpret_cast<float*>(b.mutableData());
     for (int64_t i = 0; i < n; ++i) f[i] = fill;
     return Tensor(DType::kFloat32, shape, b, 0);
   };
@@ -461,9 +461,9 @@ TEST(TrainErrors, LayersWithoutBackwardAreNamed) {
   LayersModel m = randomModel(topo, 1);
   m.compile({});
   Buffer b = Buffer::allocate(16 * 4);
-  std::memset(b.data(), 0, 16 * 4);
+  std::memset(b.mutableData(), 0, 16 * 4);
   Buffer b2 = Buffer::allocate(4 * 4);
-  std::memset(b2.data(), 0, 16);
+  std::memset(b2.mutableData(), 0, 16);
   try {
     m.fit(Tensor(DType::kFloat32, {4, 4}, b, 0), Tensor(DType::kFloat32, {4, 1}, b2, 0));
     ADD_FAILURE() << "no error";

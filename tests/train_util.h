@@ -45,7 +45,7 @@ inline LayersModel randomModel(
       int64_t count = 1;
       for (auto d : v.shape) count *= d;
       Buffer b = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(count, 1)) * 4);
-      auto* f = reinterpret_cast<float*>(b.data());
+      auto* f = reinterpret_cast<float*>(b.mutableData());
       for (int64_t i = 0; i < count; ++i) f[i] = u(rng);
       weights.push_back({n, Tensor(DType::kFloat32, v.shape, b, 0)});
     }
@@ -155,7 +155,7 @@ inline layers::Array randomArray(const layers::Shape& s, uint32_t seed) {
 // A float32 tensor with an array's values.
 inline Tensor tensorOf(const layers::Array& a) {
   Buffer b = Buffer::allocate(std::max<size_t>(a.data.size(), 1) * 4);
-  std::memcpy(b.data(), a.data.data(), a.data.size() * 4);
+  std::memcpy(b.mutableData(), a.data.data(), a.data.size() * 4);
   return Tensor(DType::kFloat32, a.shape, b, 0);
 }
 

@@ -6,7 +6,8 @@
 // as TF.js concatenates them before decoding. It mirrors `tf.io.ModelArtifacts` plus the
 // manifest's group structure, which TF.js flattens away but a writer needs.
 //
-// Artifacts are plain values (copying shares the weight Buffer, which is immutable once loaded).
+// Artifacts are plain values: copying shares the weight Buffer, and writing through one copy's
+// weightData.mutableData() writes a private copy (a model built from artifacts never changes).
 // They are thread-compatible: const access from several threads is safe.
 #pragma once
 
@@ -26,20 +27,31 @@ namespace tfjs {
 
 using Json = nlohmann::ordered_json;  // key order is kept everywhere
 
-// A shared, 64-byte-aligned, fixed-size byte buffer. Copies share the bytes.
+// A shared, 64-byte-aligned, fixed-size byte buffer. Copies share the bytes, copy on write:
+// mutableData() on a Buffer whose bytes another Buffer also holds (a copy, a Tensor, a loaded
+// model) first gives it a private copy, so writing through one holder never changes what another
+// sees. A pointer from mutableData() stays writable only until the Buffer is next copied.
 class Buffer {
  public:
   Buffer() = default;
   static Buffer allocate(size_t size);  // contents uninitialized
-  uint8_t* data() { return data_.get(); }
+  static Buffer copyOf(const void* bytes, size_t size);
   const uint8_t* data() const { return data_.get(); }
+  uint8_t* mutableData();  // copies first when shared (see above)
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // True when another Buffer holds the same bytes.
+  bool shared() const { return data_.use_count() > 1; }
 
  private:
+  friend uint8_t* internalWritableData(Buffer& b);
   std::shared_ptr<uint8_t[]> data_;
   size_t size_ = 0;
 };
+
+// The bytes of `b` writable in place even while shared (no copy on write). For the library's
+// own buffers only (a model writing the weights it owns during fit); never for a caller's.
+uint8_t* internalWritableData(Buffer& b);
 
 struct Quantization {
   DType dtype = DType::kUint8;  // storage: kUint8, kUint16 or kFloat16

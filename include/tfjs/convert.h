@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "tfjs/artifacts.h"
+#include "tfjs/io.h"
 #include "tfjs/tensor.h"
 #include "tfjs/weights.h"
 
@@ -127,6 +128,13 @@ ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inp
 // The input format detected for `input` ("keras", "tfjs_layers_model", "keras_keras",
 // "keras_saved_model"); throws kInvalidArgument when it cannot be told.
 std::string detectInputFormat(const std::string& input);
+
+// A model from any format tfjs reads, in memory: a local Keras .h5, .keras archive or tf.keras
+// SavedModel folder is converted as `tfjs convert` would (preprocessing layers the runtime runs
+// are kept, `notes` receives the rewrites); anything else is a TF.js model read by loadModel().
+// What loadLayersModel and the tfjs commands read.
+ModelArtifacts loadAnyModel(const std::string& location, const LoadOptions& load = {},
+                            std::vector<std::string>* notes = nullptr);
 
 // Converts `input` to `output` (a folder for tfjs_layers_model). Throws tfjs::Error;
 // kUnsupported for pairs this version does not convert, kExists when `output` exists.

@@ -7,10 +7,12 @@
 // Keras 3's model-name prefixes (`sequential/dense/kernel`). Strict by default: a weight with no
 // variable, or a variable with no weight, is an error listing the names.
 //
-// A LayersModel's weights change only through fit(); predict() may be called from several threads
-// at once, but not while fit() runs. Copies share the model (fitting one trains all). Weights are
-// not copied at load: aligned float32 weights stay views into the loaded weight buffer (fit()
-// first gives the model its own copy).
+// A LayersModel's weights change only through fit(), setWeights() and Layer::setWeights();
+// predict() may be called from several threads at once, but not while one of those runs. A model
+// cannot be copied, only moved; clone() makes an independent deep copy. Weights are not copied at
+// load: aligned float32 weights stay views into the loaded weight buffer, held read-only (a
+// Buffer is copy on write, so writing the caller's ModelArtifacts::weightData afterwards never
+// reaches the model); fit() and setWeights() first give the model its own copy.
 #pragma once
 
 #include <map>
@@ -28,6 +30,7 @@ namespace internal {
 class GraphTrainer;
 struct TrainingState;
 }  // namespace internal
+class Layer;
 
 struct ModelOptions {
   bool strict = true;  // missing or extra weights are an error (TF.js's default)
@@ -57,6 +60,12 @@ struct TensorInfo {
 
 class LayersModel {
  public:
+  LayersModel(const LayersModel&) = delete;  // use clone()
+  LayersModel& operator=(const LayersModel&) = delete;
+  LayersModel(LayersModel&&) noexcept = default;
+  LayersModel& operator=(LayersModel&&) noexcept = default;
+  ~LayersModel();
+
   // Builds the model from loaded artifacts. Throws tfjs::Error: kUnsupported naming the layer and
   // its class for what cannot run (Lambda, custom classes, TensorFlowOpLayer, unsupported
   // options), kSchema for a malformed topology, kInvalidArgument for weight binding problems.
@@ -97,8 +106,26 @@ class LayersModel {
   // The loss and metrics of the compiled model on (x, y), averaged as TF.js's evaluate does.
   Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
                 int batchSize = 32) const;
-  // The current weights, named and ordered as the model's weights manifest (float32).
+  // The current weights, named and ordered as the model's weights manifest (float32). The
+  // tensors are values: later training does not change them.
   std::vector<NamedTensor> getWeights() const;
+  // Replaces every weight (tf.LayersModel.setWeights): one tensor per getWeights() entry, in
+  // that order, of the same shape (float32; int32 is converted). Throws kInvalidArgument naming
+  // the first weight whose count, shape or dtype does not match, before changing anything.
+  void setWeights(const std::vector<Tensor>& weights);
+
+  // The layers, in the model's config order (model.layers; InputLayers are not listed), and one
+  // by name (model.getLayer(name); kInvalidArgument listing the names when there is none). A
+  // nested model is one layer. A Layer shares its model: it stays valid when the model is moved.
+  std::vector<Layer> layers() const;
+  Layer getLayer(const std::string& name) const;
+
+  // An independent model with the same topology and the current weights (including trainable
+  // flags), not compiled (as Keras's clone_model followed by set_weights).
+  LayersModel clone() const;
+  // toArtifacts() + saveModel(): the model as TF.js's model.save() writes it, into folder `dir`.
+  void save(const std::string& dir, const SaveOptions& options = {},
+            bool includeOptimizer = false) const;
   // The model as TF.js's model.save() writes it: the topology, the current weights as one
   // float32 group, `trainingConfig` when compiled (and the optimizer's state as a second group
   // "optimizer" when includeOptimizer and fit has run), format "layers-model" and generatedBy /
@@ -107,8 +134,37 @@ class LayersModel {
 
  private:
   friend class internal::GraphTrainer;
+  friend class Layer;
   struct Rep;
+  LayersModel() = default;
+  Rep& rep() const;  // throws kInvalidArgument on a moved-from model
   std::shared_ptr<Rep> rep_;
+};
+
+// One layer of a LayersModel, as model.layers and model.getLayer() give it in TF.js: a handle
+// that shares its model (the model stays alive while a Layer of it does).
+class Layer {
+ public:
+  const std::string& name() const;
+  const std::string& className() const;  // getClassName(): "Dense", "Conv2D", ...
+  const Json& getConfig() const;         // the layer's Keras config
+  // Whether fit() trains this layer's weights (layer.trainable). setTrainable(false) freezes them
+  // for transfer learning; it takes effect at the next fit() (no recompile needed) and is saved
+  // in the topology as the layer's "trainable".
+  bool trainable() const;
+  void setTrainable(bool trainable);
+  // This layer's weights ("dense/kernel", ...; a nested model: all of its layers'), as values.
+  std::vector<NamedTensor> getWeights() const;
+  // Replaces this layer's weights, in getWeights() order (checked as LayersModel::setWeights).
+  void setWeights(const std::vector<Tensor>& weights);
+  int64_t countParams() const;
+
+ private:
+  friend class LayersModel;
+  Layer(std::shared_ptr<LayersModel::Rep> rep, size_t index)
+      : rep_(std::move(rep)), index_(index) {}
+  std::shared_ptr<LayersModel::Rep> rep_;
+  size_t index_ = 0;  // into the model's top-level layers
 };
 
 // A model from a Keras topology alone (tf.models.modelFromJSON): every variable filled by its
@@ -118,7 +174,9 @@ class LayersModel {
 LayersModel modelFromJSON(const Json& modelTopology, uint64_t seed = 0,
                           const ModelOptions& options = {});
 
-// loadModel() + LayersModel::fromArtifacts().
+// tf.loadLayersModel: loadModel() + LayersModel::fromArtifacts() for a TF.js model (folder,
+// model.json, file:// or http(s):// URL); a local Keras .h5, .keras archive or SavedModel folder
+// is read with the converter's readers (loadAnyModel, tfjs/convert.h) and loaded the same way.
 LayersModel loadLayersModel(const std::string& location, const LoadOptions& load = {},
                             const ModelOptions& options = {});
 

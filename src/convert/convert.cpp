@@ -665,7 +665,7 @@ ModelArtifacts kerasH5ToArtifactsInPlace(const std::string& path, const ConvertO
   a.weightData = Buffer::allocate(static_cast<size_t>(total));
   std::vector<float> temp;  // one quantized weight's float32 values
   for (const Slot& s : slots) {
-    uint8_t* dest = a.weightData.data() + s.offset;
+    uint8_t* dest = a.weightData.mutableData() + s.offset;
     const keras::H5WeightInfo& src = h5Layers[s.weight->layer].weights[s.weight->index];
     if (!s.storage) {
       reader.read(s.weight->layer, s.weight->index, dest, s.bytes);
@@ -724,6 +724,24 @@ std::string detectInputFormat(const std::string& input) {
               "cannot tell the input format (not HDF5, not a TF.js model folder or model.json); "
               "pass --input_format",
               input);
+}
+
+ModelArtifacts loadAnyModel(const std::string& location, const LoadOptions& load,
+                            std::vector<std::string>* notes) {
+  if (!isHttpUrl(location) && !location.starts_with("file://")) {
+    std::string format;
+    try {
+      format = detectInputFormat(location);
+    } catch (const Error&) {
+      // Not a Keras file: loadModel says what is wrong with it as a TF.js model.
+    }
+    if (format == "keras" || format == "keras_keras" || format == "keras_saved_model") {
+      ConvertOptions o;
+      o.keepPreprocessingLayers = true;  // the runtime runs them with Keras's formulas
+      return kerasToArtifacts(location, format, o, notes);
+    }
+  }
+  return loadModel(location, load);
 }
 
 namespace {

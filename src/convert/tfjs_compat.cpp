@@ -146,7 +146,7 @@ Json baseConfig(const Json& cfg, const std::string& name) {
 
 Tensor floatTensor(std::vector<int64_t> shape, const std::vector<float>& values) {
   Buffer b = Buffer::allocate(std::max<size_t>(values.size(), 1) * 4);
-  if (!values.empty()) std::memcpy(b.data(), values.data(), values.size() * 4);
+  if (!values.empty()) std::memcpy(b.mutableData(), values.data(), values.size() * 4);
   return Tensor(DType::kFloat32, std::move(shape), std::move(b), 0);
 }
 

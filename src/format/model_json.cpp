@@ -332,6 +332,20 @@ ModelArtifacts parseModelJson(std::string_view text, const std::string& source,
                               std::vector<Problem>& problems) {
   ModelArtifacts out;
   Parser p(source, problems);
+  // Keras files given where a model.json was expected: say what they are and how to read them.
+  if (text.starts_with(std::string_view("\x89HDF\r\n\x1a\n", 8))) {
+    p.fail(ErrorCode::kInvalidJson,
+           "this is an HDF5 file (a Keras .h5 model), not a TF.js model.json: tfjs reads it "
+           "directly (tfjs inspect / predict, loadLayersModel) or converts it (tfjs convert)");
+    return out;
+  }
+  if (text.starts_with(std::string_view("PK\x03\x04", 4))) {
+    p.fail(ErrorCode::kInvalidJson,
+           "this is a zip archive (a Keras 3 .keras model?), not a TF.js model.json: tfjs reads "
+           "a .keras file directly (tfjs inspect / predict, loadLayersModel) or converts it "
+           "(tfjs convert --output_format tfjs_layers_model)");
+    return out;
+  }
   if (nestedDeeperThan(text, kMaxJsonDepth)) {
     p.fail(ErrorCode::kTooLarge,
            fmt::format("arrays and objects nest deeper than {} levels", kMaxJsonDepth));

@@ -172,7 +172,7 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
   auto numeric = [&](DType dt, uint64_t width) {
     need(width);
     Buffer buf = Buffer::allocate(static_cast<size_t>(n * width));
-    if (n) std::memcpy(buf.data(), data.data(), static_cast<size_t>(n * width));
+    if (n) std::memcpy(buf.mutableData(), data.data(), static_cast<size_t>(n * width));
     return Tensor(dt, shape, std::move(buf), 0);
   };
   if (descr == "<f4") return numeric(DType::kFloat32, 4);
@@ -188,12 +188,12 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
         double v;
         std::memcpy(&v, data.data() + k * 8, 8);
         const float f = static_cast<float>(v);
-        std::memcpy(buf.data() + k * 4, &f, 4);
+        std::memcpy(buf.mutableData() + k * 4, &f, 4);
       } else {
         int64_t v;
         std::memcpy(&v, data.data() + k * 8, 8);
         const auto x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
-        std::memcpy(buf.data() + k * 4, &x, 4);
+        std::memcpy(buf.mutableData() + k * 4, &x, 4);
       }
     }
     return Tensor(dt, shape, std::move(buf), 0);

@@ -2,9 +2,11 @@
 #include "tfjs/tensor.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -32,11 +34,73 @@ Buffer Buffer::allocate(size_t size) {
   return b;
 }
 
+Buffer Buffer::copyOf(const void* bytes, size_t size) {
+  Buffer b = allocate(size);
+  if (size) std::memcpy(b.data_.get(), bytes, size);
+  return b;
+}
+
+uint8_t* Buffer::mutableData() {
+  if (data_ && data_.use_count() > 1) *this = copyOf(data_.get(), size_);
+  return data_.get();
+}
+
+uint8_t* internalWritableData(Buffer& b) {
+  return b.data_.get();
+}
+
+namespace {
+
+// The element count of `shape`, checked: no negative dimension, no overflow of int64.
+uint64_t checkedCount(const std::vector<int64_t>& shape, const char* what) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: shape {} has a negative dimension", what, shapeString(shape)));
+    }
+    if (d != 0 && n > (uint64_t{1} << 62) / static_cast<uint64_t>(d)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: shape {} has too many elements", what, shapeString(shape)));
+    }
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
+}
+
+}  // namespace
+
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, Buffer buffer, size_t offset)
-    : dtype_(dtype), shape_(std::move(shape)), buffer_(std::move(buffer)), offset_(offset) {}
+    : dtype_(dtype), shape_(std::move(shape)), buffer_(std::move(buffer)), offset_(offset) {
+  if (dtype_ == DType::kString) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "a string tensor is made from strings, not from a byte buffer");
+  }
+  const uint64_t n = checkedCount(shape_, "Tensor");
+  const uint64_t need = n * dtypeSize(dtype_);
+  const size_t align = dtype_ == DType::kBool ? 1 : 4;
+  if (offset_ % align != 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("Tensor: byte offset {} is not a multiple of {} ({} values)", offset_,
+                            align, dtypeName(dtype_)));
+  }
+  if (offset_ > buffer_.size() || need > buffer_.size() - offset_) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("Tensor: a {} tensor of shape {} needs {} bytes from offset {}, but "
+                            "the buffer holds {}",
+                            dtypeName(dtype_), shapeString(shape_), need, offset_, buffer_.size()));
+  }
+}
 
 Tensor::Tensor(std::vector<int64_t> shape, std::vector<std::string> strings)
-    : dtype_(DType::kString), shape_(std::move(shape)), strings_(std::move(strings)) {}
+    : dtype_(DType::kString), shape_(std::move(shape)), strings_(std::move(strings)) {
+  const uint64_t n = checkedCount(shape_, "Tensor");
+  if (n != strings_.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("Tensor: {} strings for shape {} ({} elements)", strings_.size(),
+                            shapeString(shape_), n));
+  }
+}
 
 int64_t Tensor::size() const {
   return static_cast<int64_t>(elementCount(shape_));
@@ -60,14 +124,110 @@ std::span<const T> typed(const Tensor& t, bool ok, const char* what) {
 }
 }  // namespace
 
-std::span<const float> Tensor::floats() const {
+std::span<const float> Tensor::floats() const& {
   return typed<float>(*this, dtype_ == DType::kFloat32 || dtype_ == DType::kComplex64, "float32");
 }
-std::span<const int32_t> Tensor::ints() const {
+std::span<const int32_t> Tensor::ints() const& {
   return typed<int32_t>(*this, dtype_ == DType::kInt32, "int32");
 }
-std::span<const uint8_t> Tensor::bools() const {
+std::span<const uint8_t> Tensor::bools() const& {
   return typed<uint8_t>(*this, dtype_ == DType::kBool, "bool");
+}
+
+std::vector<float> Tensor::dataSync() const {
+  switch (dtype_) {
+    case DType::kFloat32:
+    case DType::kComplex64: {
+      const auto v = floats();
+      return {v.begin(), v.end()};
+    }
+    case DType::kInt32: {
+      const auto v = ints();
+      return {v.begin(), v.end()};
+    }
+    case DType::kBool: {
+      const auto v = bools();
+      return {v.begin(), v.end()};
+    }
+    default:
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("dataSync() of a {} tensor: use strings()", dtypeName(dtype_)));
+  }
+}
+
+namespace {
+
+template <typename T>
+Tensor makeTensor(std::span<const T> values, std::vector<int64_t> shape, DType dtype) {
+  const uint64_t n = checkedCount(shape, "tensor()");
+  if (n != values.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("tensor(): {} values for shape {} ({} elements)", values.size(),
+                            shapeString(shape), n));
+  }
+  if (dtype != DType::kFloat32 && dtype != DType::kInt32 && dtype != DType::kBool) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("tensor(): dtype {} (float32, int32 or bool)", dtypeName(dtype)));
+  }
+  Buffer b = Buffer::allocate(std::max<size_t>(static_cast<size_t>(n) * dtypeSize(dtype), 4));
+  uint8_t* p = b.mutableData();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (dtype == DType::kFloat32) {
+      const auto f = static_cast<float>(values[i]);
+      std::memcpy(p + 4 * i, &f, 4);
+    } else if (dtype == DType::kInt32) {
+      const auto v = static_cast<int32_t>(values[i]);
+      std::memcpy(p + 4 * i, &v, 4);
+    } else {
+      p[i] = values[i] != 0 ? 1 : 0;
+    }
+  }
+  return Tensor(dtype, std::move(shape), std::move(b), 0);
+}
+
+}  // namespace
+
+Tensor tensor(std::span<const float> values, std::vector<int64_t> shape, DType dtype) {
+  for (float v : values) {
+    if (dtype == DType::kInt32 && !(std::abs(v) < 2147483648.0f)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("tensor(): {} does not fit an int32 tensor", v));
+    }
+  }
+  return makeTensor(values, std::move(shape), dtype);
+}
+Tensor tensor(std::span<const float> values) {
+  return tensor(values, {static_cast<int64_t>(values.size())});
+}
+Tensor tensor(std::initializer_list<float> values, std::vector<int64_t> shape, DType dtype) {
+  return tensor(std::span<const float>(values.begin(), values.size()), std::move(shape), dtype);
+}
+Tensor tensor(std::initializer_list<float> values) {
+  return tensor(std::span<const float>(values.begin(), values.size()));
+}
+Tensor tensor(std::span<const int32_t> values, std::vector<int64_t> shape, DType dtype) {
+  return makeTensor(values, std::move(shape), dtype);
+}
+Tensor tensor(std::span<const int32_t> values) {
+  return tensor(values, {static_cast<int64_t>(values.size())});
+}
+Tensor scalar(float value, DType dtype) {
+  return tensor({value}, {}, dtype);
+}
+Tensor fill(std::vector<int64_t> shape, float value, DType dtype) {
+  const uint64_t n = checkedCount(shape, "fill()");
+  if (n > (uint64_t{1} << 40)) {
+    throw Error(ErrorCode::kTooLarge,
+                fmt::format("fill(): shape {} is too large", shapeString(shape)));
+  }
+  const std::vector<float> values(static_cast<size_t>(n), value);
+  return tensor(std::span<const float>(values), std::move(shape), dtype);
+}
+Tensor zeros(std::vector<int64_t> shape, DType dtype) {
+  return fill(std::move(shape), 0.0f, dtype);
+}
+Tensor ones(std::vector<int64_t> shape, DType dtype) {
+  return fill(std::move(shape), 1.0f, dtype);
 }
 
 namespace {
@@ -123,24 +283,24 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
   }
   Buffer out = Buffer::allocate(outBytes);
   if (!spec.quantization) {
-    if (outBytes) std::memcpy(out.data(), bytes, outBytes);
+    if (outBytes) std::memcpy(out.mutableData(), bytes, outBytes);
     return Tensor(spec.dtype, spec.shape, std::move(out), 0);
   }
   const Quantization& q = *spec.quantization;
   if (q.dtype == DType::kFloat16) {
-    auto* dst = reinterpret_cast<float*>(out.data());
+    auto* dst = reinterpret_cast<float*>(out.mutableData());
     for (uint64_t i = 0; i < n; ++i)
       dst[i] = halfToFloat(static_cast<uint16_t>(codeAt(bytes, i, q.dtype)));
   } else {
     const double scale = q.scale.value_or(1.0);
     const double min = q.min.value_or(0.0);
     if (spec.dtype == DType::kInt32) {
-      auto* dst = reinterpret_cast<int32_t*>(out.data());
+      auto* dst = reinterpret_cast<int32_t*>(out.mutableData());
       for (uint64_t i = 0; i < n; ++i) {
         dst[i] = jsToInt32(jsRound(static_cast<double>(codeAt(bytes, i, q.dtype)) * scale + min));
       }
     } else {
-      auto* dst = reinterpret_cast<float*>(out.data());
+      auto* dst = reinterpret_cast<float*>(out.mutableData());
       for (uint64_t i = 0; i < n; ++i)
         dst[i] = dequantizeToFloat(codeAt(bytes, i, q.dtype), scale, min);
     }

@@ -187,7 +187,7 @@ void setWeightGroups(ModelArtifacts& a, std::vector<EncodedGroup> groups) {
     if (!groups[i].bytes.empty()) {
       wg.paths.push_back(fmt::format("group{}-shard1of1.bin", i + 1));
       wg.pathSizes.push_back(groups[i].bytes.size());
-      std::memcpy(a.weightData.data() + off, groups[i].bytes.data(), groups[i].bytes.size());
+      std::memcpy(a.weightData.mutableData() + off, groups[i].bytes.data(), groups[i].bytes.size());
       off += groups[i].bytes.size();
     }
     a.weightsManifest.push_back(std::move(wg));

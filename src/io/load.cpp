@@ -69,6 +69,13 @@ std::string localModelJsonPath(const std::string& location) {
   if (fs::is_directory(st)) {
     const fs::path candidate = fs::path(path) / "model.json";
     if (!fs::exists(candidate, ec)) {
+      if (fs::exists(fs::path(path) / "saved_model.pb", ec)) {
+        throw Error(ErrorCode::kNotFound,
+                    "the folder has no model.json: it is a SavedModel (tfjs reads a tf.keras "
+                    "SavedModel directly: tfjs inspect / predict, loadLayersModel; or converts "
+                    "it: tfjs convert)",
+                    path);
+      }
       throw Error(ErrorCode::kNotFound,
                   "the folder has no model.json (pass the path of the model's JSON file if it "
                   "has another name)",
@@ -357,7 +364,7 @@ struct Loader {
     // Read every file straight into its place in the one weight buffer.
     a.weightData = Buffer::allocate(static_cast<size_t>(total));
     for (auto& g : a.weightsManifest) g.pathSizes.assign(g.paths.size(), 0);
-    if (!readFilesInto(files, sizes, total, a.weightData.data())) return false;
+    if (!readFilesInto(files, sizes, total, a.weightData.mutableData())) return false;
     for (size_t i = 0; i < files.size(); ++i) {
       a.weightsManifest[files[i].group].pathSizes[files[i].index] = sizes[i];
     }
@@ -458,7 +465,7 @@ struct Loader {
     uint64_t off = 0;
     for (size_t i = 0; i < files.size(); ++i) {
       if (!bodies[i].body.empty()) {
-        std::memcpy(a.weightData.data() + off, bodies[i].body.data(), bodies[i].body.size());
+        std::memcpy(a.weightData.mutableData() + off, bodies[i].body.data(), bodies[i].body.size());
       }
       a.weightsManifest[files[i].group].pathSizes[files[i].index] = sizes[i];
       off += sizes[i];

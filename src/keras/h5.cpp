@@ -428,7 +428,7 @@ struct Reader {
         break;
       case ReadKind::kInt64: {
         Buffer raw = Buffer::allocate(static_cast<size_t>(checkedMul(info.count, 8)));
-        rc = H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data());
+        rc = H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.mutableData());
         if (rc >= 0) {
           for (uint64_t i = 0; i < info.count; ++i) {
             int64_t v;
@@ -448,7 +448,7 @@ struct Reader {
     Hid ds = openDataset(group, dsName, where);
     const DatasetInfo info = inspect(ds.get(), dsName, &total);
     Buffer out = Buffer::allocate(static_cast<size_t>(info.byteLength));
-    readInto(ds.get(), info, out.data(), dsName);
+    readInto(ds.get(), info, out.mutableData(), dsName);
     return Tensor(info.dtype, info.shape, std::move(out), 0);
   }
 
@@ -715,7 +715,7 @@ H5Model readKerasH5(const std::string& path, const H5ReadOptions& options) {
     for (size_t k = 0; k < layers[i].weights.size(); ++k) {
       const H5WeightInfo& w = layers[i].weights[k];
       Buffer b = Buffer::allocate(static_cast<size_t>(w.byteLength));
-      reader.read(i, k, b.data(), w.byteLength);
+      reader.read(i, k, b.mutableData(), w.byteLength);
       layer.weights.push_back({w.name, Tensor(w.dtype, w.shape, std::move(b), 0)});
     }
     model.layers.push_back(std::move(layer));

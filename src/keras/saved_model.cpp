@@ -107,7 +107,7 @@ Tensor toTensor(const BundleEntry& e, const std::vector<uint8_t>& raw, const std
     case kDtFloat:
     case kDtInt32: {
       Buffer b = Buffer::allocate(raw.size());
-      if (!raw.empty()) std::memcpy(b.data(), raw.data(), raw.size());
+      if (!raw.empty()) std::memcpy(b.mutableData(), raw.data(), raw.size());
       return Tensor(e.dtype == kDtFloat ? DType::kFloat32 : DType::kInt32, e.shape, std::move(b),
                     0);
     }
@@ -125,7 +125,7 @@ Tensor toTensor(const BundleEntry& e, const std::vector<uint8_t>& raw, const std
           std::memcpy(&h, raw.data() + i * 2, 2);
           f = halfToFloat(h);
         }
-        std::memcpy(b.data() + i * 4, &f, 4);
+        std::memcpy(b.mutableData() + i * 4, &f, 4);
       }
       return Tensor(DType::kFloat32, e.shape, std::move(b), 0);
     }
@@ -135,13 +135,13 @@ Tensor toTensor(const BundleEntry& e, const std::vector<uint8_t>& raw, const std
         uint64_t v;
         std::memcpy(&v, raw.data() + i * 8, 8);
         const auto w = static_cast<uint32_t>(v);  // wraps, as numpy's astype(int32)
-        std::memcpy(b.data() + i * 4, &w, 4);
+        std::memcpy(b.mutableData() + i * 4, &w, 4);
       }
       return Tensor(DType::kInt32, e.shape, std::move(b), 0);
     }
     case kDtBool: {
       Buffer b = Buffer::allocate(raw.size());
-      for (size_t i = 0; i < raw.size(); ++i) b.data()[i] = raw[i] != 0 ? 1 : 0;
+      for (size_t i = 0; i < raw.size(); ++i) b.mutableData()[i] = raw[i] != 0 ? 1 : 0;
       return Tensor(DType::kBool, e.shape, std::move(b), 0);
     }
     default:

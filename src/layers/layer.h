@@ -115,6 +115,8 @@ class Config {
   const std::string& className() const { return className_; }
   const std::string& name() const { return name_; }
   const Json& json() const { return config_; }
+  // Changes one key (a LayersModel's Layer::setTrainable: "trainable").
+  void set(const std::string& key, Json value) { config_[key] = std::move(value); }
   bool has(const std::string& key) const;
   int64_t integer(const std::string& key, int64_t def) const;
   double number(const std::string& key, double def) const;
@@ -186,6 +188,7 @@ class Layer {
   const std::string& name() const { return config_.name(); }
   const std::string& className() const { return config_.className(); }
   const Config& config() const { return config_; }
+  Config& mutableConfig() { return config_; }
 
   // Output shapes for input shapes (dimension 0 is the batch, -1 when unknown). Called once
   // before variables(); layers keep what they need (input channels, ...). Throws Error.

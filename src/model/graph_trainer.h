@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,14 @@ class GraphTrainer {
   static const ModelArtifacts& loadedArtifacts(const LayersModel& model);
   // The current value of every variable, named as in TrainVariable, in binding order (a weight
   // several layers share, once).
-  static std::vector<NamedTensor> currentWeights(const LayersModel& model);
+  // Tensors viewing the model's own (trainable) buffer are copied, so that they stay values.
+  // `only`: the weights of these leaf layers alone.
+  static std::vector<NamedTensor> currentWeights(
+      const LayersModel& model, const std::set<const layers::Layer*>* only = nullptr);
+  // Replaces the weights currentWeights(model, only) lists, in its order (shapes checked first;
+  // float32 or int32 values), writing into the model's own buffer, and repacks the layers.
+  static void setWeights(LayersModel& model, const std::set<const layers::Layer*>* only,
+                         const std::vector<Tensor>& values);
 
  private:
   struct Rep;

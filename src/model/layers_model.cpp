@@ -2,18 +2,22 @@
 #include "tfjs/layers_model.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
+#include "format/checked.h"
 #include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "model/graph_trainer.h"
 #include "model/variables.h"
+#include "tfjs/convert.h"
 #include "tfjs/summary.h"
 
 namespace tfjs {
@@ -867,7 +871,7 @@ Tensor toFloat32(const Tensor& t) {
   Buffer b = Buffer::allocate(std::max<size_t>(ints.size(), 1) * 4);
   for (size_t i = 0; i < ints.size(); ++i) {
     const auto f = static_cast<float>(ints[i]);
-    std::memcpy(b.data() + i * 4, &f, 4);
+    std::memcpy(b.mutableData() + i * 4, &f, 4);
   }
   return Tensor(DType::kFloat32, t.shape(), std::move(b), 0);
 }
@@ -1161,25 +1165,34 @@ LayersModel LayersModel::fromArtifacts(const ModelArtifacts& artifacts,
   return m;
 }
 
+LayersModel::~LayersModel() = default;
+
+LayersModel::Rep& LayersModel::rep() const {
+  if (!rep_) {
+    throw Error(ErrorCode::kInvalidArgument, "this LayersModel was moved from; it holds no model");
+  }
+  return *rep_;
+}
+
 const std::string& LayersModel::name() const {
-  return rep_->graph->name;
+  return rep().graph->name;
 }
 const std::vector<TensorInfo>& LayersModel::inputs() const {
-  return rep_->graph->inputInfo;
+  return rep().graph->inputInfo;
 }
 const std::vector<TensorInfo>& LayersModel::outputs() const {
-  return rep_->graph->outputInfo;
+  return rep().graph->outputInfo;
 }
 std::string LayersModel::summary() const {
-  return rep_->summary;
+  return rep().summary;
 }
 int64_t LayersModel::batchChunk() const {
-  return rep_->batchChunk;
+  return rep().batchChunk;
 }
 
 std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) const {
-  const kernels::ExecutionScope scope(rep_->options.threads, rep_->options.referenceKernels);
-  const Graph& g = *rep_->graph;
+  const kernels::ExecutionScope scope(rep().options.threads, rep().options.referenceKernels);
+  const Graph& g = *rep().graph;
   if (inputs.size() != g.inputInfo.size()) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("the model has {} input(s) but {} tensor(s) were given",
@@ -1231,7 +1244,7 @@ std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) cons
     }
     return xs;
   };
-  const int64_t chunk = rep_->batchChunk > 0 && batch > rep_->batchChunk ? rep_->batchChunk : batch;
+  const int64_t chunk = rep().batchChunk > 0 && batch > rep().batchChunk ? rep().batchChunk : batch;
   std::vector<Tensor> out;
   std::vector<Buffer> buffers;
   std::vector<Shape> shapes;
@@ -1260,8 +1273,8 @@ std::vector<Tensor> LayersModel::predict(const std::vector<Tensor>& inputs) cons
     for (size_t k = 0; k < ys.size(); ++k) {
       const size_t bytes = ys[k].data.size() * 4;
       if (bytes) {
-        std::memcpy(buffers[k].data() + static_cast<size_t>(first) * (bytes / n), ys[k].data.data(),
-                    bytes);
+        std::memcpy(buffers[k].mutableData() + static_cast<size_t>(first) * (bytes / n),
+                    ys[k].data.data(), bytes);
       }
     }
     if (chunk <= 0) break;
@@ -1277,7 +1290,7 @@ Tensor LayersModel::predict(const Tensor& input) const {
 }
 
 std::vector<Tensor> LayersModel::predictNamed(const std::map<std::string, Tensor>& inputs) const {
-  const auto& info = rep_->graph->inputInfo;
+  const auto& info = rep().graph->inputInfo;
   std::vector<Tensor> ordered;
   std::vector<std::string> names, missing;
   for (const TensorInfo& i : info) {
@@ -1305,7 +1318,7 @@ std::vector<Tensor> LayersModel::predictNamed(const std::map<std::string, Tensor
 
 LayersModel loadLayersModel(const std::string& location, const LoadOptions& load,
                             const ModelOptions& options) {
-  return LayersModel::fromArtifacts(loadModel(location, load), options);
+  return LayersModel::fromArtifacts(loadAnyModel(location, load), options);
 }
 
 // --- training access (model/graph_trainer.h)
@@ -1363,7 +1376,7 @@ struct GraphTrainer::Rep {
 };
 
 GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
-  LayersModel::Rep& mr = *m.rep_;
+  LayersModel::Rep& mr = m.rep();
   rep_->model = &mr;
   std::set<const layers::Layer*> frozen;
   frozenLayers(*mr.graph, false, frozen);
@@ -1416,12 +1429,13 @@ GraphTrainer::GraphTrainer(LayersModel& m) : rep_(std::make_unique<Rep>()) {
         rep_->owners[var].emplace_back(layer, i);
         continue;
       }
-      if (copy && t.byteLength()) std::memcpy(buf.data() + offsets[k], t.bytes(), t.byteLength());
+      if (copy && t.byteLength())
+        std::memcpy(internalWritableData(buf) + offsets[k], t.bytes(), t.byteLength());
       TrainVariable v;
       v.name = trainedWeightName(*layer, specs[i].name);
       v.shape = t.shape();
       v.trainable = trainable;
-      v.value = reinterpret_cast<float*>(buf.data() + offsets[k]);
+      v.value = reinterpret_cast<float*>(internalWritableData(buf) + offsets[k]);
       v.size = static_cast<size_t>(t.size());
       v.owners.push_back(owner);
       variableOf[k] = variables_.size();
@@ -1492,29 +1506,193 @@ void GraphTrainer::commit() {
 }
 
 std::shared_ptr<TrainingState>& GraphTrainer::trainingState(const LayersModel& m) {
-  return m.rep_->training;
+  return m.rep().training;
 }
 
 const ModelArtifacts& GraphTrainer::loadedArtifacts(const LayersModel& m) {
-  return m.rep_->artifacts;
+  return m.rep().artifacts;
 }
 
-std::vector<NamedTensor> GraphTrainer::currentWeights(const LayersModel& m) {
+std::vector<NamedTensor> GraphTrainer::currentWeights(const LayersModel& m,
+                                                      const std::set<const layers::Layer*>* only) {
+  const LayersModel::Rep& mr = m.rep();
   std::vector<NamedTensor> out;
-  for (const auto& [layer, tensors] : m.rep_->bound) {
+  std::set<std::pair<std::string, const uint8_t*>> listed;
+  for (const auto& [layer, tensors] : mr.bound) {
+    if (only != nullptr && !only->count(layer)) continue;
     const auto specs = layer->variables();
     for (size_t i = 0; i < tensors.size() && i < specs.size(); ++i) {
       NamedTensor w{trainedWeightName(*layer, specs[i].name), tensors[i]};
       // A weight several layers share (bound once, under one name) is listed once.
-      const bool again = std::any_of(out.begin(), out.end(), [&](const NamedTensor& o) {
-        return o.name == w.name && o.tensor.bytes() == w.tensor.bytes();
-      });
-      if (!again) out.push_back(std::move(w));
+      if (!listed.emplace(w.name, w.tensor.bytes()).second) continue;
+      // fit() and setWeights() write the model's own buffer in place: hand out a copy.
+      if (w.tensor.sharesBuffer(mr.owned)) {
+        w.tensor = Tensor(w.tensor.dtype(), w.tensor.shape(),
+                          Buffer::copyOf(w.tensor.bytes(), w.tensor.byteLength()), 0);
+      }
+      out.push_back(std::move(w));
     }
   }
   return out;
 }
 
+void GraphTrainer::setWeights(LayersModel& m, const std::set<const layers::Layer*>* only,
+                              const std::vector<Tensor>& values) {
+  const auto current = currentWeights(m, only);
+  if (values.size() != current.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("setWeights: {} tensor(s) given, {} expected (one per weight, in "
+                            "getWeights() order)",
+                            values.size(), current.size()));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Tensor& v = values[i];
+    if (v.shape() != current[i].tensor.shape()) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("setWeights: weight {} '{}' has shape {}, {} given", i, current[i].name,
+                      shapeString(current[i].tensor.shape()), shapeString(v.shape())));
+    }
+    if (v.dtype() != DType::kFloat32 && v.dtype() != DType::kInt32) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("setWeights: weight {} '{}' is float32, a {} tensor was given", i,
+                              current[i].name, dtypeName(v.dtype())));
+    }
+  }
+  // The model's own buffer (made here unless fit or setWeights made it before), which every
+  // bound tensor then views.
+  GraphTrainer trainer(m);
+  LayersModel::Rep& mr = m.rep();
+  uint8_t* base = internalWritableData(mr.owned);
+  size_t k = 0;
+  std::set<const uint8_t*> written;
+  for (const auto& [layer, tensors] : mr.bound) {
+    if (only != nullptr && !only->count(layer)) continue;
+    for (const Tensor& t : tensors) {
+      if (!written.insert(t.bytes()).second) continue;  // a shared weight, listed once
+      if (k >= values.size() || !t.sharesBuffer(mr.owned)) {
+        throw std::logic_error("setWeights: the weights are not bound as expected");
+      }
+      float* dst = reinterpret_cast<float*>(base + (t.bytes() - mr.owned.data()));
+      const Tensor& v = values[k++];
+      if (v.dtype() == DType::kInt32) {
+        const auto ints = v.ints();
+        for (size_t i = 0; i < ints.size(); ++i) dst[i] = static_cast<float>(ints[i]);
+      } else if (v.byteLength()) {
+        std::memcpy(dst, v.bytes(), v.byteLength());
+      }
+    }
+  }
+  trainer.commit();
+}
+
 }  // namespace internal
+
+// --- the tf.LayersModel API beyond predict: layers, weights, clone, save
+// --------------------------
+
+namespace {
+
+// The leaf layers (the ones weights are bound to) under top-level layer `l`.
+std::set<const layers::Layer*> leavesOf(layers::Layer* l) {
+  std::vector<layers::Layer*> all;
+  if (auto* nested = dynamic_cast<NestedModel*>(l)) {
+    allLayers(nested->graph(), all);
+  } else {
+    all.push_back(l);
+  }
+  return {all.begin(), all.end()};
+}
+
+// Sets `trainable` in the config of top-level layer `name` of a Keras topology (converter output
+// with model_config, or a JS save), so that a saved model keeps it.
+void setTrainableInTopology(Json& topology, const std::string& name, bool trainable) {
+  if (!topology.is_object()) return;
+  Json& mc = topology.contains("model_config") ? topology["model_config"] : topology;
+  if (!mc.is_object() || !mc.contains("config")) return;
+  Json& cfg = mc["config"];
+  Json* list = cfg.is_array()
+                   ? &cfg
+                   : (cfg.is_object() && cfg.contains("layers") ? &cfg["layers"] : nullptr);
+  if (list == nullptr || !list->is_array()) return;
+  for (Json& l : *list) {
+    if (l.is_object() && l.contains("config") && l["config"].is_object() &&
+        l["config"].value("name", std::string()) == name) {
+      l["config"]["trainable"] = trainable;
+    }
+  }
+}
+
+}  // namespace
+
+void LayersModel::setWeights(const std::vector<Tensor>& weights) {
+  internal::GraphTrainer::setWeights(*this, nullptr, weights);
+}
+
+std::vector<Layer> LayersModel::layers() const {
+  std::vector<Layer> out;
+  for (size_t i = 0; i < rep().graph->layers.size(); ++i) out.push_back(Layer(rep_, i));
+  return out;
+}
+
+Layer LayersModel::getLayer(const std::string& name) const {
+  const auto& all = rep().graph->layers;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i]->name() == name) return Layer(rep_, i);
+    names.push_back(all[i]->name());
+  }
+  throw Error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("the model has no layer named '{}' (layers: {})", name, fmt::join(names, ", ")));
+}
+
+LayersModel LayersModel::clone() const {
+  return fromArtifacts(toArtifacts(false), rep().options);
+}
+
+void LayersModel::save(const std::string& dir, const SaveOptions& options,
+                       bool includeOptimizer) const {
+  saveModel(toArtifacts(includeOptimizer), dir, options);
+}
+
+const std::string& Layer::name() const {
+  return rep_->graph->layers.at(index_)->name();
+}
+const std::string& Layer::className() const {
+  return rep_->graph->layers.at(index_)->className();
+}
+const Json& Layer::getConfig() const {
+  return rep_->graph->layers.at(index_)->config().json();
+}
+bool Layer::trainable() const {
+  return rep_->graph->layers.at(index_)->config().boolean("trainable", true);
+}
+void Layer::setTrainable(bool trainable) {
+  auto& layer = *rep_->graph->layers.at(index_);
+  layer.mutableConfig().set("trainable", trainable);
+  setTrainableInTopology(rep_->artifacts.modelTopology, layer.name(), trainable);
+  try {
+    rep_->summary = formatSummary(summarizeLayersModel(rep_->artifacts));
+  } catch (const Error&) {
+  }
+}
+std::vector<NamedTensor> Layer::getWeights() const {
+  LayersModel m;
+  m.rep_ = rep_;
+  const auto leaves = leavesOf(rep_->graph->layers.at(index_).get());
+  return internal::GraphTrainer::currentWeights(m, &leaves);
+}
+void Layer::setWeights(const std::vector<Tensor>& weights) {
+  LayersModel m;
+  m.rep_ = rep_;
+  const auto leaves = leavesOf(rep_->graph->layers.at(index_).get());
+  internal::GraphTrainer::setWeights(m, &leaves, weights);
+}
+int64_t Layer::countParams() const {
+  int64_t n = 0;
+  for (const auto& w : getWeights()) n += w.tensor.size();
+  return n;
+}
 
 }  // namespace tfjs

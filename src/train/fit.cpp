@@ -491,7 +491,8 @@ ModelArtifacts LayersModel::toArtifacts(bool includeOptimizer) const {
             w.name[v.size()] == '/' && w.tensor.size() == weights[i].tensor.size() &&
             w.tensor.dtype() == DType::kFloat32) {
           Buffer b = Buffer::allocate(std::max<size_t>(w.tensor.byteLength(), 4));
-          if (w.tensor.byteLength()) std::memcpy(b.data(), w.tensor.bytes(), w.tensor.byteLength());
+          if (w.tensor.byteLength())
+            std::memcpy(b.mutableData(), w.tensor.bytes(), w.tensor.byteLength());
           w.tensor = Tensor(DType::kFloat32, weights[i].tensor.shape(), b, 0);
           break;
         }

@@ -83,7 +83,7 @@ LayersModel modelFromJSON(const Json& modelTopology, uint64_t seed, const ModelO
       Buffer b = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) * 4);
       const uint64_t varSeed = seed * 0x9E3779B97F4A7C15ull + (++k);
       train::initialize(initializerSpec(cfg, v.name), v.shape, varSeed,
-                        reinterpret_cast<float*>(b.data()));
+                        reinterpret_cast<float*>(b.mutableData()));
       weights.push_back({lv.layer + "/" + v.name, Tensor(DType::kFloat32, v.shape, b, 0)});
     }
   }

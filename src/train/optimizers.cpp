@@ -159,7 +159,7 @@ class Options {
 
 Tensor floatTensor(const std::vector<int64_t>& shape, const float* v, size_t n) {
   Buffer b = Buffer::allocate(n * sizeof(float));
-  if (n) std::memcpy(b.data(), v, n * sizeof(float));
+  if (n) std::memcpy(b.mutableData(), v, n * sizeof(float));
   return Tensor(DType::kFloat32, shape, b, 0);
 }
 
@@ -171,7 +171,7 @@ class OptimizerBase : public Optimizer {
     std::vector<NamedTensor> out;
     Buffer b = Buffer::allocate(sizeof(int32_t));
     const auto iter = static_cast<int32_t>(iterations_);
-    std::memcpy(b.data(), &iter, sizeof iter);
+    std::memcpy(b.mutableData(), &iter, sizeof iter);
     out.push_back({"iter", Tensor(DType::kInt32, {}, b, 0)});
     for (size_t s = 0; s < slots_.size(); ++s) {
       for (size_t v = 0; v < names_.size(); ++v) {

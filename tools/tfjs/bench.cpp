@@ -60,7 +60,7 @@ void registerBench(CLI::App& app, Runner& run) {
         Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
         for (int64_t i = 0; i < n; ++i) {
           const float v = in.dtype == DType::kInt32 ? 0.0f : uni(rng);
-          std::memcpy(b.data() + i * 4, &v, 4);
+          std::memcpy(b.mutableData() + i * 4, &v, 4);
         }
         xs.emplace_back(DType::kFloat32, shape, std::move(b), 0);
       }
