@@ -273,6 +273,18 @@ TEST(Inputs, TruncatedAndCorruptImagesAreErrors) {
     expectError([&] { cli::readInput((tmp / "t.jpg").string()); }, ErrorCode::kSchema,
                 {"cannot decode the JPEG image", "t.jpg"});
   }
+  // Every prefix of both files: an error, never a crash or a silently gray image.
+  for (const auto& [bytes, name] : {std::pair{png, "all.png"}, std::pair{jpg, "all.jpg"}}) {
+    for (size_t keep = 0; keep < bytes.size(); ++keep) {
+      test::writeText(tmp / name, bytes.substr(0, keep));
+      try {
+        cli::readInput((tmp / name).string());
+        ADD_FAILURE() << name << " cut to " << keep << " of " << bytes.size() << " bytes was read";
+      } catch (const Error& e) {
+        ASSERT_EQ(e.code(), ErrorCode::kSchema) << e.what();
+      }
+    }
+  }
   std::string flipped = png;
   flipped[flipped.size() / 2] ^= 0x55;  // a CRC or zlib error
   test::writeText(tmp / "c.png", flipped);
@@ -347,7 +359,7 @@ TEST(InputsCli, PredictTakesEveryForm) {
   EXPECT_EQ(predictJson(quote(model) + " --input " + quote(tmp / "x.tsv"))["values"], Json({9, 8}));
   // .npy of a dtype numpy users make often: uint8, read as int32 and run as float32.
   std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2), }";
-  dict.append(64 - 10 - dict.size() - 1, ' ');
+  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
   test::writeText(tmp / "x.npy", std::string("\x93NUMPY\x01\x00", 8) +
                                      static_cast<char>(dict.size() + 1) + '\0' + dict + "\n" +
                                      std::string("\x03\xff", 2));
@@ -411,7 +423,7 @@ TEST(InputsCli, TopKWithLabels) {
   EXPECT_EQ(y["values"].size(), 5u);
   // More classes than labels: a warning, and no label for the rest.
   test::writeText(tmp / "short.txt", "a\nb\n");
-  r = runCli("predict " + quote(model) + " --input '[[1,5,3,2,4]]' --top-k 1 --labels " +
+  r = runCli("predict " + quote(model) + " --input '[[1,5,3,2,4]]' --top-k 2 --labels " +
              quote(tmp / "short.txt") + " --json");
   EXPECT_EQ(r.exitCode, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("warning: "));

@@ -34,7 +34,7 @@ struct PngReader {
 
 void pngRead(png_structp png, png_bytep out, size_t length) {
   auto* r = static_cast<PngReader*>(png_get_io_ptr(png));
-  if (length > r->size - r->pos) png_error(png, "the file ends early (truncated)");
+  if (length > r->size - r->pos) png_error(png, "unexpected end of file");
   std::memcpy(out, r->data + r->pos, length);
   r->pos += length;
 }

@@ -280,7 +280,8 @@ Tensor tensorFromDelimited(std::string_view text, char separator, const std::str
       start = stop + 1;
     }
     if (!bad.empty()) {
-      if (rows == 0 && header && header->empty() && firstLine == 0) {
+      // A first row with words (not merely an empty field) is a header.
+      if (rows == 0 && header && firstLine == 0 && bad != "an empty field") {
         *header = std::string(line);
         firstLine = lineNo;
         columns = row.size();
