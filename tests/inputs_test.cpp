@@ -365,6 +365,17 @@ TEST(InputsCli, PredictTakesEveryForm) {
                                      std::string("\x03\xff", 2));
   EXPECT_EQ(predictJson(quote(model) + " --input " + quote(tmp / "x.npy"))["values"],
             Json({3, 255}));
+  // A bool .npy runs as float32 0 / 1.
+  writeNpy(Tensor(
+               DType::kBool, {1, 2},
+               [] {
+                 Buffer b = Buffer::allocate(2);
+                 b.data()[0] = 1, b.data()[1] = 0;
+                 return b;
+               }(),
+               0),
+           (tmp / "b.npy").string());
+  EXPECT_EQ(predictJson(quote(model) + " --input " + quote(tmp / "b.npy"))["values"], Json({1, 0}));
   // Output files still work.
   const auto o =
       runCli("predict " + quote(model) + " --input '[[1,1]]' --output " + quote(tmp / "y.npy"));

@@ -213,7 +213,7 @@ void ImageArgs::add(CLI::App& cmd) {
                  "known, else the image's)");
   cmd.add_option("--scale", scale,
                  "image pixel values: 0..255 (raw, as tf.browser.fromPixels), 0..1 (/255) or -1..1 "
-                 "(/127.5 - 1); write --scale=-1..1")
+                 "(/127.5 - 1)")
       ->capture_default_str()
       ->check(CLI::IsMember({"0..255", "0..1", "-1..1"}));
   cmd.add_option("--channels", channels,
