@@ -10,6 +10,7 @@ PKGS=(g++ cmake ninja-build pkg-config git
       libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
       libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libhdf5-dev libzip-dev time  # dnnl's CMake package requires OpenCL (only recommended)
       libprotobuf-dev protobuf-compiler
+      libpng-dev libjpeg62-turbo-dev  # image inputs of tfjs predict / train (tools/tfjs/images.cpp)
       python3-h5py)  # tests (an independent reader of the .h5 files tfjs writes), bench/convert.sh
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)

@@ -4,7 +4,8 @@
 #
 # Sets everything up (scripts/setup.sh) and builds tfjs in Release, then:
 #   1. trains the blog's y = 2x - 1 model natively (Dense(1), sgd, meanSquaredError, 500 epochs,
-#      the blog's six points) and saves it as a TF.js layers model;
+#      the blog's six points, given as JSON: --x '[[-1],[0],...]') and saves it as a TF.js
+#      layers model;
 #   2. saves it as a Keras .h5 too (tfjs train --h5);
 #   3. converts the .h5 to TF.js with --quantize_uint8 (the blog's tensorflowjs_converter step);
 #   4. looks inside both models: metadata (generatedBy / convertedBy), the topology as a Keras
@@ -22,26 +23,15 @@ export BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 TFJS="$BUILD_DIR/tfjs"
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
-# A float32 .npy of shape (rows, 1) from numbers (perl, in every Debian base system).
-npy() {
-  local file=$1; shift
-  perl -e '
-    my ($file, @v) = @ARGV;
-    my $h = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (" . scalar(@v) . ", 1), }";
-    $h .= " " x (63 - 10 - length($h)) . "\n";
-    open(my $f, ">:raw", $file) or die "$file: $!";
-    print $f "\x93NUMPY\x01\x00" . pack("v", length($h)) . $h . pack("f<*", @v);
-  ' "$file" "$@"
-}
-
 rm -rf "$OUT"
 mkdir -p "$OUT"
-npy "$OUT/xs.npy" -1 0 1 2 3 4
-npy "$OUT/ys.npy" -3 -1 1 3 5 7
-npy "$OUT/x10.npy" 10
+# The blog's six points, as JSON on the command line (shape [6, 1]; no .npy files, no Python).
+XS='[[-1],[0],[1],[2],[3],[4]]'
+YS='[[-3],[-1],[1],[3],[5],[7]]'
+X10='[[10]]'
 
 step "1. Train y = 2x - 1 natively: Dense(1), sgd, meanSquaredError, 500 epochs on the blog's six points"
-"$TFJS" train in:1,dense:1 --x "$OUT/xs.npy" --y "$OUT/ys.npy" --epochs 500 --optimizer sgd \
+"$TFJS" train in:1,dense:1 --x "$XS" --y "$YS" --epochs 500 --optimizer sgd \
   --loss meanSquaredError --seed 1587980957 --history "$OUT/history.json" --quiet \
   --out "$OUT/trained" --h5 "$OUT/linear.h5"
 "$TFJS" weights "$OUT/trained" --values -1
@@ -50,7 +40,7 @@ step "2. Saved twice: as a TF.js layers model and as a Keras .h5 (no Python)"
 ls -l "$OUT/trained" "$OUT/linear.h5"
 
 step "3. The converter step: tfjs convert linear.h5 linear --quantize_uint8"
-"$TFJS" convert "$OUT/linear.h5" "$OUT/linear" --quantize_uint8 --report --sample "$OUT/x10.npy"
+"$TFJS" convert "$OUT/linear.h5" "$OUT/linear" --quantize_uint8 --report --sample "$X10"
 
 for m in trained linear; do
   step "4. Inside $m: metadata, topology (as a Keras summary), training config and manifest"
@@ -65,7 +55,7 @@ done
 step "5. Predict y for x = 10 natively (the blog's model.predict)"
 for m in trained linear; do
   printf '%-8s tfjs-cpp: ' "$m"
-  "$TFJS" predict "$OUT/$m" --input "$OUT/x10.npy"
+  "$TFJS" predict "$OUT/$m" --input "$X10"
 done
 if command -v node >/dev/null 2>&1 && [ -d "$ROOT/tests/oracle/node_modules/@tensorflow/tfjs" ]; then
   for m in trained linear; do

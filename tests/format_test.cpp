@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -440,6 +441,121 @@ TEST(Npy, RefusesPicklesAndTruncation) {
   std::string obj = encodeNpy(t);
   obj.replace(obj.find("<f4"), 3, "|O ");
   EXPECT_THROW(decodeNpy(obj), Error);
+}
+
+// A version 1.0 .npy file written by hand from the spec: magic, version, little-endian header
+// length, the header dict padded with spaces to a multiple of 64 bytes with '\n', then the data.
+std::string handNpy(const std::string& descr, const std::string& shape, const std::string& data) {
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  return out + header + data;
+}
+
+std::string bytesOf(std::initializer_list<int> bytes) {
+  std::string s;
+  for (int b : bytes) s += static_cast<char>(b);
+  return s;
+}
+
+std::vector<float> floatsOf(const Tensor& t) {
+  return {t.floats().begin(), t.floats().end()};
+}
+std::vector<int32_t> intsOf(const Tensor& t) {
+  return {t.ints().begin(), t.ints().end()};
+}
+
+TEST(Npy, ReadsTheOtherNumericDtypesAsTfjsWould) {
+  using ::testing::ElementsAre;
+  // uint8 / int8 → int32
+  Tensor t = decodeNpy(handNpy("|u1", "(2, 2)", bytesOf({0, 1, 200, 255})));
+  EXPECT_EQ(t.dtype(), DType::kInt32);
+  EXPECT_EQ(t.shape(), (std::vector<int64_t>{2, 2}));
+  EXPECT_THAT(intsOf(t), ElementsAre(0, 1, 200, 255));
+  t = decodeNpy(handNpy("|i1", "(3,)", bytesOf({0x80, 0xff, 0x7f})));
+  EXPECT_EQ(t.dtype(), DType::kInt32);
+  EXPECT_THAT(intsOf(t), ElementsAre(-128, -1, 127));
+  // uint16 / int16, little- and big-endian
+  t = decodeNpy(handNpy("<u2", "(2,)", bytesOf({0x34, 0x12, 0xff, 0xff})));
+  EXPECT_THAT(intsOf(t), ElementsAre(0x1234, 65535));
+  t = decodeNpy(handNpy("<i2", "(2,)", bytesOf({0xfe, 0xff, 0x00, 0x80})));
+  EXPECT_THAT(intsOf(t), ElementsAre(-2, -32768));
+  t = decodeNpy(handNpy(">i2", "(2,)", bytesOf({0xff, 0xfe, 0x12, 0x34})));
+  EXPECT_THAT(intsOf(t), ElementsAre(-2, 0x1234));
+  t = decodeNpy(handNpy(">i4", "(1,)", bytesOf({0xff, 0xff, 0xff, 0xf9})));
+  EXPECT_THAT(intsOf(t), ElementsAre(-7));
+  t = decodeNpy(handNpy("<u4", "(1,)", bytesOf({0x05, 0x00, 0x00, 0x00})));
+  EXPECT_THAT(intsOf(t), ElementsAre(5));
+  // bool stays bool; any non-zero byte is true
+  t = decodeNpy(handNpy("|b1", "(3,)", bytesOf({1, 0, 1})));
+  EXPECT_EQ(t.dtype(), DType::kBool);
+  EXPECT_THAT(std::vector<uint8_t>(t.bools().begin(), t.bools().end()), ElementsAre(1, 0, 1));
+  // float16 → float32: 1, -2, 0.5, 65504 (max), a subnormal (2^-24), +inf; and big-endian
+  t = decodeNpy(
+      handNpy("<f2", "(2, 3)",
+              bytesOf({0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x7c})));
+  EXPECT_EQ(t.dtype(), DType::kFloat32);
+  EXPECT_EQ(t.shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(floatsOf(t), ElementsAre(1.0f, -2.0f, 0.5f, 65504.0f, std::ldexp(1.0f, -24),
+                                       std::numeric_limits<float>::infinity()));
+  t = decodeNpy(handNpy(">f2", "(1,)", bytesOf({0x3c, 0x00})));
+  EXPECT_THAT(floatsOf(t), ElementsAre(1.0f));
+  // float64 → float32, both byte orders; big-endian float32
+  double d = 0.1;
+  std::string le(8, '\0');
+  std::memcpy(le.data(), &d, 8);
+  std::string be(le.rbegin(), le.rend());
+  EXPECT_THAT(floatsOf(decodeNpy(handNpy("<f8", "()", le))), ElementsAre(0.1f));
+  EXPECT_THAT(floatsOf(decodeNpy(handNpy(">f8", "()", be))), ElementsAre(0.1f));
+  EXPECT_THAT(floatsOf(decodeNpy(handNpy(">f4", "(1,)", bytesOf({0x3f, 0x80, 0, 0})))),
+              ElementsAre(1.0f));
+  // int64 / uint64 wrap to int32 as before
+  EXPECT_THAT(intsOf(decodeNpy(handNpy(">i8", "(1,)",
+                                       bytesOf({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfd})))),
+              ElementsAre(-3));
+  // an empty array and a scalar
+  EXPECT_EQ(decodeNpy(handNpy("|u1", "(0, 3)", "")).shape(), (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(decodeNpy(handNpy("|u1", "()", bytesOf({9}))).shape(), std::vector<int64_t>{});
+}
+
+// Each broken file gives an Error with a code and a message that says what is wrong.
+TEST(Npy, BrokenHeadersAreClearErrors) {
+  auto expectError = [](const std::string& bytes, ErrorCode code, const std::string& words) {
+    try {
+      decodeNpy(bytes, "x.npy");
+      ADD_FAILURE() << "accepted: " << words;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(words));
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("x.npy"));
+    }
+  };
+  expectError("", ErrorCode::kSchema, "no \\x93NUMPY magic");
+  expectError("\x93NUMPX\x01\x00\x10\x00", ErrorCode::kSchema, "magic");
+  std::string v9 = handNpy("|u1", "(1,)", "a");
+  v9[6] = 9;
+  expectError(v9, ErrorCode::kSchema, "version 9");
+  std::string longHeader = handNpy("|u1", "(1,)", "a");
+  longHeader[9] = 0x7f;  // header length far beyond the file
+  expectError(longHeader, ErrorCode::kSchema, "truncated .npy header");
+  expectError(handNpy("|u1", "(2, x)", "ab"), ErrorCode::kSchema, "bad .npy shape");
+  std::string noDescr = handNpy("|u1", "(1,)", "a");
+  noDescr.replace(noDescr.find("'descr'"), 7, "'DESCR'");
+  expectError(noDescr, ErrorCode::kSchema, "no 'descr'");
+  expectError(handNpy("<u2", "(2,)", "abc"), ErrorCode::kTruncated, "holds 3 bytes");
+  expectError(handNpy("<f2", "(2, 2)", "abcdef"), ErrorCode::kTruncated, "needs 8");
+  expectError(handNpy("<f16", "(1,)", std::string(16, '\0')), ErrorCode::kUnsupported,
+              "'<f16' is not supported");
+  expectError(handNpy("|f4", "(1,)", "abcd"), ErrorCode::kUnsupported, "'|f4'");
+  expectError(handNpy(">c8", "(1,)", "abcdefgh"), ErrorCode::kUnsupported, "'>c8'");
+  expectError(handNpy("<M8[ns]", "(1,)", "abcdefgh"), ErrorCode::kUnsupported, "'<M8[ns]'");
+  std::string fortran = handNpy("<f4", "(1,)", "abcd");
+  fortran.replace(fortran.find("False"), 5, "True ");
+  expectError(fortran, ErrorCode::kUnsupported, "Fortran");
 }
 
 // --- zero-copy -----------------------------------------------------------------------------------

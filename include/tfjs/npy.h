@@ -2,8 +2,10 @@
 //
 // float32 → '<f4', int32 → '<i4', bool → '|b1', complex64 → '<c8', string → '|S<n>' (fixed-width
 // bytes, n = the longest element, as numpy stores bytes arrays). Writes are atomic (temporary
-// file + rename). Reading accepts the same dtypes plus '<f8' / '<i8' (converted to float32 /
-// int32, as the TF.js converter does) and refuses Fortran order and object arrays (pickles).
+// file + rename). Reading accepts the same dtypes plus the other numeric ones, converted as TF.js
+// converts typed arrays: float16 / float64 to float32; int8/16/64 and uint8/16/32/64 to int32
+// (64-bit values wrap); big-endian ('>') byte orders too. It refuses Fortran order and object
+// arrays (pickles), naming the dtype or header field at fault.
 #pragma once
 
 #include <string>

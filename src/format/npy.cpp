@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -179,21 +180,55 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
   if (descr == "<i4") return numeric(DType::kInt32, 4);
   if (descr == "|b1") return numeric(DType::kBool, 1);
   if (descr == "<c8") return numeric(DType::kComplex64, 8);
-  if (descr == "<f8" || descr == "<i8") {
-    need(8);
-    const DType dt = descr == "<f8" ? DType::kFloat32 : DType::kInt32;
-    Buffer buf = Buffer::allocate(static_cast<size_t>(n * 4));
+  // Other numeric dtypes are converted as TF.js's tf.tensor does with typed arrays: every
+  // integer type to int32 (64-bit values wrap), float16 / float64 to float32. '>' (big-endian)
+  // and '=' / '|' (native: little-endian here) byte orders are read.
+  const char order = descr.empty() ? '?' : descr[0];
+  const char kind = descr.size() > 1 ? descr[1] : '?';
+  uint64_t w = 0;
+  if (descr.size() == 3 && std::isdigit(static_cast<unsigned char>(descr[2]))) w = descr[2] - '0';
+  const bool known = (order == '<' || order == '>' || order == '=' || order == '|') &&
+                     ((kind == 'f' && (w == 2 || w == 4 || w == 8)) ||
+                      ((kind == 'i' || kind == 'u') && (w == 1 || w == 2 || w == 4 || w == 8)) ||
+                      (kind == 'b' && w == 1));
+  if (known && !(order == '|' && w > 1)) {
+    need(w);
+    const bool swap = order == '>' && w > 1;
+    const DType dt = kind == 'f' ? DType::kFloat32 : kind == 'b' ? DType::kBool : DType::kInt32;
+    const size_t outWidth = dt == DType::kBool ? 1 : 4;
+    Buffer buf = Buffer::allocate(static_cast<size_t>(n * outWidth));
     for (uint64_t k = 0; k < n; ++k) {
-      if (dt == DType::kFloat32) {
-        double v;
-        std::memcpy(&v, data.data() + k * 8, 8);
-        const float f = static_cast<float>(v);
-        std::memcpy(buf.mutableData() + k * 4, &f, 4);
+      uint8_t raw[8];
+      std::memcpy(raw, data.data() + k * w, static_cast<size_t>(w));
+      if (swap) std::reverse(raw, raw + w);
+      uint64_t bits = 0;
+      std::memcpy(&bits, raw, static_cast<size_t>(w));  // little-endian host
+      uint8_t* dst = buf.mutableData() + k * outWidth;
+      if (kind == 'b') {
+        *dst = bits != 0;
+      } else if (kind == 'f') {
+        float f;
+        if (w == 2) {
+          f = halfToFloat(static_cast<uint16_t>(bits));
+        } else if (w == 4) {
+          std::memcpy(&f, &bits, 4);
+        } else {
+          double v;
+          std::memcpy(&v, &bits, 8);
+          f = static_cast<float>(v);
+        }
+        std::memcpy(dst, &f, 4);
       } else {
         int64_t v;
-        std::memcpy(&v, data.data() + k * 8, 8);
+        if (kind == 'u') {
+          v = static_cast<int64_t>(bits);
+        } else {
+          // Sign-extend from `w` bytes.
+          const unsigned shift = static_cast<unsigned>(64 - 8 * w);
+          v = static_cast<int64_t>(bits << shift) >> shift;
+        }
         const auto x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
-        std::memcpy(buf.mutableData() + k * 4, &x, 4);
+        std::memcpy(dst, &x, 4);
       }
     }
     return Tensor(dt, shape, std::move(buf), 0);
@@ -212,8 +247,12 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
   if (descr == "|O") {
     throw Error(ErrorCode::kUnsupported, ".npy object arrays (pickles) are refused", source);
   }
-  throw Error(ErrorCode::kUnsupported, fmt::format(".npy dtype '{}' is not supported", descr),
-              source);
+  throw Error(
+      ErrorCode::kUnsupported,
+      fmt::format(".npy dtype '{}' is not supported (supported: float16/32/64, int8/16/32/64, "
+                  "uint8/16/32/64, bool, complex64 and byte strings)",
+                  descr),
+      source);
 }
 
 Tensor readNpy(const std::string& path) {

@@ -8,8 +8,8 @@
 #include <filesystem>
 
 #include "common.h"
+#include "inputs.h"
 #include "tfjs/convert.h"
-#include "tfjs/npy.h"
 
 namespace tfjs::cli {
 namespace {
@@ -106,10 +106,13 @@ void registerConvert(CLI::App& app, Runner& run) {
   cmd->add_flag("--report", o->report,
                 "with a --quantize_* flag: print, per quantized weight, its range, scale and the "
                 "largest difference between the float32 and the dequantized values");
-  cmd->add_option("--sample", o->samples,
-                  "with --report: an input .npy (one per model input, in order) run through the "
-                  "float32 and the quantized model with the native runtime; prints the largest "
-                  "output difference");
+  cmd->add_option(
+         "--sample", o->samples,
+         "with --report: an input (one per model input, in order: a .npy, a JSON literal "
+         "such as '[[10]]', @FILE.json, a .csv or an image, as for predict) run through the "
+         "float32 and the quantized model with the native runtime; prints the largest "
+         "output difference")
+      ->allow_extra_args(false);
   cmd->add_flag("--sync", o->sync,
                 "wait until the output is on the disk (fsync every file and folder; off by "
                 "default, as for cp and tensorflowjs_converter: the output appears whole or not "
@@ -173,7 +176,7 @@ void registerConvert(CLI::App& app, Runner& run) {
         c.metadata.emplace_back(item.substr(0, colon), item.substr(colon + 1));
       }
       c.report = o->report || !o->samples.empty();
-      for (const auto& f : o->samples) c.sample.push_back(readNpy(f));
+      for (const auto& f : o->samples) c.sample.push_back(readInput(f));
       const ConvertResult r = convertModel(paths[0], paths[1], c);
       if (o->json) {
         Json out = Json::object();

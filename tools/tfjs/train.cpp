@@ -1,4 +1,7 @@
-// tfjs train MODEL --x X.npy --y Y.npy --epochs N [...] --out DIR
+// tfjs train MODEL --x X --y Y --epochs N [...] --out DIR
+//
+// X and Y are .npy, JSON, CSV / TSV or image files, or JSON literals such as '[[1],[2]]'
+// (inputs.h).
 //
 // MODEL is a model folder, model.json or URL (its topology, and its weights as the starting point
 // when it has any; a topology without weights starts from its initializers), or a model spec:
@@ -16,10 +19,10 @@
 #include <sstream>
 
 #include "common.h"
+#include "inputs.h"
 #include "tfjs/builder.h"
 #include "tfjs/convert.h"
 #include "tfjs/layers_model.h"
-#include "tfjs/npy.h"
 
 namespace tfjs::cli {
 namespace {
@@ -147,6 +150,7 @@ void registerTrain(CLI::App& app, Runner& run) {
     bool quiet = false;
     bool json = false;
     int threads = 0;
+    ImageArgs image;
   };
   auto o = std::make_shared<Opts>();
   o->model.add(*cmd);
@@ -155,8 +159,14 @@ void registerTrain(CLI::App& app, Runner& run) {
       "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu,maxpool2d:2,flatten,dense:10:softmax (layers: "
       "dense:UNITS[:ACT], conv2d:FILTERS:KERNEL[:ACT], maxpool2d:N, avgpool2d:N, flatten, "
       "batchnorm, dropout:RATE, activation:ACT, lstm|gru|simplernn:UNITS[:seq])");
-  cmd->add_option("--x", o->x, "the inputs, one .npy (samples along dimension 0)")->required();
-  cmd->add_option("--y", o->y, "the targets, one .npy with as many samples")->required();
+  cmd->add_option("--x", o->x,
+                  "the inputs (samples along dimension 0): a .npy, a JSON literal such as "
+                  "'[[-1],[0],[1]]', @FILE.json or FILE.json, a .csv/.tsv of numbers, or a "
+                  ".png/.jpg image (one sample)")
+      ->required();
+  cmd->add_option("--y", o->y, "the targets, with as many samples, in the same forms as --x")
+      ->required();
+  o->image.add(*cmd);
   cmd->add_option("--epochs", o->epochs, "epochs to train")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
@@ -216,8 +226,8 @@ void registerTrain(CLI::App& app, Runner& run) {
                       : start.weightCount() == 0
                           ? modelFromJSON(start.modelTopology, o->seed, options)
                           : LayersModel::fromArtifacts(start, options);
-      const Tensor x = readNpy(o->x);
-      const Tensor y = readNpy(o->y);
+      const Tensor x = readInput(o->x, o->image, {m.inputs()[0].name, m.inputs()[0].shape});
+      const Tensor y = readInput(o->y, o->image, {m.outputs()[0].name, m.outputs()[0].shape});
       // Defaults from the model's trainingConfig (TF.js writes one when saved after compile).
       const Json tc = start.trainingConfig;
       CompileArgs ca;
