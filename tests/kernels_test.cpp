@@ -131,7 +131,7 @@ Window makeWindow(const ConvCase& c) {
     w.stride[off + i] = c.stride[i];
     w.dilation[off + i] = c.dilation[i];
   }
-  layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+  resolveWindow(w, c.same, c.rank < 3, "test");
   return w;
 }
 
@@ -259,7 +259,7 @@ TEST(Kernels, ConvTransposeMatchesReference) {
         w.in[off + i] = c.same ? c.in[i] * c.stride[i]
                                : c.in[i] * c.stride[i] + std::max<int64_t>(c.k[i] - c.stride[i], 0);
       }
-      layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+      resolveWindow(w, c.same, c.rank < 3, "test");
       bool consistent = true;
       for (size_t i = 0; i < c.rank; ++i) consistent &= w.out[off + i] == c.in[i];
       if (!consistent) continue;
@@ -475,7 +475,7 @@ TEST(Kernels, ConvTransposeBackwardMatchesReference) {
       w.in[off + i] = c.same ? c.in[i] * c.stride[i]
                              : c.in[i] * c.stride[i] + std::max<int64_t>(c.k[i] - c.stride[i], 0);
     }
-    layers::spatial::resolveWindow(w, c.same, c.rank < 3, "test");
+    resolveWindow(w, c.same, c.rank < 3, "test");
     bool consistent = true;
     for (size_t i = 0; i < c.rank; ++i) consistent &= w.out[off + i] == c.in[i];
     if (!consistent) continue;
@@ -610,21 +610,25 @@ TEST(Kernels, BatchNormMatchesReference) {
   }
 }
 
-// The element-wise gate activations of the recurrent cells: names, and the fast (AVX2) forms
+// The element-wise gate activations of the recurrent cells: names (the layers' one activation
+// rule, mapped to the kernels' enum), and the fast (AVX2) forms
 // against the reference on a dense sweep of [-30, 30], random values, and the special values.
 // Tolerance: |fast - reference| <= 1e-6 * max(|reference|, 1e-3) for tanh and sigmoid (a few
 // float32 ulps; absolute below 1e-3, where tanh(x) ~ x keeps its relative accuracy anyway),
 // bit-exact for hard sigmoid, relu and linear; NaN where the reference is NaN.
 TEST(Kernels, UnaryMatchesReference) {
-  EXPECT_EQ(unaryActivation("tanh"), Unary::kTanh);
-  EXPECT_EQ(unaryActivation("sigmoid"), Unary::kSigmoid);
-  EXPECT_EQ(unaryActivation("hard_sigmoid"), Unary::kHardSigmoid);
-  EXPECT_EQ(unaryActivation("hardSigmoid"), Unary::kHardSigmoid);
-  EXPECT_EQ(unaryActivation("relu"), Unary::kRelu);
-  EXPECT_EQ(unaryActivation("linear"), Unary::kLinear);
-  EXPECT_EQ(unaryActivation(""), Unary::kLinear);
-  EXPECT_EQ(unaryActivation("softmax"), Unary::kOther);
-  EXPECT_EQ(unaryActivation("selu"), Unary::kOther);
+  const auto unaryOfName = [](const char* name) {
+    return layers::unaryOf(*layers::findActivationOrNone(name));
+  };
+  EXPECT_EQ(unaryOfName("tanh"), Unary::kTanh);
+  EXPECT_EQ(unaryOfName("sigmoid"), Unary::kSigmoid);
+  EXPECT_EQ(unaryOfName("hard_sigmoid"), Unary::kHardSigmoid);
+  EXPECT_EQ(unaryOfName("hardSigmoid"), Unary::kHardSigmoid);
+  EXPECT_EQ(unaryOfName("relu"), Unary::kRelu);
+  EXPECT_EQ(unaryOfName("linear"), Unary::kLinear);
+  EXPECT_EQ(unaryOfName(""), Unary::kLinear);
+  EXPECT_EQ(unaryOfName("softmax"), Unary::kOther);
+  EXPECT_EQ(unaryOfName("selu"), Unary::kOther);
   std::vector<float> kOtherValues = {1.0f};
   EXPECT_THROW(reference::unary(Unary::kOther, kOtherValues.data(), 1), Error);
 

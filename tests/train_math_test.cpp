@@ -19,9 +19,9 @@
 #include <set>
 
 #include "format/checked.h"
+#include "model/initializers.h"
 #include "test_util.h"
 #include "tfjs/error.h"
-#include "train/initializers.h"
 #include "train/losses.h"
 #include "train/optimizers.h"
 

@@ -66,6 +66,15 @@ struct WeightSpec {
   DType dtype = DType::kFloat32;  // logical dtype after dequantization
   std::optional<Quantization> quantization;
   std::optional<std::string> group;  // "model" / "optimizer" (JS writers only)
+
+  // The one place for the manifest's size rules (every reader, writer and view uses these).
+  // The dtype of the bytes in the shard: quantization->dtype when quantized, else dtype.
+  DType storageDType() const { return quantization ? quantization->dtype : dtype; }
+  // An unquantized string weight: its bytes are length-prefixed strings, no fixed size.
+  bool variableLength() const { return dtype == DType::kString && !quantization; }
+  // The bytes the weight takes in its group (elements x storage width); nullopt when
+  // variableLength(). Throws kShapeOverflow when the size overflows 64 bits.
+  std::optional<uint64_t> storedByteLength() const;
 };
 
 struct WeightGroup {
@@ -135,6 +144,12 @@ std::string toModelJson(const ModelArtifacts& artifacts, int indent = -1);
 // The byte size the manifest expects for each group, before reading any byte. String tensors
 // have no fixed size: groups containing one get nullopt. Throws on overflow.
 std::vector<std::optional<uint64_t>> expectedGroupSizes(const ModelArtifacts& artifacts);
+
+// Every weight's location as the manifest alone gives it, before or without reading a byte: in
+// manifest order (one entry per weight), nullopt from a group's first string weight on (its
+// size is in its bytes) and for a size that overflows. dataOffset, firstPath and lastPath are
+// left 0 (they need the shard sizes: see locateWeights).
+std::vector<std::optional<WeightLocation>> layoutFromManifest(const ModelArtifacts& artifacts);
 
 // Walks the loaded weight bytes the way TF.js's decoder does, group by group, and returns every
 // weight's location. Checks that each group's bytes match its manifest exactly (string length

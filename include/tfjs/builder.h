@@ -15,6 +15,11 @@
 //   auto y = L::dense({.units = 1}).apply(L::concatenate().apply({a, b}));  // merges: {a, b, ..}
 //   tfjs::LayersModel f = tfjs::model({.inputs = {left, right}, .outputs = {y}}).build(7);
 //
+// Each factory checks its arguments as it makes the layer: an unusable one (units, filters,
+// kernel / pool sizes or strides <= 0, a dropout rate outside [0, 1), an unknown activation,
+// padding or data format, ...) throws tfjs::Error(kInvalidArgument) naming the layer and the
+// argument, e.g. "Dense: units: 0: a positive integer was expected".
+//
 // Each factory returns a LayerConfig: the Keras class name and the config (snake_case keys, as
 // tfjs-layers' model.toJSON and Keras write them). Sequential::toJSON() gives the Keras topology
 // (the model.json modelTopology TF.js would save: {class_name: "Sequential", config, keras_version,
@@ -119,6 +124,17 @@ SymbolicTensor input(const InputArgs& a);
 
 namespace layers {
 
+// True when `name` is an activation the runtime knows: the names TF.js loads from a model.json
+// ("relu", "hardSigmoid", Keras's "hard_sigmoid", ...), plus "gelu_new" and "None" / "" (linear).
+bool isActivation(const std::string& name);
+
+// An L1L2 weight regularizer (tf.regularizers.l1l2; l1 or l2 alone for tf.regularizers.l1 / l2):
+// fit adds l1 * sum|w| + l2 * sum w^2 of the weight to the training loss, as TF.js does.
+struct Regularizer {
+  double l1 = 0;
+  double l2 = 0;
+};
+
 // Options every layer takes (TF.js's LayerArgs).
 struct Common {
   std::string name;                  // "" = Keras's automatic name
@@ -136,6 +152,8 @@ struct DenseArgs {
   std::vector<int64_t> inputShape;
   std::string name;
   bool trainable = true;
+  std::optional<Regularizer> kernelRegularizer;
+  std::optional<Regularizer> biasRegularizer;
 };
 LayerConfig dense(const DenseArgs& a);
 
@@ -153,9 +171,14 @@ struct ConvArgs {
   std::vector<int64_t> inputShape;
   std::string name;
   bool trainable = true;
+  std::optional<Regularizer> kernelRegularizer;
+  std::optional<Regularizer> biasRegularizer;
 };
 LayerConfig conv1d(const ConvArgs& a);
 LayerConfig conv2d(const ConvArgs& a);
+LayerConfig conv3d(const ConvArgs& a);
+LayerConfig conv2dTranspose(const ConvArgs& a);
+LayerConfig conv3dTranspose(const ConvArgs& a);
 
 struct PoolingArgs {
   std::vector<int64_t> poolSize = {2};
@@ -206,6 +229,8 @@ struct BatchNormalizationArgs {
   std::vector<int64_t> inputShape;
   std::string name;
   bool trainable = true;
+  std::optional<Regularizer> gammaRegularizer;
+  std::optional<Regularizer> betaRegularizer;
 };
 LayerConfig batchNormalization(const BatchNormalizationArgs& a = {});
 
@@ -231,6 +256,7 @@ struct EmbeddingArgs {
   std::vector<int64_t> inputShape;
   std::string name;
   bool trainable = true;
+  std::optional<Regularizer> embeddingsRegularizer;
 };
 LayerConfig embedding(const EmbeddingArgs& a);
 
@@ -248,6 +274,193 @@ struct ConcatenateArgs {
   std::string name;
 };
 LayerConfig concatenate(const ConcatenateArgs& a = {});
+
+// --- more layers (builder_layers.cpp) ---------------------------------------------------------
+
+// Any layer class the runtime has, from its Keras config (snake_case keys, as in model.json):
+// layers::layer("GaussianNoise", {{"stddev", 0.1}}). Throws kInvalidArgument for a class the
+// runtime does not know (listing the close names); the config itself is checked when the model
+// is built, as for a loaded model.
+LayerConfig layer(const std::string& className, Json config, const Common& common = {});
+
+struct DepthwiseConvArgs {
+  std::vector<int64_t> kernelSize;  // one value (square) or two
+  int64_t depthMultiplier = 1;
+  std::vector<int64_t> strides = {1};
+  std::string padding = "valid";
+  std::string dataFormat = "channels_last";
+  std::vector<int64_t> dilationRate = {1};
+  std::string activation = "linear";
+  bool useBias = true;
+  std::string depthwiseInitializer = "glorot_uniform";
+  std::string biasInitializer = "zeros";
+  std::vector<int64_t> inputShape;
+  std::string name;
+  bool trainable = true;
+  std::optional<Regularizer> depthwiseRegularizer;
+  std::optional<Regularizer> biasRegularizer;
+};
+LayerConfig depthwiseConv2d(const DepthwiseConvArgs& a);
+
+struct SeparableConvArgs {
+  int64_t filters = 0;
+  std::vector<int64_t> kernelSize;
+  int64_t depthMultiplier = 1;
+  std::vector<int64_t> strides = {1};
+  std::string padding = "valid";
+  std::string dataFormat = "channels_last";
+  std::vector<int64_t> dilationRate = {1};
+  std::string activation = "linear";
+  bool useBias = true;
+  std::string depthwiseInitializer = "glorot_uniform";
+  std::string pointwiseInitializer = "glorot_uniform";
+  std::string biasInitializer = "zeros";
+  std::vector<int64_t> inputShape;
+  std::string name;
+  bool trainable = true;
+  std::optional<Regularizer> depthwiseRegularizer;
+  std::optional<Regularizer> pointwiseRegularizer;
+  std::optional<Regularizer> biasRegularizer;
+};
+LayerConfig separableConv2d(const SeparableConvArgs& a);
+
+// Pooling over 1 and 3 spatial dimensions (PoolingArgs' sizes repeated to the rank).
+LayerConfig maxPooling1d(const PoolingArgs& a);
+LayerConfig averagePooling1d(const PoolingArgs& a);
+LayerConfig maxPooling3d(const PoolingArgs& a);
+LayerConfig averagePooling3d(const PoolingArgs& a);
+LayerConfig globalAveragePooling1d(const PoolingArgs& a = {});
+LayerConfig globalMaxPooling1d(const PoolingArgs& a = {});
+
+struct Padding2DArgs {
+  // One value (every side), two (rows, columns) or four (top, bottom, left, right).
+  std::vector<int64_t> padding = {1};
+  std::string dataFormat = "channels_last";
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig zeroPadding2d(const Padding2DArgs& a = {});
+LayerConfig cropping2d(const Padding2DArgs& a);  // `padding`: the rows / columns cropped
+
+struct UpSampling2DArgs {
+  std::vector<int64_t> size = {2};        // one value or (rows, columns)
+  std::string interpolation = "nearest";  // or "bilinear"
+  std::string dataFormat = "channels_last";
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig upSampling2d(const UpSampling2DArgs& a = {});
+
+struct LayerNormalizationArgs {
+  int64_t axis = -1;
+  double epsilon = 1e-3;
+  bool center = true;
+  bool scale = true;
+  std::vector<int64_t> inputShape;
+  std::string name;
+  bool trainable = true;
+  std::optional<Regularizer> gammaRegularizer;
+  std::optional<Regularizer> betaRegularizer;
+};
+LayerConfig layerNormalization(const LayerNormalizationArgs& a = {});
+
+struct PermuteArgs {
+  std::vector<int64_t> dims;  // 1-based, the batch excluded: {2, 1} swaps the two axes
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig permute(const PermuteArgs& a);
+
+struct RepeatVectorArgs {
+  int64_t n = 0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig repeatVector(const RepeatVectorArgs& a);
+
+// The advanced activations, with Keras's / TF.js's defaults.
+struct ReLUArgs {
+  std::optional<double> maxValue;
+  double negativeSlope = 0;
+  double threshold = 0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig reLU(const ReLUArgs& a = {});
+struct LeakyReLUArgs {
+  double alpha = 0.3;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig leakyReLU(const LeakyReLUArgs& a = {});
+struct ELUArgs {
+  double alpha = 1.0;  // TF.js's ELU layer supports 1 only (another value is kInvalidArgument)
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig elu(const ELUArgs& a = {});
+struct ThresholdedReLUArgs {
+  double theta = 1.0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig thresholdedReLU(const ThresholdedReLUArgs& a = {});
+struct SoftmaxArgs {
+  int64_t axis = -1;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig softmax(const SoftmaxArgs& a = {});
+struct PReLUArgs {
+  std::string alphaInitializer = "zeros";
+  std::vector<int64_t> sharedAxes;
+  std::vector<int64_t> inputShape;
+  std::string name;
+  bool trainable = true;
+  std::optional<Regularizer> alphaRegularizer;
+};
+LayerConfig prelu(const PReLUArgs& a = {});
+
+struct DotArgs {
+  std::vector<int64_t> axes;  // one axis for both inputs, or one per input
+  bool normalize = false;
+  std::string name;
+};
+LayerConfig dot(const DotArgs& a);
+
+// Wrappers: `layer` applied to every time step, or in both directions of a sequence.
+struct WrapperArgs {
+  std::string mergeMode = "concat";  // bidirectional: "concat", "sum", "mul", "ave" or "" (none)
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig timeDistributed(const LayerConfig& layer, const WrapperArgs& a = {});
+LayerConfig bidirectional(const LayerConfig& layer, const WrapperArgs& a = {});
+
+struct RescalingArgs {
+  double scale = 1;
+  double offset = 0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig rescaling(const RescalingArgs& a);
+
+// Regularization layers (the identity at inference): stddev for gaussianNoise, rate otherwise.
+struct NoiseArgs {
+  double value = 0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig gaussianNoise(const NoiseArgs& a);
+LayerConfig gaussianDropout(const NoiseArgs& a);
+LayerConfig alphaDropout(const NoiseArgs& a);
+
+struct MaskingArgs {
+  double maskValue = 0;
+  std::vector<int64_t> inputShape;
+  std::string name;
+};
+LayerConfig masking(const MaskingArgs& a = {});
 
 }  // namespace layers
 

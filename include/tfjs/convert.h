@@ -10,7 +10,8 @@
 //     or from saved_model.pb's object graph for TF 2.0-2.4) -> tfjs_layers_model
 //   tfjs_layers_model -> tfjs_layers_model (re-shard, re-quantize, de-quantize; the groups and
 //     weight order are kept, where the converter goes through a temporary .h5 and so writes one
-//     group in layer-name order)
+//     group in layer-name order; the Keras 3 forms the real converter writes for a Keras 3
+//     model are repaired as for a Keras 3 .h5 below, unless keepKeras3Topology is set)
 //   tfjs_layers_model -> keras (a Keras 2 layout .h5) or keras_keras (a Keras 3 .keras), float32
 //
 // Other pairs of the converter (graph models, keras_saved_model output) are refused with
@@ -42,8 +43,10 @@
 // A .keras input gives the topology {keras_version, model_config} (config.json without
 // build_config / compile_config) and a SavedModel the one its keras_metadata.pb holds; both then
 // follow the .h5 rules above. Conversion is atomic: the output folder (or file) appears complete
-// or not at all, and an existing output is never replaced. Functions are thread-compatible (libhdf5
-// is not re-entrant: do not convert two .h5 files at once from different threads).
+// or not at all, and an existing output is replaced only with `overwrite` (the new output is
+// written beside it and renamed into place; the old one is removed only then). Functions are
+// thread-compatible (libhdf5 is not re-entrant: do not convert two .h5 files at once from different
+// threads).
 #pragma once
 
 #include <cstdint>
@@ -72,7 +75,9 @@ struct ConvertOptions {
   bool splitWeightsByLayer = false;         // --split_weights_by_layer (keras input only)
   // --metadata key:file.json,...: each file's JSON becomes userDefinedMetadata[key].
   std::vector<std::pair<std::string, std::string>> metadata;
-  bool keepKeras3Topology = false;  // write a Keras 3 .h5's topology and names as they are
+  // Write a Keras 3 model's topology and names as they are (a Keras 3 .h5, .keras, or a TF.js
+  // model the real converter made from one), rather than in the form TF.js 4.22 loads.
+  bool keepKeras3Topology = false;
   bool allowCustomClasses = false;  // convert classes neither TF.js nor tfjs-cpp know (not Lambda)
   bool keepPreprocessingLayers = false;  // Keras inputs: no rewrite for TF.js (see above)
   // --report: ConvertResult::quantized describes every quantized weight. --sample: the model's
@@ -84,6 +89,8 @@ struct ConvertOptions {
   // Wait until the output is on the disk before returning (SaveOptions::sync; for .h5 / .keras
   // outputs the file and its folder are fsync'ed). Off by default, as tensorflowjs_converter.
   bool sync = false;
+  // Replace an existing output (folder or file), atomically; otherwise kExists.
+  bool overwrite = false;
 };
 
 struct QuantizationReport {
@@ -136,8 +143,24 @@ std::string detectInputFormat(const std::string& input);
 ModelArtifacts loadAnyModel(const std::string& location, const LoadOptions& load = {},
                             std::vector<std::string>* notes = nullptr);
 
+// What the real TF.js 4.22 tf.loadLayersModel refuses in a layers model (or silently computes
+// otherwise), one Problem (ErrorCode::kTfjsIncompatible) per finding, naming the layer: an
+// InputLayer with Keras 3's `batch_shape` and no `batch_input_shape`, or with a DTypePolicy
+// object as its dtype; dict inbound nodes ({"args", "kwargs"}); a single or dict
+// `input_layers` / `output_layers`; layer classes TF.js does not register; activations it does
+// not know (e.g. "silu"); GRU / GRUCell with reset_after true; LeakyReLU with `negative_slope`
+// and no `alpha` (TF.js computes with 0.3); weight names under the model's own name
+// ("sequential/dense/kernel", which TF.js cannot bind). Each was checked against the real TF.js.
+// Empty for graph models and models with no topology. `file` is put in each Problem;
+// `repairable` (optional) is set when convertModel to tfjs_layers_model repairs at least one of
+// them (the Keras 3 forms; not the classes, unknown activations other than "silu", or GRU
+// reset_after).
+std::vector<Problem> tfjsLoadProblems(const ModelArtifacts& artifacts, const std::string& file = {},
+                                      bool* repairable = nullptr);
+
 // Converts `input` to `output` (a folder for tfjs_layers_model). Throws tfjs::Error;
-// kUnsupported for pairs this version does not convert, kExists when `output` exists.
+// kUnsupported for pairs this version does not convert, kExists when `output` exists (unless
+// ConvertOptions::overwrite).
 ConvertResult convertModel(const std::string& input, const std::string& output,
                            const ConvertOptions& options = {});
 

@@ -19,28 +19,29 @@
 namespace tfjs {
 
 enum class ErrorCode {
-  kInvalidArgument,  // "invalid-argument": a caller's argument is unusable
-  kIo,               // "io": a read or write failed
-  kNotFound,         // "not-found": model.json or a weight file does not exist
-  kInvalidJson,      // "invalid-json": model.json is not JSON
-  kSchema,           // "schema": JSON of the wrong shape (wrong types, missing keys)
-  kUnknownFormat,    // "unknown-format": `format` is neither layers-model nor graph-model
-  kWeightsOnly,      // "weights-only": a weights manifest with no model topology
-  kUnknownDType,     // "unknown-dtype": a dtype or quantization dtype TF.js does not decode
-  kBadShape,         // "bad-shape": a dimension that is negative or not an integer
-  kShapeOverflow,    // "shape-overflow": element count or byte size overflows 64 bits
-  kBadQuantization,  // "bad-quantization": min/scale missing, not finite, or not applicable
-  kDuplicateWeight,  // "duplicate-weight": two manifest entries with one name
-  kPathEscape,       // "path-escape": a weight path that leaves the model's folder
-  kCrossOrigin,      // "cross-origin": a weight URL on another origin than model.json
-  kTooLarge,         // "too-large": a file beyond the configured size cap
-  kTruncated,        // "truncated": fewer bytes than the manifest describes
-  kExtraBytes,       // "extra-bytes": more bytes than the manifest describes
-  kBadString,        // "bad-string": a string length prefix that runs past the data
-  kHttp,             // "http": a non-2xx status or a transport failure
-  kTimeout,          // "timeout": a transfer that stalled
-  kExists,           // "exists": a save target that already holds a model
-  kUnsupported,      // "unsupported": valid input this build cannot handle
+  kInvalidArgument,   // "invalid-argument": a caller's argument is unusable
+  kIo,                // "io": a read or write failed
+  kNotFound,          // "not-found": model.json or a weight file does not exist
+  kInvalidJson,       // "invalid-json": model.json is not JSON
+  kSchema,            // "schema": JSON of the wrong shape (wrong types, missing keys)
+  kUnknownFormat,     // "unknown-format": `format` is neither layers-model nor graph-model
+  kWeightsOnly,       // "weights-only": a weights manifest with no model topology
+  kUnknownDType,      // "unknown-dtype": a dtype or quantization dtype TF.js does not decode
+  kBadShape,          // "bad-shape": a dimension that is negative or not an integer
+  kShapeOverflow,     // "shape-overflow": element count or byte size overflows 64 bits
+  kBadQuantization,   // "bad-quantization": min/scale missing, not finite, or not applicable
+  kDuplicateWeight,   // "duplicate-weight": two manifest entries with one name
+  kPathEscape,        // "path-escape": a weight path that leaves the model's folder
+  kCrossOrigin,       // "cross-origin": a weight URL on another origin than model.json
+  kTooLarge,          // "too-large": a file beyond the configured size cap
+  kTruncated,         // "truncated": fewer bytes than the manifest describes
+  kExtraBytes,        // "extra-bytes": more bytes than the manifest describes
+  kBadString,         // "bad-string": a string length prefix that runs past the data
+  kHttp,              // "http": a non-2xx status or a transport failure
+  kTimeout,           // "timeout": a transfer that stalled
+  kExists,            // "exists": a save target that already holds a model
+  kUnsupported,       // "unsupported": valid input this build cannot handle
+  kTfjsIncompatible,  // "tfjs-incompatible": a model the real TF.js 4.22 refuses to load
 };
 
 // The stable, user-visible name of a code ("truncated", "path-escape", ...).

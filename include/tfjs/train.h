@@ -58,6 +58,11 @@ struct FitArgs {
   } earlyStopping;
   // Called after each epoch with its index and logs; returning false stops training.
   std::function<bool(int epoch, const Logs& logs)> onEpochEnd;
+  // Called after each batch's optimizer step with the epoch index, the batch index within the
+  // epoch (0 .. batches-1), the batches per epoch and the batch's own loss and metrics (the loss
+  // including the regularizer penalties, as TF.js's onBatchEnd logs); returning false stops
+  // training after this batch (the epoch's logs then average the samples seen, as TF.js's).
+  std::function<bool(int epoch, int batch, int batches, const Logs& logs)> onBatchEnd;
 };
 
 struct History {

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 
+#include "convert/tfjs_check.h"
 #include "convert/tfjs_compat.h"
 #include "format/checked.h"
 #include "keras/h5.h"
@@ -35,84 +36,6 @@ namespace fs = std::filesystem;
 
 namespace tfjs {
 namespace {
-
-// Layer class names tfjs-layers 4.22 can deserialize (spec §8.1).
-const std::set<std::string>& tfjsLayerClasses() {
-  static const std::set<std::string> k = {
-      "Sequential",
-      "Model",
-      "Functional",
-      "InputLayer",
-      "Dense",
-      "Dropout",
-      "SpatialDropout1D",
-      "Flatten",
-      "Activation",
-      "RepeatVector",
-      "Reshape",
-      "Permute",
-      "Masking",
-      "Embedding",
-      "Conv1D",
-      "Conv2D",
-      "Conv3D",
-      "Conv2DTranspose",
-      "Conv3DTranspose",
-      "SeparableConv2D",
-      "DepthwiseConv2D",
-      "Cropping2D",
-      "UpSampling2D",
-      "ZeroPadding2D",
-      "MaxPooling1D",
-      "AveragePooling1D",
-      "MaxPooling2D",
-      "AveragePooling2D",
-      "MaxPooling3D",
-      "AveragePooling3D",
-      "GlobalAveragePooling1D",
-      "GlobalMaxPooling1D",
-      "GlobalAveragePooling2D",
-      "GlobalMaxPooling2D",
-      "BatchNormalization",
-      "LayerNormalization",
-      "RNN",
-      "SimpleRNN",
-      "SimpleRNNCell",
-      "GRU",
-      "GRUCell",
-      "LSTM",
-      "LSTMCell",
-      "StackedRNNCells",
-      "ConvLSTM2D",
-      "ConvLSTM2DCell",
-      "Add",
-      "Multiply",
-      "Average",
-      "Maximum",
-      "Minimum",
-      "Concatenate",
-      "Dot",
-      "TimeDistributed",
-      "Bidirectional",
-      "ReLU",
-      "LeakyReLU",
-      "PReLU",
-      "ELU",
-      "ThresholdedReLU",
-      "Softmax",
-      "GaussianNoise",
-      "GaussianDropout",
-      "AlphaDropout",
-      "Rescaling",
-      "CenterCrop",
-      "Resizing",
-      "CategoryEncoding",
-      "RandomHeight",
-      "RandomWidth",
-      // after the converter's renames (keras_h5_conversion._CLASS_NAME_MAP)
-  };
-  return k;
-}
 
 bool isContainerClass(const std::string& c) {
   return c == "Sequential" || c == "Model" || c == "Functional";
@@ -139,47 +62,14 @@ void translateClassNames(Json& j) {
   }
 }
 
-// Visits every layer entry of a model config (Sequential/Functional `layers`, nested models,
-// wrapper `layer`s, RNN `cell`s).
-void forEachLayer(const Json& j, const std::function<void(const Json&)>& f, int depth = 0) {
-  if (depth > 200 || !j.is_object()) return;
-  if (j.contains("class_name") && j["class_name"].is_string()) f(j);
-  auto cfgIt = j.find("config");
-  const Json* cfg = cfgIt != j.end() ? &*cfgIt : nullptr;
-  if (!cfg) return;
-  if (cfg->is_array()) {  // legacy Sequential: a bare list of layers
-    for (const auto& l : *cfg) forEachLayer(l, f, depth + 1);
-    return;
-  }
-  if (!cfg->is_object()) return;
-  for (const char* key : {"layers", "cells"}) {
-    if (auto it = cfg->find(key); it != cfg->end() && it->is_array()) {
-      for (const auto& l : *it) forEachLayer(l, f, depth + 1);
-    }
-  }
-  for (const char* key : {"layer", "cell", "forward_layer", "backward_layer"}) {
-    if (auto it = cfg->find(key); it != cfg->end() && it->is_object()) {
-      forEachLayer(*it, f, depth + 1);
-    }
-  }
-}
-
-std::string layerNameOf(const Json& layer) {
-  if (auto it = layer.find("name"); it != layer.end() && it->is_string()) return *it;
-  if (auto c = layer.find("config"); c != layer.end() && c->is_object()) {
-    if (auto it = c->find("name"); it != c->end() && it->is_string()) return *it;
-  }
-  return "";
-}
-
 // Lambda layers always; classes neither TF.js nor tfjs-cpp know unless allowed. Classes only
 // tfjs-cpp runs (Keras layers TF.js lacks, e.g. RandomFlip) are converted with a note.
 void checkClasses(const Json& modelConfig, const ConvertOptions& options, const std::string& file,
                   std::set<std::string>& notes) {
   std::vector<Problem> problems;
-  forEachLayer(modelConfig, [&](const Json& layer) {
+  convert::forEachLayer(modelConfig, [&](const Json& layer) {
     const std::string cls = layer["class_name"];
-    const std::string name = layerNameOf(layer);
+    const std::string name = convert::layerNameOf(layer);
     if (cls == "Lambda") {
       problems.push_back({ErrorCode::kUnsupported,
                           fmt::format("layer '{}' is a Lambda layer: its function is Python "
@@ -189,7 +79,7 @@ void checkClasses(const Json& modelConfig, const ConvertOptions& options, const 
                           file,
                           {},
                           std::nullopt});
-    } else if (tfjsLayerClasses().count(cls)) {
+    } else if (convert::tfjsRegistersLayerClass(cls)) {
       return;
     } else if (!options.keepPreprocessingLayers && convert::rewrittenForTfjs(cls)) {
       return;  // rewriteForTfjs notes what it does
@@ -216,150 +106,6 @@ void checkClasses(const Json& modelConfig, const ConvertOptions& options, const 
     }
   });
   if (!problems.empty()) throw Error(std::move(problems));
-}
-
-// ---- Keras 3 -> the Keras 2 form TF.js loads ----------------------------------------------
-
-bool isKerasTensor(const Json& j) {
-  return j.is_object() && j.value("class_name", "") == "__keras_tensor__";
-}
-
-void collectKerasTensors(const Json& j, std::vector<Json>& out, int depth = 0) {
-  if (depth > 100) return;
-  if (isKerasTensor(j)) {
-    const Json* hist = nullptr;
-    if (auto c = j.find("config"); c != j.end() && c->is_object()) {
-      if (auto h = c->find("keras_history"); h != c->end()) hist = &*h;
-    }
-    if (hist && hist->is_array() && hist->size() == 3) out.push_back(*hist);
-    return;
-  }
-  if (j.is_array()) {
-    for (const auto& e : j) collectKerasTensors(e, out, depth + 1);
-  } else if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) collectKerasTensors(v, out, depth + 1);
-  }
-}
-
-bool containsKerasTensor(const Json& j) {
-  std::vector<Json> t;
-  collectKerasTensors(j, t);
-  return !t.empty();
-}
-
-// {"args": [...], "kwargs": {...}} -> [[layer, node, tensor, kwargs], ...]
-Json convertInboundNode(const Json& node) {
-  std::vector<Json> hist;
-  collectKerasTensors(node.contains("args") ? node["args"] : Json::array(), hist);
-  Json kwargs = Json::object();
-  if (auto k = node.find("kwargs"); k != node.end() && k->is_object()) {
-    for (const auto& [key, v] : k->items()) {
-      if (!containsKerasTensor(v)) kwargs[key] = v;
-    }
-  }
-  Json out = Json::array();
-  for (const auto& h : hist) out.push_back(Json::array({h[0], h[1], h[2], kwargs}));
-  return out;
-}
-
-// A Keras 3 `input_layers`/`output_layers`: flat triple or dict -> list of triples.
-Json layerTriples(const Json& v) {
-  if (v.is_array() && v.size() == 3 && v[0].is_string()) return Json::array({v});
-  if (v.is_object()) {
-    Json out = Json::array();
-    for (const auto& [k, t] : v.items()) {
-      if (t.is_array() && t.size() == 3 && t[0].is_string()) out.push_back(t);
-    }
-    return out;
-  }
-  return v;
-}
-
-void normalizeKeras3(Json& j, std::set<std::string>& notes, int depth = 0) {
-  if (depth > 400) return;
-  if (j.is_array()) {
-    for (auto& e : j) normalizeKeras3(e, notes, depth + 1);
-    return;
-  }
-  if (!j.is_object()) return;
-  const bool inputLayer = j.value("class_name", "") == "InputLayer";
-  Json out = Json::object();
-  for (auto& [key, value] : j.items()) {
-    if (key == "module" || key == "registered_name") {
-      notes.insert("removed 'module' and 'registered_name' keys");
-      continue;
-    }
-    Json v = value;
-    std::string k = key;
-    if (k == "dtype" && v.is_object() && v.contains("config") && v["config"].is_object() &&
-        v["config"].contains("name") && v["config"]["name"].is_string()) {
-      v = v["config"]["name"];
-      notes.insert("DTypePolicy objects written as dtype names");
-    } else if (k == "inbound_nodes" && v.is_array()) {
-      Json nodes = Json::array();
-      bool changed = false;
-      for (const auto& n : v) {
-        if (n.is_object() && (n.contains("args") || n.contains("kwargs"))) {
-          nodes.push_back(convertInboundNode(n));
-          changed = true;
-        } else {
-          nodes.push_back(n);
-        }
-      }
-      if (changed) notes.insert("dict-style inbound_nodes written as nested lists");
-      v = std::move(nodes);
-    } else if ((k == "input_layers" || k == "output_layers") && !v.is_null()) {
-      Json t = layerTriples(v);
-      if (t != v) notes.insert("single or dict input_layers/output_layers written as lists");
-      v = std::move(t);
-    } else if (k == "activation" && v == "silu") {
-      v = "swish";
-      notes.insert("activation 'silu' written as 'swish'");
-    } else {
-      normalizeKeras3(v, notes, depth + 1);
-    }
-    out[k] = std::move(v);
-  }
-  // Keras 3 renamed LeakyReLU's alpha to negative_slope; TF.js 4.22 reads alpha (default 0.3).
-  if (out.value("class_name", "") == "LeakyReLU") {
-    if (auto c = out.find("config"); c != out.end() && c->is_object() &&
-                                     c->contains("negative_slope") && !c->contains("alpha")) {
-      Json cfg = Json::object();
-      for (auto& [ck, cv] : c->items()) cfg[ck == "negative_slope" ? "alpha" : ck] = cv;
-      *c = std::move(cfg);
-      notes.insert("LeakyReLU 'negative_slope' written as 'alpha'");
-    }
-  }
-  if (inputLayer) {
-    if (auto c = out.find("config"); c != out.end() && c->is_object() &&
-                                     c->contains("batch_shape") &&
-                                     !c->contains("batch_input_shape")) {
-      Json cfg = Json::object();
-      for (auto& [ck, cv] : c->items()) cfg[ck == "batch_shape" ? "batch_input_shape" : ck] = cv;
-      *c = std::move(cfg);
-      notes.insert("InputLayer 'batch_shape' written as 'batch_input_shape'");
-    }
-  }
-  j = std::move(out);
-}
-
-// Keras 3 stores Variable.path ("sequential/dense/kernel", "sequential/gru/gru_cell/kernel");
-// TF.js binds "<layer>/<weight>" (and drops an RNN cell scope itself). Keep the path from the
-// owning layer's name on; for a nested model, from after the model's name.
-std::string keras3WeightName(const std::string& stored, const std::string& layer,
-                             bool layerIsModel) {
-  std::vector<std::string> parts;
-  std::stringstream ss(stored);
-  for (std::string p; std::getline(ss, p, '/');) parts.push_back(p);
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (parts[i] != layer) continue;
-    const size_t from = layerIsModel ? i + 1 : i;
-    if (from + 1 >= parts.size()) break;  // keep at least "<layer>/<weight>"
-    std::string s;
-    for (size_t k = from; k < parts.size(); ++k) s += (s.empty() ? "" : "/") + parts[k];
-    return s;
-  }
-  return stored;
 }
 
 std::string normalizeWeightName(std::string n) {
@@ -470,11 +216,11 @@ KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& we
     if (layers && layers->is_array()) {
       for (const auto& l : *layers) {
         if (l.is_object() && isContainerClass(l.value("class_name", ""))) {
-          modelLayers.insert(layerNameOf(l));
+          modelLayers.insert(convert::layerNameOf(l));
         }
       }
     }
-    if (keras3) normalizeKeras3(mc, notes);
+    if (keras3) convert::normalizeKeras3(mc, notes);
     // A .keras config.json also holds how the model was built and compiled: not model config.
     mc.erase("build_config");
     mc.erase("compile_config");
@@ -483,7 +229,7 @@ KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& we
     if (!h5.backend.empty()) topo["backend"] = h5.backend;
     topo["model_config"] = mc;
     if (!h5.trainingConfig.is_null()) {
-      if (keras3) normalizeKeras3(h5.trainingConfig, notes);
+      if (keras3) convert::normalizeKeras3(h5.trainingConfig, notes);
       // A .keras compile_config names the optimizer "optimizer"; training_config says
       // "optimizer_config".
       if (keras3 && h5.trainingConfig.is_object() && h5.trainingConfig.contains("optimizer") &&
@@ -511,7 +257,8 @@ KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& we
     for (size_t wi = 0; wi < layer.stored.size(); ++wi) {
       std::string name = normalizeWeightName(layer.stored[wi]);
       if (keras3) {
-        const std::string n2 = keras3WeightName(name, layer.layer, modelLayers.count(layer.layer));
+        const std::string n2 =
+            convert::keras3WeightName(name, layer.layer, modelLayers.count(layer.layer));
         renamed = renamed || n2 != name;
         name = n2;
       }
@@ -826,7 +573,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     } else if (r.inputFormat == "keras_keras") {
       throw Error(ErrorCode::kInvalidArgument,
                   "input format keras_keras needs an explicit --output_format (as the converter "
-                  "does)");
+                  "does): --output_format tfjs_layers_model");
     } else {
       r.outputFormat = "tfjs_graph_model";
     }
@@ -854,19 +601,34 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
                 "--split_weights_by_layer applies to keras inputs only");
   }
   if (toKeras && (!options.quantization.empty() || options.report || !options.sample.empty())) {
+    if (options.outputFormat.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "a TF.js layers model converts to a Keras .h5 by default (as "
+                  "tensorflowjs_converter does), which stores float32 weights; to quantize it "
+                  "into a new TF.js model, add --output_format tfjs_layers_model");
+    }
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("the --quantize_* flags apply to tfjs_layers_model outputs; a {} file "
-                            "stores float32 weights",
+                            "stores float32 weights (--output_format tfjs_layers_model "
+                            "quantizes a TF.js model)",
                             r.outputFormat));
   }
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(output, ec)) &&
+  if (!options.overwrite && fs::exists(fs::symlink_status(output, ec)) &&
       (toKeras || !fs::is_directory(output, ec) || !fs::is_empty(output, ec))) {
     throw Error(ErrorCode::kExists,
-                toKeras ? "the output file already exists; choose a new name: nothing is "
-                          "overwritten"
+                toKeras ? "the output file already exists; choose a new name or pass "
+                          "--overwrite: nothing is overwritten"
                         : "the output already exists (and is not an empty folder); choose a new "
-                          "one: nothing is overwritten",
+                          "one or pass --overwrite: nothing is overwritten",
+                output);
+  }
+  if (options.overwrite && fs::exists(fs::symlink_status(output, ec)) &&
+      toKeras == fs::is_directory(fs::symlink_status(output, ec))) {
+    throw Error(ErrorCode::kExists,
+                toKeras ? "the output exists and is a folder; --overwrite replaces a file only"
+                        : "the output exists and is not a folder; --overwrite replaces a model "
+                          "folder only",
                 output);
   }
   if (toKeras) {
@@ -880,9 +642,9 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
                   input);
     }
     if (r.outputFormat == "keras") {
-      keras::writeKerasH5(in, output, options.sync);
+      keras::writeKerasH5(in, output, options.sync, options.overwrite);
     } else {
-      keras::writeKerasZip(in, output, options.sync);
+      keras::writeKerasZip(in, output, options.sync, options.overwrite);
     }
     if (auto* mc = &in.modelTopology;
         mc->is_object() && mc->contains("keras_version") && (*mc)["keras_version"].is_string()) {
@@ -915,12 +677,17 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     }
   } else {
     ModelArtifacts in = loadModel(input);
-    if (options.report || !options.sample.empty()) reference = in;
     if (in.inferredFormat() != ModelFormat::kLayers) {
       throw Error(ErrorCode::kUnsupported,
                   "the input is a graph model; converting graph models is not supported yet",
                   input);
     }
+    // What the real converter writes for a Keras 3 model, in the form TF.js 4.22 loads (a
+    // model with none of those forms is left exactly as it is).
+    bool keras3Forms = false;
+    tfjsLoadProblems(in, {}, &keras3Forms);
+    if (keras3Forms && !options.keepKeras3Topology) convert::repairKeras3Artifacts(in, r.notes);
+    if (options.report || !options.sample.empty()) reference = in;
     // Re-quantize from the float values (quantized inputs are dequantized first, as the
     // converter reads them back through Keras).
     a = quantizeModel(in, options.quantization);
@@ -939,6 +706,7 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
   SaveOptions save;
   save.shardSizeBytes = options.weightShardSizeBytes;
   save.sync = options.sync;
+  save.overwrite = options.overwrite;
   saveModel(a, output, save);
   r.groups = a.weightsManifest.size();
   r.weights = a.weightCount();

@@ -50,6 +50,8 @@ std::string_view errorCodeName(ErrorCode code) {
       return "exists";
     case ErrorCode::kUnsupported:
       return "unsupported";
+    case ErrorCode::kTfjsIncompatible:
+      return "tfjs-incompatible";
   }
   return "unknown";
 }

@@ -10,16 +10,6 @@
 namespace tfjs {
 namespace {
 
-// Fixed byte length of a non-string spec.
-uint64_t fixedByteLength(const WeightSpec& w) {
-  const size_t width = w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype);
-  return checkedMul(elementCount(w.shape), width);
-}
-
-bool isString(const WeightSpec& w) {
-  return w.dtype == DType::kString && !w.quantization;
-}
-
 std::string groupFileName(const WeightGroup& g, size_t group) {
   if (g.paths.size() == 1) return g.paths.front();
   return fmt::format("group {}", group + 1);
@@ -27,16 +17,48 @@ std::string groupFileName(const WeightGroup& g, size_t group) {
 
 }  // namespace
 
+std::optional<uint64_t> WeightSpec::storedByteLength() const {
+  if (variableLength()) return std::nullopt;
+  return checkedMul(elementCount(shape), dtypeSize(storageDType()));
+}
+
+std::vector<std::optional<WeightLocation>> layoutFromManifest(const ModelArtifacts& a) {
+  std::vector<std::optional<WeightLocation>> out;
+  for (size_t g = 0; g < a.weightsManifest.size(); ++g) {
+    uint64_t off = 0;
+    bool known = true;  // false after a string weight or an overflowing size
+    for (size_t i = 0; i < a.weightsManifest[g].weights.size(); ++i) {
+      const WeightSpec& w = a.weightsManifest[g].weights[i];
+      if (known && !w.variableLength()) {
+        try {
+          WeightLocation loc;
+          loc.group = g;
+          loc.index = i;
+          loc.byteOffset = off;
+          loc.byteLength = *w.storedByteLength();
+          off = checkedAdd(off, loc.byteLength);
+          out.emplace_back(loc);
+          continue;
+        } catch (const Error&) {
+        }
+      }
+      known = false;
+      out.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
 std::vector<std::optional<uint64_t>> expectedGroupSizes(const ModelArtifacts& a) {
   std::vector<std::optional<uint64_t>> out;
   for (const auto& g : a.weightsManifest) {
     std::optional<uint64_t> total = 0;
     for (const auto& w : g.weights) {
-      if (isString(w)) {
+      if (w.variableLength()) {
         total.reset();
         break;
       }
-      *total = checkedAdd(*total, fixedByteLength(w));
+      *total = checkedAdd(*total, *w.storedByteLength());
     }
     out.push_back(total);
   }
@@ -93,7 +115,7 @@ std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<P
       loc.group = gi;
       loc.index = wi;
       loc.byteOffset = off;
-      if (isString(w)) {
+      if (w.variableLength()) {
         const uint64_t n = elementCount(w.shape);
         uint64_t len = 0;
         for (uint64_t e = 0; e < n; ++e) {
@@ -124,7 +146,7 @@ std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<P
         if (broken) break;
         loc.byteLength = len;
       } else {
-        loc.byteLength = fixedByteLength(w);
+        loc.byteLength = *w.storedByteLength();
         if (loc.byteLength > groupSize - off) {  // off <= groupSize; the sum could wrap
           const uint64_t end =
               loc.byteLength > UINT64_MAX - off ? UINT64_MAX : off + loc.byteLength;
@@ -132,9 +154,8 @@ std::vector<WeightLocation> locateWeights(const ModelArtifacts& a, std::vector<P
               {ErrorCode::kTruncated,
                fmt::format("the manifest needs {} bytes for this {} weight of shape {}, but group "
                            "{} ends after {} of them",
-                           loc.byteLength,
-                           dtypeName(w.quantization ? w.quantization->dtype : w.dtype),
-                           shapeString(w.shape), gi + 1, groupSize - off),
+                           loc.byteLength, dtypeName(w.storageDType()), shapeString(w.shape),
+                           gi + 1, groupSize - off),
                groupFileName(g, gi), w.name, ByteRange{off, end}});
           broken = true;
           break;

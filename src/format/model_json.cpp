@@ -249,11 +249,8 @@ class Parser {
     if (!ok) return std::nullopt;
     // Sizes must be computable without overflow.
     try {
-      const uint64_t n = elementCount(spec.shape);
-      const size_t width =
-          spec.quantization ? dtypeSize(spec.quantization->dtype) : dtypeSize(spec.dtype);
-      if (width != 0) checkedMul(n, width);
-      if (spec.dtype == DType::kString) checkedMul(n, 4);
+      spec.storedByteLength();
+      if (spec.dtype == DType::kString) checkedMul(elementCount(spec.shape), 4);
     } catch (const Error&) {
       fail(ErrorCode::kShapeOverflow,
            fmt::format("the byte size of shape {} overflows 64 bits", shapeString(spec.shape)),

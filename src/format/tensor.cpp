@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "format/checked.h"
+#include "format/js_math.h"
 
 namespace tfjs {
 
@@ -232,21 +233,6 @@ Tensor ones(std::vector<int64_t> shape, DType dtype) {
 
 namespace {
 
-// JavaScript's Math.round: nearest integer, ties toward +infinity.
-double jsRound(double x) {
-  const double f = std::floor(x);
-  return (x - f >= 0.5) ? f + 1 : f;
-}
-
-// JavaScript's ToInt32 (as storing a Number into an Int32Array does).
-int32_t jsToInt32(double x) {
-  if (!std::isfinite(x)) return 0;
-  double m = std::fmod(std::trunc(x), 4294967296.0);
-  if (m < 0) m += 4294967296.0;
-  const auto u = static_cast<uint32_t>(m);
-  return static_cast<int32_t>(u);
-}
-
 uint32_t codeAt(const uint8_t* p, size_t i, DType storage) {
   if (storage == DType::kUint8) return p[i];
   return static_cast<uint32_t>(p[2 * i]) | (static_cast<uint32_t>(p[2 * i + 1]) << 8);
@@ -256,7 +242,7 @@ uint32_t codeAt(const uint8_t* p, size_t i, DType storage) {
 
 Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t length) {
   const uint64_t n = elementCount(spec.shape);
-  if (spec.dtype == DType::kString && !spec.quantization) {
+  if (spec.variableLength()) {
     std::vector<std::string> strings;
     strings.reserve(static_cast<size_t>(n));
     size_t off = 0;
@@ -275,11 +261,10 @@ Tensor decodeWeightBytes(const WeightSpec& spec, const uint8_t* bytes, size_t le
   }
   const size_t outBytes = static_cast<size_t>(checkedMul(n, dtypeSize(spec.dtype)));
   // Check the input before allocating the output: the shape may be a lie.
-  if (!spec.quantization && length < outBytes) {
-    throw Error(ErrorCode::kTruncated, "weight data truncated", "", spec.name);
-  }
-  if (spec.quantization && length < checkedMul(n, dtypeSize(spec.quantization->dtype))) {
-    throw Error(ErrorCode::kTruncated, "quantized weight data truncated", "", spec.name);
+  if (length < *spec.storedByteLength()) {
+    throw Error(ErrorCode::kTruncated,
+                spec.quantization ? "quantized weight data truncated" : "weight data truncated", "",
+                spec.name);
   }
   Buffer out = Buffer::allocate(outBytes);
   if (!spec.quantization) {

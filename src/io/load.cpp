@@ -185,9 +185,7 @@ struct Loader {
         std::string weight;
         ByteRange range{actual, *expected[g]};
         for (const auto& w : a.weightsManifest[g].weights) {
-          const uint64_t len =
-              checkedMul(elementCount(w.shape),
-                         w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype));
+          const uint64_t len = *w.storedByteLength();
           if (off + len > actual) {
             weight = w.name;
             range = {off, off + len};

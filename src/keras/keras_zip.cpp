@@ -759,14 +759,22 @@ void checkH5Name(const std::string& name, const std::string& file) {
 
 // --- atomic output --------------------------------------------------------------------------
 
-// A temporary sibling of the output, removed unless committed.
+// A temporary sibling of the output, removed unless committed. With `overwrite`, an existing
+// file is replaced by the rename (atomically: it stays whole until the new one is complete).
 class TempOutput {
  public:
-  explicit TempOutput(const std::string& target) : target_(target) {
+  TempOutput(const std::string& target, bool overwrite) : target_(target), overwrite_(overwrite) {
     std::error_code ec;
     if (fs::exists(fs::symlink_status(target, ec))) {
-      throw Error(ErrorCode::kExists, "the output file already exists; it is never replaced",
-                  target);
+      if (!overwrite) {
+        throw Error(ErrorCode::kExists,
+                    "the output file already exists; it is never replaced (--overwrite "
+                    "replaces it)",
+                    target);
+      }
+      if (fs::is_directory(fs::symlink_status(target, ec))) {
+        throw Error(ErrorCode::kExists, "the output exists and is a folder, not a file", target);
+      }
     }
     fs::path parent = fs::path(target).parent_path();
     if (parent.empty()) parent = ".";
@@ -805,10 +813,13 @@ class TempOutput {
       }
       ::close(fd);
     }
-    if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) != 0) {
+    if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target_.c_str(),
+                    overwrite_ ? 0 : RENAME_NOREPLACE) != 0) {
       const int e = errno;
       if (e == EEXIST) {
-        throw Error(ErrorCode::kExists, "the output file already exists; it is never replaced",
+        throw Error(ErrorCode::kExists,
+                    "the output file already exists; it is never replaced (--overwrite "
+                    "replaces it)",
                     target_);
       }
       throw Error(ErrorCode::kIo,
@@ -826,6 +837,7 @@ class TempOutput {
 
  private:
   std::string target_;
+  bool overwrite_ = false;
   std::string path_;
 };
 
@@ -1043,46 +1055,6 @@ std::string kerasWeightsImage(const Prepared& p, const std::string& file) {
 
 }  // namespace
 
-// Keras's naming.to_snake_case: drop non-word characters, then re.sub("(.)([A-Z][a-z]+)",
-// r"\1_\2"), then re.sub("([a-z])([A-Z])", r"\1_\2"), then lower case. Written as loops with
-// the regexes' left-to-right, non-overlapping matching (std::regex trips GCC 12's
-// maybe-uninitialized warning under the sanitizers).
-std::string kerasSnakeCase(const std::string& name) {
-  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
-  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  std::string s;
-  for (char c : name) {
-    if (upper(c) || lower(c) || (c >= '0' && c <= '9') || c == '_') s += c;
-  }
-  std::string a;
-  for (size_t i = 0; i < s.size();) {
-    if (i + 2 < s.size() && upper(s[i + 1]) && lower(s[i + 2])) {
-      a += s[i];
-      a += '_';
-      a += s[i + 1];
-      size_t j = i + 2;
-      while (j < s.size() && lower(s[j])) a += s[j++];
-      i = j;
-    } else {
-      a += s[i++];
-    }
-  }
-  std::string b;
-  for (size_t i = 0; i < a.size();) {
-    if (i + 1 < a.size() && lower(a[i]) && upper(a[i + 1])) {
-      b += a[i];
-      b += '_';
-      b += a[i + 1];
-      i += 2;
-    } else {
-      b += a[i++];
-    }
-  }
-  std::transform(b.begin(), b.end(), b.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return b;
-}
-
 bool looksLikeKerasZip(const std::string& path) {
   try {
     std::ifstream in(path, std::ios::binary);
@@ -1230,13 +1202,14 @@ KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options)
   return out;
 }
 
-void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync) {
+void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync,
+                  bool overwrite) {
   const Prepared p = prepare(artifacts, path);
   std::vector<H5Layer> layers = legacyLayers(p, path);
   for (const auto& l : layers) {
     for (const auto& w : l.weights) checkH5Name(w.name, path);
   }
-  TempOutput tmp(path);
+  TempOutput tmp(path, overwrite);
   {
     QuietErrors quiet;
     H5Writer w(path);
@@ -1286,7 +1259,8 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool
   tmp.commit(sync);
 }
 
-void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync) {
+void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync,
+                   bool overwrite) {
   const Prepared p = prepare(artifacts, path);
   Json config = modelToKeras3(p.modelConfig, 0, path);
   Json meta = Json::object();
@@ -1295,7 +1269,7 @@ void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, boo
   const std::string metaText = meta.dump(-1, ' ', true);
   const std::string configText = config.dump(-1, ' ', true);
   const std::string weights = kerasWeightsImage(p, path);
-  TempOutput tmp(path);
+  TempOutput tmp(path, overwrite);
   int err = 0;
   zip_t* raw = zip_open(tmp.path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   if (!raw) {

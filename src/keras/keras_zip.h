@@ -50,13 +50,12 @@
 
 #include <string>
 
+#include "format/keras_names.h"
 #include "keras/keras_file.h"
 
 namespace tfjs::keras {
 
-// Keras's naming.to_snake_case, which names a layer's place in the `.keras` state tree
-// ("Conv2D" -> "conv2d", "LeakyReLU" -> "leaky_re_lu").
-std::string kerasSnakeCase(const std::string& className);
+using tfjs::kerasSnakeCase;  // format/keras_names.h
 
 // True when `path` is a zip archive with config.json. Never throws.
 bool looksLikeKerasZip(const std::string& path);
@@ -64,7 +63,10 @@ bool looksLikeKerasZip(const std::string& path);
 KerasFile readKerasZip(const std::string& path, const KerasReadOptions& options = {});
 
 // sync: fsync the file and its folder around the rename (durable across a power loss).
-void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync = false);
-void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync = false);
+// overwrite: replace an existing file (by the same atomic rename); otherwise kExists.
+void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool sync = false,
+                  bool overwrite = false);
+void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, bool sync = false,
+                   bool overwrite = false);
 
 }  // namespace tfjs::keras

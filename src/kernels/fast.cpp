@@ -754,15 +754,6 @@ bool Pool::backward(const float* x, int64_t batch, const Window& w, int64_t ch, 
 
 // --- element-wise activations of recurrent cells -----------------------------------------------
 
-Unary unaryActivation(const std::string& name) {
-  if (name.empty() || name == "linear" || name == "None") return Unary::kLinear;
-  if (name == "relu") return Unary::kRelu;
-  if (name == "tanh") return Unary::kTanh;
-  if (name == "sigmoid") return Unary::kSigmoid;
-  if (name == "hard_sigmoid" || name == "hardSigmoid") return Unary::kHardSigmoid;
-  return Unary::kOther;
-}
-
 void unary(Unary f, float* p, int64_t n) {
   if (referenceKernels()) {
     reference::unary(f, p, n);

@@ -31,11 +31,9 @@
 #include <string>
 #include <vector>
 
-#include "layers/spatial.h"
+#include "kernels/window.h"
 
 namespace tfjs::kernels {
-
-using layers::spatial::Window;
 
 // --- execution settings ---------------------------------------------------------------------
 
@@ -72,8 +70,6 @@ Fused fusedActivation(const std::string& name);
 // The element-wise activations the recurrent cells apply to their gates with `unary`. kOther:
 // any other activation (softmax, selu, ...), which the caller applies with applyActivation.
 enum class Unary { kOther, kLinear, kRelu, kTanh, kSigmoid, kHardSigmoid };
-// The Unary of a TF.js / Keras activation name (hard_sigmoid and hardSigmoid alike).
-Unary unaryActivation(const std::string& name);
 
 // In place over p[0, n): TF.js's definitions, evaluated by the reference kernel when reference
 // kernels are asked for (referenceKernels()), else by the fast one.

@@ -6,19 +6,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace tfjs::layers {
 namespace {
-
-std::string canonical(const std::string& name) {
-  if (name.empty() || name == "None") return "linear";
-  if (name == "hard_sigmoid") return "hardSigmoid";
-  if (name == "log_softmax") return "logSoftmax";
-  return name;
-}
 
 float sigmoid(float x) {
   return 1.0f / (1.0f + std::exp(-x));
@@ -52,35 +47,28 @@ void softmaxRows(float* y, int64_t total, int64_t n, bool log) {
 }  // namespace
 
 bool isActivation(const std::string& name) {
-  static const char* known[] = {
-      "linear",   "elu",  "selu",    "relu",       "relu6", "sigmoid",  "hardSigmoid", "softplus",
-      "softsign", "tanh", "softmax", "logSoftmax", "gelu",  "gelu_new", "mish",        "swish"};
-  const std::string c = canonical(name);
-  return std::any_of(std::begin(known), std::end(known), [&](const char* k) { return c == k; });
+  return findActivationOrNone(name).has_value();
+}
+
+kernels::Unary unaryOf(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::kLinear:
+      return kernels::Unary::kLinear;
+    case ActivationKind::kRelu:
+      return kernels::Unary::kRelu;
+    case ActivationKind::kTanh:
+      return kernels::Unary::kTanh;
+    case ActivationKind::kSigmoid:
+      return kernels::Unary::kSigmoid;
+    case ActivationKind::kHardSigmoid:
+      return kernels::Unary::kHardSigmoid;
+    default:
+      return kernels::Unary::kOther;
+  }
 }
 
 ActivationKind activationKind(const std::string& name, const std::string& layer) {
-  static const std::pair<const char*, ActivationKind> kinds[] = {
-      {"linear", ActivationKind::kLinear},
-      {"elu", ActivationKind::kElu},
-      {"selu", ActivationKind::kSelu},
-      {"relu", ActivationKind::kRelu},
-      {"relu6", ActivationKind::kRelu6},
-      {"sigmoid", ActivationKind::kSigmoid},
-      {"hardSigmoid", ActivationKind::kHardSigmoid},
-      {"softplus", ActivationKind::kSoftplus},
-      {"softsign", ActivationKind::kSoftsign},
-      {"tanh", ActivationKind::kTanh},
-      {"softmax", ActivationKind::kSoftmax},
-      {"logSoftmax", ActivationKind::kLogSoftmax},
-      {"gelu", ActivationKind::kGelu},
-      {"gelu_new", ActivationKind::kGeluNew},
-      {"mish", ActivationKind::kMish},
-      {"swish", ActivationKind::kSwish}};
-  const std::string c = canonical(name);
-  for (const auto& [k, kind] : kinds) {
-    if (c == k) return kind;
-  }
+  if (auto k = findActivationOrNone(name)) return *k;
   throw Error(ErrorCode::kUnsupported,
               fmt::format("layer '{}': activation '{}' is not one TF.js knows", layer, name));
 }

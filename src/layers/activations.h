@@ -2,31 +2,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "format/activation_names.h"
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 
 namespace tfjs::layers {
 
-// The activations TF.js knows, resolved once from their names.
-enum class ActivationKind {
-  kLinear,
-  kElu,
-  kSelu,
-  kRelu,
-  kRelu6,
-  kSigmoid,
-  kHardSigmoid,
-  kSoftplus,
-  kSoftsign,
-  kTanh,
-  kSoftmax,
-  kLogSoftmax,
-  kGelu,
-  kGeluNew,
-  kMish,
-  kSwish,
-};
+using tfjs::ActivationKind;  // format/activation_names.h
+using tfjs::activationName;
+using tfjs::findActivation;
+using tfjs::findActivationOrNone;
 
 // y[i] = f(x[i]) for i < n; x == y maps in place (no other overlap). In place and out of place
 // are separate loops so that the compiler vectorizes both (f inlined: no per-element call)
@@ -44,8 +32,11 @@ void mapElements(const float* x, float* y, int64_t n, F f) {
   }
 }
 
-// True when `name` (Keras snake_case or TF.js camelCase) is an activation TF.js knows.
+// findActivationOrNone(name) has a value.
 bool isActivation(const std::string& name);
+// The kernels' element-wise function for `kind` (kOther: the kernels do not have it; use
+// applyActivation).
+kernels::Unary unaryOf(ActivationKind kind);
 // The activation called `name`; Error(kUnsupported) naming `layer` for an unknown one.
 ActivationKind activationKind(const std::string& name, const std::string& layer);
 // y = activation(x) over n elements; x may equal y (in place), other overlaps are not allowed.

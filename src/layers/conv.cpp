@@ -127,7 +127,7 @@ class ConvBase : public Layer {
     }
     Window w = window(nhwc, useDilation);
     try {
-      spatial::resolveWindow(w, same_, rank_ < 3, name());
+      spatial::resolveWindow(w, same_, rank_ < 3, fmt::format("layer '{}'", name()));
     } catch (const Error&) {
       return std::nullopt;
     }
@@ -306,7 +306,7 @@ class OneKernelConv : public ConvBase {
   // The resolved window of channels_last x.
   virtual Window resolved(const Array& x) const {
     Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    spatial::resolveWindow(w, same_, rank_ < 3, fmt::format("layer '{}'", name()));
     return w;
   }
   // The reference forward kernel: y (zero on entry) += conv(x) over w, no bias.
@@ -409,7 +409,7 @@ class ConvTranspose final : public OneKernelConv {
       const size_t j = 3 - rank_ + i;
       w.in[j] = outputLength(x.shape[1 + i], i);
     }
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    spatial::resolveWindow(w, same_, rank_ < 3, fmt::format("layer '{}'", name()));
     for (size_t i = 0; i < rank_; ++i) {
       if (w.out[3 - rank_ + i] != x.shape[1 + i]) {
         throw Error(
@@ -579,7 +579,7 @@ class SeparableConv2D final : public ConvBase {
  private:
   Window resolved(const Array& x) const {
     Window w = window(x.shape, true);
-    spatial::resolveWindow(w, same_, true, name());
+    spatial::resolveWindow(w, same_, true, fmt::format("layer '{}'", name()));
     return w;
   }
   // The 1x1 pointwise step's window over the depthwise output of window w.

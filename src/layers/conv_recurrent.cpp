@@ -87,10 +87,10 @@ class ConvLSTM2D final : public Layer {
     if (!isActivation(recurrentActivation_)) {
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
     }
-    act_ = kernels::unaryActivation(activation_);
-    ract_ = kernels::unaryActivation(recurrentActivation_);
     kind_ = activationKind(activation_, c.name());
     rkind_ = activationKind(recurrentActivation_, c.name());
+    act_ = unaryOf(kind_);
+    ract_ = unaryOf(rkind_);
     spatial::checkConvWindow(c, kernelSize_, strides_, dilation_);
     if (c.boolean("stateful", false)) {
       c.unsupported("stateful = true (states kept between predict calls)");
@@ -321,7 +321,7 @@ class ConvLSTM2D final : public Layer {
     wx.k = {1, kernelSize_[0], kernelSize_[1]};
     wx.stride = {1, strides_[0], strides_[1]};
     wx.dilation = {1, dilation_[0], dilation_[1]};
-    spatial::resolveWindow(wx, same_, true, name());
+    spatial::resolveWindow(wx, same_, true, fmt::format("layer '{}'", name()));
     return wx;
   }
 
@@ -439,7 +439,7 @@ class ConvLSTM2D final : public Layer {
     Window wh;
     wh.in = {1, ho, wo};
     wh.k = {1, kernelSize_[0], kernelSize_[1]};
-    spatial::resolveWindow(wh, true, true, name());
+    spatial::resolveWindow(wh, true, true, fmt::format("layer '{}'", name()));
     if (tr) tr->wh = wh;
 
     const Shape stepShape = {batch, ho, wo, F};

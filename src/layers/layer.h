@@ -329,6 +329,21 @@ class InPlaceLayer : public Layer {
   virtual void run(const Array& x, float* y) const = 0;
 };
 
+// Nested models (a Sequential or Functional config inside TimeDistributed, Bidirectional, ...)
+// are made by model/, which sits above layers/: model/ installs these hooks before it makes any
+// layer, and the wrappers call them (a layer never includes model/).
+struct NestedModelHooks {
+  // A nested model (Sequential / Functional / Model config) as a layer.
+  std::unique_ptr<Layer> (*make)(const Config& config) = nullptr;
+  // Adds the variable gradients the inner layers of `nested` (made by `make`) left in `inner` to
+  // `dst`, one array per entry of nested.variables(), in that order.
+  void (*addGradients)(const Layer& nested, const GradientSink& inner,
+                       std::vector<Array>& dst) = nullptr;
+};
+void setNestedModelHooks(const NestedModelHooks& hooks);
+// The installed hooks; Error(kUnsupported) when model/ has installed none.
+const NestedModelHooks& nestedModelHooks();
+
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Config&)>;
 using Registry = std::map<std::string, LayerFactory>;
 

@@ -99,7 +99,7 @@ class Pooling final : public Layer {
       w.k[off + i] = poolSize_[i];
       w.stride[off + i] = strides_[i];
     }
-    spatial::resolveWindow(w, same_, rank_ < 3, name());
+    spatial::resolveWindow(w, same_, rank_ < 3, fmt::format("layer '{}'", name()));
     return w;
   }
 

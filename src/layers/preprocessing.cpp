@@ -31,6 +31,7 @@
 #include <cmath>
 #include <functional>
 
+#include "format/js_math.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 
@@ -63,11 +64,6 @@ void checkRank4(const std::string& layer, const Array& x) {
   }
 }
 
-// JS Math.round: half-way cases go up.
-inline int64_t jsRound(double v) {
-  return static_cast<int64_t>(std::floor(v + 0.5));
-}
-
 // tf.image.resizeBilinear / resizeNearestNeighbor on the cpu backend (halfPixelCenters false).
 Array resize(const Array& x, int64_t newH, int64_t newW, bool bilinear, bool alignCorners) {
   const int64_t batch = x.shape[0], oldH = x.shape[1], oldW = x.shape[2], ch = x.shape[3];
@@ -87,9 +83,11 @@ Array resize(const Array& x, int64_t newH, int64_t newW, bool bilinear, bool ali
         const double fc = colRatio * static_cast<double>(c);
         if (!bilinear) {
           const int64_t nr =
-              std::min(oldH - 1, alignCorners ? jsRound(fr) : static_cast<int64_t>(std::floor(fr)));
+              std::min(oldH - 1, alignCorners ? static_cast<int64_t>(jsRound(fr))
+                                              : static_cast<int64_t>(std::floor(fr)));
           const int64_t nc =
-              std::min(oldW - 1, alignCorners ? jsRound(fc) : static_cast<int64_t>(std::floor(fc)));
+              std::min(oldW - 1, alignCorners ? static_cast<int64_t>(jsRound(fc))
+                                              : static_cast<int64_t>(std::floor(fc)));
           out = std::copy(at(b, nr, nc), at(b, nr, nc) + ch, out);
           continue;
         }
@@ -233,7 +231,9 @@ class CenterCrop final : public ToImageSize {
                                        : 0.5 * (x1 + x2) * (dW - 1);
           float* out = y.data.data() + ((b * height_ + r) * width_ + c) * ch;
           if (yi < 0 || yi > dH - 1 || xi < 0 || xi > dW - 1) continue;  // extrapolation: 0
-          const float* src = x.data.data() + ((b * inH + jsRound(yi)) * inW + jsRound(xi)) * ch;
+          const float* src = x.data.data() + ((b * inH + static_cast<int64_t>(jsRound(yi))) * inW +
+                                              static_cast<int64_t>(jsRound(xi))) *
+                                                 ch;
           std::copy(src, src + ch, out);
         }
       }

@@ -122,8 +122,8 @@ class Cell {
     useBias_ = c.boolean("use_bias", true);
     activation_ = c.has("activation") ? c.activation("activation") : "tanh";
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
-    act_ = kernels::unaryActivation(activation_);
     kind_ = activationKind(activation_, c.name());
+    act_ = unaryOf(kind_);
     dropout_ = c.number("dropout", 0.0);
     recurrentDropout_ = c.number("recurrent_dropout", 0.0);
   }
@@ -317,8 +317,8 @@ class GRUCell final : public Cell {
         c.has("recurrent_activation") ? c.activation("recurrent_activation") : "hard_sigmoid";
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
-    ract_ = kernels::unaryActivation(recurrentActivation_);
     rkind_ = activationKind(recurrentActivation_, c.name());
+    ract_ = unaryOf(rkind_);
     resetAfter_ = c.boolean("reset_after", false);
   }
   int64_t gates() const override { return 3; }
@@ -552,8 +552,8 @@ class LSTMCell final : public Cell {
         c.has("recurrent_activation") ? c.activation("recurrent_activation") : "hard_sigmoid";
     if (!isActivation(recurrentActivation_))
       c.unsupported(fmt::format("recurrent_activation '{}'", recurrentActivation_));
-    ract_ = kernels::unaryActivation(recurrentActivation_);
     rkind_ = activationKind(recurrentActivation_, c.name());
+    ract_ = unaryOf(rkind_);
   }
   int64_t gates() const override { return 4; }
   std::vector<int64_t> stateSizes() const override { return {units_, units_}; }

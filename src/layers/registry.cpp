@@ -1,7 +1,9 @@
 // The one table from Keras class names to layer constructors, and Config's typed getters.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <optional>
 
 #include "layers/layer.h"
@@ -27,6 +29,28 @@ const Registry& registry() {
     return r;
   }();
   return table;
+}
+
+namespace {
+std::atomic<const NestedModelHooks*> gNestedModelHooks{nullptr};
+}  // namespace
+
+void setNestedModelHooks(const NestedModelHooks& hooks) {
+  static NestedModelHooks installed;  // the hooks are function pointers: one set, never freed
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    installed = hooks;
+    gNestedModelHooks.store(&installed, std::memory_order_release);
+  });
+}
+
+const NestedModelHooks& nestedModelHooks() {
+  const NestedModelHooks* h = gNestedModelHooks.load(std::memory_order_acquire);
+  if (!h || !h->make || !h->addGradients) {
+    throw Error(ErrorCode::kUnsupported,
+                "nested models need model/'s hooks, and none are installed");
+  }
+  return *h;
 }
 
 std::unique_ptr<Layer> createLayer(const Config& config) {

@@ -33,16 +33,6 @@
 
 #include "layers/layer.h"
 
-namespace tfjs::internal {
-// A nested model (Sequential / Functional / Model config) as a layer (model/layers_model.cpp).
-// Declared here because layer.h, which would be its home, knows nothing of models.
-std::unique_ptr<layers::Layer> makeNestedModelLayer(const layers::Config& config);
-// Adds the variable gradients the inner layers of `nested` (made by makeNestedModelLayer) left in
-// `inner` to `dst`, one array per entry of nested.variables(), in that order.
-void addNestedModelGradients(const layers::Layer& nested, const layers::GradientSink& inner,
-                             std::vector<layers::Array>& dst);
-}  // namespace tfjs::internal
-
 namespace tfjs::layers {
 namespace {
 
@@ -93,7 +83,7 @@ class TimeDistributed final : public Layer {
     nested_ = cls == "Sequential" || cls == "Functional" || cls == "Model";
     if (nested_) {
       try {
-        inner_ = internal::makeNestedModelLayer(Config(cls, innerName, cfg));
+        inner_ = nestedModelHooks().make(Config(cls, innerName, cfg));
       } catch (const Error& e) {
         rethrowWithContext(e, c);
       }
@@ -217,7 +207,7 @@ class TimeDistributed final : public Layer {
     std::vector<Array> dx =
         inner_->backward({&st->x}, {&st->y}, st->inner.get(), std::move(d), inner);
     if (nested_) {
-      internal::addNestedModelGradients(*inner_, inner, grads.of(this));
+      nestedModelHooks().addGradients(*inner_, inner, grads.of(this));
     } else {
       addGradients(inner, *inner_, grads.of(this), 0);
     }

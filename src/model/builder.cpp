@@ -9,16 +9,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
 
-#include "keras/keras_zip.h"
+#include "format/keras_names.h"
+#include "layers/activations.h"
+#include "model/builder_util.h"
 #include "tfjs/error.h"
 #include "tfjs/version.h"
 
 namespace tfjs {
-namespace {
+namespace detail {
 
 // {"class_name": "GlorotUniform", "config": {"seed": null}} for "glorot_uniform" or
 // "glorotUniform" (TF.js reads initializers from model.json in this object form).
@@ -49,8 +52,59 @@ std::vector<int64_t> repeat(const std::vector<int64_t>& v, size_t rank, const ch
               fmt::format("{}: {} value(s) given, 1 or {} expected", what, v.size(), rank));
 }
 
+// Argument checks of the layer factories: an unusable argument is kInvalidArgument naming the
+// layer (its name, or its class when unnamed) and the argument, as TF.js's ValueErrors do.
+[[noreturn]] void invalidArg(const char* cls, const std::string& name, const char* arg,
+                             const std::string& why) {
+  throw Error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("{}{}: {}: {}", cls, name.empty() ? "" : fmt::format(" '{}'", name), arg, why));
+}
+
+void checkPositive(const char* cls, const std::string& name, const char* arg, int64_t v) {
+  if (v <= 0) invalidArg(cls, name, arg, fmt::format("{}: a positive integer was expected", v));
+}
+
+void checkPositive(const char* cls, const std::string& name, const char* arg,
+                   const std::vector<int64_t>& v) {
+  if (v.empty()) invalidArg(cls, name, arg, "empty: at least one value was expected");
+  for (int64_t d : v) {
+    if (d <= 0) {
+      invalidArg(cls, name, arg,
+                 fmt::format("{} holds {}: positive integers were expected", Json(v).dump(), d));
+    }
+  }
+}
+
+void checkOneOf(const char* cls, const std::string& name, const char* arg, const std::string& v,
+                std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  invalidArg(cls, name, arg, fmt::format("'{}': one of {} was expected", v, list));
+}
+
+void checkActivation(const char* cls, const std::string& name, const char* arg,
+                     const std::string& v) {
+  if (!layers::isActivation(v)) {
+    invalidArg(cls, name, arg, fmt::format("'{}' is not an activation TF.js knows", v));
+  }
+}
+
+void checkInputShape(const char* cls, const std::string& name, const std::vector<int64_t>& s) {
+  for (int64_t d : s) {
+    if (d < -1) {
+      invalidArg(cls, name, "inputShape",
+                 fmt::format("{} holds {}: sizes >= 0 (or -1 for unknown) were expected",
+                             Json(s).dump(), d));
+    }
+  }
+}
+
 LayerConfig make(const std::string& cls, Json cfg, const std::vector<int64_t>& inputShape,
-                 const std::string& name, bool trainable = true) {
+                 const std::string& name, bool trainable) {
   if (!name.empty()) cfg["name"] = name;
   cfg["trainable"] = trainable;
   cfg["dtype"] = "float32";
@@ -63,6 +117,18 @@ LayerConfig make(const std::string& cls, Json cfg, const std::vector<int64_t>& i
 }
 
 LayerConfig conv(const char* cls, size_t rank, const layers::ConvArgs& a) {
+  checkPositive(cls, a.name, "filters", a.filters);
+  checkPositive(cls, a.name, "kernelSize", a.kernelSize);
+  checkPositive(cls, a.name, "strides", a.strides);
+  checkPositive(cls, a.name, "dilationRate", a.dilationRate);
+  if (rank == 1) {
+    checkOneOf(cls, a.name, "padding", a.padding, {"valid", "same", "causal"});
+  } else {
+    checkOneOf(cls, a.name, "padding", a.padding, {"valid", "same"});
+  }
+  checkOneOf(cls, a.name, "dataFormat", a.dataFormat, {"channels_last", "channels_first"});
+  checkActivation(cls, a.name, "activation", a.activation);
+  checkInputShape(cls, a.name, a.inputShape);
   Json cfg = {{"filters", a.filters},
               {"kernel_size", repeat(a.kernelSize, rank, "kernelSize")},
               {"strides", repeat(a.strides, rank, "strides")},
@@ -73,24 +139,46 @@ LayerConfig conv(const char* cls, size_t rank, const layers::ConvArgs& a) {
               {"use_bias", a.useBias},
               {"kernel_initializer", initializer(a.kernelInitializer)},
               {"bias_initializer", initializer(a.biasInitializer)},
-              {"kernel_regularizer", nullptr},
-              {"bias_regularizer", nullptr},
+              {"kernel_regularizer", regularizer(a.kernelRegularizer)},
+              {"bias_regularizer", regularizer(a.biasRegularizer)},
               {"activity_regularizer", nullptr},
               {"kernel_constraint", nullptr},
               {"bias_constraint", nullptr}};
+  if (std::string_view(cls).find("Transpose") != std::string_view::npos) {
+    cfg["output_padding"] = nullptr;
+  }
   return make(cls, std::move(cfg), a.inputShape, a.name, a.trainable);
 }
 
-LayerConfig pooling(const char* cls, const layers::PoolingArgs& a) {
-  const auto size = repeat(a.poolSize, 2, "poolSize");
+LayerConfig pooling(const char* cls, const layers::PoolingArgs& a, size_t rank) {
+  checkPositive(cls, a.name, "poolSize", a.poolSize);
+  if (!a.strides.empty()) checkPositive(cls, a.name, "strides", a.strides);
+  checkOneOf(cls, a.name, "padding", a.padding, {"valid", "same"});
+  checkOneOf(cls, a.name, "dataFormat", a.dataFormat, {"channels_last", "channels_first"});
+  checkInputShape(cls, a.name, a.inputShape);
+  const auto size = repeat(a.poolSize, rank, "poolSize");
   Json cfg = {{"pool_size", size},
-              {"strides", a.strides.empty() ? size : repeat(a.strides, 2, "strides")},
+              {"strides", a.strides.empty() ? size : repeat(a.strides, rank, "strides")},
               {"padding", a.padding},
               {"data_format", a.dataFormat}};
   return make(cls, std::move(cfg), a.inputShape, a.name);
 }
 
+Json regularizer(const std::optional<layers::Regularizer>& r) {
+  if (!r) return nullptr;
+  if (!std::isfinite(r->l1) || !std::isfinite(r->l2) || r->l1 < 0 || r->l2 < 0) {
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("regularizer l1 = {}, l2 = {}: finite values >= 0 expected", r->l1, r->l2));
+  }
+  return {{"class_name", "L1L2"}, {"config", {{"l1", r->l1}, {"l2", r->l2}}}};
+}
+
 LayerConfig recurrent(const char* cls, const layers::RecurrentArgs& a, bool gates) {
+  checkPositive(cls, a.name, "units", a.units);
+  checkActivation(cls, a.name, "activation", a.activation);
+  if (gates) checkActivation(cls, a.name, "recurrentActivation", a.recurrentActivation);
+  checkInputShape(cls, a.name, a.inputShape);
   Json cfg = {{"units", a.units},
               {"activation", a.activation},
               {"use_bias", a.useBias},
@@ -110,18 +198,36 @@ LayerConfig recurrent(const char* cls, const layers::RecurrentArgs& a, bool gate
   return make(cls, std::move(cfg), a.inputShape, a.name, a.trainable);
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::initializer;
+using detail::make;
+using detail::regularizer;
+using detail::repeat;
+
+using detail::conv;
+using detail::pooling;
+using detail::recurrent;
+
+using detail::checkActivation;
+using detail::checkInputShape;
+using detail::checkOneOf;
+using detail::checkPositive;
+using detail::invalidArg;
 
 namespace layers {
 
 LayerConfig dense(const DenseArgs& a) {
+  checkPositive("Dense", a.name, "units", a.units);
+  checkActivation("Dense", a.name, "activation", a.activation);
+  checkInputShape("Dense", a.name, a.inputShape);
   Json cfg = {{"units", a.units},
               {"activation", a.activation},
               {"use_bias", a.useBias},
               {"kernel_initializer", initializer(a.kernelInitializer)},
               {"bias_initializer", initializer(a.biasInitializer)},
-              {"kernel_regularizer", nullptr},
-              {"bias_regularizer", nullptr},
+              {"kernel_regularizer", regularizer(a.kernelRegularizer)},
+              {"bias_regularizer", regularizer(a.biasRegularizer)},
               {"activity_regularizer", nullptr},
               {"kernel_constraint", nullptr},
               {"bias_constraint", nullptr}};
@@ -133,32 +239,73 @@ LayerConfig conv1d(const ConvArgs& a) {
 LayerConfig conv2d(const ConvArgs& a) {
   return conv("Conv2D", 2, a);
 }
+LayerConfig conv3d(const ConvArgs& a) {
+  return conv("Conv3D", 3, a);
+}
+LayerConfig conv2dTranspose(const ConvArgs& a) {
+  return conv("Conv2DTranspose", 2, a);
+}
+LayerConfig conv3dTranspose(const ConvArgs& a) {
+  return conv("Conv3DTranspose", 3, a);
+}
 LayerConfig maxPooling2d(const PoolingArgs& a) {
-  return pooling("MaxPooling2D", a);
+  return pooling("MaxPooling2D", a, 2);
 }
 LayerConfig averagePooling2d(const PoolingArgs& a) {
-  return pooling("AveragePooling2D", a);
+  return pooling("AveragePooling2D", a, 2);
 }
 LayerConfig globalAveragePooling2d(const PoolingArgs& a) {
+  checkOneOf("GlobalAveragePooling2D", a.name, "dataFormat", a.dataFormat,
+             {"channels_last", "channels_first"});
   return make("GlobalAveragePooling2D", {{"data_format", a.dataFormat}}, a.inputShape, a.name);
 }
 LayerConfig globalMaxPooling2d(const PoolingArgs& a) {
+  checkOneOf("GlobalMaxPooling2D", a.name, "dataFormat", a.dataFormat,
+             {"channels_last", "channels_first"});
   return make("GlobalMaxPooling2D", {{"data_format", a.dataFormat}}, a.inputShape, a.name);
 }
 LayerConfig flatten(const SimpleArgs& a) {
+  checkInputShape("Flatten", a.name, a.inputShape);
   return make("Flatten", Json::object(), a.inputShape, a.name);
 }
 LayerConfig dropout(const DropoutArgs& a) {
+  if (!(a.rate >= 0 && a.rate < 1)) {
+    invalidArg("Dropout", a.name, "rate",
+               fmt::format("{}: a number in [0, 1) was expected", a.rate));
+  }
+  checkInputShape("Dropout", a.name, a.inputShape);
   return make("Dropout", {{"rate", a.rate}, {"noise_shape", nullptr}, {"seed", nullptr}},
               a.inputShape, a.name);
 }
 LayerConfig activation(const ActivationArgs& a) {
+  checkActivation("Activation", a.name, "activation", a.activation);
+  checkInputShape("Activation", a.name, a.inputShape);
   return make("Activation", {{"activation", a.activation}}, a.inputShape, a.name);
 }
 LayerConfig reshape(const ReshapeArgs& a) {
+  if (a.targetShape.empty()) invalidArg("Reshape", a.name, "targetShape", "empty");
+  int unknown = 0;
+  for (int64_t d : a.targetShape) {
+    if (d == -1) ++unknown;
+    if (d == 0 || d < -1 || unknown > 1) {
+      invalidArg("Reshape", a.name, "targetShape",
+                 fmt::format("{}: positive sizes and at most one -1 were expected",
+                             Json(a.targetShape).dump()));
+    }
+  }
+  checkInputShape("Reshape", a.name, a.inputShape);
   return make("Reshape", {{"target_shape", a.targetShape}}, a.inputShape, a.name);
 }
 LayerConfig batchNormalization(const BatchNormalizationArgs& a) {
+  if (!(a.momentum >= 0 && a.momentum <= 1)) {
+    invalidArg("BatchNormalization", a.name, "momentum",
+               fmt::format("{}: a number in [0, 1] was expected", a.momentum));
+  }
+  if (!(a.epsilon > 0)) {
+    invalidArg("BatchNormalization", a.name, "epsilon",
+               fmt::format("{}: a positive number was expected", a.epsilon));
+  }
+  checkInputShape("BatchNormalization", a.name, a.inputShape);
   Json cfg = {{"axis", a.axis},
               {"momentum", a.momentum},
               {"epsilon", a.epsilon},
@@ -167,7 +314,9 @@ LayerConfig batchNormalization(const BatchNormalizationArgs& a) {
               {"beta_initializer", initializer("zeros")},
               {"gamma_initializer", initializer("ones")},
               {"moving_mean_initializer", initializer("zeros")},
-              {"moving_variance_initializer", initializer("ones")}};
+              {"moving_variance_initializer", initializer("ones")},
+              {"beta_regularizer", regularizer(a.betaRegularizer)},
+              {"gamma_regularizer", regularizer(a.gammaRegularizer)}};
   return make("BatchNormalization", std::move(cfg), a.inputShape, a.name, a.trainable);
 }
 LayerConfig simpleRNN(const RecurrentArgs& a) {
@@ -180,12 +329,16 @@ LayerConfig gru(const RecurrentArgs& a) {
   return recurrent("GRU", a, true);
 }
 LayerConfig embedding(const EmbeddingArgs& a) {
+  checkPositive("Embedding", a.name, "inputDim", a.inputDim);
+  checkPositive("Embedding", a.name, "outputDim", a.outputDim);
+  checkInputShape("Embedding", a.name, a.inputShape);
   Json cfg = {{"input_dim", a.inputDim},
               {"output_dim", a.outputDim},
               {"mask_zero", a.maskZero},
               {"embeddings_initializer", initializer("random_uniform")}};
   cfg["embeddings_initializer"]["config"]["minval"] = -0.05;
   cfg["embeddings_initializer"]["config"]["maxval"] = 0.05;
+  cfg["embeddings_regularizer"] = regularizer(a.embeddingsRegularizer);
   return make("Embedding", std::move(cfg), a.inputShape, a.name, a.trainable);
 }
 
@@ -360,7 +513,7 @@ void reserveNames(const FunctionalRep& rep, Namer& namer) {
 void assignNames(const Sequential& s, Namer& namer) {
   for (const auto& l : BuilderAccess::layers(s)) {
     // A Sequential's entries are distinct layers: keyed by their place.
-    namer.assign(&l, givenName(l), keras::kerasSnakeCase(l.className), false);
+    namer.assign(&l, givenName(l), kerasSnakeCase(l.className), false);
   }
 }
 void assignNames(const FunctionalRep& rep, Namer& namer) {
@@ -369,7 +522,7 @@ void assignNames(const FunctionalRep& rep, Namer& namer) {
     const bool in = n.kind == NodeKind::kInput;
     const std::string base = in                                ? "input"
                              : n.kind == NodeKind::kFunctional ? "model"
-                                                               : keras::kerasSnakeCase(n.className);
+                                                               : kerasSnakeCase(n.className);
     namer.assign(n.identity.get(), n.givenName, base, in);
     if (n.sequential) assignNames(*n.sequential, namer);
     if (n.functional) assignNames(*n.functional, namer);

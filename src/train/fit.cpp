@@ -147,7 +147,8 @@ Data prepare(const internal::TrainingState& st, const std::vector<TensorInfo>& i
       try {
         st.losses[o]->check(one, Array(ps));
       } catch (const Error& e) {
-        throw Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}: {}", what, name, e.what()));
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("{}: {}: {}", what, name, e.problems().front().message));
       }
     }
   }
@@ -382,8 +383,12 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
   for (int epoch = args.initialEpoch; epoch < args.epochs; ++epoch) {
     if (args.shuffle) std::shuffle(order.begin(), order.end(), shuffleRng);
     std::vector<double> totals(names.size(), 0.0);
+    size_t seen = 0;
+    bool stopInEpoch = false;
     for (size_t start = 0; start < train.samples; start += batchSize) {
       const size_t n = std::min(batchSize, train.samples - start);
+      seen += n;
+      double batchPenalty = 0;
       std::vector<Array> xs, ys;
       for (const auto& a : train.x) xs.push_back(gather(a, order.data() + start, n));
       for (const auto& a : train.y) ys.push_back(gather(a, order.data() + start, n));
@@ -393,7 +398,9 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
       for (size_t k = 0; k < v.size(); ++k) totals[k] += v[k] * static_cast<double>(n);
       for (const Penalty& p : penalties) {  // the weights as this batch's forward used them
         const auto& tv = trainer.variables()[p.variable];
-        totals[0] += p.times * p.regularizer.penalty(tv.value, tv.size) * static_cast<double>(n);
+        const double penalty = p.times * p.regularizer.penalty(tv.value, tv.size);
+        batchPenalty += penalty;
+        totals[0] += penalty * static_cast<double>(n);
       }
       auto grads = trainer.backward(std::move(dOut));
       for (const Penalty& p : penalties) {
@@ -408,11 +415,21 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
         vars.push_back({tv.name, tv.value, grads[k].data.data(), tv.size});
       }
       st.optimizer->applyGradients(vars);
+      if (args.onBatchEnd) {
+        Logs bl;
+        for (size_t k = 0; k < v.size() && k < names.size(); ++k) bl[names[k]] = v[k];
+        if (!names.empty()) bl[names[0]] += batchPenalty;
+        const int batches = static_cast<int>((train.samples + batchSize - 1) / batchSize);
+        if (!args.onBatchEnd(epoch, static_cast<int>(start / batchSize), batches, bl)) {
+          stopInEpoch = true;
+          break;
+        }
+      }
     }
     trainer.commit();
     Logs logs;
     for (size_t k = 0; k < names.size(); ++k) {
-      logs[names[k]] = totals[k] / static_cast<double>(train.samples);
+      logs[names[k]] = totals[k] / static_cast<double>(std::max<size_t>(seen, 1));
     }
     if (validate) {
       const Logs vl = evaluateData(st, trainer, val, batchSize, names, "val_");
@@ -420,7 +437,7 @@ History LayersModel::fit(const std::vector<Tensor>& x, const std::vector<Tensor>
     }
     history.epoch.push_back(epoch);
     for (const auto& [k, v] : logs) history.history[k].push_back(v);
-    bool stop = args.onEpochEnd && !args.onEpochEnd(epoch, logs);
+    bool stop = (args.onEpochEnd && !args.onEpochEnd(epoch, logs)) || stopInEpoch;
     if (!es.monitor.empty()) {
       const auto it = logs.find(es.monitor);
       if (it == logs.end()) {

@@ -300,6 +300,33 @@ const cases = [
     fit: { epochs: 6, batchSize: 5 },
   },
   {
+    // Transfer learning: a frozen Dense and a frozen BatchNormalization (trainable: false in the
+    // saved model.json) under a trainable head. TF.js's fit keeps the frozen weights, yet its
+    // BatchNormalization still normalizes with the batch's statistics and updates its moving
+    // averages (fit calls every layer with training: true, and LayerVariable.write ignores
+    // trainable), unlike Keras 2, which runs a frozen BatchNormalization in inference mode.
+    name: 'frozen_dense_batchnorm_adam',
+    build: () => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 6, activation: 'tanh', inputShape: [4], trainable: false }));
+      m.add(tf.layers.batchNormalization({ trainable: false }));
+      m.add(tf.layers.dense({ units: 2 }));
+      return m;
+    },
+    data: (rng) => {
+      const n = 20;
+      const x = rng.f32(n * 4);
+      const y = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        y[i * 2] = x[i * 4] - 0.5 * x[i * 4 + 1];
+        y[i * 2 + 1] = x[i * 4 + 2] * x[i * 4 + 3];
+      }
+      return { x: [x, [n, 4]], y: [y, [n, 2]] };
+    },
+    compile: { optimizer: 'adam', optimizerConfig: { learning_rate: 0.01 }, loss: 'meanSquaredError', metrics: [] },
+    fit: { epochs: 5, batchSize: 5 },
+  },
+  {
     // Backpropagation through time: LSTM(8) (TF.js's defaults: hard_sigmoid gates) -> Dense(1)
     // regressing a sequence's weighted sum, adam; then GRU (reset_after false, as TF.js computes
     // it) returning sequences under an LSTM going backwards, sgd.

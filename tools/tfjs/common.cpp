@@ -7,8 +7,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "format/checked.h"
-
 namespace tfjs::cli {
 
 void ModelArgs::add(CLI::App& cmd) {
@@ -82,7 +80,13 @@ int exitCodeFor(const Error& e) {
 }
 
 void printError(const Error& e) {
-  for (const auto& p : e.problems()) std::fprintf(stderr, "tfjs: %s\n", p.toString().c_str());
+  for (Problem p : e.problems()) {
+    // A message made from another error's what() starts with that error's "[kind] "; the kind
+    // is printed once, by toString().
+    const std::string kind = fmt::format("[{}] ", errorCodeName(p.code));
+    while (p.message.starts_with(kind)) p.message.erase(0, kind.size());
+    std::fprintf(stderr, "tfjs: %s\n", p.toString().c_str());
+  }
 }
 
 std::string withCommas(uint64_t n) {
@@ -104,7 +108,15 @@ std::string humanBytes(uint64_t n) {
 }
 
 std::string shapeText(const std::vector<int64_t>& shape) {
-  return shapeString(shape);
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+size_t displayWidth(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
 std::string floatText(float v) {
@@ -116,37 +128,18 @@ std::string floatText(float v) {
 }
 
 std::vector<std::optional<WeightLocation>> layoutOf(const ModelArtifacts& a) {
-  std::vector<std::optional<WeightLocation>> out;
-  if (a.weightsLoaded) {
-    std::vector<Problem> ignored;
-    for (const auto& loc : locateWeights(a, ignored)) out.emplace_back(loc);
-    out.resize(a.weightCount());
-    return out;
+  if (!a.weightsLoaded) return layoutFromManifest(a);
+  // One entry per weight in manifest order; a weight the walk could not place (a damaged
+  // group) stays nullopt, and the groups after it keep their places.
+  std::vector<size_t> groupStart;
+  size_t n = 0;
+  for (const auto& g : a.weightsManifest) {
+    groupStart.push_back(n);
+    n += g.weights.size();
   }
-  for (size_t g = 0; g < a.weightsManifest.size(); ++g) {
-    uint64_t off = 0;
-    bool known = true;  // false after a string tensor or an overflowing size
-    for (size_t i = 0; i < a.weightsManifest[g].weights.size(); ++i) {
-      const WeightSpec& w = a.weightsManifest[g].weights[i];
-      if (known && (w.dtype != DType::kString || w.quantization)) {
-        try {
-          WeightLocation loc;
-          loc.group = g;
-          loc.index = i;
-          loc.byteOffset = off;
-          loc.byteLength =
-              checkedMul(elementCount(w.shape),
-                         w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype));
-          off = checkedAdd(off, loc.byteLength);
-          out.emplace_back(loc);
-          continue;
-        } catch (const Error&) {
-        }
-      }
-      known = false;
-      out.emplace_back(std::nullopt);
-    }
-  }
+  std::vector<std::optional<WeightLocation>> out(n);
+  std::vector<Problem> ignored;
+  for (const auto& loc : locateWeights(a, ignored)) out[groupStart[loc.group] + loc.index] = loc;
   return out;
 }
 

@@ -51,8 +51,24 @@ std::string withCommas(uint64_t n);
 std::string humanBytes(uint64_t n);
 // "[2,3]"
 std::string shapeText(const std::vector<int64_t>& shape);
+// Columns a UTF-8 text takes on a terminal (code points; no wide-character table).
+size_t displayWidth(const std::string& s);
 // Shortest text that reads back as the same float32.
 std::string floatText(float v);
+
+// Levenshtein distance (insertions, deletions, substitutions and swaps of neighbours count 1).
+size_t editDistance(const std::string& a, const std::string& b);
+// The name of `names` closest to `typed`, or "" when none is close enough to be a likely typo.
+std::string closestName(const std::string& typed, const std::vector<std::string>& names);
+// For a CLI11 parse error: an unknown command or option gets "did you mean ...?" on stderr.
+// Returns the exit code when it printed the error, or -1 to let CLI11 print it.
+int reportUnknownArguments(const CLI::App& app);
+
+// The Keras Sequential topology of a `tfjs train` model spec such as "in:1,dense:1"
+// (model_spec.cpp); every field is checked, an unknown one is an error naming the syntax.
+Json topologyFromSpec(const std::string& spec);
+// The syntax of every layer kind of a model spec, one per line (for --help and errors).
+std::string modelSpecSyntax();
 
 // One registered subcommand: its CLI11 definition and what runs it.
 using Runner = std::function<int()>;

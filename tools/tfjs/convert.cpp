@@ -1,15 +1,28 @@
 // tfjs convert INPUT OUTPUT [--input_format F] [--output_format F] [--quantize_uint8 [PATTERNS]]
 //   [--quantize_uint16 [PATTERNS]] [--quantize_float16 [PATTERNS]] [--weight_shard_size_bytes N]
-//   [--split_weights_by_layer] [--metadata KEY:FILE,...] [--keep_keras3_topology] [--json]
-// tensorflowjs_converter's flags (underscored and dashed spellings), defaults and output.
+//   [--split_weights_by_layer] [--metadata KEY:FILE,...] [--keep_keras3_topology] [--overwrite]
+//   [--json] ...
+// tensorflowjs_converter's flags (underscored and dashed spellings), defaults and output: every
+// flag of its 4.x command line is accepted. --quantization_bytes 1|2 (deprecated there) is
+// --quantize_uint8 / --quantize_uint16; the flags of graph conversions (--skip_op_check,
+// --strip_debug_ops, --saved_model_tags, --output_node_names, --experiments,
+// --use_structured_outputs_names) are ignored with a note, as the converter ignores them for
+// layers models; --signature_name and --control_flow_v2 are refused where the converter refuses
+// them (they apply to tf_saved_model / tf_hub inputs and tfjs_graph_model outputs, which this
+// version does not convert).
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <tuple>
 
 #include "common.h"
 #include "inputs.h"
 #include "tfjs/convert.h"
+#include "tfjs/version.h"
 
 namespace tfjs::cli {
 namespace {
@@ -25,6 +38,16 @@ std::vector<std::string> splitComma(const std::string& s) {
     start = comma + 1;
   }
   return out;
+}
+
+// The converter's type=bool flags take a value (any non-empty one is true in argparse; here
+// true/false words), written --flag=VALUE or --flag VALUE; a bare --flag is true.
+std::optional<bool> boolWord(const std::string& v) {
+  std::string l;
+  for (char ch : v) l += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (l.empty() || l == "true" || l == "1" || l == "yes" || l == "on") return true;
+  if (l == "false" || l == "0" || l == "no" || l == "off") return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -51,7 +74,15 @@ void registerConvert(CLI::App& app, Runner& run) {
     bool json = false;
     bool report = false;
     bool sync = false;
+    bool overwrite = false;
     std::vector<std::string> samples;
+    int quantizationBytes = 0;
+    bool skipOpCheck = false;
+    bool version = false;
+    std::string signatureName, savedModelTags, outputNodeNames;
+    // type=bool flags of the converter: the value given (or "true" for a bare flag).
+    std::vector<std::string> stripDebugOps, controlFlowV2, experiments, structuredOutputs;
+    std::vector<std::tuple<const char*, CLI::Option*, std::vector<std::string>*>> boolFlags;
   };
   auto o = std::make_shared<Opts>();
   // Both optional for the parser: a quantize flag written without a value may have taken one
@@ -117,16 +148,72 @@ void registerConvert(CLI::App& app, Runner& run) {
                 "wait until the output is on the disk (fsync every file and folder; off by "
                 "default, as for cp and tensorflowjs_converter: the output appears whole or not "
                 "at all either way)");
+  cmd->add_flag("--overwrite", o->overwrite,
+                "replace an existing output (folder or file): the new output is written beside "
+                "it and renamed into place, the old one removed only then");
+  cmd->add_option("--quantization_bytes,--quantization-bytes", o->quantizationBytes,
+                  "(deprecated in tensorflowjs_converter) 1: --quantize_uint8, 2: "
+                  "--quantize_uint16, for every float32 weight")
+      ->check(CLI::IsMember({1, 2}));
+  cmd->add_flag("--skip_op_check,--skip-op-check", o->skipOpCheck,
+                "graph models only (op validation); ignored for layers models, as the converter "
+                "ignores it");
+  cmd->add_option("--signature_name,--signature-name", o->signatureName,
+                  "tf_saved_model / tf_hub inputs only (graph conversion, not available in this "
+                  "version)");
+  cmd->add_option("--saved_model_tags,--saved-model-tags", o->savedModelTags,
+                  "tf_saved_model inputs only; ignored otherwise, as by the converter");
+  cmd->add_option("--output_node_names,--output-node-names", o->outputNodeNames,
+                  "tf_frozen_model inputs only; ignored otherwise, as by the converter");
+  auto boolFlag = [&](const char* names, const char* flag, std::vector<std::string>& v,
+                      const char* help) {
+    CLI::Option* opt = cmd->add_option(names, v, help)->expected(0, 1)->allow_extra_args(false);
+    o->boolFlags.emplace_back(flag, opt, &v);
+  };
+  boolFlag("--strip_debug_ops,--strip-debug-ops", "--strip_debug_ops", o->stripDebugOps,
+           "[BOOL] graph models only (strips Print / Assert / CheckNumerics); ignored for layers "
+           "models, as the converter ignores it");
+  boolFlag("--control_flow_v2,--control-flow-v2", "--control_flow_v2", o->controlFlowV2,
+           "[BOOL] tfjs_graph_model outputs only (refused otherwise, as by the converter)");
+  boolFlag("--experiments", "--experiments", o->experiments,
+           "[BOOL] graph conversion only; ignored for layers models");
+  boolFlag("--use_structured_outputs_names,--use-structured-outputs-names",
+           "--use_structured_outputs_names", o->structuredOutputs,
+           "[BOOL] tf_saved_model -> tfjs_graph_model only; ignored for layers models");
+  cmd->add_flag("-v,--version", o->version,
+                "print the version (tensorflowjs_converter's --version) and exit");
   cmd->add_flag("--json", o->json, "print the result as JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
-      // A quantize flag given without a value takes the next word when one follows; give it
-      // back to INPUT/OUTPUT when those are short (an existing path was the input).
+      if (o->version) {
+        std::printf("tfjs-cpp %s (convert: tensorflowjs_converter 4.22's command line)\n",
+                    TFJS_VERSION);
+        return kOk;
+      }
       std::vector<std::string> paths;
       for (const std::string* p : {&o->input, &o->output}) {
         if (!p->empty()) paths.push_back(*p);
       }
-      for (auto* vals : {&o->q8, &o->q16, &o->qf16}) {
+      // A quantize flag given without a value takes the next word when one follows, and so does
+      // a bool flag (`--strip_debug_ops PATH`: the flag was bare, true); give the words back to
+      // INPUT/OUTPUT when those are short (an existing path was the input).
+      std::vector<std::vector<std::string>*> valued = {&o->q8, &o->q16, &o->qf16};
+      std::map<std::string, bool> bools;
+      for (auto& [flag, opt, vals] : o->boolFlags) {
+        if (opt->count() == 0) continue;
+        bool value = true;
+        for (auto it = vals->begin(); it != vals->end();) {
+          if (auto b = boolWord(*it)) {
+            value = *b;
+            it = vals->erase(it);
+          } else {
+            ++it;
+          }
+        }
+        bools[flag] = value;
+        valued.push_back(vals);
+      }
+      for (auto* vals : valued) {
         if (paths.size() >= 2 || vals->empty()) continue;
         const std::string v = vals->back();
         std::error_code ec;
@@ -146,6 +233,64 @@ void registerConvert(CLI::App& app, Runner& run) {
                     "tfjs convert needs INPUT and OUTPUT (write patterns as "
                     "--quantize_uint8=PATTERNS)");
       }
+      for (auto* vals : valued) {
+        if (vals == &o->q8 || vals == &o->q16 || vals == &o->qf16 || vals->empty()) continue;
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("'{}' is not a true/false value, and INPUT and OUTPUT are given",
+                                vals->front()));
+      }
+      std::vector<std::string> notes;
+      const std::string inputFormat =
+          o->inputFormat.empty() ? detectInputFormat(paths[0]) : o->inputFormat;
+      std::string outputFormat = o->outputFormat;
+      if (outputFormat.empty()) {
+        outputFormat = inputFormat == "tfjs_layers_model" ? "keras"
+                       : inputFormat.starts_with("tf_")   ? "tfjs_graph_model"
+                                                          : "tfjs_layers_model";
+      }
+      const bool graphOut = outputFormat == "tfjs_graph_model";
+      if (!o->signatureName.empty() && inputFormat != "tf_saved_model" && inputFormat != "tf_hub") {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("--signature_name applies to tf_saved_model and tf_hub inputs "
+                                "only (as in tensorflowjs_converter), and the input format is {}",
+                                inputFormat));
+      }
+      if (bools.count("--control_flow_v2") && bools["--control_flow_v2"] && !graphOut) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("--control_flow_v2 applies to tfjs_graph_model outputs only (as "
+                                "in tensorflowjs_converter), and the output format is {}",
+                                outputFormat));
+      }
+      if (!graphOut) {
+        auto ignored = [&](bool given, const char* flag, const char* what) {
+          if (given) {
+            notes.push_back(
+                fmt::format("{} ignored: it applies to {} only (as "
+                            "tensorflowjs_converter ignores it here)",
+                            flag, what));
+          }
+        };
+        ignored(o->skipOpCheck, "--skip_op_check", "graph models (tfjs_graph_model output)");
+        ignored(bools.count("--strip_debug_ops") > 0, "--strip_debug_ops",
+                "graph models (tfjs_graph_model output)");
+        ignored(bools.count("--experiments") > 0, "--experiments",
+                "graph models (tfjs_graph_model output)");
+        ignored(bools.count("--use_structured_outputs_names") > 0, "--use_structured_outputs_names",
+                "tf_saved_model -> tfjs_graph_model");
+        ignored(!o->savedModelTags.empty(), "--saved_model_tags", "tf_saved_model inputs");
+        ignored(!o->outputNodeNames.empty(), "--output_node_names", "tf_frozen_model inputs");
+      }
+      if (o->quantizationBytes != 0) {
+        if (o->o8->count() || o->o16->count() || o->of16->count()) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "--quantization_bytes cannot be used with the --quantize_* flags (as in "
+                      "tensorflowjs_converter)");
+        }
+        notes.push_back(
+            fmt::format("--quantization_bytes is deprecated (tensorflowjs_converter warns so too): "
+                        "--quantization_bytes {} is --quantize_{}",
+                        o->quantizationBytes, o->quantizationBytes == 1 ? "uint8" : "uint16"));
+      }
       ConvertOptions c;
       c.inputFormat = o->inputFormat;
       c.outputFormat = o->outputFormat;
@@ -155,6 +300,10 @@ void registerConvert(CLI::App& app, Runner& run) {
       c.allowCustomClasses = o->allowCustom;
       c.keepPreprocessingLayers = o->keepPreprocessing;
       c.sync = o->sync;
+      c.overwrite = o->overwrite;
+      if (o->quantizationBytes != 0) {
+        c.quantization.push_back({o->quantizationBytes == 1 ? DType::kUint8 : DType::kUint16, {}});
+      }
       auto addRule = [&](CLI::Option* opt, const std::vector<std::string>& vals, DType dt) {
         if (opt->count() == 0) return;
         QuantizeRule rule;
@@ -177,7 +326,8 @@ void registerConvert(CLI::App& app, Runner& run) {
       }
       c.report = o->report || !o->samples.empty();
       for (const auto& f : o->samples) c.sample.push_back(readInput(f));
-      const ConvertResult r = convertModel(paths[0], paths[1], c);
+      ConvertResult r = convertModel(paths[0], paths[1], c);
+      r.notes.insert(r.notes.begin(), notes.begin(), notes.end());
       if (o->json) {
         Json out = Json::object();
         out["input"] = paths[0];

@@ -59,7 +59,7 @@ struct Annotation {
 // Element annotations of a weight's bytes [0, length).
 std::vector<Annotation> annotate(const WeightSpec& w, const uint8_t* bytes, uint64_t length) {
   std::vector<Annotation> out;
-  if (w.dtype == DType::kString && !w.quantization) {
+  if (w.variableLength()) {
     uint64_t off = 0;
     for (size_t i = 0; off + 4 <= length; ++i) {
       uint32_t n;
@@ -73,7 +73,7 @@ std::vector<Annotation> annotate(const WeightSpec& w, const uint8_t* bytes, uint
     }
     return out;
   }
-  const size_t width = w.quantization ? dtypeSize(w.quantization->dtype) : dtypeSize(w.dtype);
+  const size_t width = dtypeSize(w.storageDType());
   for (uint64_t i = 0; (i + 1) * width <= length; ++i) {
     out.push_back({i * width, fmt::format("[{}] {}", i, elementText(w, bytes + i * width))});
   }

@@ -1,13 +1,20 @@
-// tfjs inspect MODEL [--json] — metadata, summary, training config, manifest, integrity.
+// tfjs inspect MODEL [--json] [--metadata] [--summary] [--training] [--manifest] [--weights]
+// [--integrity] — metadata, summary, training config, manifest, per-weight table, integrity
+// verdict; the section flags choose which (none: all).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common.h"
+#include "tfjs/convert.h"
+#include "tfjs/layers_model.h"
 #include "tfjs/summary.h"
 
 namespace tfjs::cli {
 namespace {
+
+Json shapeJson(const std::string& text);
 
 std::string orDash(const std::optional<std::string>& s) {
   return s ? *s : "-";
@@ -65,7 +72,18 @@ Json layersJson(const ModelSummary& s) {
     Json j = Json::object();
     j["name"] = l.name;
     j["className"] = l.className;
-    j["outputShape"] = l.outputShapes.size() == 1 ? Json(l.outputShapes[0]) : Json(l.outputShapes);
+    if (l.outputShapes.size() == 1) {
+      j["outputShape"] = shapeJson(l.outputShapes[0]);
+      // An InputLayer's shape is written as the one-element list "[(None, 10)]".
+      if (j["outputShape"].is_array() && j["outputShape"].size() == 1 &&
+          j["outputShape"][0].is_array()) {
+        j["outputShape"] = Json(j["outputShape"][0]);
+      }
+    } else {
+      Json shapes = Json::array();
+      for (const auto& o : l.outputShapes) shapes.push_back(shapeJson(o));
+      j["outputShape"] = shapes;
+    }
     j["params"] = l.params;
     j["trainableParams"] = l.trainableParams;
     j["nonTrainableParams"] = l.nonTrainableParams;
@@ -76,6 +94,147 @@ Json layersJson(const ModelSummary& s) {
   return layers;
 }
 
+// A Keras-style shape text as JSON: "(None, 28, 28, 32)" -> [null, 28, 28, 32],
+// "[(None, 4), (None, 4)]" -> [[null, 4], [null, 4]], "[-1,224,224,3]" (graph) -> [null, 224,
+// 224, 3]; null when unknown ("?", "multiple") or not a shape.
+Json shapeJson(const std::string& text) {
+  size_t pos = 0;
+  auto skip = [&] {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+  };
+  // One level: a tuple / list of dimensions or of tuples.
+  std::function<std::optional<Json>()> parse = [&]() -> std::optional<Json> {
+    skip();
+    if (pos >= text.size() || (text[pos] != '(' && text[pos] != '[')) return std::nullopt;
+    const char close = text[pos] == '(' ? ')' : ']';
+    ++pos;
+    Json out = Json::array();
+    for (;;) {
+      skip();
+      if (pos < text.size() && text[pos] == close) {
+        ++pos;
+        return out;
+      }
+      if (pos < text.size() && (text[pos] == '(' || text[pos] == '[')) {
+        auto inner = parse();
+        if (!inner) return std::nullopt;
+        out.push_back(std::move(*inner));
+      } else if (text.compare(pos, 4, "None") == 0) {
+        out.push_back(nullptr);
+        pos += 4;
+      } else {
+        size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(text.substr(pos), &used);
+        } catch (const std::exception&) {
+          return std::nullopt;
+        }
+        out.push_back(v < 0 ? Json(nullptr) : Json(v));
+        pos += used;
+      }
+      skip();
+      if (pos < text.size() && text[pos] == ',') ++pos;
+    }
+  };
+  auto j = parse();
+  skip();
+  return j && pos == text.size() ? *j : Json(nullptr);
+}
+
+Json shapeJson(const std::vector<int64_t>& shape) {
+  Json out = Json::array();
+  for (int64_t d : shape) out.push_back(d < 0 ? Json(nullptr) : Json(d));
+  return out;
+}
+
+// The names of a functional config's "input_layers" / "output_layers" ([[name, 0, 0], ...]).
+std::vector<std::string> endpointNames(const Json& topo, const char* key) {
+  std::vector<std::string> out;
+  const Json* cfg = &topo;
+  if (cfg->is_object() && cfg->contains("model_config")) cfg = &(*cfg)["model_config"];
+  if (!cfg->is_object() || !cfg->contains("config") || !(*cfg)["config"].is_object()) return out;
+  const Json& c = (*cfg)["config"];
+  if (!c.contains(key) || !c[key].is_array()) return out;
+  for (const auto& e : c[key]) {
+    if (e.is_array() && !e.empty() && e[0].is_string()) out.push_back(e[0].get<std::string>());
+  }
+  return out;
+}
+
+// The model's inputs and outputs [{name, shape, dtype}] as LayersModel::inputs() / outputs() give
+// them; when the model cannot be built (unsupported layers, damaged weights), from the summary.
+std::pair<Json, Json> modelIoJson(const ModelArtifacts& a, const ModelSummary& summary,
+                                  bool intact) {
+  auto infos = [](const std::vector<TensorInfo>& v) {
+    Json arr = Json::array();
+    for (const auto& t : v) {
+      arr.push_back({{"name", t.name},
+                     {"shape", shapeJson(t.shape)},
+                     {"dtype", std::string(dtypeName(t.dtype))}});
+    }
+    return arr;
+  };
+  if (intact && a.weightsLoaded) {
+    try {
+      ModelOptions options;
+      options.strict = false;
+      const LayersModel m = LayersModel::fromArtifacts(a, options);
+      return {infos(m.inputs()), infos(m.outputs())};
+    } catch (const Error&) {
+    }
+  }
+  auto fromSummary = [&](const std::vector<std::string>& shapes, const char* key) {
+    const auto names = endpointNames(a.modelTopology, key);
+    Json arr = Json::array();
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      Json shape = shapeJson(shapes[i]);
+      // An InputLayer's shape is written as a one-element list "[(None, 10)]".
+      if (shape.is_array() && shape.size() == 1 && shape[0].is_array()) shape = shape[0];
+      arr.push_back({{"name", i < names.size() ? Json(names[i]) : Json(nullptr)},
+                     {"shape", shape},
+                     {"dtype", nullptr}});
+    }
+    return arr;
+  };
+  return {fromSummary(summary.inputShapes, "input_layers"),
+          fromSummary(summary.outputShapes, "output_layers")};
+}
+
+// Rows of text cells printed as columns as wide as their widest cell; `right` marks the
+// columns aligned right (numbers). The last column is not padded.
+void printTable(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right,
+                const char* indent) {
+  std::vector<size_t> width;
+  for (const auto& r : rows) {
+    if (width.size() < r.size()) width.resize(r.size(), 0);
+    for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], displayWidth(r[c]));
+  }
+  for (const auto& r : rows) {
+    std::string line = indent;
+    for (size_t c = 0; c < r.size(); ++c) {
+      const size_t pad = width[c] - displayWidth(r[c]);
+      const bool last = c + 1 == r.size();
+      if (c) line += "  ";
+      if (c < right.size() && right[c]) line += std::string(pad, ' ');
+      line += r[c];
+      if (!last && !(c < right.size() && right[c])) line += std::string(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// The sections `tfjs inspect` prints; the flags choose them (none given: every one).
+struct Sections {
+  bool metadata = false, summary = false, training = false, manifest = false, weights = false,
+       integrity = false;
+  bool any() const { return metadata || summary || training || manifest || weights || integrity; }
+  void allIfNone() {
+    if (!any()) metadata = summary = training = manifest = weights = integrity = true;
+  }
+};
+
 }  // namespace
 
 void registerInspect(CLI::App& app, Runner& run) {
@@ -85,14 +244,30 @@ void registerInspect(CLI::App& app, Runner& run) {
                          "training config, the weights manifest and the integrity verdict");
   auto args = std::make_shared<ModelArgs>();
   auto json = std::make_shared<bool>(false);
+  auto show = std::make_shared<Sections>();
   args->add(*cmd);
   cmd->add_flag("--json", *json, "print one JSON document (keys documented in the README)");
-  cmd->callback([&run, args, json] {
-    run = [args, json]() -> int {
+  cmd->add_flag("--metadata", show->metadata,
+                "show the metadata (format, generatedBy, convertedBy, Keras version)");
+  cmd->add_flag("--summary", show->summary,
+                "show the Keras-style summary (graph models: inputs, outputs, ops)");
+  cmd->add_flag("--training", show->training, "show the training config");
+  cmd->add_flag("--manifest", show->manifest, "show the weights manifest's groups and files");
+  cmd->add_flag("--weights", show->weights,
+                "show the per-weight table (shape, dtype, quantization, group, offset, bytes, "
+                "shards)");
+  cmd->add_flag("--integrity,--verdict", show->integrity, "show the integrity verdict");
+  cmd->footer(
+      "Section flags may be combined (e.g. --summary --integrity); none: every section. With "
+      "--json they choose the keys, as the README lists them per section.");
+  cmd->callback([&run, args, json, show] {
+    show->allIfNone();
+    run = [args, json, show]() -> int {
       ModelArtifacts a;
       auto problems = validateModel(args->model, args->loadOptions(true), &a);
       // Nothing to show when model.json itself could not be read or parsed.
       if (!problems.empty() && a.keyOrder.empty()) throw Error(problems);
+      for (auto& p : tfjsLoadProblems(a, args->model)) problems.push_back(std::move(p));
       const bool graph = a.inferredFormat() == ModelFormat::kGraph;
       std::optional<ModelSummary> summary;
       std::optional<GraphSummary> gsum;
@@ -104,7 +279,7 @@ void registerInspect(CLI::App& app, Runner& run) {
           summary = summarizeLayersModel(a);
         }
       } catch (const Error& e) {
-        summaryError = e.what();
+        summaryError = e.problems().front().toString();
       }
       const auto specs = a.weightSpecs();
       const auto layout = layoutOf(a);
@@ -127,6 +302,7 @@ void registerInspect(CLI::App& app, Runner& run) {
       }
 
       if (*json) {
+        // Keys by section (the metadata keys are always there).
         Json out = Json::object();
         out["model"] = args->model;
         out["format"] = graph ? "graph-model" : "layers-model";
@@ -135,7 +311,7 @@ void registerInspect(CLI::App& app, Runner& run) {
         out["convertedBy"] = a.convertedBy ? Json(*a.convertedBy) : Json(nullptr);
         out["kerasVersion"] = kerasVersion.empty() ? Json(nullptr) : Json(kerasVersion);
         out["backend"] = backend.empty() ? Json(nullptr) : Json(backend);
-        if (summary) {
+        if (show->summary && summary) {
           out["modelName"] = summary->name;
           out["className"] = summary->className;
           out["layers"] = layersJson(*summary);
@@ -143,17 +319,22 @@ void registerInspect(CLI::App& app, Runner& run) {
           out["trainableParams"] = summary->trainableParams;
           out["nonTrainableParams"] = summary->nonTrainableParams;
           out["notes"] = summary->notes;
-        } else {
+          auto [inputs, outputs] = modelIoJson(a, *summary, problems.empty());
+          out["inputs"] = std::move(inputs);
+          out["outputs"] = std::move(outputs);
+        } else if (show->summary) {
           out["layers"] = Json::array();
           out["totalParams"] = elements;
         }
-        if (gsum) {
+        if (show->summary && gsum) {
           Json g = Json::object();
           auto infos = [](const std::vector<GraphTensorInfo>& v) {
             Json arr = Json::array();
             for (const auto& t : v) {
-              arr.push_back(
-                  {{"name", t.name}, {"tensor", t.tensor}, {"dtype", t.dtype}, {"shape", t.shape}});
+              arr.push_back({{"name", t.name},
+                             {"tensor", t.tensor},
+                             {"dtype", t.dtype},
+                             {"shape", shapeJson(t.shape)}});
             }
             return arr;
           };
@@ -165,7 +346,7 @@ void registerInspect(CLI::App& app, Runner& run) {
           g["opCounts"] = gsum->opCounts;
           out["graph"] = g;
         }
-        out["trainingConfig"] = tc;
+        if (show->training) out["trainingConfig"] = tc;
         Json groups = Json::array();
         for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
           const auto& g = a.weightsManifest[gi];
@@ -182,7 +363,10 @@ void registerInspect(CLI::App& app, Runner& run) {
                             {"bytes", a.weightsLoaded ? Json(total) : Json(nullptr)},
                             {"weights", g.weights.size()}});
         }
-        out["groups"] = groups;
+        if (show->manifest) {
+          out["groups"] = groups;
+          out["weightBytes"] = weightBytes;
+        }
         Json weights = Json::array();
         for (size_t i = 0; i < specs.size(); ++i) {
           const WeightSpec& w = *specs[i];
@@ -190,8 +374,7 @@ void registerInspect(CLI::App& app, Runner& run) {
           j["name"] = w.name;
           j["shape"] = w.shape;
           j["dtype"] = std::string(dtypeName(w.dtype));
-          j["storageDtype"] =
-              std::string(dtypeName(w.quantization ? w.quantization->dtype : w.dtype));
+          j["storageDtype"] = std::string(dtypeName(w.storageDType()));
           if (w.quantization) {
             Json q = {{"dtype", std::string(dtypeName(w.quantization->dtype))}};
             q["min"] = w.quantization->min ? Json(*w.quantization->min) : Json(nullptr);
@@ -213,28 +396,30 @@ void registerInspect(CLI::App& app, Runner& run) {
           j["shards"] = shards;
           weights.push_back(std::move(j));
         }
-        out["weights"] = weights;
-        out["weightBytes"] = weightBytes;
+        if (show->weights) out["weights"] = weights;
         Json integrity = {{"ok", problems.empty()}};
         Json ps = Json::array();
         for (const auto& p : problems) ps.push_back(problemJson(p));
         integrity["problems"] = ps;
-        out["integrity"] = integrity;
+        if (show->integrity) out["integrity"] = integrity;
         std::printf("%s\n", jsonText(out).c_str());
         return problems.empty() ? kOk : kProblems;
       }
 
-      std::printf("Model: %s\n", args->model.c_str());
-      std::printf("  format:       %s%s\n", graph ? "graph-model" : "layers-model",
-                  a.format ? "" : " (no 'format' key: inferred)");
-      std::printf("  generatedBy:  %s\n", orDash(a.generatedBy).c_str());
-      std::printf("  convertedBy:  %s\n", orDash(a.convertedBy).c_str());
-      if (!kerasVersion.empty()) {
-        std::printf("  keras:        %s%s\n", kerasVersion.c_str(),
-                    backend.empty() ? "" : fmt::format(" (backend {})", backend).c_str());
+      if (show->metadata) {
+        std::printf("Model: %s\n", args->model.c_str());
+        std::printf("  format:       %s%s\n", graph ? "graph-model" : "layers-model",
+                    a.format ? "" : " (no 'format' key: inferred)");
+        std::printf("  generatedBy:  %s\n", orDash(a.generatedBy).c_str());
+        std::printf("  convertedBy:  %s\n", orDash(a.convertedBy).c_str());
+        if (!kerasVersion.empty()) {
+          std::printf("  keras:        %s%s\n", kerasVersion.c_str(),
+                      backend.empty() ? "" : fmt::format(" (backend {})", backend).c_str());
+        }
+        std::printf("\n");
       }
-      std::printf("\n");
-      if (summary) {
+      if (!show->summary) {
+      } else if (summary) {
         std::printf("%s", formatSummary(*summary).c_str());
         for (const auto& n : summary->notes) std::printf("note: %s\n", n.c_str());
         std::printf("\n");
@@ -244,14 +429,13 @@ void registerInspect(CLI::App& app, Runner& run) {
         if (gsum->initializerNodeCount)
           std::printf(", initializer %d nodes", gsum->initializerNodeCount);
         std::printf("\n");
-        for (const auto& t : gsum->inputs) {
-          std::printf("  input   %-28s %-16s %-10s %s\n", t.name.c_str(), t.tensor.c_str(),
-                      t.dtype.c_str(), t.shape.c_str());
-        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& t : gsum->inputs)
+          rows.push_back({"input", t.name, t.tensor, t.dtype, t.shape});
         for (const auto& t : gsum->outputs) {
-          std::printf("  output  %-28s %-16s %-10s %s\n", t.name.c_str(), t.tensor.c_str(),
-                      t.dtype.c_str(), t.shape.c_str());
+          rows.push_back({"output", t.name, t.tensor, t.dtype, t.shape});
         }
+        printTable(rows, {}, "  ");
         std::printf("  ops:");
         int col = 0;
         for (const auto& [op, n] : gsum->opCounts) {
@@ -263,43 +447,50 @@ void registerInspect(CLI::App& app, Runner& run) {
       } else {
         std::printf("No model topology (weights only).\n\n");
       }
-      if (!tc.is_null()) {
+      if (show->training && !tc.is_null()) {
         std::printf("Training config:\n");
         std::printf("  loss:       %s\n", compactJson(tc.value("loss", Json(nullptr))).c_str());
         std::printf("  optimizer:  %s\n", optimizerText(tc).c_str());
         std::printf("  metrics:    %s\n", compactJson(tc.value("metrics", Json(nullptr))).c_str());
         std::printf("\n");
       }
-      size_t files = 0;
-      for (const auto& g : a.weightsManifest) files += g.paths.size();
-      std::printf(
-          "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
-          "bytes\n",
-          a.weightsManifest.size(), files, specs.size(), withCommas(elements).c_str(),
-          withCommas(weightBytes).c_str());
-      for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
-        const auto& g = a.weightsManifest[gi];
-        std::printf("  group %zu: %zu weight(s)\n", gi + 1, g.weights.size());
-        for (size_t k = 0; k < g.paths.size(); ++k) {
-          std::printf("    %-32s %s\n", g.paths[k].c_str(),
-                      k < g.pathSizes.size()
-                          ? fmt::format("{:>12} bytes", withCommas(g.pathSizes[k])).c_str()
-                          : "");
+      if (show->manifest) {
+        size_t files = 0;
+        for (const auto& g : a.weightsManifest) files += g.paths.size();
+        std::printf(
+            "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
+            "bytes\n",
+            a.weightsManifest.size(), files, specs.size(), withCommas(elements).c_str(),
+            withCommas(weightBytes).c_str());
+        for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+          const auto& g = a.weightsManifest[gi];
+          std::printf("  group %zu: %zu weight(s)\n", gi + 1, g.weights.size());
+          std::vector<std::vector<std::string>> rows;
+          for (size_t k = 0; k < g.paths.size(); ++k) {
+            rows.push_back({g.paths[k], k < g.pathSizes.size()
+                                            ? withCommas(g.pathSizes[k]) + " bytes"
+                                            : std::string()});
+          }
+          printTable(rows, {false, true}, "    ");
         }
+        std::printf("\n");
       }
-      std::printf("\n  %-3s %-40s %-16s %-9s %-30s %5s %10s %10s  %s\n", "#", "name", "shape",
-                  "dtype", "storage / quantization", "group", "offset", "bytes", "shard(s)");
-      for (size_t i = 0; i < specs.size(); ++i) {
-        const WeightSpec& w = *specs[i];
-        std::printf("  %-3zu %-40s %-16s %-9s %-30s %5s %10s %10s  %s\n", i, w.name.c_str(),
-                    shapeText(w.shape).c_str(), std::string(dtypeName(w.dtype)).c_str(),
-                    quantText(w).c_str(),
-                    layout[i] ? std::to_string(layout[i]->group + 1).c_str() : "?",
-                    layout[i] ? withCommas(layout[i]->byteOffset).c_str() : "?",
-                    layout[i] ? withCommas(layout[i]->byteLength).c_str() : "?",
-                    shardsText(a, layout[i]).c_str());
+      if (show->weights) {
+        std::vector<std::vector<std::string>> rows = {{"#", "name", "shape", "dtype",
+                                                       "storage / quantization", "group", "offset",
+                                                       "bytes", "shard(s)"}};
+        for (size_t i = 0; i < specs.size(); ++i) {
+          const WeightSpec& w = *specs[i];
+          rows.push_back(
+              {std::to_string(i), w.name, shapeText(w.shape), std::string(dtypeName(w.dtype)),
+               quantText(w), layout[i] ? std::to_string(layout[i]->group + 1) : "?",
+               layout[i] ? withCommas(layout[i]->byteOffset) : "?",
+               layout[i] ? withCommas(layout[i]->byteLength) : "?", shardsText(a, layout[i])});
+        }
+        printTable(rows, {true, false, false, false, false, true, true, true, false}, "  ");
+        std::printf("\n");
       }
-      std::printf("\n");
+      if (!show->integrity) return problems.empty() ? kOk : kProblems;
       if (problems.empty()) {
         std::printf("Integrity: OK — every group's bytes match its manifest exactly\n");
       } else {

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // An unknown command or option: name the likely intended one instead of CLI11's generic
+    // "A subcommand is required" / "The following arguments were not expected".
+    if (e.get_exit_code() != 0) {
+      if (const int rc = reportUnknownArguments(app); rc >= 0) return rc;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }

@@ -4,18 +4,22 @@
 // (inputs.h).
 //
 // MODEL is a model folder, model.json or URL (its topology, and its weights as the starting point
-// when it has any; a topology without weights starts from its initializers), or a model spec:
-// "in:SHAPE,LAYER,LAYER,..." with SHAPE like 1 or 28x28x1 and LAYER one of dense:UNITS[:ACT],
-// conv2d:FILTERS:KERNEL[:ACT], maxpool2d:SIZE, avgpool2d:SIZE, flatten, batchnorm, dropout:RATE,
-// activation:ACT, lstm:UNITS[:seq], gru:UNITS[:seq], simplernn:UNITS[:seq] (":seq": return
-// sequences), e.g. "in:1,dense:1", the walkthrough's model. Built with tfjs/builder.h.
+// when it has any; a topology without weights starts from its initializers), or a model spec
+// such as "in:1,dense:1", the walkthrough's model (model_spec.cpp).
+//
+// Progress: on a terminal, a live line per batch (batch k/n, samples/s, time left in the epoch,
+// the epoch's mean loss so far) that becomes the epoch's line at its end; in a pipe, one plain
+// line per epoch ("Epoch 2/5 loss=... val_loss=... (0.8s)"); nothing with --quiet.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "common.h"
@@ -27,6 +31,49 @@
 namespace tfjs::cli {
 namespace {
 
+// The training config a model was saved with (top-level trainingConfig, else Keras's
+// modelTopology.training_config), or null. Its loss_weights scale the loss and are refused
+// (without --loss) unless all 1 (TF.js's loadTrainingConfig refuses any); sample_weight_mode and
+// weighted_metrics change nothing without sample weights, which tfjs train does not take.
+Json trainingDefaults(const ModelArtifacts& a, bool lossGiven) {
+  Json tc = a.trainingConfig;
+  if (tc.is_null() && a.modelTopology.is_object()) {
+    tc = a.modelTopology.value("training_config", Json());
+  }
+  if (!tc.is_object()) return nullptr;
+  if (auto w = tc.find("loss_weights"); !lossGiven && w != tc.end() && !w->is_null()) {
+    bool ones = w->is_array() || w->is_object();
+    for (const auto& v : w->items()) ones = ones && v.value().is_number() && v.value() == 1;
+    if (!ones) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("the model's training config has loss_weights {}, which neither "
+                              "TF.js's fit nor tfjs train applies (TF.js refuses to load it); give "
+                              "--loss to train without them",
+                              w->dump()));
+    }
+  }
+  return tc;
+}
+
+// The training config's loss for the output named `output`: a name, a one-element list, or a
+// {output: name} dict; nullopt when there is none.
+std::optional<std::string> storedLoss(const Json& tc, const std::string& output) {
+  if (!tc.is_object() || !tc.contains("loss") || tc["loss"].is_null()) return std::nullopt;
+  const Json& l = tc["loss"];
+  const Json* one = l.is_string()                         ? &l
+                    : l.is_array() && l.size() == 1       ? &l[0]
+                    : l.is_object() && l.contains(output) ? &l[output]
+                                                          : nullptr;
+  if (!one || !one->is_string()) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("the model's training config has loss {}, which names no loss for its "
+                            "output '{}' (a loss name, a one-element list or a dict by output "
+                            "name was expected); give --loss",
+                            l.dump(), output));
+  }
+  return one->get<std::string>();
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -34,97 +81,70 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-int64_t positive(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  long long v = -1;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || v <= 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("model spec: {} '{}' is not a positive integer", what, s));
-  }
-  return v;
-}
-
-// The Sequential topology of a model spec, made with the builder API (tfjs/builder.h).
-Json topologyFromSpec(const std::string& spec) {
-  const auto items = split(spec, ',');
-  if (items.empty() || items[0].rfind("in:", 0) != 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "model spec: it must start with the input shape, e.g. in:1 or in:28x28x1");
-  }
-  std::vector<int64_t> shape;
-  for (const auto& d : split(items[0].substr(3), 'x')) shape.push_back(positive(d, "dimension"));
-  Sequential model;
-  for (size_t i = 1; i < items.size(); ++i) {
-    const auto p = split(items[i], ':');
-    if (p.empty()) throw Error(ErrorCode::kInvalidArgument, "model spec: an empty layer");
-    const std::string& kind = p[0];
-    auto arg = [&](size_t k, const std::string& what) -> const std::string& {
-      if (p.size() <= k) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("model spec: '{}' needs {}", items[i], what));
-      }
-      return p[k];
-    };
-    const std::vector<int64_t> in = i == 1 ? shape : std::vector<int64_t>{};
-    const std::string act = p.size() > 2 ? p[2] : "linear";
-    if (kind == "dense") {
-      model.add(layers::dense(
-          {.units = positive(arg(1, "a unit count (dense:UNITS[:ACTIVATION])"), "units"),
-           .activation = act,
-           .inputShape = in}));
-    } else if (kind == "conv2d") {
-      model.add(layers::conv2d(
-          {.filters =
-               positive(arg(1, "a filter count (conv2d:FILTERS:KERNEL[:ACTIVATION])"), "filters"),
-           .kernelSize = {positive(arg(2, "a kernel size (conv2d:FILTERS:KERNEL)"), "kernel size")},
-           .activation = p.size() > 3 ? p[3] : "linear",
-           .inputShape = in}));
-    } else if (kind == "maxpool2d" || kind == "avgpool2d") {
-      const layers::PoolingArgs a{.poolSize = {positive(arg(1, "a pool size"), "pool size")},
-                                  .inputShape = in};
-      model.add(kind == "maxpool2d" ? layers::maxPooling2d(a) : layers::averagePooling2d(a));
-    } else if (kind == "flatten") {
-      model.add(layers::flatten({.inputShape = in}));
-    } else if (kind == "batchnorm") {
-      model.add(layers::batchNormalization({.inputShape = in}));
-    } else if (kind == "dropout") {
-      double rate = -1;
-      try {
-        rate = std::stod(arg(1, "a rate (dropout:RATE)"));
-      } catch (const std::invalid_argument&) {
-      }
-      if (!(rate >= 0 && rate < 1)) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("model spec: '{}': the rate must be in [0, 1)", items[i]));
-      }
-      model.add(layers::dropout({.rate = rate, .inputShape = in}));
-    } else if (kind == "activation") {
-      model.add(layers::activation(
-          {.activation = arg(1, "an activation name (activation:NAME)"), .inputShape = in}));
-    } else if (kind == "lstm" || kind == "gru" || kind == "simplernn") {
-      const layers::RecurrentArgs a{.units = positive(arg(1, "a unit count"), "units"),
-                                    .returnSequences = p.size() > 2 && p[2] == "seq",
-                                    .inputShape = in};
-      model.add(kind == "lstm"  ? layers::lstm(a)
-                : kind == "gru" ? layers::gru(a)
-                                : layers::simpleRNN(a));
-    } else {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("model spec: unknown layer '{}' (known: dense, conv2d, maxpool2d, "
-                              "avgpool2d, flatten, batchnorm, dropout, activation, lstm, gru, "
-                              "simplernn)",
-                              kind));
+// --class-weight: "0=1,1=5" (or "0:1,1:5") or a JSON object {"0": 1, "1": 5}.
+std::map<int, double> parseClassWeight(const std::string& text) {
+  std::map<int, double> out;
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("--class-weight '{}': {} (expected CLASS=WEIGHT,... such as 0=1,1=5, "
+                             "or a JSON object such as '{{\"0\": 1, \"1\": 5}}')",
+                             text, why));
+  };
+  auto number = [&](const std::string& s, bool integer) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (s.empty() || used != s.size() || !std::isfinite(v) || (integer && v != std::floor(v))) {
+      throw bad(fmt::format("'{}' is not {}", s, integer ? "a class index" : "a number"));
+    }
+    return v;
+  };
+  auto add = [&](const std::string& k, double w) {
+    const double c = number(k, true);
+    if (c < 0 || c > 1e9) throw bad(fmt::format("class {} is not an index >= 0", k));
+    if (w < 0) throw bad(fmt::format("the weight of class {} is negative", k));
+    if (!out.emplace(static_cast<int>(c), w).second) throw bad(fmt::format("class {} twice", k));
+  };
+  if (!text.empty() && text.front() == '{') {
+    Json j;
+    try {
+      j = Json::parse(text);
+    } catch (const Json::exception&) {
+      throw bad("not valid JSON");
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it.value().is_number())
+        throw bad(fmt::format("the weight of '{}' is not a number", it.key()));
+      add(it.key(), it.value().get<double>());
+    }
+  } else {
+    for (const auto& part : split(text, ',')) {
+      const auto eq = part.find_first_of("=:");
+      if (eq == std::string::npos) throw bad(fmt::format("'{}' has no '='", part));
+      add(part.substr(0, eq), number(part.substr(eq + 1), false));
     }
   }
-  if (items.size() < 2) {
-    throw Error(ErrorCode::kInvalidArgument, "model spec: no layers after the input shape");
-  }
-  return model.toJSON();
+  if (out.empty()) throw bad("no classes");
+  return out;
+}
+
+// "1:05", "12s", "1:02:03": a duration for the progress line.
+std::string durationText(double seconds) {
+  if (!(seconds >= 0) || seconds > 360000) return "?";
+  const auto s = static_cast<long>(std::lround(seconds));
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}:{:02}", s / 60, s % 60);
+  return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+}
+
+std::string logsText(const Logs& logs) {
+  std::string line;
+  for (const auto& [k, v] : logs) line += fmt::format(" {}={:.6g}", k, v);
+  return line;
 }
 
 bool isSpec(const std::string& m) {
@@ -139,7 +159,12 @@ void registerTrain(CLI::App& app, Runner& run) {
   struct Opts {
     ModelArgs model;
     std::string x, y, out, h5, history, optimizer, loss, metrics;
+    std::string validationX, validationY, classWeight;
+    std::string earlyStopping, earlyStoppingMode = "auto";
+    int patience = 0;
+    double minDelta = 0;
     int epochs = 1;
+    int initialEpoch = 0;
     int batchSize = 32;
     double learningRate = 0;
     double validationSplit = 0;
@@ -156,9 +181,10 @@ void registerTrain(CLI::App& app, Runner& run) {
   o->model.add(*cmd);
   cmd->get_option("MODEL")->description(
       "a model folder, model.json or URL (topology + starting weights), or a model spec such as "
-      "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu,maxpool2d:2,flatten,dense:10:softmax (layers: "
-      "dense:UNITS[:ACT], conv2d:FILTERS:KERNEL[:ACT], maxpool2d:N, avgpool2d:N, flatten, "
-      "batchnorm, dropout:RATE, activation:ACT, lstm|gru|simplernn:UNITS[:seq])");
+      "in:1,dense:1 or in:28x28x1,conv2d:8:3:relu:same,maxpool2d:2,flatten,dense:10:softmax: "
+      "layers separated by ',', each layer's fields by ':', positionally; an unknown or extra "
+      "field is an error. Layers: " +
+      modelSpecSyntax());
   cmd->add_option("--x", o->x,
                   "the inputs (samples along dimension 0): a .npy, a JSON literal such as "
                   "'[[-1],[0],[1]]', @FILE.json or FILE.json, a .csv/.tsv of numbers, or a "
@@ -183,9 +209,43 @@ void registerTrain(CLI::App& app, Runner& run) {
                   "meanSquaredError, categoricalCrossentropy, ... (default: the model's "
                   "trainingConfig, else meanSquaredError)");
   cmd->add_option("--metrics", o->metrics, "comma-separated metrics, e.g. accuracy,mae");
-  cmd->add_option("--validation-split,--validation_split", o->validationSplit,
-                  "fraction of the samples, taken from the end, to validate on after each epoch")
-      ->check(CLI::Range(0.0, 0.999999));
+  auto* splitOpt = cmd->add_option("--validation-split,--validation_split", o->validationSplit,
+                                   "fraction of the samples, taken from the end, to validate on "
+                                   "after each epoch")
+                       ->check(CLI::Range(0.0, 0.999999));
+  auto* vx = cmd->add_option("--validation-x,--validation_x", o->validationX,
+                             "validation inputs, in the forms --x takes (instead of "
+                             "--validation-split)");
+  auto* vy = cmd->add_option("--validation-y,--validation_y", o->validationY,
+                             "validation targets, in the forms --y takes");
+  vx->needs(vy);
+  vy->needs(vx);
+  vx->excludes(splitOpt);
+  cmd->add_option("--class-weight,--class_weight", o->classWeight,
+                  "weight of each class in the loss, CLASS=WEIGHT,... (e.g. 0=1,1=5) or a JSON "
+                  "object ('{\"0\": 1, \"1\": 5}'); single-output models");
+  auto* es = cmd->add_option(
+      "--early-stopping", o->earlyStopping,
+      "stop when the logged value MONITOR (e.g. val_loss, loss, val_acc) stops improving, as "
+      "tf.callbacks.earlyStopping; see --patience, --min-delta, --early-stopping-mode");
+  cmd->add_option("--patience", o->patience,
+                  "epochs without improvement before early stopping stops (default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(es);
+  cmd->add_option("--min-delta,--min_delta", o->minDelta,
+                  "smallest change of the monitored value that counts as an improvement "
+                  "(default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(es);
+  cmd->add_option("--early-stopping-mode", o->earlyStoppingMode,
+                  "min, max, or auto (max for names containing \"acc\", else min)")
+      ->check(CLI::IsMember({"min", "max", "auto"}))
+      ->capture_default_str()
+      ->needs(es);
+  cmd->add_option("--initial-epoch,--initial_epoch", o->initialEpoch,
+                  "the epoch to start at (to resume: epochs run are initial-epoch+1 .. epochs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", o->seed, "seed of shuffling, dropout and initializers")
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", o->noShuffle, "keep the samples in order (TF.js: shuffle false)");
@@ -202,7 +262,9 @@ void registerTrain(CLI::App& app, Runner& run) {
   cmd->add_option("--threads", o->threads, "compute threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  cmd->add_flag("-q,--quiet", o->quiet, "no per-epoch progress");
+  cmd->add_flag("-q,--quiet", o->quiet,
+                "no progress (by default: a live line per batch on a terminal, with samples/s "
+                "and time left; one line per epoch in a pipe)");
   cmd->add_flag("--json", o->json,
                 "print the history (and fitSeconds, the time fit took) as JSON at the end");
   cmd->callback([&run, o] {
@@ -228,8 +290,9 @@ void registerTrain(CLI::App& app, Runner& run) {
                           : LayersModel::fromArtifacts(start, options);
       const Tensor x = readInput(o->x, o->image, {m.inputs()[0].name, m.inputs()[0].shape});
       const Tensor y = readInput(o->y, o->image, {m.outputs()[0].name, m.outputs()[0].shape});
-      // Defaults from the model's trainingConfig (TF.js writes one when saved after compile).
-      const Json tc = start.trainingConfig;
+      // Defaults from the model's training config (TF.js writes trainingConfig when saved after
+      // compile; a converted Keras model holds modelTopology.training_config).
+      const Json tc = trainingDefaults(start, !o->loss.empty());
       CompileArgs ca;
       ca.optimizer = o->optimizer;
       if (ca.optimizer.empty() && tc.is_object() && tc.contains("optimizer_config")) {
@@ -240,8 +303,8 @@ void registerTrain(CLI::App& app, Runner& run) {
       if (o->learningRate > 0) ca.optimizerConfig["learning_rate"] = o->learningRate;
       if (!o->loss.empty()) {
         ca.loss = {o->loss};
-      } else if (tc.is_object() && tc.contains("loss") && tc["loss"].is_string()) {
-        ca.loss = {tc["loss"].get<std::string>()};
+      } else if (auto l = storedLoss(tc, m.outputs()[0].name)) {
+        ca.loss = {*l};
       }
       if (!o->metrics.empty()) ca.metrics = split(o->metrics, ',');
       m.compile(ca);
@@ -258,28 +321,108 @@ void registerTrain(CLI::App& app, Runner& run) {
       }
       FitArgs fa;
       fa.epochs = o->epochs;
+      fa.initialEpoch = o->initialEpoch;
+      if (fa.initialEpoch >= fa.epochs) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("--initial-epoch {} leaves nothing to train: --epochs is {} (the "
+                                "epochs run are initial-epoch+1 .. epochs)",
+                                fa.initialEpoch, fa.epochs));
+      }
       fa.batchSize = o->batchSize;
       fa.shuffle = !o->noShuffle;
       fa.seed = o->seed;
       fa.validationSplit = o->validationSplit;
+      if (!o->validationX.empty()) {
+        fa.validationX = {
+            readInput(o->validationX, o->image, {m.inputs()[0].name, m.inputs()[0].shape})};
+        fa.validationY = {
+            readInput(o->validationY, o->image, {m.outputs()[0].name, m.outputs()[0].shape})};
+      }
+      if (!o->classWeight.empty()) fa.classWeight = parseClassWeight(o->classWeight);
+      if (!o->earlyStopping.empty()) {
+        fa.earlyStopping.monitor = o->earlyStopping;
+        fa.earlyStopping.patience = o->patience;
+        fa.earlyStopping.minDelta = o->minDelta;
+        fa.earlyStopping.mode = o->earlyStoppingMode;
+      }
       const bool tty = ::isatty(STDERR_FILENO);
-      fa.onEpochEnd = [o, tty](int epoch, const Logs& logs) {
+      // The training samples per epoch, as fit splits them (for samples/s and the time left).
+      const int64_t samples = x.shape().empty() ? 1 : x.shape()[0];
+      const int64_t trainSamples =
+          fa.validationX.empty() && fa.validationSplit > 0
+              ? static_cast<int64_t>(
+                    std::floor(static_cast<double>(samples) * (1 - fa.validationSplit)))
+              : samples;
+      using Clock = std::chrono::steady_clock;
+      struct Progress {
+        Clock::time_point epochStart = Clock::now();
+        Clock::time_point lastDraw{};
+        double lossSum = 0;
+        int lossCount = 0;
+      };
+      auto progress = std::make_shared<Progress>();
+      if (tty && !o->quiet) {
+        fa.onBatchEnd = [o, progress, trainSamples](int epoch, int batch, int batches,
+                                                    const Logs& logs) {
+          if (batch == 0) {
+            progress->epochStart = Clock::now();
+            progress->lossSum = 0;
+            progress->lossCount = 0;
+          }
+          if (auto it = logs.find("loss"); it != logs.end()) {
+            progress->lossSum += it->second;
+            ++progress->lossCount;
+          }
+          const auto now = Clock::now();
+          // Redraw at most 10 times a second (and always after the last batch).
+          if (batch + 1 < batches && now - progress->lastDraw < std::chrono::milliseconds(100)) {
+            return true;
+          }
+          progress->lastDraw = now;
+          const double elapsed = std::chrono::duration<double>(now - progress->epochStart).count();
+          const int64_t done =
+              std::min<int64_t>(static_cast<int64_t>(batch + 1) * o->batchSize, trainSamples);
+          // The rate once it means something (after 50 ms); until then "-".
+          const double rate = elapsed > 0.05 ? static_cast<double>(done) / elapsed : 0;
+          const double left = rate > 0 ? static_cast<double>(trainSamples - done) / rate : 0;
+          constexpr int kBar = 20;
+          const int filled = batches ? (batch + 1) * kBar / batches : kBar;
+          std::string bar(static_cast<size_t>(filled), '=');
+          if (filled < kBar) bar += '>' + std::string(static_cast<size_t>(kBar - filled - 1), '.');
+          std::fprintf(
+              stderr, "\rEpoch %d/%d %d/%d [%s] %s samples/s ETA %s loss=%.6g\033[K", epoch + 1,
+              o->epochs, batch + 1, batches, bar.c_str(),
+              rate > 0 ? withCommas(static_cast<uint64_t>(std::lround(rate))).c_str() : "-",
+              rate > 0 ? durationText(left).c_str() : "-",
+              progress->lossCount ? progress->lossSum / progress->lossCount : 0.0);
+          std::fflush(stderr);
+          return true;
+        };
+      }
+      fa.onEpochEnd = [o, tty, progress](int epoch, const Logs& logs) {
         if (o->quiet) return true;
-        std::string line = fmt::format("Epoch {}/{}", epoch + 1, o->epochs);
-        for (const auto& [k, v] : logs) line += fmt::format(" {}={:.6g}", k, v);
+        const double seconds =
+            std::chrono::duration<double>(Clock::now() - progress->epochStart).count();
+        const std::string took =
+            seconds < 1 ? fmt::format("{:.0f}ms", seconds * 1000) : fmt::format("{:.2f}s", seconds);
+        const std::string line =
+            fmt::format("Epoch {}/{}{} ({})", epoch + 1, o->epochs, logsText(logs), took);
         if (tty) {
-          std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), epoch + 1 == o->epochs ? "\n" : "");
+          std::fprintf(stderr, "\r%s\033[K\n", line.c_str());
         } else {
           std::fprintf(stderr, "%s\n", line.c_str());
         }
+        std::fflush(stderr);
+        progress->epochStart = Clock::now();
         return true;
       };
-      const auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = Clock::now();
+      progress->epochStart = t0;
       const History h = m.fit(x, y, fa);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (tty && !o->quiet && !h.epoch.empty() && h.epoch.back() + 1 != o->epochs) {
-        std::fprintf(stderr, "\n");
+      const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (!o->quiet && !h.epoch.empty() && h.epoch.back() + 1 < o->epochs) {
+        std::fprintf(stderr, "stopped early after epoch %d (%s did not improve)\n",
+                     h.epoch.back() + 1, o->earlyStopping.c_str());
       }
       Json hist = {{"epoch", h.epoch}, {"history", h.history}, {"fitSeconds", seconds}};
       if (!o->history.empty()) {

@@ -3,11 +3,11 @@
 // as tf.models.modelFromJSON does.
 #include <fmt/format.h>
 
+#include "model/initializers.h"
 #include "model/variables.h"
 #include "tfjs/error.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/weights.h"
-#include "train/initializers.h"
 
 namespace tfjs {
 namespace {

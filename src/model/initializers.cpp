@@ -4,7 +4,7 @@
 // normal values redrawn outside mean +- 2 stddev). The random stream is our own seeded
 // std::mt19937_64 (with our own bit-to-double conversion, so that a seed gives the same values
 // with every C++ standard library).
-#include "train/initializers.h"
+#include "model/initializers.h"
 
 #include <fmt/format.h>
 

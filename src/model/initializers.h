@@ -1,4 +1,4 @@
-// train/initializers.h — Keras/TF.js weight initializers, for building a model with no weights.
+// model/initializers.h — Keras/TF.js weight initializers, for building a model with no weights.
 //
 // Internal header (not installed). initialize() fills `out` (count(shape) floats) as the
 // initializer named by `spec` does: spec is a Keras/TF.js initializer config
