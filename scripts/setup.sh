@@ -2,6 +2,7 @@
 # Installs what tfjs-cpp needs on a Debian 12 machine, skipping what is already there:
 # the Debian packages (compiler, CMake, Ninja, the libraries of DESIGN.md, Node.js) and the
 # pinned npm packages of the TF.js oracle (tests/oracle, from its package-lock.json).
+# With --tests, also what scripts/test.sh needs beyond the build (clang, clang-format).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -12,6 +13,11 @@ PKGS=(g++ cmake ninja-build pkg-config git
       libprotobuf-dev protobuf-compiler
       libpng-dev libjpeg62-turbo-dev  # image inputs of tfjs predict / train (tools/tfjs/images.cpp)
       python3-h5py)  # tests (an independent reader of the .h5 files tfjs writes), bench/convert.sh
+# scripts/test.sh --tests: the formatting check, and clang for the ThreadSanitizer and libFuzzer
+# builds (LLVM's OpenMP runtime and sanitizer runtimes).
+if [ "${1:-}" = "--tests" ]; then
+  PKGS+=(clang-format clang libclang-rt-dev libomp-dev)
+fi
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 

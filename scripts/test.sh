@@ -1,20 +1,64 @@
 #!/usr/bin/env bash
-# The whole test suite: sets up, builds in Release with -Werror and runs CTest, then builds again
-# with AddressSanitizer + UndefinedBehaviorSanitizer and runs CTest once more.
-# TFJS_TEST_QUICK=1 skips the sanitizer pass (for local iteration only; CI runs both).
+# The whole test suite: sets up; checks the formatting (clang-format); builds in Release with
+# -Werror (GCC) and runs CTest; builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs CTest once more; builds the library and threads_test with clang and ThreadSanitizer and runs
+# it; builds the libFuzzer target with clang and fuzzes the model.json parser for a minute.
+# After each CTest run it prints how many tests skipped, and why.
+#
+# TFJS_TEST_QUICK=1 runs the Release pass only (for local iteration; CI runs them all).
+# TFJS_FIXTURES_STRICT=1 (set by CI) makes a missing fixture that the repository holds a failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=$(nproc)
+"$ROOT/scripts/setup.sh" --tests
 
-echo "== Release build (-Werror) =="
+# Prints the number of skipped tests of a CTest run in $1 and their reasons (the SKIPPED text).
+report_skips() {
+  local log="$1/Testing/Temporary/LastTest.log"
+  local skipped
+  skipped=$(grep -c '\*\*\*Skipped' "$2" || true)
+  echo "-- $skipped test(s) skipped"
+  if [ "$skipped" != "0" ] && [ -f "$log" ]; then
+    grep -ho 'SKIPPED: .*' "$log" | sort | uniq -c | sort -rn | sed 's/^/   /' || true
+  fi
+}
+
+echo "== clang-format =="
+(cd "$ROOT" && git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror)
+
+echo "== Release build (GCC, -Werror) =="
 BUILD_DIR="$ROOT/build" "$ROOT/scripts/build.sh" -DTFJS_WERROR=ON
-ctest --test-dir "$ROOT/build" --output-on-failure -j "$JOBS"
+ctest --test-dir "$ROOT/build" --output-on-failure -j "$JOBS" | tee "$ROOT/build/ctest.out"
+report_skips "$ROOT/build" "$ROOT/build/ctest.out"
 
-if [ "${TFJS_TEST_QUICK:-0}" != "1" ]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
-  cmake -S "$ROOT" -B "$ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTFJS_WERROR=ON -DTFJS_SANITIZE=ON -DTFJS_BUILD_BENCH=OFF >/dev/null
-  cmake --build "$ROOT/build-asan" --parallel "$JOBS"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
-fi
+if [ "${TFJS_TEST_QUICK:-0}" = "1" ]; then exit 0; fi
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
+cmake -S "$ROOT" -B "$ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTFJS_WERROR=ON -DTFJS_SANITIZE=ON -DTFJS_BUILD_BENCH=OFF >/dev/null
+cmake --build "$ROOT/build-asan" --parallel "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS" | tee "$ROOT/build-asan/ctest.out"
+report_skips "$ROOT/build-asan" "$ROOT/build-asan/ctest.out"
+
+# clang builds the library, the command and threads_test (the tests that need it), with -Werror.
+# OpenMP runs one thread per predict() call here (OMP_NUM_THREADS=1): the test is about the
+# library's own state shared between calling threads; LLVM's OpenMP runtime is not instrumented.
+echo "== clang + ThreadSanitizer build (library, threads_test) =="
+cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFJS_WERROR=ON -DTFJS_TSAN=ON -DTFJS_BUILD_BENCH=OFF >/dev/null
+cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target threads_test
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
+  OMP_NUM_THREADS=1 "$ROOT/build-tsan/tests/threads_test"
+
+echo "== libFuzzer: the model.json parser, 60 s =="
+cmake -S "$ROOT" -B "$ROOT/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFJS_BUILD_FUZZ=ON -DTFJS_BUILD_TESTS=OFF \
+  -DTFJS_BUILD_BENCH=OFF >/dev/null
+cmake --build "$ROOT/build-fuzz" --parallel "$JOBS" --target fuzz_model_json
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+cp "$ROOT"/fuzz/corpus/* "$corpus/"
+"$ROOT/build-fuzz/fuzz/fuzz_model_json" -max_total_time=60 -max_len=8192 -print_final_stats=1 \
+  -artifact_prefix="$ROOT/build-fuzz/" -dict="$ROOT/fuzz/model_json.dict" "$corpus" 2>&1 | tail -15
+echo "== all passes done =="

@@ -45,11 +45,9 @@ fs::path copyModel(const fs::path& fixtures, const std::string& name, const Temp
 }
 
 // Declares `model` (the copy's JSON path) and `tmp` (its scratch folder); skips without fixtures.
-#define TFJS_COPY_MODEL(model, name, jsonName)                     \
-  TFJS_REQUIRE_FIXTURES();                                         \
-  if (!fs::exists(fixtures / (name)))                              \
-    GTEST_SKIP() << "SKIPPED: fixture " << (name) << " not found"; \
-  TempDir tmp;                                                     \
+#define TFJS_COPY_MODEL(model, name, jsonName) \
+  TFJS_REQUIRE_FIXTURES(name);                 \
+  TempDir tmp;                                 \
   const fs::path model = copyModel(fixtures, (name), tmp, (jsonName))
 
 constexpr const char* kCnn = "pair_deepmech_cnn";                       // 1 group, float32

@@ -696,7 +696,7 @@ TEST_F(HttpTest, CliInspectAndValidate) {
 
 // A real converter output (4 groups, 4 files without the .bin extension) over http.
 TEST(HttpRealFixtureTest, MultiGroupModelEqualsDiskLoad) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_har_lstm_multigroup_tfjs0x");
   const fs::path dir = fixtures / "pair_har_lstm_multigroup_tfjs0x";
   if (!fs::exists(dir / "model.json")) GTEST_SKIP() << "SKIPPED: " << dir << " not found";
   const ModelArtifacts disk = loadModel(dir.string());

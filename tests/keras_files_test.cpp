@@ -210,7 +210,7 @@ TEST(KerasSnakeCase, MatchesTheStateTreeNamesKerasWrites) {
 }
 
 TEST(ReadKerasZip, PairWeightsEqualTheRealConvertersBytesAndNames) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_keras3_cnn_to_layers_conv422");
   const fs::path dir = fixtures / "pair_keras3_cnn_to_layers_conv422";
   const KerasFile kf = readKerasZip((dir / "mnist_cnn_model.keras").string());
   EXPECT_EQ(kf.kerasVersion, "3.15.1");
@@ -255,7 +255,9 @@ f.visititems(visit)
 }
 
 TEST(ReadKerasZip, EveryRealKerasFileReadsWithH5pysValues) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("keras3_admission_dense_keras_and_h5", "keras3_flownet_dense",
+                        "keras3_gru_keras_and_h5", "pair_keras3_cnn_to_graph_conv318",
+                        "pair_keras3_cnn_to_layers_conv422");
   TempDir tmp;
   struct Case {
     std::string file;
@@ -322,7 +324,7 @@ TEST(ReadKerasZip, EveryRealKerasFileReadsWithH5pysValues) {
 }
 
 TEST(ReadKerasZip, GruCellVariablesAreBoundToTheGruLayer) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("keras3_gru_keras_and_h5");
   const KerasFile kf =
       readKerasZip((fixtures / "keras3_gru_keras_and_h5/models/gru_model.keras").string());
   ASSERT_EQ(kf.layers.size(), 2u);
@@ -336,7 +338,7 @@ TEST(ReadKerasZip, GruCellVariablesAreBoundToTheGruLayer) {
 }
 
 TEST(ReadKerasZip, ReadWeightsFalseReadsTheTopologyOnly) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_keras3_cnn_to_layers_conv422");
   KerasReadOptions o;
   o.readWeights = false;
   const KerasFile kf = readKerasZip(
@@ -347,7 +349,7 @@ TEST(ReadKerasZip, ReadWeightsFalseReadsTheTopologyOnly) {
 }
 
 TEST(LooksLikeKerasZip, TellsZipsFromOtherFiles) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("keras3_admission_dense_keras_and_h5", "pair_keras3_cnn_to_layers_conv422");
   EXPECT_TRUE(looksLikeKerasZip(
       (fixtures / "pair_keras3_cnn_to_layers_conv422/mnist_cnn_model.keras").string()));
   EXPECT_FALSE(
@@ -410,7 +412,7 @@ TEST(KerasWriters, RoundTripEveryRealLayersModelBitForBit) {
 }
 
 TEST(KerasWriters, DequantizedUint8ModelKeepsTheDequantizedValues) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_nsfwjs_mobilenet_v2_uint8");
   TempDir tmp;
   const ModelArtifacts a = loadModel((fixtures / "tfjs_layers_nsfwjs_mobilenet_v2_uint8").string());
   const auto want = decodeWeights(a);
@@ -433,7 +435,7 @@ TEST(KerasWriters, DequantizedUint8ModelKeepsTheDequantizedValues) {
 // --- (c) h5py's view of what we write ----------------------------------------------------------
 
 TEST(WriteKerasH5, H5pySeesKerasAttributesNamesAndValues) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   TempDir tmp;
   const ModelArtifacts a = loadModel((fixtures / "tfjs_layers_tfjs2keras_testdata/cnn").string());
   const fs::path out = tmp / "cnn.h5";
@@ -559,7 +561,7 @@ print(sorted(k for k in mw.attrs.keys() if k.startswith('layer_names')), [len(mw
 }
 
 TEST(WriteKerasZip, H5pySeesTheKeras3StateTree) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   TempDir tmp;
   const fs::path data = fixtures / "tfjs_layers_tfjs2keras_testdata";
   struct Case {
@@ -616,7 +618,7 @@ TEST(WriteKerasZip, H5pySeesTheKeras3StateTree) {
 }
 
 TEST(WriteKerasZip, SequentialGetsAKeras3InputLayer) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   TempDir tmp;
   const ModelArtifacts a = loadModel((fixtures / "tfjs_layers_tfjs2keras_testdata/mlp").string());
   const fs::path out = tmp / "mlp.keras";
@@ -818,7 +820,8 @@ TEST_F(BadKerasZip, ZipWhoseDirectoryLiesAboutTheSizeIsRefused) {
 }
 
 TEST(KerasWriters, RefuseAnExistingOutputAndWriteNothingOnFailure) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_pytraining_custom_layer_noweights",
+                        "tfjs_layers_tfjs2keras_testdata");
   TempDir tmp;
   const ModelArtifacts a = loadModel((fixtures / "tfjs_layers_tfjs2keras_testdata/mlp").string());
   const fs::path h5 = tmp / "m.h5";

@@ -763,7 +763,7 @@ TEST(Kernels, ConcurrentRunsAgree) {
 // same with the fast kernels at 1 and 2 threads as with the reference kernels, and a negative
 // thread count is refused.
 TEST(Kernels, ModelOptionsSelectThreadsAndKernels) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_nsfwjs_mobilenet_v2_uint8");
   const std::string model = (fixtures / "tfjs_layers_nsfwjs_mobilenet_v2_uint8").string();
   const ModelArtifacts artifacts = loadModel(model);
   const auto x = randomValues(2 * 224 * 224 * 3, 77);

@@ -151,7 +151,7 @@ TEST(LayersModel, WalkthroughModelPredictsExactlyAsTfjs) {
 }
 
 TEST(LayersModel, TfjsLayersTestModelsMatchTheirStoredOutputs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
   for (const char* name :
        {"mlp", "functional_merge.json", "cnn", "depthwise_cnn", "one_dimensional"}) {
@@ -208,7 +208,10 @@ TEST(LayersModel, ValueMovingLayersByHand) {
 // The real converted and TF.js-saved models of the fixtures, run by the real TF.js
 // (tests/oracle/decode_folder.mjs: tf.loadLayersModel + predict on a seeded input) and by us.
 TEST(LayersModel, RealModelsPredictAsTfjs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_deepmech_cnn", "pair_divorce_dense_k270_conv313",
+                        "pair_maternal_dense_dropout_k215_conv417", "pair_pytraining_tiny_mnist_bn",
+                        "pair_tinycnn_k215_conv422", "pair_tm_reverse_tfjs_to_keras_mobilenet",
+                        "tfjs_layers_nsfwjs_mobilenet_v2_uint8");
   for (const char* name :
        {"pair_deepmech_cnn", "pair_divorce_dense_k270_conv313/tfjs",
         "pair_maternal_dense_dropout_k215_conv417/tfjs_model",
@@ -231,7 +234,7 @@ TEST(LayersModel, RealModelsPredictAsTfjs) {
 }
 
 TEST(LayersModel, UnsupportedClassNamesTheLayerAndClass) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_pytraining_custom_layer_noweights");
   expectError(
       [&] {
         loadLayersModel((fixtures / "pair_pytraining_custom_layer_noweights/web_model2").string());
@@ -291,7 +294,7 @@ TEST(LayersModel, BenchCommandReportsTimes) {
 }
 
 TEST(LayersModel, GraphModelsAndBadInputsAreRefusedClearly) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("graph_tfjs_rn_dense");
   EXPECT_THROW(loadLayersModel((fixtures / "graph_tfjs_rn_dense").string()), Error);
   const fs::path dir(TFJS_ORACLE_DIR);
   const LayersModel m = loadLayersModel((dir / "dense_f32").string());
@@ -303,7 +306,7 @@ TEST(LayersModel, GraphModelsAndBadInputsAreRefusedClearly) {
 }
 
 TEST(LayersModel, AugmentationLayersAreTheIdentityAtInference) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_tinycnn_k215_conv422");
   // The same weights, once with a nested Sequential of RandomFlip + RandomRotation in front
   // (web_model) and once without (web_model_argh, which TF.js itself loads): the same outputs,
   // bit for bit, as in Keras's predict.
@@ -418,7 +421,7 @@ TEST(LayersModel, MergeLayersRefuseWhatTheyCannotCompute) {
 // tfjs-layers' own TimeDistributed(Dense) after an LSTM, saved by TF.js, with its stored outputs;
 // the wrapped Dense's kernel is saved as time_distributed_.../kernel.
 TEST(LayersModel, TimeDistributedLstmFixtureMatchesItsStoredOutputs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
   expectStoredOutputs(base, "time_distributed_lstm");
 }
@@ -500,7 +503,7 @@ std::vector<Tensor> storedTensors(const fs::path& data, const fs::path& shapes) 
 // tfjs-layers' own SimpleRNN, GRU and Bidirectional(LSTM) test models (each after an Embedding),
 // saved by TF.js with their inputs and outputs.
 TEST(LayersModel, RecurrentTfjsLayersTestModelsMatchTheirStoredOutputs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("tfjs_layers_tfjs2keras_testdata");
   const fs::path base = fixtures / "tfjs_layers_tfjs2keras_testdata";
   for (const std::string name : {"simple_rnn", "gru", "bidirectional_lstm"}) {
     SCOPED_TRACE(name);
@@ -545,7 +548,8 @@ fs::path mergedWeightGroups(const fs::path& dir, const fs::path& out) {
 // run by TF.js and by us on the same input. For the two-group model TF.js reads its weights from
 // a merged copy (see mergedWeightGroups); we read the original folder.
 TEST(LayersModel, RecurrentRealModelsPredictAsTfjs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_deathgrips_lstm_2groups_tfjs0x", "pair_har_lstm_multigroup_tfjs0x",
+                        "tfjs_e2e_load_predict_data");
   test::TempDir tmp;
   for (const char* name : {"pair_har_lstm_multigroup_tfjs0x", "pair_deathgrips_lstm_2groups_tfjs0x",
                            "tfjs_e2e_load_predict_data/layers_model"}) {
@@ -563,7 +567,7 @@ TEST(LayersModel, RecurrentRealModelsPredictAsTfjs) {
 // h5 next to it holds other weights, so the reference is the Keras equations computed here in
 // double precision from the model's own weights.
 TEST(LayersModel, Keras3GruResetAfterFixtureFollowsTheKerasEquations) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("keras3_gru_h5_and_tfjs_converter422");
   const fs::path dir = fixtures / "keras3_gru_h5_and_tfjs_converter422";
   EXPECT_TRUE(tfjsPredict(dir).is_null()) << "TF.js now runs this model: compare with it instead";
   const LayersModel m = loadLayersModel(dir.string());

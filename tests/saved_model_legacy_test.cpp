@@ -333,7 +333,7 @@ TEST(Normalization, CoffeeRoastRewrittenForTfjs) {
 // A Keras 2.15 .h5 whose first layer is RandomFlip: left out, so TF.js loads the model; its
 // predictions equal those of the real converter's folder (which TF.js cannot load).
 TEST(Preprocessing, RandomFlipLeftOutForTfjs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_tinycnn_k215_conv422");
   test::TempDir tmp;
   const fs::path dir = fixtures / "pair_tinycnn_k215_conv422";
   const ConvertResult r =

@@ -53,7 +53,7 @@ TEST(TensorBundle, Crc32cKnownValuesAndMask) {
 }
 
 TEST(TensorBundle, ReadsTheRealIndexAndARebuiltCopyAlike) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES(kHeart);
   const fs::path dir = fixtures / kHeart;
   const auto bundle = keras::TensorBundle::open((dir / "variables" / "variables").string());
   EXPECT_EQ(bundle.numShards(), 1);
@@ -84,7 +84,7 @@ TEST(TensorBundle, ReadsTheRealIndexAndARebuiltCopyAlike) {
 // --- the real SavedModels ----------------------------------------------------------------------
 
 TEST(SavedModel, LooksLikeSavedModel) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("savedmodel_mnist_cnn");
   EXPECT_TRUE(keras::looksLikeSavedModel((fixtures / kHeart).string()));
   EXPECT_TRUE(keras::looksLikeSavedModel((fixtures / kMnist).string()));
   EXPECT_FALSE(keras::looksLikeSavedModel((fixtures / "savedmodel_mnist_cnn").string()));
@@ -95,7 +95,7 @@ TEST(SavedModel, LooksLikeSavedModel) {
 // heart: the SavedModel and heart.h5 are the same model; the converter's path (load_model, save
 // as .h5) must see in the SavedModel exactly what keras::readKerasH5 reads from the .h5.
 TEST(SavedModel, HeartEqualsHeartH5) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES(kHeart);
   const fs::path dir = fixtures / kHeart;
   const KerasFile sm = readKerasSavedModel(dir.string());
   const KerasFile h5 = keras::readKerasH5((dir / "heart.h5").string());
@@ -137,7 +137,7 @@ TEST(SavedModel, HeartEqualsHeartH5) {
 }
 
 TEST(SavedModel, HeartTopologyOnly) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES(kHeart);
   keras::KerasReadOptions o;
   o.readWeights = false;
   const KerasFile sm = readKerasSavedModel((fixtures / kHeart).string(), o);
@@ -147,7 +147,7 @@ TEST(SavedModel, HeartTopologyOnly) {
 }
 
 TEST(SavedModel, HeartCapsAreEnforced) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES(kHeart);
   keras::KerasReadOptions o;
   o.maxDatasetBytes = 1000;  // dense_1/kernel is 36*48*4 bytes
   Error e = errorOf([&] { readKerasSavedModel((fixtures / kHeart).string(), o); });
@@ -161,7 +161,7 @@ TEST(SavedModel, HeartCapsAreEnforced) {
 
 // mnist: Sequential [Conv2D "Conv1", Flatten, Dense "Softmax"], Keras 2.8.0, TF Serving layout.
 TEST(SavedModel, MnistCnn) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("savedmodel_mnist_cnn");
   const KerasFile sm = readKerasSavedModel((fixtures / kMnist).string());
   EXPECT_EQ(sm.kerasVersion, "2.8.0");
   EXPECT_EQ(sm.backend, "tensorflow");
@@ -216,7 +216,7 @@ TEST(SavedModel, MnistCnn) {
 // coffee_roast: Normalization (mean, variance and an int64 count, named without a layer scope as
 // TF named them) + two Dense.
 TEST(SavedModel, CoffeeRoastNormalization) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("savedmodel_coffee_roast_dense");
   const KerasFile sm = readKerasSavedModel((fixtures / kCoffee).string());
   EXPECT_EQ(sm.kerasVersion, "2.10.0");
   std::vector<std::string> names;
@@ -244,7 +244,7 @@ TEST(SavedModel, CoffeeRoastNormalization) {
 }
 
 TEST(SavedModel, NonKerasSavedModelIsRefused) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("savedmodel_nonkeras_tfjs_node_times_three");
   const fs::path dir = fixtures / "savedmodel_nonkeras_tfjs_node_times_three/times_three_float";
   EXPECT_TRUE(keras::looksLikeSavedModel(dir.string()));
   const Error e = errorOf([&] { readKerasSavedModel(dir.string()); });
@@ -256,7 +256,7 @@ TEST(SavedModel, NonKerasSavedModelIsRefused) {
 }
 
 TEST(SavedModel, FolderErrors) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("savedmodel_mnist_cnn");
   Error e = errorOf([&] { readKerasSavedModel("/nonexistent/saved_model"); });
   EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   // TF Serving's layout: the versions are subfolders.
@@ -274,9 +274,8 @@ TEST(SavedModel, FolderErrors) {
 class BrokenSavedModel : public ::testing::Test {
  protected:
   void SetUp() override {
-    const fs::path f = test::fixturesDir();
-    if (f.empty()) GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set TFJS_FIXTURES)";
-    copyTree(f / kHeart, dir());
+    TFJS_REQUIRE_FIXTURES(kHeart);
+    copyTree(fixtures / kHeart, dir());
     fs::remove(dir() / "heart.h5");
   }
   fs::path dir() const { return tmp_.path() / "model"; }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "tfjs/artifacts.h"
 #include "tfjs/error.h"
 #include "tfjs/io.h"
@@ -767,23 +768,6 @@ TEST(SummaryGraph, LayersModelIsNotAGraph) {
 
 // --- real fixtures ------------------------------------------------------------------------------
 
-fs::path fixturesDir() {
-  if (const char* env = std::getenv("TFJS_FIXTURES"); env && *env) {
-    return fs::is_directory(env) ? fs::path(env) : fs::path();
-  }
-#ifdef TFJS_FIXTURES_DIR
-  if (fs::is_directory(TFJS_FIXTURES_DIR)) return fs::path(TFJS_FIXTURES_DIR);
-#endif
-  return {};
-}
-
-#define REQUIRE_FIXTURES()                                                           \
-  const fs::path fixtures = fixturesDir();                                           \
-  if (fixtures.empty()) {                                                            \
-    GTEST_SKIP() << "SKIPPED: real fixtures not found (set TFJS_FIXTURES or define " \
-                    "TFJS_FIXTURES_DIR)";                                            \
-  }
-
 std::string readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -821,7 +805,7 @@ uint64_t manifestElements(const tfjs::ModelArtifacts& a) {
 }
 
 TEST(SummaryFixtures, EveryModelSummarizes) {
-  REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES();
   const auto files = modelJsonFiles(fixtures);
   ASSERT_GE(files.size(), 30u);
   int layers = 0;
@@ -851,7 +835,7 @@ TEST(SummaryFixtures, EveryModelSummarizes) {
 // Every real layers model: the config-derived total equals the manifest's element count, and
 // every row has a known shape, except for the one custom (unknown) class.
 TEST(SummaryFixtures, ParamsMatchManifest) {
-  REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES();
   int checked = 0;
   for (const fs::path& p : modelJsonFiles(fixtures)) {
     const tfjs::ModelArtifacts a = loadFixture(p);
@@ -877,7 +861,8 @@ TEST(SummaryFixtures, ParamsMatchManifest) {
 }
 
 TEST(SummaryFixtures, KnownKerasNumbers) {
-  REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("pair_tinycnn_k215_conv422", "keras3_gru_h5_and_tfjs_converter422",
+                        "pair_anime4k_srgan_functional");
   {  // klawr/deepmech: Conv2D(16, 4x4) on 32x32x1 ... Dense(3)
     const auto s =
         tfjs::summarizeLayersModel(loadFixture(fixtures / "pair_deepmech_cnn/model.json"));
@@ -945,7 +930,7 @@ TEST(SummaryFixtures, KnownKerasNumbers) {
 
 // tfjs-layers' own test models come with the shapes tfjs computed (batch 1).
 TEST(SummaryFixtures, Tfjs2KerasShapesMatchReference) {
-  REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES();
   const fs::path dir = fixtures / "tfjs_layers_tfjs2keras_testdata";
   int checked = 0;
   for (const char* name :
@@ -971,7 +956,7 @@ TEST(SummaryFixtures, Tfjs2KerasShapesMatchReference) {
 }
 
 TEST(SummaryFixtures, GraphModels) {
-  REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES();
   {
     const auto g =
         tfjs::summarizeGraphModel(loadFixture(fixtures / "graph_tfjs_e2e_dense/model/model.json"));

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,19 +23,84 @@ namespace tfjs::test {
 
 namespace fs = std::filesystem;
 
-// ../shared/fixtures/real, or $TFJS_FIXTURES; empty when absent (tests then GTEST_SKIP).
+// The real model files. Those whose licence allows it (Apache-2.0, MIT) are in the repository,
+// tests/fixtures/real; the others (kUnlicensedFixtures) only in the collection they come from,
+// ../shared/fixtures/real, or $TFJS_FIXTURES. fixturesDir() is that collection when it exists (it
+// holds every fixture) and tests/fixtures/real otherwise.
+inline constexpr const char* kUnlicensedFixtures[] = {"h5_k204_embedding_gru_functional",
+                                                      "h5_k210_gru",
+                                                      "h5_k224_embedding",
+                                                      "h5_k280_timeseries_dense_conv1d_lstm_rnn",
+                                                      "keras3_admission_dense_keras_and_h5",
+                                                      "keras3_gru_h5_and_tfjs_converter422",
+                                                      "keras3_gru_keras_and_h5",
+                                                      "pair_anime4k_srgan_functional",
+                                                      "pair_deathgrips_lstm_2groups_tfjs0x",
+                                                      "pair_har_lstm_multigroup_tfjs0x",
+                                                      "pair_keras3_cnn_to_layers_conv422",
+                                                      "pair_maternal_dense_dropout_k215_conv417",
+                                                      "pair_tinycnn_k215_conv422",
+                                                      "savedmodel_heart_dense_with_h5",
+                                                      "savedmodel_mnist_cnn"};
+
 inline fs::path fixturesDir() {
-  if (const char* env = std::getenv("TFJS_FIXTURES"); env && *env) {
-    return fs::exists(env) ? fs::path(env) : fs::path();
-  }
-  return fs::exists(TFJS_FIXTURES_DIR) ? fs::path(TFJS_FIXTURES_DIR) : fs::path();
+  if (const char* env = std::getenv("TFJS_FIXTURES"); env && *env) return fs::path(env);
+  if (fs::is_directory(TFJS_FIXTURES_DIR)) return fs::path(TFJS_FIXTURES_DIR);
+  return fs::path(TFJS_SOURCE_DIR) / "tests" / "fixtures" / "real";
 }
 
-#define TFJS_REQUIRE_FIXTURES()                                         \
-  const ::std::filesystem::path fixtures = ::tfjs::test::fixturesDir(); \
-  if (fixtures.empty())                                                 \
-  GTEST_SKIP() << "SKIPPED: real fixtures folder not found (set "       \
-                  "TFJS_FIXTURES)"
+// Whether fixturesDir() holds the whole collection (the unlicensed fixtures too).
+inline bool haveAllFixtures() {
+  for (const char* name : kUnlicensedFixtures) {
+    if (!fs::exists(fixturesDir() / name)) return false;
+  }
+  return true;
+}
+
+// Whether fixturesDir() / rel exists (rel: "fixture/file" or "fixture").
+inline bool haveFixture(const fs::path& rel) {
+  return fs::exists(fixturesDir() / rel);
+}
+
+// The named fixtures that fixturesDir() lacks, as a message; empty when all are there.
+inline std::string missingFixtures(std::initializer_list<const char*> names) {
+  std::string missing;
+  for (const char* name : names) {
+    if (fs::exists(fixturesDir() / name)) continue;
+    missing += missing.empty() ? "" : ", ";
+    missing += name;
+  }
+  return missing;
+}
+
+// A missing fixture is a skip, unless TFJS_FIXTURES_STRICT=1 (CI) and the fixture is one the
+// repository holds: then the copy under tests/fixtures/real is broken and the test fails.
+inline bool missingFixtureIsFailure(std::initializer_list<const char*> names) {
+  const char* strict = std::getenv("TFJS_FIXTURES_STRICT");
+  if (!strict || std::string(strict) != "1") return false;
+  for (const char* name : names) {
+    if (fs::exists(fixturesDir() / name)) continue;
+    bool unlicensed = false;
+    for (const char* u : kUnlicensedFixtures) unlicensed |= std::string(u) == name;
+    if (!unlicensed) return true;
+  }
+  return false;
+}
+
+// Declares `fixtures` (fixturesDir()) and skips the test when one of the named fixture folders is
+// absent (the unlicensed ones in a clone without ../shared). With no names, the test runs on
+// whatever fixturesDir() holds.
+#define TFJS_REQUIRE_FIXTURES(...)                                                      \
+  const ::std::filesystem::path fixtures = ::tfjs::test::fixturesDir();                 \
+  if (const ::std::string tfjs_missing_ = ::tfjs::test::missingFixtures({__VA_ARGS__}); \
+      !tfjs_missing_.empty()) {                                                         \
+    if (::tfjs::test::missingFixtureIsFailure({__VA_ARGS__})) {                         \
+      FAIL() << "fixture missing from tests/fixtures/real: " << tfjs_missing_;          \
+    }                                                                                   \
+    GTEST_SKIP() << "SKIPPED: needs the unlicensed fixture(s) " << tfjs_missing_        \
+                 << " (../shared/fixtures/real or $TFJS_FIXTURES)";                     \
+  }                                                                                     \
+  static_assert(true)
 
 // A fresh scratch folder, removed when the object dies.
 class TempDir {

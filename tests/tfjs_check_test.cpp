@@ -221,7 +221,7 @@ TEST(TfjsCheck, TrainingConfigKeysTfjsRefusesAreReported) {
 // The real converter's outputs of Keras 3 models (fixtures): reported, repaired, and the repair
 // loads in TF.js (the GRU keeps reset_after, which TF.js refuses: only that is left).
 TEST(TfjsCheck, RealConverterKeras3OutputsAreReportedAndRepaired) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("keras3_gru_h5_and_tfjs_converter422", "pair_keras3_cnn_to_layers_conv422");
   test::TempDir tmp;
   const fs::path cnn = fixtures / "pair_keras3_cnn_to_layers_conv422/tfjs_model";
   auto r = runCli("validate " + quote(cnn));

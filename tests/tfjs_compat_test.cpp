@@ -263,7 +263,10 @@ TEST(TfjsCompat, Keras20EmbeddingDtypeIsTheInputs) {
 // tfjs-cpp runs it), TensorFlowOpLayer and custom classes (refused by convert), a save_weights
 // file (no topology) and a SavedModel of no Keras model (refused by convert).
 TEST(RealKerasFiles, EveryOneTfjsCanComputeLoadsInTfjs) {
-  TFJS_REQUIRE_FIXTURES();
+  TFJS_REQUIRE_FIXTURES("h5_k210_gru", "keras3_gru_h5_and_tfjs_converter422",
+                        "keras3_gru_keras_and_h5", "pair_anime4k_srgan_functional",
+                        "pair_har_lstm_multigroup_tfjs0x", "pair_pytraining_custom_layer_noweights",
+                        "savedmodel_nonkeras_tfjs_node_times_three");
   const std::set<std::string> tfjsCannot = {
       "h5_k210_gru/gru_model.h5",  // GRU reset_after
       "keras3_gru_h5_and_tfjs_converter422/gru-6d.h5",

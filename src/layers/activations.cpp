@@ -168,12 +168,12 @@ void activationBackward(ActivationKind kind, const float* x, const float* y, flo
         return t + v * (1.0f - t * t) * sigmoid(v);
       });
     case ActivationKind::kGelu:
-      return each([kPi](float v, float) {
+      return each([](float v, float) {
         return 0.5f * (1.0f + std::erf(v / std::sqrt(2.0f))) +
                v * std::exp(-0.5f * v * v) / std::sqrt(2.0f * kPi);
       });
     case ActivationKind::kGeluNew:
-      return each([kPi](float v, float) {
+      return each([](float v, float) {
         const float c = std::sqrt(2.0f / kPi);
         const float t = std::tanh(c * (v + 0.044715f * v * v * v));
         return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3 * 0.044715f * v * v);

@@ -188,7 +188,7 @@ class BatchNormalization final : public InPlaceLayer {
   void setWeights(std::vector<Tensor> weights) override {
     Layer::setWeights(std::move(weights));
     const auto gamma = weight("gamma"), beta = weight("beta");
-    const auto mean = weight("moving_mean"), variance = weight("moving_variance");
+    const auto variance = weight("moving_variance");  // the mean is subtracted in run()
     factor_.resize(static_cast<size_t>(dim_));
     offset_.resize(static_cast<size_t>(dim_));
     for (size_t c = 0; c < factor_.size(); ++c) {
@@ -299,7 +299,9 @@ class LayerNormalization final : public InPlaceLayer {
     auto& dv = grads.of(this);
     float* dGamma = scale_ ? dv[0].data.data() : nullptr;
     float* dBeta = center_ ? dv[scale_ ? 1 : 0].data.data() : nullptr;
-    const auto [bases, offsets] = layout(x);
+    const auto laidOut = layout(x);  // (a structured binding: clang 14 cannot capture it)
+    const std::vector<int64_t>& bases = laidOut.first;
+    const std::vector<int64_t>& offsets = laidOut.second;
     const auto n = static_cast<float>(offsets.size());
     std::vector<double> gx(offsets.size()), xh(offsets.size());
     for (const int64_t base : bases) {
