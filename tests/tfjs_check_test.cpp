@@ -291,7 +291,7 @@ TEST(TfjsCheck, AgreesWithTheRealTfjsOnEveryRealLayersModel) {
     refused += !ps.empty();
   }
   EXPECT_GE(checked, 15u);
-  EXPECT_GE(refused, 3u);
+  EXPECT_GE(refused, test::haveAllFixtures() ? 3u : 1u);
 }
 
 }  // namespace
