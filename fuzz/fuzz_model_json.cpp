@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (a.weightsManifest.size() != 1 || a.weightsManifest[0].paths.size() != 1) return 0;
   a.weightData = tfjs::Buffer::allocate(byteCount);
-  if (byteCount) std::memcpy(a.weightData.data(), bytes, byteCount);
+  if (byteCount) std::memcpy(a.weightData.mutableData(), bytes, byteCount);
   a.weightsManifest[0].pathSizes = {byteCount};
   a.weightsLoaded = true;
 

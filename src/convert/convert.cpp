@@ -83,7 +83,7 @@ void checkClasses(const Json& modelConfig, const ConvertOptions& options, const 
       return;
     } else if (!options.keepPreprocessingLayers && convert::rewrittenForTfjs(cls)) {
       return;  // rewriteForTfjs notes what it does
-    } else if (layers::registry().count(cls)) {
+    } else if (layers::runsLayerClass(cls)) {
       notes.insert(
           fmt::format("class '{}' (layer '{}') runs in tfjs-cpp but TF.js 4.22 cannot "
                       "deserialize it",

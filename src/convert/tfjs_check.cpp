@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "format/activation_names.h"
+#include "layers/layer.h"
 #include "tfjs/convert.h"
 
 namespace tfjs::convert {
@@ -26,81 +27,6 @@ std::string stringAt(const Json& j, const char* key) {
   if (!j.is_object()) return "";
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-const std::set<std::string>& layerClasses() {
-  static const std::set<std::string> k = {
-      "Activation",
-      "Add",
-      "AlphaDropout",
-      "Average",
-      "AveragePooling1D",
-      "AveragePooling2D",
-      "AveragePooling3D",
-      "BatchNormalization",
-      "Bidirectional",
-      "CategoryEncoding",
-      "CenterCrop",
-      "Concatenate",
-      "Conv1D",
-      "Conv2D",
-      "Conv2DTranspose",
-      "Conv3D",
-      "Conv3DTranspose",
-      "ConvLSTM2D",
-      "ConvLSTM2DCell",
-      "Cropping2D",
-      "Dense",
-      "DepthwiseConv2D",
-      "Dot",
-      "Dropout",
-      "ELU",
-      "Embedding",
-      "Flatten",
-      "Functional",
-      "GRU",
-      "GRUCell",
-      "GaussianDropout",
-      "GaussianNoise",
-      "GlobalAveragePooling1D",
-      "GlobalAveragePooling2D",
-      "GlobalMaxPooling1D",
-      "GlobalMaxPooling2D",
-      "InputLayer",
-      "LSTM",
-      "LSTMCell",
-      "LayerNormalization",
-      "LeakyReLU",
-      "Masking",
-      "MaxPooling1D",
-      "MaxPooling2D",
-      "MaxPooling3D",
-      "Maximum",
-      "Minimum",
-      "Model",
-      "Multiply",
-      "PReLU",
-      "Permute",
-      "RNN",
-      "RandomWidth",
-      "ReLU",
-      "RepeatVector",
-      "Rescaling",
-      "Reshape",
-      "Resizing",
-      "SeparableConv2D",
-      "Sequential",
-      "SimpleRNN",
-      "SimpleRNNCell",
-      "Softmax",
-      "SpatialDropout1D",
-      "StackedRNNCells",
-      "ThresholdedReLU",
-      "TimeDistributed",
-      "UpSampling2D",
-      "ZeroPadding2D",
-  };
-  return k;
 }
 
 void forEachLayerAt(const Json& j, const std::function<void(const Json&)>& f, int depth) {
@@ -252,7 +178,8 @@ void normalizeKeras3At(Json& j, std::set<std::string>& notes, int depth) {
 }  // namespace
 
 bool tfjsRegistersLayerClass(const std::string& className) {
-  return layerClasses().count(className) > 0;
+  const layers::LayerClass* row = layers::findLayerClass(className);
+  return row != nullptr && row->tfjs;
 }
 
 void forEachLayer(const Json& modelConfig, const std::function<void(const Json&)>& f) {

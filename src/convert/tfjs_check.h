@@ -17,8 +17,9 @@
 
 namespace tfjs::convert {
 
-// Layer classes tfjs-layers 4.22 registers (serialization.registerClass; the list read from the
-// pinned @tensorflow/tfjs's SerializationMap, layers only).
+// Layer classes tfjs-layers 4.22 registers (serialization.registerClass): the `tfjs` column of the
+// layer-class table (layers/layer.h), checked against the pinned @tensorflow/tfjs's
+// SerializationMap by tests/layer_classes_test.cpp.
 bool tfjsRegistersLayerClass(const std::string& className);
 
 // Visits every layer entry of a model config (Sequential / Functional `layers`, nested models,

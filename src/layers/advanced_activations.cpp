@@ -467,9 +467,9 @@ class Softmax final : public Layer {
 }  // namespace
 
 void addActivationLayers(Registry& r) {
-  add<ReLU>(r, "ReLU");
+  add<ReLU>(r, "ReLU", {.maskThrough = true});
   add<LeakyReLU>(r, "LeakyReLU");
-  add<PReLU>(r, "PReLU");
+  add<PReLU>(r, "PReLU", {.maskThrough = true});
   add<ELU>(r, "ELU");
   add<ThresholdedReLU>(r, "ThresholdedReLU");
   add<Softmax>(r, "Softmax");

@@ -620,11 +620,13 @@ class SeparableConv2D final : public ConvBase {
 }  // namespace
 
 void addConvLayers(Registry& r) {
-  r["Conv1D"] = [](const Config& c) { return std::make_unique<Conv>(c, 1); };
-  r["Conv2D"] = [](const Config& c) { return std::make_unique<Conv>(c, 2); };
-  r["Conv3D"] = [](const Config& c) { return std::make_unique<Conv>(c, 3); };
-  r["Conv2DTranspose"] = [](const Config& c) { return std::make_unique<ConvTranspose>(c, 2); };
-  r["Conv3DTranspose"] = [](const Config& c) { return std::make_unique<ConvTranspose>(c, 3); };
+  addClass(r, "Conv1D", [](const Config& c) { return std::make_unique<Conv>(c, 1); });
+  addClass(r, "Conv2D", [](const Config& c) { return std::make_unique<Conv>(c, 2); });
+  addClass(r, "Conv3D", [](const Config& c) { return std::make_unique<Conv>(c, 3); });
+  addClass(r, "Conv2DTranspose",
+           [](const Config& c) { return std::make_unique<ConvTranspose>(c, 2); });
+  addClass(r, "Conv3DTranspose",
+           [](const Config& c) { return std::make_unique<ConvTranspose>(c, 3); });
   add<DepthwiseConv2D>(r, "DepthwiseConv2D");
   add<SeparableConv2D>(r, "SeparableConv2D");
 }

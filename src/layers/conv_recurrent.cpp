@@ -568,6 +568,7 @@ class ConvLSTM2D final : public Layer {
 
 void addConvRecurrentLayers(Registry& r) {
   add<ConvLSTM2D>(r, "ConvLSTM2D");
+  addClass(r, "ConvLSTM2DCell", nullptr);  // inside an RNN layer's config, which refuses it
 }
 
 }  // namespace tfjs::layers

@@ -432,13 +432,16 @@ class Flatten final : public Layer {
 }  // namespace
 
 void addCoreLayers(Registry& r) {
-  add<Dense>(r, "Dense");
-  add<Activation>(r, "Activation");
+  add<Dense>(r, "Dense", {.maskThrough = true});
+  add<Activation>(r, "Activation", {.maskThrough = true});
   add<Flatten>(r, "Flatten");
-  for (const char* name : {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                           "GaussianNoise", "GaussianDropout", "AlphaDropout"}) {
-    add<Identity>(r, name);
+  for (const char* name : {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout"}) {
+    add<Identity>(r, name, {.maskThrough = true});
   }
+  add<Identity>(r, "SpatialDropout1D");
+  // Keras's, which TF.js lacks.
+  add<Identity>(r, "SpatialDropout2D", {.tfjs = false});
+  add<Identity>(r, "SpatialDropout3D", {.tfjs = false});
 }
 
 }  // namespace tfjs::layers

@@ -224,8 +224,8 @@ class Layer {
   // and Embedding make a mask from none).
   //
   // computeMask gives one optional mask per output (an empty vector: none). The default follows
-  // what TF.js's model executor does: a class that sets supportsMasking in TF.js (the list
-  // passesMaskThrough in registry.cpp) passes the first input's mask through; for any other
+  // what TF.js's model executor does: a class that sets supportsMasking in TF.js (its row's
+  // maskThrough in the layer-class table) passes the first input's mask through; for any other
   // class the executor never asks, so the mask ends there (no error: TF.js's Layer.computeMask
   // would throw, but predict() does not call it for such layers).
   virtual std::vector<std::optional<Array>> computeMask(
@@ -345,11 +345,31 @@ void setNestedModelHooks(const NestedModelHooks& hooks);
 const NestedModelHooks& nestedModelHooks();
 
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Config&)>;
-using Registry = std::map<std::string, LayerFactory>;
 
-// The table of every supported class name (registry.cpp).
+// The layer-class table: one row per Keras class name a topology may hold, registered by the file
+// of its family (addXxxLayers below). It is the one list of layer classes: the runtime builds
+// layers from it, the converter asks it what TF.js can load, and Layer::computeMask's default reads
+// it. tests/layer_classes_test.cpp checks the `tfjs` column against the real TF.js's registry.
+struct LayerClass {
+  // Builds the layer. Empty for classes a topology holds that the runtime does not build as a
+  // layer of its own: the model classes (model/ builds them) and the RNN cells (inside an RNN
+  // layer's config).
+  LayerFactory make;
+  // TF.js 4.22 registers the class: tf.loadLayersModel deserializes it.
+  bool tfjs = true;
+  // TF.js sets supportsMasking and keeps Layer.computeMask: the first input's mask passes through.
+  bool maskThrough = false;
+};
+using Registry = std::map<std::string, LayerClass>;
+
+// The table (registry.cpp), built once.
 const Registry& registry();
-// Creates a layer; Error(kUnsupported) naming the layer and class when the class is unknown.
+// The row of a class name; null when the table has none.
+const LayerClass* findLayerClass(const std::string& className);
+// Whether the runtime builds the class as a layer (a row with a factory).
+bool runsLayerClass(const std::string& className);
+// Creates a layer; Error(kUnsupported) naming the layer and class when the runtime does not
+// build the class.
 std::unique_ptr<Layer> createLayer(const Config& config);
 
 // Families add their classes here (one function per file).
@@ -371,10 +391,16 @@ void addRecurrentLayers(Registry& r);      // recurrent.cpp (SimpleRNN, GRU, LST
 // convert leaves them out of the models it writes for TF.js).
 bool isInferenceIdentity(const std::string& className);
 
-// Helpers shared by families.
+// Registration helpers for the families: a row with its factory and flags.
+struct ClassFlags {
+  bool tfjs = true;
+  bool maskThrough = false;
+};
+void addClass(Registry& r, const char* className, LayerFactory make, ClassFlags flags = {});
 template <typename T>
-void add(Registry& r, const char* className) {
-  r[className] = [](const Config& c) { return std::make_unique<T>(c); };
+void add(Registry& r, const char* className, ClassFlags flags = {}) {
+  addClass(
+      r, className, [](const Config& c) { return std::make_unique<T>(c); }, flags);
 }
 
 }  // namespace tfjs::layers

@@ -614,7 +614,7 @@ void addMergeLayers(Registry& r) {
                                             {"Minimum", Op::kMinimum}};
   for (const auto& [name, op] : ops) {
     const Op o = op;
-    r[name] = [o](const Config& c) { return std::make_unique<Elementwise>(c, o); };
+    addClass(r, name, [o](const Config& c) { return std::make_unique<Elementwise>(c, o); });
   }
   add<Concatenate>(r, "Concatenate");
   add<Dot>(r, "Dot");

@@ -448,8 +448,8 @@ class LayerNormalization final : public InPlaceLayer {
 }  // namespace
 
 void addNormalizationLayers(Registry& r) {
-  add<BatchNormalization>(r, "BatchNormalization");
-  add<LayerNormalization>(r, "LayerNormalization");
+  add<BatchNormalization>(r, "BatchNormalization", {.maskThrough = true});
+  add<LayerNormalization>(r, "LayerNormalization", {.maskThrough = true});
 }
 
 }  // namespace tfjs::layers

@@ -258,8 +258,9 @@ class UpSampling2D final : public Layer {
 }  // namespace
 
 void addPaddingLayers(Registry& r) {
-  r["ZeroPadding2D"] = [](const Config& c) { return std::make_unique<Window2D>(c, false); };
-  r["Cropping2D"] = [](const Config& c) { return std::make_unique<Window2D>(c, true); };
+  addClass(r, "ZeroPadding2D",
+           [](const Config& c) { return std::make_unique<Window2D>(c, false); });
+  addClass(r, "Cropping2D", [](const Config& c) { return std::make_unique<Window2D>(c, true); });
   add<UpSampling2D>(r, "UpSampling2D");
 }
 

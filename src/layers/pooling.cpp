@@ -196,12 +196,13 @@ class GlobalPooling final : public Layer {
 
 template <size_t Rank, bool IsMax>
 void addPooling(Registry& r, const char* name) {
-  r[name] = [](const Config& c) { return std::make_unique<Pooling>(c, Rank, IsMax); };
+  addClass(r, name, [](const Config& c) { return std::make_unique<Pooling>(c, Rank, IsMax); });
 }
 
 template <size_t Rank, bool IsMax>
 void addGlobal(Registry& r, const char* name) {
-  r[name] = [](const Config& c) { return std::make_unique<GlobalPooling>(c, Rank, IsMax); };
+  addClass(r, name,
+           [](const Config& c) { return std::make_unique<GlobalPooling>(c, Rank, IsMax); });
 }
 
 }  // namespace

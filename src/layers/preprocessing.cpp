@@ -633,13 +633,16 @@ bool isInferenceIdentity(const std::string& className) {
 }
 
 void addPreprocessingLayers(Registry& r) {
-  for (const char* name : kInferenceIdentity) add<InferenceIdentity>(r, name);
+  // TF.js registers RandomWidth only (its other preprocessing layers are not Keras's random ones).
+  for (const char* name : kInferenceIdentity) {
+    add<InferenceIdentity>(r, name, {.tfjs = std::string(name) == "RandomWidth"});
+  }
   add<Rescaling>(r, "Rescaling");
   add<CenterCrop>(r, "CenterCrop");
   add<Resizing>(r, "Resizing");
   add<CategoryEncoding>(r, "CategoryEncoding");
-  add<Normalization>(r, "Normalization");
-  add<RandomCrop>(r, "RandomCrop");
+  add<Normalization>(r, "Normalization", {.tfjs = false});
+  add<RandomCrop>(r, "RandomCrop", {.tfjs = false});
 }
 
 }  // namespace tfjs::layers

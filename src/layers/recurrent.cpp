@@ -650,6 +650,10 @@ void addRecurrentLayers(Registry& r) {
   add<Recurrent>(r, "GRU");
   add<Recurrent>(r, "LSTM");
   add<Recurrent>(r, "RNN");
+  // Cells: inside an RNN layer's config (`cell`), built by the RNN layer.
+  for (const char* name : {"SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells"}) {
+    addClass(r, name, nullptr);
+  }
 }
 
 }  // namespace tfjs::layers

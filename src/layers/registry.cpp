@@ -1,10 +1,12 @@
-// The one table from Keras class names to layer constructors, and Config's typed getters.
+// The layer-class table (layer.h): the families' rows and the model classes, and Config's typed
+// getters.
 #include <fmt/format.h>
 
 #include <atomic>
 #include <cmath>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 
 #include "layers/layer.h"
 
@@ -26,6 +28,11 @@ const Registry& registry() {
     addWrapperLayers(r);
     addConvRecurrentLayers(r);
     addRecurrentLayers(r);
+    // The model classes: layers of a topology that model/ builds (nested models through
+    // NestedModelHooks), not the table's factories.
+    for (const char* name : {"InputLayer", "Sequential", "Model", "Functional"}) {
+      addClass(r, name, nullptr);
+    }
     return r;
   }();
   return table;
@@ -53,16 +60,36 @@ const NestedModelHooks& nestedModelHooks() {
   return *h;
 }
 
-std::unique_ptr<Layer> createLayer(const Config& config) {
+void addClass(Registry& r, const char* className, LayerFactory make, ClassFlags flags) {
+  const bool added =
+      r.emplace(className, LayerClass{std::move(make), flags.tfjs, flags.maskThrough}).second;
+  if (!added) {
+    throw std::logic_error(fmt::format("layer class '{}' registered twice", className));
+  }
+}
+
+const LayerClass* findLayerClass(const std::string& className) {
   const auto& r = registry();
-  auto it = r.find(config.className());
-  if (it == r.end()) {
+  auto it = r.find(className);
+  return it == r.end() ? nullptr : &it->second;
+}
+
+bool runsLayerClass(const std::string& className) {
+  const LayerClass* c = findLayerClass(className);
+  return c != nullptr && static_cast<bool>(c->make);
+}
+
+std::unique_ptr<Layer> createLayer(const Config& config) {
+  const LayerClass* row = findLayerClass(config.className());
+  if (row == nullptr || !row->make) {
     std::string hint;
     if (config.className() == "Lambda" || config.className() == "TensorFlowOpLayer" ||
         config.className() == "TFOpLambda" || config.className() == "SlicingOpLambda") {
       hint =
           " (it holds Python code or a TensorFlow op, which a layers model cannot carry; "
           "TF.js cannot run it either)";
+    } else if (row != nullptr) {
+      hint = " as a layer of its own (a model class, or an RNN cell outside an RNN layer)";
     } else {
       hint = " (a custom class, or one this version does not run yet)";
     }
@@ -70,7 +97,7 @@ std::unique_ptr<Layer> createLayer(const Config& config) {
                 fmt::format("layer '{}' has class '{}', which tfjs cannot run{}", config.name(),
                             config.className(), hint));
   }
-  return it->second(config);
+  return row->make(config);
 }
 
 namespace {
@@ -137,25 +164,11 @@ const std::vector<Array>* GradientSink::find(const Layer* layer) const {
   return nullptr;
 }
 
-namespace {
-// Classes that set supportsMasking in TF.js 4.22 and keep Layer's default computeMask (pass the
-// first input's mask through). Masking, Embedding, the merge layers, the RNNs and the wrappers
-// compute their own masks (their files override computeMask).
-bool passesMaskThrough(const std::string& c) {
-  static const char* const classes[] = {
-      "Dense", "Activation", "Dropout",       "BatchNormalization", "LayerNormalization",
-      "ReLU",  "PReLU",      "GaussianNoise", "GaussianDropout",    "AlphaDropout"};
-  for (const char* k : classes) {
-    if (c == k) return true;
-  }
-  return false;
-}
-}  // namespace
-
 std::vector<std::optional<Array>> Layer::computeMask(const std::vector<const Array*>& inputs,
                                                      const std::vector<const Array*>& masks) const {
   (void)inputs;
-  if (masks.empty() || !masks[0] || !passesMaskThrough(className())) return {};
+  const LayerClass* row = findLayerClass(className());
+  if (masks.empty() || !masks[0] || row == nullptr || !row->maskThrough) return {};
   return {*masks[0]};
 }
 

@@ -89,7 +89,7 @@ class TimeDistributed final : public Layer {
       }
       return;
     }
-    if (!registry().count(cls)) {
+    if (!runsLayerClass(cls)) {
       c.unsupported(
           fmt::format("wrapping layer '{}' of class '{}', which tfjs cannot run", innerName, cls));
     }

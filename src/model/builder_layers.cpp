@@ -75,11 +75,11 @@ Json wrapped(const LayerConfig& inner) {
 }  // namespace
 
 LayerConfig layer(const std::string& className, Json config, const Common& common) {
-  const auto& known = registry();
-  if (!known.count(className)) {
+  if (!runsLayerClass(className)) {
     std::string best;
     size_t bestDistance = SIZE_MAX;
-    for (const auto& [name, make] : known) {
+    for (const auto& [name, row] : registry()) {
+      if (!row.make) continue;
       const size_t d = distance(className, name);
       if (d < bestDistance) bestDistance = d, best = name;
     }
