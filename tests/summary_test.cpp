@@ -589,8 +589,10 @@ TEST(SummaryLayers, NestedFunctionalInFunctional) {
      "input_layers":[["inner_in",0,0]],"output_layers":[["d1",0,0]]},
     "inbound_nodes":[[["in",0,0,{}]]]},
    {"class_name":"Dense","name":"head","config":{"name":"head","units":1},
-    "inbound_nodes":[[["inner",0,0,{}]]]}],
+    "inbound_nodes":[[["inner",1,0,{}]]]}],
    "input_layers":[["in",0,0]],"output_layers":[["head",0,0]]}})");
+  // A nested functional model owns node 0 (its own graph): its first call in `outer` is node 1,
+  // as Keras and tfjs-layers write it.
   ASSERT_EQ(s.layers.size(), 3u);
   const tfjs::LayerSummary* inner = findLayer(s, "inner");
   ASSERT_NE(inner, nullptr);
@@ -598,7 +600,8 @@ TEST(SummaryLayers, NestedFunctionalInFunctional) {
   EXPECT_EQ(inner->params, 36u);
   EXPECT_EQ(shapes(*inner), "(None, 4)");
   EXPECT_EQ(inner->connectedTo, std::vector<std::string>{"in[0][0]"});
-  EXPECT_EQ(findLayer(s, "head")->connectedTo, std::vector<std::string>{"inner[0][0]"});
+  EXPECT_EQ(findLayer(s, "head")->connectedTo, std::vector<std::string>{"inner[1][0]"});
+  EXPECT_EQ(shapes(*findLayer(s, "head")), "(None, 1)");
   EXPECT_EQ(s.totalParams, 41u);
 }
 

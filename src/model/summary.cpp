@@ -53,6 +53,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "model/topology.h"
+
 namespace tfjs {
 namespace {
 
@@ -396,7 +398,21 @@ Eval flatten(const Json&, const Inputs& in) {
 Eval reshape(const Json& cfg, const Inputs& in) {
   const Shape& x = firstInput(in);
   const Json* t = field(cfg, "target_shape");
-  auto target = t ? intList(*t) : std::nullopt;
+  // TF.js writes the inferred dimension (-1) as null.
+  std::optional<std::vector<int64_t>> target;
+  if (t && t->is_array()) {
+    target.emplace();
+    for (const Json& e : *t) {
+      auto v = e.is_null() ? std::optional<int64_t>(-1) : asInt(e);
+      if (!v) {
+        target.reset();
+        break;
+      }
+      target->push_back(*v);
+    }
+  } else if (t) {
+    target = intList(*t);
+  }
   if (!target) return single(std::nullopt, Params{});
   Dims out{x && !x->empty() ? (*x)[0] : kNone};
   int64_t known = 1;
@@ -857,23 +873,78 @@ Eval cudnnLstm(const Json& cfg, const Inputs& in) {
 
 // RNN(cell=...): the generic wrapper with one SimpleRNN/GRU/LSTM cell; the cell's config carries
 // units and biases, the RNN's config carries return_sequences/return_state.
+// RNN over a cell: `cell` (Keras: one cell config, a list, or StackedRNNCells {cells: [...]}) or
+// `cells` (tfjs-layers' list). A stack feeds each cell the previous one's units; its states come
+// in reverse cell order, as the runtime and TF.js return them.
 Eval genericRnn(const Json& cfg, const Inputs& in) {
-  const Json* cell = field(cfg, "cell");
-  const std::string cellClass = cell ? stringOr(*cell, "class_name") : std::string();
-  const Json* cellCfg = cell ? field(*cell, "config") : nullptr;
   static const std::map<std::string, RnnKind, std::less<>> kCells = {
       {"SimpleRNNCell", {1, 1, false}}, {"GRUCell", {3, 1, false}}, {"LSTMCell", {4, 2, false}}};
-  auto it = kCells.find(cellClass);
-  if (it == kCells.end() || !cellCfg || !cellCfg->is_object()) {
+  std::vector<const Json*> cells;
+  const Json* cell = field(cfg, "cell");
+  if (!cell) cell = field(cfg, "cells");
+  if (cell && cell->is_array()) {
+    for (const Json& c : *cell) cells.push_back(&c);
+  } else if (cell && stringOr(*cell, "class_name") == "StackedRNNCells") {
+    const Json* stackCfg = field(*cell, "config");
+    const Json* list = stackCfg ? field(*stackCfg, "cells") : nullptr;
+    if (list && list->is_array()) {
+      for (const Json& c : *list) cells.push_back(&c);
+    }
+  } else if (cell) {
+    cells.push_back(cell);
+  }
+  std::vector<std::pair<Json, RnnKind>> stack;
+  for (const Json* c : cells) {
+    const std::string cellClass = stringOr(*c, "class_name");
+    const Json* cellCfg = field(*c, "config");
+    auto it = kCells.find(cellClass);
+    if (it == kCells.end() || !cellCfg || !cellCfg->is_object()) {
+      Eval e = single(std::nullopt, std::nullopt);
+      e.note = fmt::format("RNN cell '{}' not understood", cellClass);
+      return e;
+    }
+    stack.emplace_back(*cellCfg, it->second);
+  }
+  if (stack.empty()) {
     Eval e = single(std::nullopt, std::nullopt);
-    e.note = fmt::format("RNN cell '{}' not understood", cellClass);
+    e.note = "RNN without a cell";
     return e;
   }
-  Json merged = *cellCfg;
-  for (const char* key : {"return_sequences", "return_state"}) {
-    if (const Json* v = field(cfg, key)) merged[key] = *v;
+  const Shape& x = firstInput(in);
+  Eval out;
+  Params total;
+  bool known = true;
+  Shape cellInput = x;
+  std::vector<Shape> states;  // per cell, in cell order
+  std::vector<int> stateCounts;
+  for (size_t i = 0; i < stack.size(); ++i) {
+    Json merged = stack[i].first;
+    merged["return_sequences"] = i + 1 < stack.size() || boolOr(cfg, "return_sequences", false);
+    merged["return_state"] = true;
+    const Eval e = rnnWithKind(merged, {cellInput}, stack[i].second);
+    if (e.params) {
+      total += *e.params;
+    } else {
+      known = false;
+    }
+    if (i + 1 == stack.size()) out.outputs.push_back(e.outputs[0]);
+    states.insert(states.end(), e.outputs.begin() + 1, e.outputs.end());
+    stateCounts.push_back(stack[i].second.states);
+    // The next cell sees this one's sequence: [batch, time, units].
+    const int64_t units = intOr(stack[i].first, "units", kNone);
+    cellInput = x && x->size() >= 3 ? Shape(Dims{(*x)[0], (*x)[1], units}) : std::nullopt;
   }
-  return rnnWithKind(merged, in, it->second);
+  if (boolOr(cfg, "return_state", false)) {
+    size_t end = states.size();
+    for (size_t i = stack.size(); i-- > 0;) {
+      const size_t begin = end - static_cast<size_t>(stateCounts[i]);
+      out.outputs.insert(out.outputs.end(), states.begin() + static_cast<std::ptrdiff_t>(begin),
+                         states.begin() + static_cast<std::ptrdiff_t>(end));
+      end = begin;
+    }
+  }
+  if (known) out.params = total;
+  return out;
 }
 
 // ConvLSTM1D/2D/3D: input (batch, time, spatial..., channels).
@@ -1243,7 +1314,7 @@ Eval evalLayer(const std::string& className, const Json& cfg, const Inputs& in) 
 }
 
 bool isModelClass(const std::string& cls) {
-  return cls == "Sequential" || cls == "Functional" || cls == "Model";
+  return topology::isModelClass(cls);
 }
 
 // A layer entry that is itself a model: a model class, or any class whose config has the
@@ -1535,6 +1606,34 @@ LayerResult Walker::layer(const Json& entry, const Inputs& inputs,
     row.trainableParams = p.trainable;
     row.nonTrainableParams = p.nonTrainable;
     row.paramsKnown = m.paramsKnown;
+  } else if (const Json* td = row.className == "TimeDistributed" ? field(cfg, "layer") : nullptr;
+             td != nullptr && isModelEntry(*td)) {
+    // TimeDistributed over a nested model: the model on one time step, the time axis put back.
+    const Shape x = inputs.empty() ? Shape() : inputs[0];
+    Shape step;
+    if (x && x->size() >= 2) {
+      Dims d{(*x)[0]};
+      d.insert(d.end(), x->begin() + 2, x->end());
+      step = d;
+    }
+    std::vector<std::string> inner = path;
+    inner.push_back(layerName(*td));
+    const Inputs stepInputs{step};
+    ModelResult m = model(*td, &stepInputs, inner);
+    for (Shape y : m.outputs) {
+      if (y && x && x->size() >= 2 && !y->empty()) {
+        y->insert(y->begin() + 1, (*x)[1]);
+        (*y)[0] = (*x)[0];
+      } else {
+        y.reset();
+      }
+      lr.outputs.push_back(y);
+    }
+    Params p = withTrainable(m.params, cfg);
+    row.params = p.total();
+    row.trainableParams = p.trainable;
+    row.nonTrainableParams = p.nonTrainable;
+    row.paramsKnown = m.paramsKnown;
   } else if (row.className == "InputLayer") {
     Shape s = declaredInputShape(cfg);
     if (!s && !inputs.empty()) s = inputs[0];
@@ -1651,6 +1750,9 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     std::string name;
     std::string className;
     bool isInput = false;
+    // A nested model built on its own input owns node 0 (its internal call): references to its
+    // k-th call here say node k + 1, as in Keras and tfjs-layers (topology::hasOwnInput).
+    int64_t nodeOffset = 0;
     std::vector<InboundNode> nodes;
     std::vector<std::optional<std::vector<Shape>>> outputs;  // per node, once evaluated
     std::optional<LayerSummary> row;
@@ -1663,6 +1765,12 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     l.name = layerName(entry);
     l.className = stringOr(entry, "class_name", "?");
     l.isInput = l.className == "InputLayer";
+    if (isModelClass(l.className) && field(entry, "config")) {
+      topology::LayerDesc d;
+      d.className = l.className;
+      d.config = *field(entry, "config");
+      if (topology::hasOwnInput(d)) l.nodeOffset = 1;
+    }
     l.nodes = parseInboundNodes(entry);
     if (l.isInput) l.nodes.assign(1, InboundNode{});  // an input has its one creating node
     l.outputs.resize(l.nodes.size());
@@ -1678,8 +1786,9 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     auto it = byName.find(ref.layer);
     if (it == byName.end()) return ref.recorded;
     const Layer& p = all[it->second];
-    if (ref.node < 0 || static_cast<size_t>(ref.node) >= p.outputs.size()) return ref.recorded;
-    const auto& out = p.outputs[static_cast<size_t>(ref.node)];
+    const int64_t node = ref.node - p.nodeOffset;
+    if (node < 0 || static_cast<size_t>(node) >= p.outputs.size()) return ref.recorded;
+    const auto& out = p.outputs[static_cast<size_t>(node)];
     if (!out) {
       ready = false;
       return std::nullopt;
@@ -1786,7 +1895,8 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
   std::vector<std::pair<std::pair<size_t, int64_t>, size_t>> work;
   for (const TensorRef& ref : outputRefs) {
     auto it = byName.find(ref.layer);
-    if (it != byName.end()) work.push_back({{it->second, ref.node}, 0});
+    if (it != byName.end())
+      work.push_back({{it->second, ref.node - all[it->second].nodeOffset}, 0});
   }
   size_t steps = 0;
   const size_t maxSteps = 64 * (all.size() + 1) * (all.size() + 1);
@@ -1802,7 +1912,8 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     if (key.second < 0 || static_cast<size_t>(key.second) >= l.nodes.size()) continue;
     for (const TensorRef& ref : l.nodes[static_cast<size_t>(key.second)].inputs) {
       auto p = byName.find(ref.layer);
-      if (p != byName.end()) work.push_back({{p->second, ref.node}, d + 1});
+      if (p != byName.end())
+        work.push_back({{p->second, ref.node - all[p->second].nodeOffset}, d + 1});
     }
   }
   std::map<size_t, int> perDepth;
