@@ -68,8 +68,8 @@ TEST(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
           ++unknownDims;  // a dimension the topology leaves open (a None time axis)
           continue;
         }
-        EXPECT_EQ(*(*got)[d], want[d]) << "output " << i << " dim " << d << ": "
-                                       << s.outputShapes[i];
+        EXPECT_EQ(*(*got)[d], want[d])
+            << "output " << i << " dim " << d << ": " << s.outputShapes[i];
       }
       ++shapesChecked;
     }
