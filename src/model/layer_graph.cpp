@@ -37,24 +37,37 @@ Error staleMask(const layers::Layer& layer) {
 
 }  // namespace
 
-std::vector<Array> Graph::run(std::vector<Array> inputs,
-                              const std::vector<const Array*>& inputMasks,
-                              const std::vector<bool>& inputMaskUpstream) const {
-  std::vector<Array> values(valueShapes.size());
-  std::vector<std::optional<Array>> masks(valueShapes.size());
+namespace {
+
+// What one call produced: its output values and the masks computeMask gave them.
+struct CallResult {
+  std::vector<Array> out;
+  std::vector<std::optional<Array>> outMasks;
+};
+
+// The one walk over a graph's calls, for inference and for training alike: it places the inputs
+// and their masks, hands each call its inputs and masks, refuses a stale mask, checks and stores
+// the outputs with their masks, and (with freeDead) frees the values no later call reads.
+// `runCall(c, in, inMasks, anyMask)` runs call c: Graph::run computes in place where inputs die,
+// Graph::forwardTrain records on the tape.
+template <typename RunCall>
+void walkCalls(const Graph& g, std::vector<Array>& values, std::vector<Array> inputs,
+               const std::vector<const Array*>& inputMasks,
+               const std::vector<bool>& inputMaskUpstream, bool freeDead, RunCall runCall) {
+  std::vector<std::optional<Array>> masks(g.valueShapes.size());
   // upstream[v]: some value that v depends on (or v itself) carried a mask.
-  std::vector<bool> upstream(valueShapes.size(), false);
+  std::vector<bool> upstream(g.valueShapes.size(), false);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    values[inputValues[i]] = std::move(inputs[i]);
-    if (i < inputMasks.size() && inputMasks[i]) masks[inputValues[i]] = *inputMasks[i];
-    upstream[inputValues[i]] =
-        masks[inputValues[i]].has_value() || (i < inputMaskUpstream.size() && inputMaskUpstream[i]);
+    const size_t v = g.inputValues[i];
+    values[v] = std::move(inputs[i]);
+    if (i < inputMasks.size() && inputMasks[i]) masks[v] = *inputMasks[i];
+    upstream[v] = masks[v].has_value() || (i < inputMaskUpstream.size() && inputMaskUpstream[i]);
   }
-  std::vector<bool> isOutput(valueShapes.size(), false);
-  for (size_t v : outputValues) isOutput[v] = true;
-  for (size_t c = 0; c < calls.size(); ++c) {
-    const Call& call = calls[c];
-    const layers::Layer& layer = *layers[call.layer];
+  std::vector<bool> isOutput(g.valueShapes.size(), false);
+  for (size_t v : g.outputValues) isOutput[v] = true;
+  for (size_t c = 0; c < g.calls.size(); ++c) {
+    const Call& call = g.calls[c];
+    const layers::Layer& layer = *g.layers[call.layer];
     std::vector<const Array*> in, inMasks;
     bool anyMask = false, anyUpstream = false;
     for (size_t v : call.inputs) {
@@ -66,45 +79,62 @@ std::vector<Array> Graph::run(std::vector<Array> inputs,
     if (!anyMask && anyUpstream && layer.readsMask()) {
       throw staleMask(layer);
     }
-    // TF.js's executor gives every output the first mask computeMask returns.
-    std::vector<Array> out;
-    std::vector<std::optional<Array>> outMasks;
-    if (anyMask) {
-      out = layer.callMasked(in, inMasks);
-      outMasks = layer.computeMask(in, inMasks);
-    } else {
-      // Without masks the layer may take the storage of the inputs that die here (read by no
-      // later call, no model output, not passed twice to this call): elementwise layers then
-      // compute in place, Reshape / Flatten / Identity hand the values on without a copy. The
-      // mask comes first, from the inputs as they arrive.
-      outMasks = layer.computeMask(in, inMasks);
-      std::vector<Array*> owned;
-      std::vector<bool> consumable;
-      for (size_t v : call.inputs) {
-        owned.push_back(&values[v]);
-        consumable.push_back(lastUse[v] == c && !isOutput[v] &&
-                             std::count(call.inputs.begin(), call.inputs.end(), v) == 1);
-      }
-      out = layer.callConsuming(owned, consumable);
-    }
-    if (out.size() != call.outputs.size()) {
+    CallResult r = runCall(c, in, inMasks, anyMask);
+    if (r.out.size() != call.outputs.size()) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("layer '{}' returned {} tensors, expected {}", layer.name(),
-                              out.size(), call.outputs.size()));
+                              r.out.size(), call.outputs.size()));
     }
-    for (size_t k = 0; k < out.size(); ++k) {
-      values[call.outputs[k]] = std::move(out[k]);
-      if (!outMasks.empty() && outMasks[0]) masks[call.outputs[k]] = *outMasks[0];
+    // TF.js's executor gives every output the first mask computeMask returns.
+    for (size_t k = 0; k < r.out.size(); ++k) {
+      values[call.outputs[k]] = std::move(r.out[k]);
+      if (!r.outMasks.empty() && r.outMasks[0]) masks[call.outputs[k]] = *r.outMasks[0];
       upstream[call.outputs[k]] = anyUpstream || masks[call.outputs[k]].has_value();
     }
-    // Free what no later call reads.
+    if (!freeDead) continue;
     for (size_t v : call.inputs) {
-      if (lastUse[v] == c && !isOutput[v]) {
+      if (g.lastUse[v] == c && !isOutput[v]) {
         layers::Floats().swap(values[v].data);
         masks[v].reset();
       }
     }
   }
+}
+
+}  // namespace
+
+std::vector<Array> Graph::run(std::vector<Array> inputs,
+                              const std::vector<const Array*>& inputMasks,
+                              const std::vector<bool>& inputMaskUpstream) const {
+  std::vector<Array> values(valueShapes.size());
+  std::vector<bool> isOutput(valueShapes.size(), false);
+  for (size_t v : outputValues) isOutput[v] = true;
+  walkCalls(*this, values, std::move(inputs), inputMasks, inputMaskUpstream, /*freeDead=*/true,
+            [&](size_t c, const std::vector<const Array*>& in,
+                const std::vector<const Array*>& inMasks, bool anyMask) {
+              const Call& call = calls[c];
+              const layers::Layer& layer = *layers[call.layer];
+              CallResult r;
+              if (anyMask) {
+                r.out = layer.callMasked(in, inMasks);
+                r.outMasks = layer.computeMask(in, inMasks);
+                return r;
+              }
+              // Without masks the layer may take the storage of the inputs that die here (read
+              // by no later call, no model output, not passed twice to this call): elementwise
+              // layers then compute in place, Reshape / Flatten / Identity hand the values on
+              // without a copy. The mask comes first, from the inputs as they arrive.
+              r.outMasks = layer.computeMask(in, inMasks);
+              std::vector<Array*> owned;
+              std::vector<bool> consumable;
+              for (size_t v : call.inputs) {
+                owned.push_back(&values[v]);
+                consumable.push_back(lastUse[v] == c && !isOutput[v] &&
+                                     std::count(call.inputs.begin(), call.inputs.end(), v) == 1);
+              }
+              r.out = layer.callConsuming(owned, consumable);
+              return r;
+            });
   std::vector<Array> out;
   // Move each output out of the value table; copy only a value that is output more than once.
   for (size_t i = 0; i < outputValues.size(); ++i) {
@@ -122,42 +152,17 @@ std::vector<Array> Graph::forwardTrain(std::vector<Array> inputs, layers::Traini
   tape.values.assign(valueShapes.size(), Array());
   tape.states.clear();
   tape.states.resize(calls.size());
-  std::vector<std::optional<Array>> masks(valueShapes.size());
-  std::vector<bool> upstream(valueShapes.size(), false);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    tape.values[inputValues[i]] = std::move(inputs[i]);
-    if (i < inputMasks.size() && inputMasks[i]) masks[inputValues[i]] = *inputMasks[i];
-    upstream[inputValues[i]] =
-        masks[inputValues[i]].has_value() || (i < inputMaskUpstream.size() && inputMaskUpstream[i]);
-  }
-  for (size_t c = 0; c < calls.size(); ++c) {
-    const Call& call = calls[c];
-    const layers::Layer& layer = *layers[call.layer];
-    std::vector<const Array*> in, inMasks;
-    bool anyMask = false, anyUpstream = false;
-    for (size_t v : call.inputs) {
-      in.push_back(&tape.values[v]);
-      inMasks.push_back(masks[v] ? &*masks[v] : nullptr);
-      anyMask = anyMask || masks[v].has_value();
-      anyUpstream = anyUpstream || upstream[v];
-    }
-    if (!anyMask && anyUpstream && layer.readsMask()) {
-      throw staleMask(layer);
-    }
-    const auto outMasks = layer.computeMask(in, inMasks);
-    std::vector<Array> out = anyMask ? layer.forwardTrainMasked(in, inMasks, ctx, tape.states[c])
-                                     : layer.forwardTrain(in, ctx, tape.states[c]);
-    if (out.size() != call.outputs.size()) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("layer '{}' returned {} tensors, expected {}", layer.name(),
-                              out.size(), call.outputs.size()));
-    }
-    for (size_t k = 0; k < out.size(); ++k) {
-      tape.values[call.outputs[k]] = std::move(out[k]);
-      if (!outMasks.empty() && outMasks[0]) masks[call.outputs[k]] = *outMasks[0];
-      upstream[call.outputs[k]] = anyUpstream || masks[call.outputs[k]].has_value();
-    }
-  }
+  walkCalls(*this, tape.values, std::move(inputs), inputMasks, inputMaskUpstream,
+            /*freeDead=*/false,
+            [&](size_t c, const std::vector<const Array*>& in,
+                const std::vector<const Array*>& inMasks, bool anyMask) {
+              const layers::Layer& layer = *layers[calls[c].layer];
+              CallResult r;
+              r.outMasks = layer.computeMask(in, inMasks);
+              r.out = anyMask ? layer.forwardTrainMasked(in, inMasks, ctx, tape.states[c])
+                              : layer.forwardTrain(in, ctx, tape.states[c]);
+              return r;
+            });
   std::vector<Array> out;
   for (size_t v : outputValues) out.push_back(tape.values[v]);
   return out;
