@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tfjs/artifacts.h"
@@ -75,6 +76,16 @@ struct SaveOptions {
 // written into a temporary sibling folder that is renamed into place, removed on any failure.
 void saveModel(const ModelArtifacts& artifacts, const std::string& dir,
                const SaveOptions& options = {});
+
+// Writes one file atomically, as the library's own writers do (.h5, .keras, .npy): the bytes go
+// to a temporary file beside `path` that is renamed into place only when complete, so a failure
+// leaves nothing behind. Throws Error(kExists) when `path` exists and `overwrite` is off.
+struct WriteFileOptions {
+  bool overwrite = false;
+  bool sync = false;  // fsync the file and its folder (durable across a power loss)
+};
+void writeFileAtomic(const std::string& path, std::string_view bytes,
+                     const WriteFileOptions& options = {});
 
 // True for http:// and https:// locations.
 bool isHttpUrl(const std::string& location);

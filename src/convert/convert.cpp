@@ -23,6 +23,7 @@
 #include "convert/tfjs_check.h"
 #include "convert/tfjs_compat.h"
 #include "format/checked.h"
+#include "io/files.h"
 #include "keras/h5.h"
 #include "keras/keras_zip.h"
 #include "keras/saved_model.h"
@@ -124,11 +125,10 @@ Json readMetadata(const ConvertOptions& options) {
   if (options.metadata.empty()) return nullptr;
   Json out = Json::object();
   for (const auto& [key, file] : options.metadata) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(ErrorCode::kNotFound, "cannot read the --metadata file", file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Json j = Json::parse(ss.str(), nullptr, false);
+    // A metadata file is user JSON copied into model.json: capped as model.json is.
+    Json j = Json::parse(io::readFileCapped(file, LoadOptions{}.maxModelJsonBytes,
+                                            fmt::format("the --metadata file '{}'", key)),
+                         nullptr, false);
     if (j.is_discarded()) {
       throw Error(ErrorCode::kInvalidJson,
                   fmt::format("--metadata '{}': the file is not valid JSON", key), file);

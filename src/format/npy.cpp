@@ -1,9 +1,7 @@
-// NumPy .npy v1.0 reader and writer.
+// NumPy .npy v1.0 encoding and decoding (the files themselves: io/npy_file.cpp).
 #include "tfjs/npy.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -74,31 +72,6 @@ std::string encodeNpy(const Tensor& t) {
     out.append(reinterpret_cast<const char*>(t.bytes()), t.byteLength());
   }
   return out;
-}
-
-void writeNpy(const Tensor& tensor, const std::string& path) {
-  const std::string bytes = encodeNpy(tensor);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw Error(ErrorCode::kIo, fmt::format("cannot create: {}", std::strerror(errno)), path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(ErrorCode::kIo, fmt::format("write failed: {}", std::strerror(err)), path);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(ErrorCode::kIo, fmt::format("cannot write: {}", std::strerror(err)), path);
-  }
 }
 
 Tensor decodeNpy(std::string_view b, const std::string& source) {
@@ -253,21 +226,6 @@ Tensor decodeNpy(std::string_view b, const std::string& source) {
                   "uint8/16/32/64, bool, complex64 and byte strings)",
                   descr),
       source);
-}
-
-Tensor readNpy(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw Error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                fmt::format("cannot open: {}", std::strerror(errno)), path);
-  }
-  std::string bytes;
-  char buf[1 << 16];
-  ssize_t r;
-  while ((r = ::read(fd, buf, sizeof buf)) > 0) bytes.append(buf, static_cast<size_t>(r));
-  ::close(fd);
-  if (r < 0) throw Error(ErrorCode::kIo, "read failed", path);
-  return decodeNpy(bytes, path);
 }
 
 }  // namespace tfjs

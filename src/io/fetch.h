@@ -25,8 +25,6 @@ std::string escapeReason(const std::string& path);
 // --- local files -------------------------------------------------------------------------------
 // Resolves a folder, a model.json path or a file:// URL to the model.json path.
 std::string localModelJsonPath(const std::string& location);
-// Reads a whole file, refusing one larger than `cap` bytes.
-std::string readFileCapped(const std::string& path, uint64_t cap);
 
 // --- http(s) -----------------------------------------------------------------------------------
 struct HttpResponse {

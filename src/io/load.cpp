@@ -14,6 +14,7 @@
 
 #include "format/checked.h"
 #include "io/fetch.h"
+#include "io/files.h"
 #include "tfjs/io.h"
 
 namespace fs = std::filesystem;
@@ -84,41 +85,6 @@ std::string localModelJsonPath(const std::string& location) {
     return candidate.string();
   }
   return path;
-}
-
-std::string readFileCapped(const std::string& path, uint64_t cap) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below); no effect on
-  // regular files.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    const int err = errno;
-    throw Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                fmt::format("cannot open: {}", std::strerror(err)), path);
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(ErrorCode::kIo, "not a regular file", path);
-  }
-  if (static_cast<uint64_t>(st.st_size) > cap) {
-    ::close(fd);
-    throw Error(ErrorCode::kTooLarge,
-                fmt::format("the file holds {} bytes, over the limit of {}", st.st_size, cap),
-                path);
-  }
-  std::string out(static_cast<size_t>(st.st_size), '\0');
-  size_t got = 0;
-  while (got < out.size()) {
-    const ssize_t r = ::read(fd, out.data() + got, out.size() - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      ::close(fd);
-      throw Error(ErrorCode::kIo, fmt::format("read failed: {}", std::strerror(errno)), path);
-    }
-    got += static_cast<size_t>(r);
-  }
-  ::close(fd);
-  return out;
 }
 
 namespace {
@@ -297,7 +263,7 @@ struct Loader {
 
   bool loadLocal(const std::string& location, ModelArtifacts& a) {
     const std::string jsonPath = localModelJsonPath(location);
-    const std::string text = readFileCapped(jsonPath, opt.maxModelJsonBytes);
+    const std::string text = readFileCapped(jsonPath, opt.maxModelJsonBytes, "model.json");
     a = parseModelJson(text, jsonPath, problems);
     if (!problems.empty() || opt.skipWeights) return problems.empty();
     const fs::path dir = fs::path(jsonPath).parent_path();

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "format/checked.h"
+#include "io/files.h"
 #include "keras/h5.h"
 #include "keras/hdf5_util.h"
 #include "keras/keras3_state.h"
@@ -289,90 +290,6 @@ void checkH5Name(const std::string& name, const std::string& file) {
   }
 }
 
-// --- atomic output --------------------------------------------------------------------------
-
-// A temporary sibling of the output, removed unless committed. With `overwrite`, an existing
-// file is replaced by the rename (atomically: it stays whole until the new one is complete).
-class TempOutput {
- public:
-  TempOutput(const std::string& target, bool overwrite) : target_(target), overwrite_(overwrite) {
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(target, ec))) {
-      if (!overwrite) {
-        throw Error(ErrorCode::kExists,
-                    "the output file already exists; it is never replaced (--overwrite "
-                    "replaces it)",
-                    target);
-      }
-      if (fs::is_directory(fs::symlink_status(target, ec))) {
-        throw Error(ErrorCode::kExists, "the output exists and is a folder, not a file", target);
-      }
-    }
-    fs::path parent = fs::path(target).parent_path();
-    if (parent.empty()) parent = ".";
-    if (!fs::is_directory(parent, ec)) {
-      throw Error(ErrorCode::kNotFound, "the output's folder does not exist", target);
-    }
-    std::string tmpl =
-        (parent / fmt::format(".{}.tmp-XXXXXX", fs::path(target).filename().string())).string();
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) {
-      throw Error(ErrorCode::kIo,
-                  fmt::format("cannot create a temporary file: {}", std::strerror(errno)), target);
-    }
-    ::close(fd);
-    ::chmod(tmpl.c_str(), 0644);
-    path_ = tmpl;
-  }
-  ~TempOutput() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  TempOutput(const TempOutput&) = delete;
-  TempOutput& operator=(const TempOutput&) = delete;
-
-  const std::string& path() const { return path_; }
-
-  // Renames the temporary file to the target, refusing to replace one; with `sync`, fsyncs the
-  // file before and its folder after.
-  void commit(bool sync) {
-    if (sync) {
-      const int fd = ::open(path_.c_str(), O_RDONLY);
-      if (fd < 0 || ::fsync(fd) != 0) {
-        const int e = errno;
-        if (fd >= 0) ::close(fd);
-        throw Error(ErrorCode::kIo, fmt::format("cannot sync the file: {}", std::strerror(e)),
-                    target_);
-      }
-      ::close(fd);
-    }
-    if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target_.c_str(),
-                    overwrite_ ? 0 : RENAME_NOREPLACE) != 0) {
-      const int e = errno;
-      if (e == EEXIST) {
-        throw Error(ErrorCode::kExists,
-                    "the output file already exists; it is never replaced (--overwrite "
-                    "replaces it)",
-                    target_);
-      }
-      throw Error(ErrorCode::kIo,
-                  fmt::format("cannot rename the file into place: {}", std::strerror(e)), target_);
-    }
-    path_.clear();
-    if (!sync) return;
-    fs::path parent = fs::path(target_).parent_path();
-    const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-
- private:
-  std::string target_;
-  bool overwrite_ = false;
-  std::string path_;
-};
-
 // --- the .h5 writer -------------------------------------------------------------------------
 
 std::string kerasVersionFor(const ModelArtifacts& a, bool keras3) {
@@ -596,7 +513,7 @@ void writeKerasH5(const ModelArtifacts& artifacts, const std::string& path, bool
   for (const auto& l : layers) {
     for (const auto& w : l.weights) checkH5Name(w.name, path);
   }
-  TempOutput tmp(path, overwrite);
+  io::AtomicFile tmp(path, overwrite);  // replaced whole, or not at all
   {
     QuietErrors quiet;
     H5Writer w(path);
@@ -656,7 +573,7 @@ void writeKerasZip(const ModelArtifacts& artifacts, const std::string& path, boo
   const std::string metaText = meta.dump(-1, ' ', true);
   const std::string configText = config.dump(-1, ' ', true);
   const std::string weights = kerasWeightsImage(p, path);
-  TempOutput tmp(path, overwrite);
+  io::AtomicFile tmp(path, overwrite);  // replaced whole, or not at all
   int err = 0;
   zip_t* raw = zip_open(tmp.path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   if (!raw) {

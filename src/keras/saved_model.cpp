@@ -22,6 +22,7 @@
 #include <set>
 
 #include "format/checked.h"
+#include "io/files.h"
 #include "keras/tensor_bundle.h"
 #include "src/keras/proto/saved_metadata.pb.h"
 #include "src/keras/proto/saved_model.pb.h"
@@ -42,20 +43,7 @@ constexpr uint64_t kMaxMetadataBytes = 256ull << 20;
 constexpr uint64_t kMaxSavedModelBytes = 1ull << 30;  // protobuf's own limit is 2 GiB
 
 std::string readSmallFile(const fs::path& path, uint64_t cap, const char* what) {
-  std::error_code ec;
-  const uint64_t size = fs::file_size(path, ec);
-  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot stat {}", what), path.string());
-  if (size > cap) {
-    throw Error(ErrorCode::kTooLarge,
-                fmt::format("{} is {} bytes, over the {}-byte cap", what, size, cap),
-                path.string());
-  }
-  std::string buf(static_cast<size_t>(size), '\0');
-  std::ifstream in(path, std::ios::binary);
-  if (!in || (size && !in.read(buf.data(), static_cast<std::streamsize>(size)))) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot read {}", what), path.string());
-  }
-  return buf;
+  return io::readFileCapped(path.string(), cap, what);
 }
 
 // The JSON as the .h5 the converter writes would hold it: Keras's SavedModel JSON encoder writes

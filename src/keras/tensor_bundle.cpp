@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "format/checked.h"
+#include "io/files.h"
 #include "src/keras/proto/tensor_bundle.pb.h"
 #include "tfjs/error.h"
 
@@ -91,22 +92,8 @@ std::vector<uint8_t> readFileCapped(const std::string& path, uint64_t cap, const
   if (!fs::exists(path, ec)) {
     throw Error(ErrorCode::kNotFound, fmt::format("no {} (file not found)", what), path);
   }
-  if (!fs::is_regular_file(path, ec)) {
-    throw Error(ErrorCode::kIo, fmt::format("{} is not a regular file", what), path);
-  }
-  const uint64_t size = fs::file_size(path, ec);
-  if (ec) throw Error(ErrorCode::kIo, fmt::format("cannot stat the {}", what), path);
-  if (size > cap) {
-    throw Error(ErrorCode::kTooLarge,
-                fmt::format("the {} is {} bytes, over the {}-byte cap", what, size, cap), path);
-  }
-  std::vector<uint8_t> buf(static_cast<size_t>(size));
-  std::ifstream in(path, std::ios::binary);
-  if (!in ||
-      (size && !in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(size)))) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot read the {}", what), path);
-  }
-  return buf;
+  const std::string bytes = io::readFileCapped(path, cap, fmt::format("the {}", what));
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 struct BlockHandle {

@@ -426,9 +426,7 @@ void registerTrain(CLI::App& app, Runner& run) {
       }
       Json hist = {{"epoch", h.epoch}, {"history", h.history}, {"fitSeconds", seconds}};
       if (!o->history.empty()) {
-        std::ofstream out(o->history, std::ios::binary | std::ios::trunc);
-        out << jsonText(hist) << "\n";
-        if (!out) throw Error(ErrorCode::kIo, "cannot write the history file", o->history);
+        writeFileAtomic(o->history, jsonText(hist) + "\n", {.overwrite = true, .sync = o->sync});
       }
       SaveOptions save;
       save.sync = o->sync;
