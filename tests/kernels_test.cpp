@@ -60,30 +60,37 @@ void finishReference(std::vector<float>& y, const float* bias, int64_t ch, const
   y.assign(a.data.begin(), a.data.end());
 }
 
+// The fused form of an activation name, resolved as the layers resolve it (the one name rule).
+Fused fusedFor(const std::string& act) {
+  const auto kind = findActivationOrNone(act);
+  EXPECT_TRUE(kind.has_value()) << act;
+  return kind ? fusedActivation(*kind) : Fused::kNone;
+}
+
 // What a layer does after a fast kernel: the activations without a fused form come after it.
 void finishFast(std::vector<float>& y, int64_t ch, const std::string& act) {
-  if (fusedActivation(act) != Fused::kNone) return;
+  if (fusedFor(act) != Fused::kNone) return;
   Array a({static_cast<int64_t>(y.size()) / ch, ch}, y);
   layers::applyActivation(act, a, "test");
   y.assign(a.data.begin(), a.data.end());
 }
 
 Fused fusedOrLinear(const std::string& act) {
-  const Fused f = fusedActivation(act);
+  const Fused f = fusedFor(act);
   return f == Fused::kNone ? Fused::kLinear : f;
 }
 
 TEST(Kernels, FusedActivationNames) {
-  EXPECT_EQ(fusedActivation("linear"), Fused::kLinear);
-  EXPECT_EQ(fusedActivation(""), Fused::kLinear);
-  EXPECT_EQ(fusedActivation("relu"), Fused::kRelu);
-  EXPECT_EQ(fusedActivation("relu6"), Fused::kRelu6);
-  EXPECT_EQ(fusedActivation("elu"), Fused::kElu);
-  EXPECT_EQ(fusedActivation("sigmoid"), Fused::kSigmoid);
-  EXPECT_EQ(fusedActivation("tanh"), Fused::kTanh);
-  EXPECT_EQ(fusedActivation("softmax"), Fused::kNone);
-  EXPECT_EQ(fusedActivation("selu"), Fused::kNone);
-  EXPECT_EQ(fusedActivation("hardSigmoid"), Fused::kNone);
+  EXPECT_EQ(fusedFor("linear"), Fused::kLinear);
+  EXPECT_EQ(fusedFor(""), Fused::kLinear);
+  EXPECT_EQ(fusedFor("relu"), Fused::kRelu);
+  EXPECT_EQ(fusedFor("relu6"), Fused::kRelu6);
+  EXPECT_EQ(fusedFor("elu"), Fused::kElu);
+  EXPECT_EQ(fusedFor("sigmoid"), Fused::kSigmoid);
+  EXPECT_EQ(fusedFor("tanh"), Fused::kTanh);
+  EXPECT_EQ(fusedFor("softmax"), Fused::kNone);
+  EXPECT_EQ(fusedFor("selu"), Fused::kNone);
+  EXPECT_EQ(fusedFor("hardSigmoid"), Fused::kNone);
 }
 
 TEST(Kernels, DenseMatchesReference) {

@@ -231,14 +231,23 @@ ExecutionScope::~ExecutionScope() {
   tlsReference = previousReference_;
 }
 
-Fused fusedActivation(const std::string& name) {
-  if (name.empty() || name == "linear" || name == "None") return Fused::kLinear;
-  if (name == "relu") return Fused::kRelu;
-  if (name == "relu6") return Fused::kRelu6;
-  if (name == "elu") return Fused::kElu;
-  if (name == "sigmoid") return Fused::kSigmoid;
-  if (name == "tanh") return Fused::kTanh;
-  return Fused::kNone;
+Fused fusedActivation(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::kLinear:
+      return Fused::kLinear;
+    case ActivationKind::kRelu:
+      return Fused::kRelu;
+    case ActivationKind::kRelu6:
+      return Fused::kRelu6;
+    case ActivationKind::kElu:
+      return Fused::kElu;
+    case ActivationKind::kSigmoid:
+      return Fused::kSigmoid;
+    case ActivationKind::kTanh:
+      return Fused::kTanh;
+    default:
+      return Fused::kNone;
+  }
 }
 
 // --- Conv ----------------------------------------------------------------------------------------

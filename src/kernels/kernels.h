@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "format/activation_names.h"
 #include "kernels/window.h"
 
 namespace tfjs::kernels {
@@ -62,8 +63,9 @@ class ExecutionScope {
 // The activations a fast kernel applies itself (as a oneDNN post-op). kNone: the layer applies
 // its activation afterwards with applyActivation (softmax, selu, gelu, ...).
 enum class Fused { kNone, kLinear, kRelu, kRelu6, kElu, kSigmoid, kTanh };
-// The fused form of a TF.js / Keras activation name, kNone when it has none.
-Fused fusedActivation(const std::string& name);
+// The fused form of an activation (format/activation_names.h resolves the name), kNone when it
+// has none.
+Fused fusedActivation(ActivationKind kind);
 
 // --- element-wise activations of recurrent cells ---------------------------------------------
 

@@ -53,9 +53,10 @@ class ConvBase : public Layer {
         same_(spatial::samePadding(c)),
         channelsFirst_(spatial::channelsFirst(c)),
         useBias_(c.boolean("use_bias", true)),
-        activation_(c.activation()),
-        fused_(kernels::fusedActivation(activation_)) {
+        activation_(c.activation()) {
     if (!isActivation(activation_)) c.unsupported(fmt::format("activation '{}'", activation_));
+    act_ = activationKind(activation_, c.name());
+    fused_ = kernels::fusedActivation(act_);
     spatial::checkConvWindow(c, kernelSize_, strides_, dilation_);
   }
 
@@ -185,7 +186,7 @@ class ConvBase : public Layer {
   }
   // The activation still to apply after a fast (true) or reference (false) kernel.
   void finish(Array& y, bool ranFast) const {
-    if (!ranFast || fused_ == kernels::Fused::kNone) applyActivation(activation_, y, name());
+    if (!ranFast || fused_ == kernels::Fused::kNone) applyActivation(act_, y);
   }
   static void addBias(Array& y, std::span<const float> b) {
     const int64_t ch = static_cast<int64_t>(b.size());
@@ -200,7 +201,8 @@ class ConvBase : public Layer {
   bool channelsFirst_;
   bool useBias_;
   std::string activation_;
-  kernels::Fused fused_;
+  ActivationKind act_ = ActivationKind::kLinear;
+  kernels::Fused fused_ = kernels::Fused::kLinear;
   Shape built_;  // the input shape given to build()
 };
 
@@ -260,7 +262,7 @@ class OneKernelConv : public ConvBase {
              z);
     if (channelsFirst_) z = spatial::toChannelsFirst(z);
     Array y = z;
-    applyActivation(activation_, y, name());
+    applyActivation(act_, y);
     state = std::make_unique<LayerState>();
     state->arrays.push_back(std::move(z));
     return oneOutput(std::move(y));
@@ -271,9 +273,8 @@ class OneKernelConv : public ConvBase {
                               const std::vector<const Array*>& out, LayerState* state,
                               std::vector<Array> dOut, GradientSink& grads) const override {
     Array g = std::move(dOut[0]);  // in the output's layout, as z and y
-    activationBackward(activationKind(activation_, name()), state->arrays[0].data.data(),
-                       out[0]->data.data(), g.data.data(), g.size(),
-                       g.shape.empty() ? 1 : g.shape.back());
+    activationBackward(act_, state->arrays[0].data.data(), out[0]->data.data(), g.data.data(),
+                       g.size(), g.shape.empty() ? 1 : g.shape.back());
     if (channelsFirst_) g = spatial::toChannelsLast(g);
     Array xcl;
     const Array& x = asChannelsLast(*in[0], xcl);
@@ -538,7 +539,7 @@ class SeparableConv2D final : public ConvBase {
     Array d, z;
     convolve(x, depthwise.get(), pointwise.get(), d, z);
     Array y = z;
-    applyActivation(activation_, y, name());
+    applyActivation(act_, y);
     state = std::make_unique<LayerState>();
     state->arrays.push_back(std::move(d));
     state->arrays.push_back(std::move(z));
@@ -552,8 +553,8 @@ class SeparableConv2D final : public ConvBase {
     const Array& y = asChannelsLast(*out[0], ycl);
     Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
     const Array& d = state->arrays[0];
-    activationBackward(activationKind(activation_, name()), state->arrays[1].data.data(),
-                       y.data.data(), g.data.data(), g.size(), filters_);
+    activationBackward(act_, state->arrays[1].data.data(), y.data.data(), g.data.data(), g.size(),
+                       filters_);
     const Window w = resolved(x);
     const Window one = pointwiseWindow(w);
     auto& dv = grads.of(this);
