@@ -50,6 +50,15 @@ fs::path copyModel(const fs::path& fixtures, const std::string& name, const Temp
   TempDir tmp;                                 \
   const fs::path model = copyModel(fixtures, (name), tmp, (jsonName))
 
+// Declares `model` (the copy's model.json) and `tmp` for a model the real TF.js wrote at test time
+// (tests/oracle/make_models.mjs, which CTest runs first). "multigroup": three weight groups of 2,
+// 3 and 1 shards (mg_a, mg_b, mg_c: Dense kernels and biases).
+#define TFJS_COPY_ORACLE_MODEL(model, name)                                  \
+  TempDir tmp;                                                               \
+  ASSERT_TRUE(fs::exists(fs::path(TFJS_ORACLE_DIR) / (name) / "model.json")) \
+      << "the oracle's models are missing: run the oracle_make_models test"; \
+  const fs::path model = copyModel(TFJS_ORACLE_DIR, (name), tmp)
+
 constexpr const char* kCnn = "pair_deepmech_cnn";                       // 1 group, float32
 constexpr const char* kHar = "pair_har_lstm_multigroup_tfjs0x";         // 4 groups, no 'format'
 constexpr const char* kNsfw = "tfjs_layers_nsfwjs_mobilenet_v2_uint8";  // uint8-quantized
@@ -336,16 +345,18 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, RealDamage,
 // --- files ---------------------------------------------------------------------------------------
 
 TEST(Damage, MissingShardOfAMultiGroupModelNamesItsGroup) {
-  TFJS_COPY_MODEL(model, kHar, "model.json");
-  fs::remove(model.parent_path() / "group2-shard1of1");
-  fs::remove(model.parent_path() / "group4-shard1of1");
+  TFJS_COPY_ORACLE_MODEL(model, "multigroup");
+  fs::remove(model.parent_path() / "group2-shard2of3.bin");
+  fs::remove(model.parent_path() / "group3-shard1of1.bin");
   // Both missing files are reported at once; the folder works as the location too.
   const auto problems = validateModel(model.parent_path().string());
-  checkProblems(problems, {ErrorCode::kNotFound, "group2-shard1of1", "", std::nullopt, "group 2"},
+  checkProblems(problems,
+                {ErrorCode::kNotFound, "group2-shard2of3.bin", "", std::nullopt, "group 2"},
                 "validateModel");
-  checkProblems(problems, {ErrorCode::kNotFound, "group4-shard1of1", "", std::nullopt, "group 4"},
+  checkProblems(problems,
+                {ErrorCode::kNotFound, "group3-shard1of1.bin", "", std::nullopt, "group 3"},
                 "validateModel");
-  expectDamaged(model.parent_path(), {ErrorCode::kNotFound, "group2-shard1of1"});
+  expectDamaged(model.parent_path(), {ErrorCode::kNotFound, "group2-shard2of3.bin"});
 }
 
 TEST(Damage, TruncatedShardOfAReshardedGroup) {
@@ -708,12 +719,12 @@ TEST(Damage, ModelJsonNestedDeeplyButWithinReasonLoads) {
 }
 
 TEST(Damage, FileUrlReportsTheSameProblems) {
-  TFJS_COPY_MODEL(model, kHar, "model.json");
-  fs::resize_file(model.parent_path() / "group4-shard1of1", 1000);
+  TFJS_COPY_ORACLE_MODEL(model, "multigroup");
+  fs::resize_file(model.parent_path() / "group3-shard1of1.bin", 100);
   expectDamaged("file://" + model.string(),
-                {ErrorCode::kTruncated, "group4-shard1of1", "lstm_2/kernel", ByteRange{0, 65536}});
+                {ErrorCode::kTruncated, "group3-shard1of1.bin", "mg_c/kernel", ByteRange{0, 600}});
   expectDamaged("file://" + model.parent_path().string(),
-                {ErrorCode::kTruncated, "group4-shard1of1", "lstm_2/kernel", ByteRange{0, 65536}});
+                {ErrorCode::kTruncated, "group3-shard1of1.bin", "mg_c/kernel", ByteRange{0, 600}});
 }
 
 struct JsonCase {
@@ -803,9 +814,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<JsonCase>& p) { return std::string(p.param.name); });
 
 TEST(Damage, DuplicateWeightAcrossGroups) {
-  TFJS_COPY_MODEL(model, kHar, "model.json");
-  editJson(model, [](Json& d) { weightsOf(d, 3)[2]["name"] = "dense_1/kernel"; });
-  expectDamaged(model, {ErrorCode::kDuplicateWeight, "model.json", "dense_1/kernel"});
+  TFJS_COPY_ORACLE_MODEL(model, "multigroup");
+  editJson(model, [](Json& d) { weightsOf(d, 2)[0]["name"] = "mg_a/kernel"; });
+  expectDamaged(model, {ErrorCode::kDuplicateWeight, "model.json", "mg_a/kernel"});
 }
 
 TEST(Damage, GroupWithoutPathsButWithWeights) {
@@ -1013,7 +1024,7 @@ TEST(Save, RefusesANonEmptyFolderAndLeavesItUntouched) {
 }
 
 TEST(Save, FailedSavesLeaveNothingBehind) {
-  TFJS_COPY_MODEL(model, kHar, "model.json");
+  TFJS_COPY_ORACLE_MODEL(model, "multigroup");
   const ModelArtifacts a = loadModel(model.string());
   const fs::path out = tmp / "out";
   fs::create_directory(out);
