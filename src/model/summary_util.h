@@ -257,6 +257,13 @@ Eval evalLayer(const std::string& className, const Json& cfg, const Inputs& in);
 Params withTrainable(Params p, const Json& cfg);  // all non-trainable when trainable = false
 bool isModelClass(const std::string& cls);
 bool isModelEntry(const Json& entry);
+// summary_rules_rnn.cpp: the recurrent layers' rules.
+Eval simpleRnn(const Json& cfg, const Inputs& in);
+Eval gru(const Json& cfg, const Inputs& in);
+Eval lstm(const Json& cfg, const Inputs& in);
+Eval cudnnGru(const Json& cfg, const Inputs& in);
+Eval cudnnLstm(const Json& cfg, const Inputs& in);
+Eval genericRnn(const Json& cfg, const Inputs& in);
 
 inline const Shape& firstInput(const Inputs& in) {
   static const Shape kUnknown;
