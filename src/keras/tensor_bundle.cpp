@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 
 #include "format/checked.h"
 #include "io/files.h"
@@ -86,14 +87,17 @@ std::string printableKey(const std::string& key) {
   return s.empty() ? "\"\" (the header key)" : s;
 }
 
-// Reads a whole (small) file, capped.
-std::vector<uint8_t> readFileCapped(const std::string& path, uint64_t cap, const char* what) {
+// Reads a whole (small) file, capped; a missing one is named as what it should be.
+std::string readFileCapped(const std::string& path, uint64_t cap, const char* what) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     throw Error(ErrorCode::kNotFound, fmt::format("no {} (file not found)", what), path);
   }
-  const std::string bytes = io::readFileCapped(path, cap, fmt::format("the {}", what));
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  return io::readFileCapped(path, cap, fmt::format("the {}", what));
+}
+
+std::span<const uint8_t> bytesOf(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
 struct BlockHandle {
@@ -104,7 +108,7 @@ struct BlockHandle {
 // The SSTable parser over the index file's bytes.
 class TableReader {
  public:
-  TableReader(const std::string& path, const std::vector<uint8_t>& file,
+  TableReader(const std::string& path, std::span<const uint8_t> file,
               const TensorBundle::Limits& limits)
       : path_(path), file_(file), limits_(limits) {}
 
@@ -298,7 +302,7 @@ class TableReader {
   }
 
   const std::string& path_;
-  const std::vector<uint8_t>& file_;
+  std::span<const uint8_t> file_;
   const TensorBundle::Limits& limits_;
   uint64_t materialized_ = 0;
 };
@@ -381,9 +385,8 @@ TensorBundle TensorBundle::open(const std::string& prefix, const Limits& limits)
   b.prefix_ = prefix;
   b.indexPath_ = prefix + ".index";
   b.limits_ = limits;
-  const std::vector<uint8_t> file =
-      readFileCapped(b.indexPath_, limits.maxIndexBytes, "TensorBundle index");
-  TableReader table(b.indexPath_, file, b.limits_);
+  const std::string file = readFileCapped(b.indexPath_, limits.maxIndexBytes, "TensorBundle index");
+  TableReader table(b.indexPath_, bytesOf(file), b.limits_);
   auto all = table.readAll();
   if (all.empty() || !all.front().first.empty()) {
     throw Error(ErrorCode::kSchema, "the index has no header entry (the empty key must come first)",

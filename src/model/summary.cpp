@@ -345,25 +345,11 @@ LayerResult Walker::layer(const Json& entry, const Inputs& inputs,
              td != nullptr && isModelEntry(*td)) {
     // TimeDistributed over a nested model: the model on one time step, the time axis put back.
     const Shape x = inputs.empty() ? Shape() : inputs[0];
-    Shape step;
-    if (x && x->size() >= 2) {
-      Dims d{(*x)[0]};
-      d.insert(d.end(), x->begin() + 2, x->end());
-      step = d;
-    }
     std::vector<std::string> inner = path;
     inner.push_back(layerName(*td));
-    const Inputs stepInputs{step};
+    const Inputs stepInputs{timeStep(x)};
     ModelResult m = model(*td, &stepInputs, inner);
-    for (Shape y : m.outputs) {
-      if (y && x && x->size() >= 2 && !y->empty()) {
-        y->insert(y->begin() + 1, (*x)[1]);
-        (*y)[0] = (*x)[0];
-      } else {
-        y.reset();
-      }
-      lr.outputs.push_back(y);
-    }
+    for (Shape& y : m.outputs) lr.outputs.push_back(withTimeAxis(std::move(y), x));
     Params p = withTrainable(m.params, cfg);
     row.params = p.total();
     row.trainableParams = p.trainable;

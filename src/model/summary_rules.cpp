@@ -625,22 +625,9 @@ Eval timeDistributed(const Json& cfg, const Inputs& in) {
   auto [cls, inner] = wrapped(cfg, "layer");
   if (!inner) return single(std::nullopt, std::nullopt);
   const Shape& x = firstInput(in);
-  Shape step;
-  if (x && x->size() >= 2) {
-    Dims d{(*x)[0]};
-    d.insert(d.end(), x->begin() + 2, x->end());
-    step = d;
-  }
-  Eval e = evalLayer(cls, *inner, {step});
+  Eval e = evalLayer(cls, *inner, {timeStep(x)});
   if (e.params) e.params = withTrainable(*e.params, *inner);
-  for (Shape& y : e.outputs) {
-    if (y && x && x->size() >= 2 && !y->empty()) {
-      y->insert(y->begin() + 1, (*x)[1]);
-      (*y)[0] = (*x)[0];
-    } else {
-      y.reset();
-    }
-  }
+  for (Shape& y : e.outputs) y = withTimeAxis(std::move(y), x);
   return e;
 }
 

@@ -251,6 +251,21 @@ struct Eval {
 
 using Handler = Eval (*)(const Json& cfg, const Inputs& in);
 
+// TimeDistributed: the shape of one time step of x ([batch, time, ...] -> [batch, ...]), and a
+// step's output with x's batch and time axes put back; unknown when x has no time axis.
+inline Shape timeStep(const Shape& x) {
+  if (!x || x->size() < 2) return std::nullopt;
+  Dims d{(*x)[0]};
+  d.insert(d.end(), x->begin() + 2, x->end());
+  return d;
+}
+inline Shape withTimeAxis(Shape y, const Shape& x) {
+  if (!y || !x || x->size() < 2 || y->empty()) return std::nullopt;
+  y->insert(y->begin() + 1, (*x)[1]);
+  (*y)[0] = (*x)[0];
+  return y;
+}
+
 // summary_rules.cpp: the output shapes and parameters of one layer class from its config and
 // input shapes (the class table), and the rules the model walk shares with it.
 Eval evalLayer(const std::string& className, const Json& cfg, const Inputs& in);
