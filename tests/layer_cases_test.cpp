@@ -20,11 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path casesDir() {
-  if (const char* env = std::getenv("TFJS_LAYER_CASES"); env && *env) return env;
-  return fs::path(TFJS_ORACLE_DIR).parent_path() / "layer_cases";
-}
-
 Tensor fromHex(const Json& t) {
   const std::string& hex = t["hex"].get_ref<const std::string&>();
   Buffer b = Buffer::allocate(hex.size() / 2);
@@ -38,7 +33,7 @@ Tensor fromHex(const Json& t) {
 // Runs every case with `options`; `batched` only: the cases whose inputs all hold more than
 // one sample. Returns how many ran.
 size_t runCases(const ModelOptions& options, bool batched) {
-  const fs::path dir = casesDir();
+  const fs::path dir = test::layerCasesDir();
   EXPECT_TRUE(fs::exists(dir / "cases.json"))
       << "run node tests/oracle/make_layer_cases.mjs " << dir;
   if (!fs::exists(dir / "cases.json")) return 0;

@@ -20,11 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path casesDir() {
-  if (const char* env = std::getenv("TFJS_LAYER_CASES"); env && *env) return env;
-  return fs::path(TFJS_ORACLE_DIR).parent_path() / "layer_cases";
-}
-
 // "(None, 5, 4)" -> {nullopt, 5, 4}; "?" -> nullopt.
 std::optional<std::vector<std::optional<int64_t>>> parseShape(const std::string& s) {
   if (s.size() < 2 || s.front() != '(' || s.back() != ')') return std::nullopt;
@@ -39,7 +34,7 @@ std::optional<std::vector<std::optional<int64_t>>> parseShape(const std::string&
 }
 
 TEST(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
-  const fs::path dir = casesDir();
+  const fs::path dir = test::layerCasesDir();
   ASSERT_TRUE(fs::exists(dir / "cases.json")) << "run node tests/oracle/make_layer_cases.mjs";
   const Json index = Json::parse(test::readText(dir / "cases.json"));
   size_t cases = 0, shapesChecked = 0, unknownDims = 0, layersChecked = 0;

@@ -102,6 +102,13 @@ inline bool missingFixtureIsFailure(std::initializer_list<const char*> names) {
   }                                                                                     \
   static_assert(true)
 
+// The per-layer oracle cases (tests/oracle/make_layer_cases.mjs, run by CTest first), or
+// $TFJS_LAYER_CASES.
+inline fs::path layerCasesDir() {
+  if (const char* env = std::getenv("TFJS_LAYER_CASES"); env && *env) return env;
+  return fs::path(TFJS_ORACLE_DIR).parent_path() / "layer_cases";
+}
+
 // A fresh scratch folder, removed when the object dies.
 class TempDir {
  public:

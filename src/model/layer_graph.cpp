@@ -63,8 +63,6 @@ void walkCalls(const Graph& g, std::vector<Array>& values, std::vector<Array> in
     if (i < inputMasks.size() && inputMasks[i]) masks[v] = *inputMasks[i];
     upstream[v] = masks[v].has_value() || (i < inputMaskUpstream.size() && inputMaskUpstream[i]);
   }
-  std::vector<bool> isOutput(g.valueShapes.size(), false);
-  for (size_t v : g.outputValues) isOutput[v] = true;
   for (size_t c = 0; c < g.calls.size(); ++c) {
     const Call& call = g.calls[c];
     const layers::Layer& layer = *g.layers[call.layer];
@@ -93,7 +91,7 @@ void walkCalls(const Graph& g, std::vector<Array>& values, std::vector<Array> in
     }
     if (!freeDead) continue;
     for (size_t v : call.inputs) {
-      if (g.lastUse[v] == c && !isOutput[v]) {
+      if (g.lastUse[v] == c) {
         layers::Floats().swap(values[v].data);
         masks[v].reset();
       }
@@ -107,8 +105,6 @@ std::vector<Array> Graph::run(std::vector<Array> inputs,
                               const std::vector<const Array*>& inputMasks,
                               const std::vector<bool>& inputMaskUpstream) const {
   std::vector<Array> values(valueShapes.size());
-  std::vector<bool> isOutput(valueShapes.size(), false);
-  for (size_t v : outputValues) isOutput[v] = true;
   walkCalls(*this, values, std::move(inputs), inputMasks, inputMaskUpstream, /*freeDead=*/true,
             [&](size_t c, const std::vector<const Array*>& in,
                 const std::vector<const Array*>& inMasks, bool anyMask) {
@@ -129,7 +125,7 @@ std::vector<Array> Graph::run(std::vector<Array> inputs,
               std::vector<bool> consumable;
               for (size_t v : call.inputs) {
                 owned.push_back(&values[v]);
-                consumable.push_back(lastUse[v] == c && !isOutput[v] &&
+                consumable.push_back(lastUse[v] == c &&
                                      std::count(call.inputs.begin(), call.inputs.end(), v) == 1);
               }
               r.out = layer.callConsuming(owned, consumable);
@@ -447,6 +443,7 @@ std::unique_ptr<Graph> buildGraph(const ModelDesc& m, const std::vector<Shape>* 
   for (size_t c = 0; c < g->calls.size(); ++c) {
     for (size_t v : g->calls[c].inputs) g->lastUse[v] = c;
   }
+  for (size_t v : g->outputValues) g->lastUse[v] = SIZE_MAX;  // outputs outlive every call
   return g;
 }
 

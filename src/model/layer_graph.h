@@ -37,7 +37,9 @@ struct Graph {
   std::vector<size_t> outputValues;
   std::vector<Shape> valueShapes;
   std::vector<TensorInfo> inputInfo, outputInfo;
-  std::vector<size_t> lastUse;  // per value: index of the last call reading it (or SIZE_MAX)
+  // Per value: the index of the last call reading it, after which it is dead; SIZE_MAX for a
+  // value no call reads and for a model output (never freed, never consumed in place).
+  std::vector<size_t> lastUse;
 
   // Runs the calls; `inputs` in inputValues order. Masks travel beside the values as TF.js's
   // executor carries them (see the notes on mask propagation in layer_graph.cpp). `inputMasks`
