@@ -10,7 +10,7 @@
 #   checks that ours computes what TF.js computes (tfjs predict on a saved input of each model),
 #   times OpenBLAS's sgemm on the MLP's batch-32 products (tfjs_bench_sgemm, when built; with
 #   OpenBLAS's own kernel choice, and also with $OPENBLAS_CORETYPE when the environment sets
-#   it), then prints a table with the ratios and writes the inference section of
+#   it) and oneDNN's sgemm on them, then prints a table with the ratios and writes the inference section of
 #   bench/RESULTS.md (between its <!-- infer:begin --> / <!-- infer:end --> markers;
 #   bench/run.sh keeps that section).
 #
@@ -180,6 +180,8 @@ if $HAVE_SGEMM; then
     say "... and with OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment"
     run sgemm_env "$SGEMM" --batch 32 --seconds "$SGEMM_SECONDS" --threads "$NPROC"
   fi
+  say "oneDNN sgemm on the same products"
+  run sgemm_onednn "$SGEMM" --library onednn --batch 32 --seconds "$SGEMM_SECONDS" --threads "$NPROC"
 fi
 # Peak RSS baselines: an idle `tfjs` process, and a process that only loads + decodes the MLP
 # (tfjs_bench_load --once decode: the weights once, no layers, no predict).

@@ -1,17 +1,21 @@
-// tfjs_bench_sgemm [--batch 32] [--seconds 2] [--threads N]
+// tfjs_bench_sgemm [--batch 32] [--seconds 2] [--threads N] [--library openblas|onednn]
 //
 // The BLAS reference of the inference benchmark (bench/infer.sh): how many GFLOP/s OpenBLAS's
-// cblas_sgemm reaches on the matrix products of the benchmark's MLP (Dense 64→2048→2048→10) at
-// one batch, on this machine, in the same run as the other figures. One "forward" is the three
-// products chained as the model runs them, row-major with the kernels in TF.js's [in, out]
-// layout: [B×64]·[64×2048] → [B×2048]·[2048×2048] → [B×2048]·[2048×10]; its FLOP count
-// 2·B·(64·2048 + 2048·2048 + 2048·10) is the reference count for the model (bias, relu and
-// softmax are not counted, and not run here). Each product is also timed alone.
+// cblas_sgemm (or, with --library onednn, oneDNN's dnnl_sgemm) reaches on the matrix products of
+// the benchmark's MLP (Dense 64→2048→2048→10) at one batch, on this machine, in the same run as the
+// other figures. One "forward" is the three products chained as the model runs them, row-major with
+// the kernels in TF.js's [in, out] layout: [B×64]·[64×2048] → [B×2048]·[2048×2048] →
+// [B×2048]·[2048×10]; its FLOP count 2·B·(64·2048 + 2048·2048 + 2048·10) is the reference count for
+// the model (bias, relu and softmax are not counted, and not run here). Each product is also timed
+// alone.
 //
 // Measured at 1 thread and at N threads (default: every core, from sysconfig), set with
-// openblas_set_num_threads. Each measurement: 3 untimed forwards, then forwards until --seconds
-// have passed and at least 20 ran; min and median per forward. Prints one JSON object on stdout.
+// openblas_set_num_threads (oneDNN: omp_set_num_threads). Each measurement: 3 untimed forwards,
+// then forwards until --seconds have passed and at least 20 ran; min and median per forward. Prints
+// one JSON object on stdout.
 #include <cblas.h>
+#include <dnnl.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,7 +83,7 @@ void printStats(const char* name, const Stats& s, double flops, const char* tail
 [[noreturn]] void usage(const char* msg) {
   std::fprintf(stderr,
                "tfjs_bench_sgemm: %s\nusage: tfjs_bench_sgemm [--batch 32] [--seconds 2] "
-               "[--threads N]\n",
+               "[--threads N] [--library openblas|onednn]\n",
                msg);
   std::exit(2);
 }
@@ -91,9 +95,16 @@ int main(int argc, char** argv) {
   double seconds = 2;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   int threads = cores > 0 ? static_cast<int>(cores) : 1;
+  bool onednn = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) usage(("no value after " + a).c_str());
+    if (a == "--library") {
+      const std::string lib = argv[++i];
+      if (lib != "openblas" && lib != "onednn") usage("--library is openblas or onednn");
+      onednn = lib == "onednn";
+      continue;
+    }
     char* end = nullptr;
     const double v = std::strtod(argv[++i], &end);
     if (end == argv[i] || *end != '\0' || !(v > 0) || v > 1e6) {
@@ -134,17 +145,31 @@ int main(int argc, char** argv) {
   auto product = [&](size_t i) {
     const Product& p = kMlp[i];
     const float* a = i == 0 ? x.data() : y[i - 1].data();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, p.n, p.k, 1.0f, a, p.k,
-                w[i].data(), p.n, 0.0f, y[i].data(), p.n);
+    if (onednn) {
+      dnnl_sgemm('N', 'N', batch, p.n, p.k, 1.0f, a, p.k, w[i].data(), p.n, 0.0f, y[i].data(), p.n);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, p.n, p.k, 1.0f, a, p.k,
+                  w[i].data(), p.n, 0.0f, y[i].data(), p.n);
+    }
   };
   auto forward = [&] {
     for (size_t i = 0; i < std::size(kMlp); ++i) product(i);
   };
 
-  std::printf(
-      "{\"library\": \"OpenBLAS\", \"config\": \"%s\", \"corename\": \"%s\", "
-      "\"batch\": %d, \"seconds\": %.3f, \"products\": [",
-      openblas_get_config(), openblas_get_corename(), batch, seconds);
+  if (onednn) {
+    const dnnl_version_t* v = dnnl_version();
+    const std::string config = "oneDNN " + std::to_string(v->major) + "." +
+                               std::to_string(v->minor) + "." + std::to_string(v->patch);
+    std::printf(
+        "{\"library\": \"oneDNN\", \"config\": \"%s\", \"corename\": \"oneDNN\", "
+        "\"batch\": %d, \"seconds\": %.3f, \"products\": [",
+        config.c_str(), batch, seconds);
+  } else {
+    std::printf(
+        "{\"library\": \"OpenBLAS\", \"config\": \"%s\", \"corename\": \"%s\", "
+        "\"batch\": %d, \"seconds\": %.3f, \"products\": [",
+        openblas_get_config(), openblas_get_corename(), batch, seconds);
+  }
   for (size_t i = 0; i < std::size(kMlp); ++i) {
     std::printf("%s[%d, %d, %d]", i ? ", " : "", batch, kMlp[i].k, kMlp[i].n);
   }
@@ -153,8 +178,9 @@ int main(int argc, char** argv) {
   if (threads != 1) counts.push_back(threads);
   for (size_t c = 0; c < counts.size(); ++c) {
     openblas_set_num_threads(counts[c]);
+    omp_set_num_threads(counts[c]);
     std::printf("%s{\"threads\": %d, \"openblasThreads\": %d, ", c ? ", " : "", counts[c],
-                openblas_get_num_threads());
+                onednn ? omp_get_max_threads() : openblas_get_num_threads());
     printStats("forward", timeIt(seconds, forward), forwardFlops, ", \"products\": [");
     for (size_t i = 0; i < std::size(kMlp); ++i) {
       const double flops = 2.0 * batch * kMlp[i].k * kMlp[i].n;

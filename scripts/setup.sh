@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKGS=(g++ cmake ninja-build pkg-config git
       nlohmann-json3-dev libfmt-dev libcli11-dev libcurl4-openssl-dev
       libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
-      libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libhdf5-dev libzip-dev time  # dnnl's CMake package requires OpenCL (only recommended)
+      libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libopenblas-openmp-dev libhdf5-dev libzip-dev time  # dnnl's CMake package requires OpenCL (only recommended)
       libprotobuf-dev protobuf-compiler
       libpng-dev libjpeg62-turbo-dev  # image inputs of tfjs predict / train (tools/tfjs/images.cpp)
       python3-h5py)  # tests (an independent reader of the .h5 files tfjs writes), bench/convert.sh

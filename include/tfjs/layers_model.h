@@ -52,6 +52,18 @@ struct ModelOptions {
   int64_t batchChunk = 0;
 };
 
+// What computes on this CPU, as benchmarks report it: the instruction set oneDNN dispatches to
+// ("avx2", "avx512_core", ...), the library of Dense's matrix products for `rows` rows
+// ("openblas" or "onednn"; chosen per CPU: OpenBLAS below AVX-512 from 4 rows, oneDNN otherwise),
+// and the kernel of the recurrent layers' gate products ("onednn-matmul-any", "-ab" or "-ba": the
+// weights' layout). TFJS_GEMM=onednn|openblas and TFJS_DENSE_WEIGHTS=any|ab|ba override them.
+struct KernelInfo {
+  std::string isa;
+  std::string dense;
+  std::string recurrent;
+};
+KernelInfo kernelInfo(int64_t rows);
+
 struct TensorInfo {
   std::string name;            // the input or output layer's name
   std::vector<int64_t> shape;  // -1 for unknown dimensions (the batch, ...)

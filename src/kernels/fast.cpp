@@ -15,6 +15,7 @@
 // calling thread, so running a primitive allocates nothing. The backward passes are the
 // exception: training changes the weights every step, so ConvBackward reorders the weights it is
 // given on each run and allocates its temporary weight and weight-gradient arrays per run.
+#include <cblas.h>
 #include <immintrin.h>
 #include <omp.h>
 
@@ -575,13 +576,39 @@ Dense::Dense(int64_t in, int64_t units, const float* kernel, const float* bias, 
     : rep_(std::make_unique<Rep>(in, units, kernel, bias, activation)) {}
 Dense::~Dense() = default;
 
+namespace {
+
+bool haveAvx512() {
+  static const bool yes = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
+  return yes;
+}
+
+// The layout Dense asks for its weights in. With AVX-512, oneDNN's matmul has its own blocked
+// kernels (brgemm) and picks the layout itself (any). Below AVX-512 it runs its jit sgemm, and
+// there the layout decides: on the AVX2 EPYC of bench/RESULTS.md, 32x2048x2048 at one thread takes
+// 6.6 ms with the kernel as TF.js stores it ([in, units], ab) and 4.2 ms with it transposed once
+// at load ([units, in], ba), while up to 8 rows are faster on ab (4 rows: 1.0 ms against 2.2).
+// TFJS_DENSE_WEIGHTS=any|ab|ba overrides the choice (for benchmarks).
+Tag denseWeightsTag(int64_t rows) {
+  static const int forced = [] {
+    const char* e = std::getenv("TFJS_DENSE_WEIGHTS");
+    const std::string v = e ? e : "";
+    return v == "any" ? 0 : v == "ab" ? 1 : v == "ba" ? 2 : -1;
+  }();
+  if (forced >= 0) return forced == 0 ? Tag::any : forced == 1 ? Tag::ab : Tag::ba;
+  if (haveAvx512()) return Tag::any;
+  return rows >= 16 ? Tag::ba : Tag::ab;
+}
+
+}  // namespace
+
 // The primitive for `rows` (> 0), made on first use; null if oneDNN refuses.
 EntryPtr Dense::Rep::entry(int64_t rows) {
   Rep& r = *this;
   return r.cache.get({rows, omp_get_max_threads()}, [&] {
     const memory::desc src({rows, r.in}, kF32, Tag::ab);
     const memory::desc dst({rows, r.units}, kF32, Tag::ab);
-    const memory::desc weights({r.in, r.units}, kF32, Tag::any);
+    const memory::desc weights({r.in, r.units}, kF32, denseWeightsTag(rows));
     const memory::desc bias = r.bias ? memory::desc({1, r.units}, kF32, Tag::ab) : memory::desc();
     dnnl::matmul::desc d(src, weights, bias, dst);
     dnnl::matmul::primitive_desc pd(d, attributes(r.activation), engine());
@@ -878,9 +905,37 @@ void batchNormLastAxis(const float* x, int64_t rows, int64_t ch, const float* me
 
 // --- gemm ------------------------------------------------------------------------------------
 
+namespace {
+
+// Which library multiplies an m-row product. With AVX-512, oneDNN's sgemm (bench/RESULTS.md:
+// about twice OpenBLAS's speed on the MLP there). Below it, oneDNN's jit sgemm depends on where
+// the weights sit: on the AVX2 EPYC of the benchmark, 32x2048x2048 at one thread takes 6.6 ms
+// when they start on a 64-byte boundary (as loaded weights do) and 4.1 ms 4 bytes off it, while
+// OpenBLAS takes 3.7-3.9 ms either way; so there OpenBLAS runs every product of 4 rows or more,
+// and oneDNN the matrix-vector-like ones (1 row: 0.33 ms, OpenBLAS 1.4 ms). TFJS_GEMM=onednn or
+// openblas overrides the choice (for benchmarks).
+bool openblasFor(int64_t m) {
+  static const int forced = [] {
+    const char* e = std::getenv("TFJS_GEMM");
+    const std::string v = e ? e : "";
+    return v == "onednn" ? 0 : v == "openblas" ? 1 : -1;
+  }();
+  if (forced >= 0) return forced == 1;
+  return !haveAvx512() && m >= 4;
+}
+
+}  // namespace
+
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
+  if (!referenceKernels() && openblasFor(m) && std::max({m, n, k, lda, ldb, ldc}) <= INT32_MAX) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                transB ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
+                beta, c, static_cast<int>(ldc));
+    return;
+  }
   if (!referenceKernels()) {
     const dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a,
                                         lda, b, ldb, beta, c, ldc);
@@ -898,6 +953,41 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha
       out = alpha * acc + (beta == 0.0f ? 0.0f : beta * out);
     }
   }
+}
+
+// --- what runs here ---------------------------------------------------------------------------
+
+std::string cpuIsa() {
+  using I = dnnl::cpu_isa;
+  switch (dnnl::get_effective_cpu_isa()) {
+    case I::sse41:
+      return "sse4.1";
+    case I::avx:
+      return "avx";
+    case I::avx2:
+      return "avx2";
+    case I::avx512_core:
+      return "avx512_core";
+    case I::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case I::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case I::avx512_core_amx:
+      return "avx512_core_amx";
+    default:
+      return haveAvx512() ? "avx512" : "other";
+  }
+}
+
+std::string gemmLibrary(int64_t rows) {
+  return openblasFor(rows) ? "openblas" : "onednn";
+}
+
+std::string denseKernel(int64_t rows) {
+  const Tag t = denseWeightsTag(rows);
+  return t == Tag::any  ? "onednn-matmul-any"
+         : t == Tag::ab ? "onednn-matmul-ab"
+                        : "onednn-matmul-ba";
 }
 
 }  // namespace tfjs::kernels

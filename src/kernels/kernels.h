@@ -133,8 +133,8 @@ void forEachTriple(const Window& w, int64_t batch, Visit visit) {
 // --- general matrix product (training's backward passes) -------------------------------------
 
 // C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T as transA / transB say;
-// op(A) is m x k, op(B) is k x n, C is m x n with leading dimension ldc. oneDNN's sgemm, or a
-// plain loop under reference kernels.
+// op(A) is m x k, op(B) is k x n, C is m x n with leading dimension ldc. OpenBLAS's or oneDNN's
+// sgemm, chosen per CPU and row count (gemmLibrary()), or a plain loop under reference kernels.
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
@@ -269,6 +269,14 @@ class ConvBackward {
 // Dense: y = activation(x · kernel + bias) for x [rows, in], kernel [in, units], on oneDNN's matmul
 // with the kernel packed once (the recurrent layers' gate products, where the packed layout wins
 // at every step; the Dense layer itself runs gemm() on the loaded kernel and keeps no copy).
+// What runs on this CPU, for benchmarks: the instruction set oneDNN dispatches to ("avx2",
+// "avx512_core", ...); the library gemm() uses for an m-row product ("openblas" or "onednn");
+// the kernel of Dense (below) for `rows` rows: oneDNN's matmul with the weights in the layout it
+// asked for ("onednn-matmul-any"), as stored ("-ab") or transposed once at load ("-ba").
+std::string cpuIsa();
+std::string gemmLibrary(int64_t m);
+std::string denseKernel(int64_t rows);
+
 class Dense {
  public:
   Dense(int64_t in, int64_t units, const float* kernel, const float* bias, Fused activation);

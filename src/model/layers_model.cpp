@@ -105,6 +105,10 @@ const std::vector<TensorInfo>& LayersModel::outputs() const {
 std::string LayersModel::summary() const {
   return rep().summary;
 }
+KernelInfo kernelInfo(int64_t rows) {
+  return {kernels::cpuIsa(), kernels::gemmLibrary(rows), kernels::denseKernel(rows)};
+}
+
 int64_t LayersModel::batchChunk() const {
   return rep().batchChunk;
 }

@@ -74,6 +74,9 @@ void registerBench(CLI::App& app, Runner& run) {
         times.push_back(msSince(t0));
       }
       std::sort(times.begin(), times.end());
+      // Rows per product of a Dense layer on a rank-2 input: the samples of one pass.
+      const int64_t rowsPerPass =
+          m.batchChunk() > 0 ? std::min<int64_t>(m.batchChunk(), o->batch) : o->batch;
       const double median = times[times.size() / 2];
       if (o->json) {
         Json out = {{"model", o->model.model}, {"batch", o->batch},
@@ -81,6 +84,10 @@ void registerBench(CLI::App& app, Runner& run) {
                     {"loadMs", loadMs},        {"firstCallMs", firstMs},
                     {"medianMs", median},      {"minMs", times.front()},
                     {"maxMs", times.back()},   {"batchChunk", m.batchChunk()}};
+        const KernelInfo k = kernelInfo(rowsPerPass);
+        out["isa"] = k.isa;
+        out["denseKernel"] = k.dense;
+        out["recurrentKernel"] = k.recurrent;
         std::printf("%s\n", jsonText(out).c_str());
       } else {
         std::printf("%s (batch %lld, %d calls)\n", o->model.model.c_str(),
@@ -88,6 +95,9 @@ void registerBench(CLI::App& app, Runner& run) {
         if (m.batchChunk() > 0 && m.batchChunk() < o->batch) {
           std::printf("  passes of    %10lld samples\n", static_cast<long long>(m.batchChunk()));
         }
+        const KernelInfo k = kernelInfo(rowsPerPass);
+        std::printf("  kernels      %s; Dense: %s, recurrent: %s\n", k.isa.c_str(), k.dense.c_str(),
+                    k.recurrent.c_str());
         std::printf("  load         %10.3f ms\n", loadMs);
         std::printf("  first call   %10.3f ms\n", firstMs);
         std::printf("  per batch    %10.3f ms median, %.3f min, %.3f max\n", median, times.front(),
