@@ -17,6 +17,7 @@
 
 #include "format/activation_names.h"
 #include "layers/layer.h"
+#include "model/topology.h"
 #include "tfjs/convert.h"
 
 namespace tfjs::convert {
@@ -52,59 +53,31 @@ void forEachLayerAt(const Json& j, const std::function<void(const Json&)>& f, in
   }
 }
 
-bool isKerasTensor(const Json& j) {
-  return stringAt(j, "class_name") == "__keras_tensor__";
-}
-
-void collectKerasTensors(const Json& j, std::vector<Json>& out, int depth = 0) {
-  if (depth > 100) return;
-  if (isKerasTensor(j)) {
-    const Json* hist = nullptr;
-    if (auto c = j.find("config"); c != j.end() && c->is_object()) {
-      if (auto h = c->find("keras_history"); h != c->end()) hist = &*h;
-    }
-    if (hist && hist->is_array() && hist->size() == 3) out.push_back(*hist);
-    return;
-  }
-  if (j.is_array()) {
-    for (const auto& e : j) collectKerasTensors(e, out, depth + 1);
-  } else if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) collectKerasTensors(v, out, depth + 1);
-  }
-}
-
 bool containsKerasTensor(const Json& j) {
-  std::vector<Json> t;
-  collectKerasTensors(j, t);
-  return !t.empty();
+  return !topology::kerasTensors(j).empty();
 }
 
-// {"args": [...], "kwargs": {...}} -> [[layer, node, tensor, kwargs], ...]
+// {"args": [...], "kwargs": {...}} -> [[layer, node, tensor, kwargs], ...]: the tensors of the
+// positional arguments, each with the call's non-tensor keyword arguments.
 Json convertInboundNode(const Json& node) {
-  std::vector<Json> hist;
-  collectKerasTensors(node.contains("args") ? node["args"] : Json::array(), hist);
   Json kwargs = Json::object();
   if (auto k = node.find("kwargs"); k != node.end() && k->is_object()) {
     for (const auto& [key, v] : k->items()) {
       if (!containsKerasTensor(v)) kwargs[key] = v;
     }
   }
-  Json out = Json::array();
-  for (const auto& h : hist) out.push_back(Json::array({h[0], h[1], h[2], kwargs}));
-  return out;
+  const auto args = node.find("args");
+  return topology::keras2Node(
+      args != node.end() ? topology::kerasTensors(*args) : std::vector<topology::Ref>{}, kwargs);
 }
 
 // A Keras 3 `input_layers`/`output_layers`: flat triple or dict -> list of triples.
 Json layerTriples(const Json& v) {
-  if (v.is_array() && v.size() == 3 && v[0].is_string()) return Json::array({v});
-  if (v.is_object()) {
-    Json out = Json::array();
-    for (const auto& [k, t] : v.items()) {
-      if (t.is_array() && t.size() == 3 && t[0].is_string()) out.push_back(t);
-    }
-    return out;
-  }
-  return v;
+  const bool flat = v.is_array() && v.size() == 3 && v[0].is_string();
+  if (!flat && !v.is_object()) return v;
+  Json out = Json::array();
+  for (const topology::Ref& r : topology::endpoints(v)) out.push_back(topology::triple(r));
+  return out;
 }
 
 void normalizeKeras3At(Json& j, std::set<std::string>& notes, int depth) {

@@ -135,15 +135,8 @@ LayerConfig conv(const char* cls, size_t rank, const layers::ConvArgs& a) {
               {"padding", a.padding},
               {"data_format", a.dataFormat},
               {"dilation_rate", repeat(a.dilationRate, rank, "dilationRate")},
-              {"activation", a.activation},
-              {"use_bias", a.useBias},
-              {"kernel_initializer", initializer(a.kernelInitializer)},
-              {"bias_initializer", initializer(a.biasInitializer)},
-              {"kernel_regularizer", regularizer(a.kernelRegularizer)},
-              {"bias_regularizer", regularizer(a.biasRegularizer)},
-              {"activity_regularizer", nullptr},
-              {"kernel_constraint", nullptr},
-              {"bias_constraint", nullptr}};
+              {"activation", a.activation}};
+  kernelAndBias(cfg, a);
   if (std::string_view(cls).find("Transpose") != std::string_view::npos) {
     cfg["output_padding"] = nullptr;
   }
@@ -221,16 +214,8 @@ LayerConfig dense(const DenseArgs& a) {
   checkPositive("Dense", a.name, "units", a.units);
   checkActivation("Dense", a.name, "activation", a.activation);
   checkInputShape("Dense", a.name, a.inputShape);
-  Json cfg = {{"units", a.units},
-              {"activation", a.activation},
-              {"use_bias", a.useBias},
-              {"kernel_initializer", initializer(a.kernelInitializer)},
-              {"bias_initializer", initializer(a.biasInitializer)},
-              {"kernel_regularizer", regularizer(a.kernelRegularizer)},
-              {"bias_regularizer", regularizer(a.biasRegularizer)},
-              {"activity_regularizer", nullptr},
-              {"kernel_constraint", nullptr},
-              {"bias_constraint", nullptr}};
+  Json cfg = {{"units", a.units}, {"activation", a.activation}};
+  detail::kernelAndBias(cfg, a);
   return make("Dense", std::move(cfg), a.inputShape, a.name, a.trainable);
 }
 LayerConfig conv1d(const ConvArgs& a) {

@@ -16,6 +16,21 @@ namespace tfjs::detail {
 Json initializer(const std::string& name);
 // {"class_name": "L1L2", "config": {"l1", "l2"}}, or null; kInvalidArgument for negative values.
 Json regularizer(const std::optional<layers::Regularizer>& r);
+// Appends what Dense and the convolutions write after their activation, in TF.js's key order:
+// use_bias, the kernel and bias initializers and regularizers, and null activity regularizer and
+// constraints.
+template <typename Args>
+void kernelAndBias(Json& cfg, const Args& a) {
+  cfg["use_bias"] = a.useBias;
+  cfg["kernel_initializer"] = initializer(a.kernelInitializer);
+  cfg["bias_initializer"] = initializer(a.biasInitializer);
+  cfg["kernel_regularizer"] = regularizer(a.kernelRegularizer);
+  cfg["bias_regularizer"] = regularizer(a.biasRegularizer);
+  cfg["activity_regularizer"] = nullptr;
+  cfg["kernel_constraint"] = nullptr;
+  cfg["bias_constraint"] = nullptr;
+}
+
 // `v` repeated to `rank` values (one value given) or as it is (`rank` given); else
 // kInvalidArgument naming `what`.
 std::vector<int64_t> repeat(const std::vector<int64_t>& v, size_t rank, const char* what);

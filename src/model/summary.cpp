@@ -143,89 +143,21 @@ class Manifest {
 // ---------------------------------------------------------------------------------------------
 // Walking models
 
-struct TensorRef {
-  std::string layer;
-  int64_t node = 0;
-  int64_t tensor = 0;
-  Shape recorded;  // Keras 3 records each input tensor's shape in the node
-};
+using topology::Ref;
 
-// Parses one [name, node, tensor(, kwargs)] reference.
-std::optional<TensorRef> parseRef(const Json& j) {
-  if (!j.is_array() || j.empty() || !j[0].is_string()) return std::nullopt;
-  TensorRef r;
-  r.layer = j[0].get<std::string>();
-  if (j.size() > 1) r.node = asInt(j[1]).value_or(0);
-  if (j.size() > 2) r.tensor = asInt(j[2]).value_or(0);
-  return r;
-}
-
-// Keras 3: every {"class_name": "__keras_tensor__", ...} inside `j`, in order.
-void collectKerasTensors(const Json& j, std::vector<TensorRef>& out, int depth = 0) {
-  if (depth > 32) return;
-  if (j.is_array()) {
-    for (const Json& e : j) collectKerasTensors(e, out, depth + 1);
-    return;
-  }
-  if (!j.is_object()) return;
-  if (stringOr(j, "class_name") == "__keras_tensor__") {
-    const Json* cfg = field(j, "config");
-    const Json* history = cfg ? field(*cfg, "keras_history") : nullptr;
-    if (history) {
-      if (auto r = parseRef(*history)) {
-        r->recorded = shapeFromJson(field(*cfg, "shape"));
-        out.push_back(std::move(*r));
-      }
-    }
-    return;
-  }
-  for (const auto& [key, value] : j.items()) collectKerasTensors(value, out, depth + 1);
-}
-
+// One call of a layer: the tensors it takes positionally, and every tensor it consumes (those,
+// then the keyword ones: Keras 3's mask, initial_state, ...) for the "Connected to" column.
 struct InboundNode {
-  std::vector<TensorRef> inputs;       // the call's positional tensors
-  std::vector<TensorRef> connections;  // every tensor it consumes (inputs, then keyword ones)
+  std::vector<Ref> inputs;
+  std::vector<Ref> connections;
 };
 
-std::vector<InboundNode> parseInboundNodes(const Json& entry) {
-  std::vector<InboundNode> nodes;
-  const Json* list = field(entry, "inbound_nodes");
-  if (!list || !list->is_array()) return nodes;
-  for (const Json& node : *list) {
-    InboundNode n;
-    if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
-      if (const Json* args = field(node, "args")) collectKerasTensors(*args, n.inputs);
-      n.connections = n.inputs;
-      if (const Json* kwargs = field(node, "kwargs")) collectKerasTensors(*kwargs, n.connections);
-    } else if (node.is_array()) {
-      if (!node.empty() && node[0].is_string()) {  // a single unwrapped reference
-        if (auto r = parseRef(node)) n.inputs.push_back(std::move(*r));
-      } else {
-        for (const Json& ref : node) {
-          if (auto r = parseRef(ref)) n.inputs.push_back(std::move(*r));
-        }
-      }
-      n.connections = n.inputs;
-    }
-    nodes.push_back(std::move(n));
-  }
-  return nodes;
-}
-
-// input_layers / output_layers: a list of triples, one flat triple, or a dict of triples.
-std::vector<TensorRef> parseEndpoints(const Json* j) {
-  std::vector<TensorRef> out;
-  if (!j) return out;
-  if (auto single = parseRef(*j)) {
-    out.push_back(std::move(*single));
-    return out;
-  }
-  if (j->is_array() || j->is_object()) {
-    for (const auto& [key, value] : j->items()) {
-      if (auto r = parseRef(value)) out.push_back(std::move(*r));
-    }
-  }
-  return out;
+// The shape Keras 3 recorded beside a reference, if any.
+Shape recorded(const Ref& r) {
+  if (!r.shape) return std::nullopt;
+  Dims d;
+  for (const int64_t v : *r.shape) d.push_back(v < 0 ? kNone : v);
+  return d;
 }
 
 std::string layerName(const Json& entry) {
@@ -277,7 +209,8 @@ class Walker {
 
  private:
   ModelResult sequential(const Json& cfg, const Inputs* callInputs, std::vector<std::string> path);
-  ModelResult functional(const Json& cfg, const Inputs* callInputs, std::vector<std::string> path);
+  ModelResult functional(const Json& entry, const Inputs* callInputs,
+                         std::vector<std::string> path);
   LayerResult layer(const Json& entry, const Inputs& inputs, const std::vector<std::string>& path,
                     bool primary);
 
@@ -313,7 +246,7 @@ ModelResult Walker::model(const Json& entry, const Inputs* callInputs,
       (!isModelClass(r.className) && cfg->is_object() && !cfg->contains("input_layers"));
   const std::string className = r.className;
   r = isSequential ? sequential(*cfg, callInputs, std::move(path))
-                   : functional(*cfg, callInputs, std::move(path));
+                   : functional(entry, callInputs, std::move(path));
   r.className = className;
   --depth_;
   return r;
@@ -453,9 +386,10 @@ ModelResult Walker::sequential(const Json& cfg, const Inputs* callInputs,
   return r;
 }
 
-ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
+ModelResult Walker::functional(const Json& entry, const Inputs* callInputs,
                                std::vector<std::string> path) {
   ModelResult r;
+  const Json& cfg = *field(entry, "config");
   r.name = stringOr(cfg, "name", "model");
   if (path.empty()) path.push_back(r.name);
   const Json* layers = field(cfg, "layers");
@@ -465,6 +399,14 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     r.outputs = {std::nullopt};
     return r;
   }
+  // The one topology reader, in its tolerant mode: nothing in the entry makes it throw.
+  Json wrapped;
+  const Json* modelEntry = &entry;
+  if (!isModelClass(stringOr(entry, "class_name"))) {  // a model config under another class
+    wrapped = {{"class_name", "Functional"}, {"config", cfg}};
+    modelEntry = &wrapped;
+  }
+  const topology::ModelDesc desc = topology::describe(*modelEntry, topology::Mode::kTolerant);
 
   struct Layer {
     const Json* entry = nullptr;
@@ -480,43 +422,46 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
   };
   std::vector<Layer> all;
   std::unordered_map<std::string, size_t> byName;
-  for (const Json& entry : *layers) {
+  for (const topology::LayerDesc& d : desc.layers) {
     Layer l;
-    l.entry = &entry;
-    l.name = layerName(entry);
-    l.className = stringOr(entry, "class_name", "?");
+    l.entry = &d.full;
+    l.name = d.name;
+    l.className = d.className;
     l.isInput = l.className == "InputLayer";
-    if (isModelClass(l.className) && field(entry, "config")) {
-      topology::LayerDesc d;
-      d.className = l.className;
-      d.config = *field(entry, "config");
-      if (topology::hasOwnInput(d)) l.nodeOffset = 1;
+    if (isModelClass(l.className) && field(d.full, "config") && topology::hasOwnInput(d)) {
+      l.nodeOffset = 1;
     }
-    l.nodes = parseInboundNodes(entry);
+    for (size_t k = 0; k < d.nodes.size(); ++k) {
+      InboundNode n{d.nodes[k], d.nodes[k]};
+      const auto& kw = d.keywordTensors[k];
+      n.connections.insert(n.connections.end(), kw.begin(), kw.end());
+      l.nodes.push_back(std::move(n));
+    }
     if (l.isInput) l.nodes.assign(1, InboundNode{});  // an input has its one creating node
     l.outputs.resize(l.nodes.size());
     byName.emplace(l.name, all.size());
     all.push_back(std::move(l));
   }
 
-  const std::vector<TensorRef> inputRefs = parseEndpoints(field(cfg, "input_layers"));
-  const std::vector<TensorRef> outputRefs = parseEndpoints(field(cfg, "output_layers"));
+  const std::vector<Ref>& inputRefs = desc.inputs;
+  const std::vector<Ref>& outputRefs = desc.outputs;
 
   // Looks up the shape of a referenced tensor; nullopt inside when not yet available.
-  auto lookup = [&](const TensorRef& ref, bool& ready) -> Shape {
+  auto lookup = [&](const Ref& ref, bool& ready) -> Shape {
     auto it = byName.find(ref.layer);
-    if (it == byName.end()) return ref.recorded;
+    if (it == byName.end()) return recorded(ref);
     const Layer& p = all[it->second];
-    const int64_t node = ref.node - p.nodeOffset;
-    if (node < 0 || static_cast<size_t>(node) >= p.outputs.size()) return ref.recorded;
-    const auto& out = p.outputs[static_cast<size_t>(node)];
+    if (ref.node < static_cast<size_t>(p.nodeOffset)) return recorded(ref);
+    const size_t node = ref.node - static_cast<size_t>(p.nodeOffset);
+    if (node >= p.outputs.size()) return recorded(ref);
+    const auto& out = p.outputs[node];
     if (!out) {
       ready = false;
       return std::nullopt;
     }
-    if (ref.tensor < 0 || static_cast<size_t>(ref.tensor) >= out->size()) return ref.recorded;
-    const Shape& s = (*out)[static_cast<size_t>(ref.tensor)];
-    return s ? s : ref.recorded;
+    if (ref.tensor >= out->size()) return recorded(ref);
+    const Shape& s = (*out)[ref.tensor];
+    return s ? s : recorded(ref);
   };
 
   // Call shapes for nested functional inputs: the k-th input layer gets the k-th call input.
@@ -529,7 +474,7 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
 
   auto evaluate = [&](Layer& l, size_t k) {
     Inputs in;
-    for (const TensorRef& ref : l.nodes[k].inputs) {
+    for (const Ref& ref : l.nodes[k].inputs) {
       bool ready = true;
       in.push_back(lookup(ref, ready));
     }
@@ -554,7 +499,7 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
       for (size_t k = 0; k < l.nodes.size(); ++k) {
         if (l.outputs[k]) continue;
         bool ready = true;
-        for (const TensorRef& ref : l.nodes[k].inputs) lookup(ref, ready);
+        for (const Ref& ref : l.nodes[k].inputs) lookup(ref, ready);
         if (ready) {
           evaluate(l, k);
           progress = true;
@@ -592,7 +537,7 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
       if (distinct.size() > 1) l.row->outputShapes = {"multiple"};
     }
     for (const InboundNode& n : l.nodes) {
-      for (const TensorRef& ref : n.connections) {
+      for (const Ref& ref : n.connections) {
         l.row->connectedTo.push_back(fmt::format("{}[{}][{}]", ref.layer, ref.node, ref.tensor));
       }
     }
@@ -601,23 +546,25 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     r.rows.push_back(std::move(*l.row));
   }
 
-  auto endpointShape = [&](const TensorRef& ref) {
+  auto endpointShape = [&](const Ref& ref) {
     bool ready = true;
     Shape s = lookup(ref, ready);
     return ready ? s : std::nullopt;
   };
-  for (const TensorRef& ref : inputRefs) r.inputs.push_back(endpointShape(ref));
-  for (const TensorRef& ref : outputRefs) r.outputs.push_back(endpointShape(ref));
+  for (const Ref& ref : inputRefs) r.inputs.push_back(endpointShape(ref));
+  for (const Ref& ref : outputRefs) r.outputs.push_back(endpointShape(ref));
   if (outputRefs.empty()) r.outputs = {std::nullopt};
 
   // Keras 2 prints a functional model without the "Connected to" column when its graph is a
   // chain: one node per depth, no node with several inbound tensors, no shared layer.
   std::map<std::pair<size_t, int64_t>, size_t> depth;  // (layer, node) -> depth from outputs
   std::vector<std::pair<std::pair<size_t, int64_t>, size_t>> work;
-  for (const TensorRef& ref : outputRefs) {
+  const auto nodeOf = [&](const Ref& ref, size_t layer) {
+    return static_cast<int64_t>(ref.node) - all[layer].nodeOffset;
+  };
+  for (const Ref& ref : outputRefs) {
     auto it = byName.find(ref.layer);
-    if (it != byName.end())
-      work.push_back({{it->second, ref.node - all[it->second].nodeOffset}, 0});
+    if (it != byName.end()) work.push_back({{it->second, nodeOf(ref, it->second)}, 0});
   }
   size_t steps = 0;
   const size_t maxSteps = 64 * (all.size() + 1) * (all.size() + 1);
@@ -631,10 +578,9 @@ ModelResult Walker::functional(const Json& cfg, const Inputs* callInputs,
     }
     const Layer& l = all[key.first];
     if (key.second < 0 || static_cast<size_t>(key.second) >= l.nodes.size()) continue;
-    for (const TensorRef& ref : l.nodes[static_cast<size_t>(key.second)].inputs) {
+    for (const Ref& ref : l.nodes[static_cast<size_t>(key.second)].inputs) {
       auto p = byName.find(ref.layer);
-      if (p != byName.end())
-        work.push_back({{p->second, ref.node - all[p->second].nodeOffset}, d + 1});
+      if (p != byName.end()) work.push_back({{p->second, nodeOf(ref, p->second)}, d + 1});
     }
   }
   std::map<size_t, int> perDepth;

@@ -6,7 +6,13 @@
 // tfjs-layers' spellings read alike. A Sequential becomes the functional form it stands for (an
 // InputLayer, then each layer called once on the one before).
 //
-// Internal header (not installed). Errors are tfjs::Error(kSchema) naming what is malformed.
+// Two modes. kStrict (the runtime, the builder): anything malformed is a tfjs::Error(kSchema)
+// naming it. kTolerant (the summary, which must describe whatever it is given): nothing in a
+// layer entry throws; a reference that does not parse is left out, an entry without a class_name
+// is class "?", a model without a layer list has no layers, a Sequential whose first layer
+// declares no input gets an InputLayer without a shape.
+//
+// Internal header (not installed).
 #pragma once
 
 #include <optional>
@@ -17,19 +23,27 @@
 
 namespace tfjs::topology {
 
-// A reference to the `tensor`-th output of the `node`-th call of layer `layer`.
+enum class Mode { kStrict, kTolerant };
+
+// A reference to the `tensor`-th output of the `node`-th call of layer `layer` (the node index as
+// the config writes it).
 struct Ref {
   std::string layer;
   size_t node = 0;
   size_t tensor = 0;
+  // The tensor's shape as Keras 3 records it beside the reference (-1: None), if it does.
+  std::optional<std::vector<int64_t>> shape;
 };
 
 struct LayerDesc {
   std::string className;
   std::string name;
   Json config;                          // the layer's "config"
-  std::vector<std::vector<Ref>> nodes;  // inbound tensors of each call
-  Json full;                            // the whole layer entry (for nested models)
+  std::vector<std::vector<Ref>> nodes;  // inbound tensors of each call (positional arguments)
+  // Per call, the tensors passed as keyword arguments (Keras 3 "kwargs": mask, initial_state,
+  // ...), in the order the config lists them; as many entries as `nodes`.
+  std::vector<std::vector<Ref>> keywordTensors;
+  Json full;  // the whole layer entry (for nested models)
 };
 
 struct ModelDesc {
@@ -51,6 +65,21 @@ std::optional<std::vector<int64_t>> declaredShape(const Json& layerConfig);
 bool hasOwnInput(const LayerDesc& nested);
 
 // The normalized description of a model config ({"class_name", "config"}).
-ModelDesc describe(const Json& modelConfig);
+ModelDesc describe(const Json& modelConfig, Mode mode = Mode::kStrict);
+
+// Every Keras 3 tensor ({"class_name": "__keras_tensor__", ...}) inside `j`, in order (tolerant:
+// one without a readable keras_history is left out).
+std::vector<Ref> kerasTensors(const Json& j);
+
+// input_layers / output_layers in any spelling (a list of triples, one flat triple, a dict of
+// triples), tolerant: what does not parse is left out.
+std::vector<Ref> endpoints(const Json& j);
+
+// One call's inbound tensors as Keras 2 and tfjs-layers write them: [[layer, node, tensor, {}]...].
+// `kwargs` is each triple's fourth element (the call's non-tensor keyword arguments).
+Json keras2Node(const std::vector<Ref>& refs, const Json& kwargs = Json::object());
+
+// A reference as a [layer, node, tensor] triple.
+Json triple(const Ref& ref);
 
 }  // namespace tfjs::topology
