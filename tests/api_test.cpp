@@ -18,9 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-
 template <typename T>
 concept FloatsOnTemporary = requires {
   std::declval<T&&>().floats();

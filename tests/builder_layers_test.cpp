@@ -11,9 +11,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-
 #define REQUIRE_TFJS()                                                                       \
   if (!fs::exists(fs::path(TFJS_SOURCE_DIR) / "tests/oracle/node_modules/@tensorflow/tfjs")) \
   GTEST_SKIP() << "SKIPPED: tests/oracle/node_modules not installed (scripts/setup.sh)"

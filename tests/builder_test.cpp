@@ -19,8 +19,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using UJson = nlohmann::json;  // key order ignored when comparing
 
 // Two inputs, three outputs: a shared Dense (node 0 of the model is its second application, the

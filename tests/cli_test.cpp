@@ -16,13 +16,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using test::quote;
-using test::runCli;
-using test::TempDir;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 size_t count(const std::string& text, const std::string& part) {
   size_t n = 0;
   for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;

@@ -14,12 +14,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using test::quote;
-using test::runCli;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 // A small TF.js layers model (Dense 3 -> 2), saved in `dir`.
 fs::path smallModel(const fs::path& dir) {
   const Sequential s({layers::dense({.units = 4, .activation = "relu", .inputShape = {3}}),

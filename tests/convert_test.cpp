@@ -24,10 +24,8 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using test::expectClose;
 using test::floatTensorFromHex;
-using ::testing::HasSubstr;
 
 // Paths where two JSON values differ ("/modelTopology/model_config/config/name").
 void jsonDiff(const Json& a, const Json& b, const std::string& path, std::set<std::string>& out) {

@@ -16,8 +16,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 ErrorCode codeOf(const std::function<void()>& f) {
   try {
     f();

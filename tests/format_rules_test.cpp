@@ -19,8 +19,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 // node's answer for `expression` over `values`, one number per line.
 std::vector<double> nodeMap(const std::vector<double>& values, const char* expression) {
   std::string list;

@@ -17,10 +17,7 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 using test::readText;
-using test::TempDir;
 
 Tensor floatTensor(std::vector<int64_t> shape, std::vector<float> v) {
   Buffer b = Buffer::allocate(v.size() * 4);

@@ -22,12 +22,7 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using test::quote;
-using test::runCli;
-using test::TempDir;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 std::vector<float> valuesOf(const Tensor& t) {
   return {t.floats().begin(), t.floats().end()};

@@ -22,9 +22,6 @@
 namespace tfjs::keras {
 namespace {
 
-namespace fs = std::filesystem;
-using test::TempDir;
-
 // CRC-32 (IEEE, as zlib.crc32), to compare values with what Python prints.
 uint32_t crc32(const uint8_t* p, size_t n) {
   static const auto table = [] {

@@ -18,8 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 Tensor fromHex(const Json& t) {
   const std::string& hex = t["hex"].get_ref<const std::string&>();
   Buffer b = Buffer::allocate(hex.size() / 2);

@@ -18,7 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using test::expectClose;
 using test::floatTensorFromHex;
 

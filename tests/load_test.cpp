@@ -14,12 +14,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
-using test::quote;
-using test::runCli;
-using test::TempDir;
-
 // Every JSON file of the fixtures that is a TF.js model.json (an object with a topology or a
 // weights manifest).
 std::vector<fs::path> realModelJsons(const fs::path& root) {

@@ -18,8 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string hexOf(const uint8_t* p, size_t n) {
   static const char* digits = "0123456789abcdef";
   std::string s;

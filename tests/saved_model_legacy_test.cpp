@@ -32,11 +32,9 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using keras::readKerasSavedModel;
 using namespace smtest;  // NOLINT: the helpers of saved_model_util.h
 using ::testing::Contains;
-using ::testing::HasSubstr;
 
 // The SavedModels committed under tests/fixtures/savedmodels (licensed for it; SOURCES.md).
 const fs::path kCommitted = fs::path(TFJS_SOURCE_DIR) / "tests" / "fixtures" / "savedmodels";

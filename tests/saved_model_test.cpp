@@ -25,10 +25,8 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using keras::KerasFile;
 using keras::readKerasSavedModel;
-using ::testing::HasSubstr;
 
 using namespace smtest;  // NOLINT: the helpers of saved_model_util.h
 

@@ -18,8 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-
 // "(None, 5, 4)" -> {nullopt, 5, 4}; "?" -> nullopt.
 std::optional<std::vector<std::optional<int64_t>>> parseShape(const std::string& s) {
   if (s.size() < 2 || s.front() != '(' || s.back() != ')') return std::nullopt;

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: fixture paths, scratch folders, running the `tfjs` command.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,3 +213,13 @@ inline TfjsRun tfjsPredict(const fs::path& dir) {
 }
 
 }  // namespace tfjs::test
+
+// The names nearly every test file uses, once for all of them.
+namespace tfjs {
+namespace fs = std::filesystem;
+using test::quote;
+using test::runCli;
+using test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+}  // namespace tfjs

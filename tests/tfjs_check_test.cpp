@@ -18,12 +18,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
-using test::quote;
-using test::runCli;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 // A Keras 3 Functional model as tensorflowjs_converter 4.22 writes one (the forms of the real
 // converter's outputs in the fixtures, plus the Functional-only ones): InputLayer batch_shape and
 // a DTypePolicy dtype, dict inbound nodes, flat input_layers / output_layers, module /

@@ -25,9 +25,7 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::Contains;
-using ::testing::HasSubstr;
 
 Tensor floats(std::vector<int64_t> shape, const std::vector<float>& v) {
   Buffer b = Buffer::allocate(std::max<size_t>(v.size(), 1) * 4);

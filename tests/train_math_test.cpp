@@ -28,7 +28,6 @@
 namespace tfjs::train {
 namespace {
 
-namespace fs = std::filesystem;
 using layers::Array;
 
 constexpr double kAbs = 1e-6, kRel = 1e-5;

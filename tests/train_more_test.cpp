@@ -26,7 +26,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using test::checkGradients;
 using test::functional;
 using test::input;

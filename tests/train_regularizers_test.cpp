@@ -23,7 +23,6 @@ namespace {
 
 using test::randomModel;
 using test::sequential;
-using ::testing::HasSubstr;
 
 Tensor tensor(std::vector<int64_t> shape, const std::vector<float>& v) {
   Buffer b = Buffer::allocate(v.size() * 4);

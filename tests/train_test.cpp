@@ -24,7 +24,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using test::floatTensorFromHex;
 using test::readText;
 

@@ -27,7 +27,6 @@
 namespace tfjs {
 namespace {
 
-namespace fs = std::filesystem;
 using test::expectTrainingForwardIsPredict;
 using test::functional;
 using test::input;

@@ -5,11 +5,12 @@
 //     models chain their layers; Functional/Model configs are evaluated node by node, in whatever
 //     order the inbound references allow (configs need not be topologically sorted, and a
 //     reference that never resolves is reported in a note rather than looped on forever).
-//   * Every layer class maps to one function in kLayerTable (summary_rules.cpp) that, given the
-//   layer's config and
-//     input shapes, returns its output shapes and its parameter count (trainable and not). A
-//     class that is not in the table gets the output shape "?" and its parameter count from the
-//     manifest. Nothing in a config makes this code throw: only a topology that is not a Keras
+//   * A layer's output shapes and parameter counts come from the runtime's own layer (the
+//     layer-class table's factory, build() and variables()) when it builds the class with the
+//     config's options on fully known input shapes. Otherwise (a class or option the runtime
+//     does not run, an unknown dimension) one function per class in kLayerTable
+//     (summary_rules.cpp) derives them from the config, tolerantly. A class in neither gets the
+//     output shape "?" and its parameter count from the manifest. Nothing in a config makes this code throw: only a topology that is not a Keras
 //     model config at all does (kSchema).
 //   * Nested models used as layers (Sequential/Functional/Model) are one row with their total
 //     parameter count, as Keras's default summary shows them; they are walked to get their
@@ -54,6 +55,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "layers/layer.h"
 #include "model/summary_util.h"
 #include "model/topology.h"
 
@@ -158,6 +160,42 @@ Shape recorded(const Ref& r) {
   Dims d;
   for (const int64_t v : *r.shape) d.push_back(v < 0 ? kNone : v);
   return d;
+}
+
+// The runtime's own layer, when it builds the class with these options on these input shapes
+// (every dimension but the batch known): its output shapes and the sizes of its variables, the
+// numbers predict() and the weight binding use. nullopt when it refuses (an option or class it
+// does not run, an unknown dimension): the rules of summary_rules.cpp answer then.
+std::optional<Eval> evalWithRuntime(const std::string& className, const std::string& name,
+                                    const Json& cfg, const Inputs& in) {
+  if (!layers::runsLayerClass(className) || in.empty()) return std::nullopt;
+  std::vector<layers::Shape> shapes;
+  for (const Shape& s : in) {
+    if (!s || s->empty()) return std::nullopt;
+    for (size_t i = 1; i < s->size(); ++i) {
+      if ((*s)[i] < 0) return std::nullopt;
+    }
+    shapes.emplace_back(s->begin(), s->end());
+  }
+  try {
+    const std::unique_ptr<layers::Layer> layer =
+        layers::createLayer(layers::Config(className, name, cfg));
+    Eval e;
+    for (const layers::Shape& y : layer->build(shapes)) e.outputs.emplace_back(Dims(y.begin(), y.end()));
+    Params p;
+    for (const layers::VariableSpec& v : layer->variables()) {
+      uint64_t n = 1;
+      for (const int64_t d : v.shape) {
+        if (d < 0) return std::nullopt;
+        n = satMul(n, static_cast<uint64_t>(d));
+      }
+      (v.trainable ? p.trainable : p.nonTrainable) += n;
+    }
+    e.params = p;
+    return e;
+  } catch (const std::exception&) {  // tfjs::Error, or a config value of an unexpected type
+    return std::nullopt;
+  }
 }
 
 std::string layerName(const Json& entry) {
@@ -293,7 +331,8 @@ LayerResult Walker::layer(const Json& entry, const Inputs& inputs,
     if (!s && !inputs.empty()) s = inputs[0];
     lr.outputs = {s};
   } else {
-    Eval e = evalLayer(row.className, cfg, inputs);
+    std::optional<Eval> fromRuntime = evalWithRuntime(row.className, row.name, cfg, inputs);
+    Eval e = fromRuntime ? std::move(*fromRuntime) : evalLayer(row.className, cfg, inputs);
     lr.outputs = e.outputs;
     if (lr.outputs.empty()) lr.outputs.push_back(std::nullopt);
     std::optional<Params> p = e.params;
