@@ -1,7 +1,9 @@
-// The summary (model/summary.cpp, which infers shapes and parameter counts from the topology
-// alone) against the runtime and the real TF.js, over every layer case of
-// tests/oracle/layer_cases/*.mjs: the model's output shapes are those of the outputs TF.js
+// The summary (model/summary.cpp) against the runtime and the real TF.js, over every layer case
+// of tests/oracle/layer_cases/*.mjs: the model's output shapes are those of the outputs TF.js
 // computed (batch dimension None), and each layer's parameter count is the runtime layer's.
+// Twice: as users get it (shapes and counts from the runtime's layers where they build), and
+// with the config-only rules of summary_rules.cpp answering every layer (what the summary falls
+// back on for classes and options the runtime refuses), so that those rules meet the same bar.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "model/summary_util.h"
 #include "test_util.h"
 #include "tfjs/tfjs.h"
 
@@ -31,7 +34,10 @@ std::optional<std::vector<std::optional<int64_t>>> parseShape(const std::string&
   return dims;
 }
 
-TEST(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
+class SummaryCases : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
+  const bool rulesOnly = GetParam();
   const fs::path dir = test::layerCasesDir();
   ASSERT_TRUE(fs::exists(dir / "cases.json")) << "run node tests/oracle/make_layer_cases.mjs";
   const Json index = Json::parse(test::readText(dir / "cases.json"));
@@ -40,7 +46,7 @@ TEST(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
     const std::string name = c["name"];
     SCOPED_TRACE(fmt::format("case {} ({})", name, c["file"].get<std::string>()));
     const ModelArtifacts a = loadModel((dir / name).string());
-    const ModelSummary s = summarizeLayersModel(a);
+    const ModelSummary s = rulesOnly ? summary_detail::summarize(a, true) : summarizeLayersModel(a);
     ++cases;
     // Output shapes: the summary's model outputs against what TF.js computed.
     if (s.outputShapes.size() != c["outputs"].size()) {
@@ -84,6 +90,11 @@ TEST(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
   EXPECT_GE(cases, 200u);
   EXPECT_GE(layersChecked, cases);
 }
+
+INSTANTIATE_TEST_SUITE_P(Summary, SummaryCases, ::testing::Values(false, true),
+                         [](const auto& p) {
+                           return p.param ? "RulesOnly" : "AsUsersGetIt";
+                         });
 
 }  // namespace
 }  // namespace tfjs

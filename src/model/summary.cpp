@@ -10,8 +10,8 @@
 //     config's options on fully known input shapes. Otherwise (a class or option the runtime
 //     does not run, an unknown dimension) one function per class in kLayerTable
 //     (summary_rules.cpp) derives them from the config, tolerantly. A class in neither gets the
-//     output shape "?" and its parameter count from the manifest. Nothing in a config makes this code throw: only a topology that is not a Keras
-//     model config at all does (kSchema).
+//     output shape "?" and its parameter count from the manifest. Nothing in a config makes this
+//     code throw: only a topology that is not a Keras model config at all does (kSchema).
 //   * Nested models used as layers (Sequential/Functional/Model) are one row with their total
 //     parameter count, as Keras's default summary shows them; they are walked to get their
 //     output shape and parameters.
@@ -181,7 +181,8 @@ std::optional<Eval> evalWithRuntime(const std::string& className, const std::str
     const std::unique_ptr<layers::Layer> layer =
         layers::createLayer(layers::Config(className, name, cfg));
     Eval e;
-    for (const layers::Shape& y : layer->build(shapes)) e.outputs.emplace_back(Dims(y.begin(), y.end()));
+    for (const layers::Shape& y : layer->build(shapes))
+      e.outputs.emplace_back(Dims(y.begin(), y.end()));
     Params p;
     for (const layers::VariableSpec& v : layer->variables()) {
       uint64_t n = 1;
@@ -226,7 +227,7 @@ struct LayerResult {
 
 class Walker {
  public:
-  explicit Walker(const ModelArtifacts& a) : manifest_(a) {}
+  Walker(const ModelArtifacts& a, bool rulesOnly) : manifest_(a), rulesOnly_(rulesOnly) {}
 
   ModelResult model(const Json& entry, const Inputs* callInputs, std::vector<std::string> path);
 
@@ -264,6 +265,7 @@ class Walker {
   Manifest manifest_;
   std::vector<std::string> notes_;
   std::vector<std::string> pendingMissing_;  // reported only if the manifest's naming matched
+  bool rulesOnly_;                           // never ask the runtime (tests of the rules)
   int quiet_ = 0;                            // > 0 while re-evaluating a layer's later calls
   int depth_ = 0;
 };
@@ -331,7 +333,8 @@ LayerResult Walker::layer(const Json& entry, const Inputs& inputs,
     if (!s && !inputs.empty()) s = inputs[0];
     lr.outputs = {s};
   } else {
-    std::optional<Eval> fromRuntime = evalWithRuntime(row.className, row.name, cfg, inputs);
+    std::optional<Eval> fromRuntime =
+        rulesOnly_ ? std::nullopt : evalWithRuntime(row.className, row.name, cfg, inputs);
     Eval e = fromRuntime ? std::move(*fromRuntime) : evalLayer(row.className, cfg, inputs);
     lr.outputs = e.outputs;
     if (lr.outputs.empty()) lr.outputs.push_back(std::nullopt);
@@ -728,6 +731,10 @@ std::string nodeOfInput(const std::string& input) {
 }  // namespace
 
 ModelSummary summarizeLayersModel(const ModelArtifacts& artifacts) {
+  return summary_detail::summarize(artifacts, /*rulesOnly=*/false);
+}
+
+ModelSummary summary_detail::summarize(const ModelArtifacts& artifacts, bool rulesOnly) {
   const Json& config = artifacts.kerasModelConfig();
   const Json* body0 = field(config, "config");
   if (stringOr(config, "class_name").empty() || !body0 ||
@@ -742,7 +749,7 @@ ModelSummary summarizeLayersModel(const ModelArtifacts& artifacts) {
                             stringOr(config, "class_name")));
   }
 
-  Walker walker(artifacts);
+  Walker walker(artifacts, rulesOnly);
   ModelResult m = walker.model(config, nullptr, {});
   ModelSummary s;
   s.name = m.name;

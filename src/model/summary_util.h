@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tfjs/artifacts.h"
+#include "tfjs/summary.h"
 
 namespace tfjs::summary_detail {
 
@@ -269,6 +270,10 @@ inline Shape withTimeAxis(Shape y, const Shape& x) {
 // summary_rules.cpp: the output shapes and parameters of one layer class from its config and
 // input shapes (the class table), and the rules the model walk shares with it.
 Eval evalLayer(const std::string& className, const Json& cfg, const Inputs& in);
+
+// summarizeLayersModel(); with rulesOnly, every layer is answered by the rules above, never by
+// the runtime's layers (tests/summary_cases_test.cpp holds the rules to the same standard).
+ModelSummary summarize(const ModelArtifacts& artifacts, bool rulesOnly);
 Params withTrainable(Params p, const Json& cfg);  // all non-trainable when trainable = false
 bool isModelClass(const std::string& cls);
 bool isModelEntry(const Json& entry);
