@@ -235,6 +235,269 @@ struct Sections {
   }
 };
 
+// What `tfjs inspect` collects from a model before rendering it as text or JSON.
+struct Inspection {
+  std::string model;
+  ModelArtifacts artifacts;
+  std::vector<Problem> problems;  // validateModel's and TF.js's load problems
+  bool graph = false;
+  std::optional<ModelSummary> summary;
+  std::optional<GraphSummary> gsum;
+  std::string summaryError;
+  std::vector<const WeightSpec*> specs;               // into artifacts
+  std::vector<std::optional<WeightLocation>> layout;  // per spec
+  Json trainingConfig;
+  std::string kerasVersion, backend;
+  uint64_t weightBytes = 0, elements = 0;
+};
+
+// Everything `tfjs inspect` shows, collected once; the renderers below only format it.
+Inspection collect(const ModelArgs& args) {
+  Inspection r;
+  r.model = args.model;
+  ModelArtifacts& a = r.artifacts;
+  auto& problems = r.problems;
+  problems = validateModel(args.model, args.loadOptions(true), &a);
+  // Nothing to show when model.json itself could not be read or parsed.
+  if (!problems.empty() && a.keyOrder.empty()) throw Error(problems);
+  for (auto& p : tfjsLoadProblems(a, args.model)) problems.push_back(std::move(p));
+  r.graph = a.inferredFormat() == ModelFormat::kGraph;
+  try {
+    if (r.graph) {
+      r.gsum = summarizeGraphModel(a);
+    } else if (!a.modelTopology.is_null()) {
+      r.summary = summarizeLayersModel(a);
+    }
+  } catch (const Error& e) {
+    r.summaryError = e.problems().front().toString();
+  }
+  r.specs = a.weightSpecs();
+  r.layout = layoutOf(a);
+  r.trainingConfig = trainingConfigOf(a);
+  const Json& topo = a.modelTopology;
+  r.kerasVersion =
+      topo.is_object() && topo.contains("keras_version") && topo["keras_version"].is_string()
+          ? topo["keras_version"].get<std::string>()
+          : "";
+  r.backend = topo.is_object() && topo.contains("backend") && topo["backend"].is_string()
+                  ? topo["backend"].get<std::string>()
+                  : "";
+  for (size_t i = 0; i < r.specs.size(); ++i) {
+    if (r.layout[i]) r.weightBytes += r.layout[i]->byteLength;
+    uint64_t n = 1;
+    for (auto d : r.specs[i]->shape) n *= static_cast<uint64_t>(d);
+    r.elements += n;
+  }
+  return r;
+}
+
+// The --json document (keys by section; the metadata keys are always there).
+Json renderJson(const Inspection& r, const Sections& show) {
+  const ModelArtifacts& a = r.artifacts;
+  const auto& problems = r.problems;
+  const auto& specs = r.specs;
+  const auto& layout = r.layout;
+  Json out = Json::object();
+  out["model"] = r.model;
+  out["format"] = r.graph ? "graph-model" : "layers-model";
+  out["formatField"] = a.format ? Json(*a.format) : Json(nullptr);
+  out["generatedBy"] = a.generatedBy ? Json(*a.generatedBy) : Json(nullptr);
+  out["convertedBy"] = a.convertedBy ? Json(*a.convertedBy) : Json(nullptr);
+  out["kerasVersion"] = r.kerasVersion.empty() ? Json(nullptr) : Json(r.kerasVersion);
+  out["backend"] = r.backend.empty() ? Json(nullptr) : Json(r.backend);
+  if (show.summary && r.summary) {
+    out["modelName"] = r.summary->name;
+    out["className"] = r.summary->className;
+    out["layers"] = layersJson(*r.summary);
+    out["totalParams"] = r.summary->totalParams;
+    out["trainableParams"] = r.summary->trainableParams;
+    out["nonTrainableParams"] = r.summary->nonTrainableParams;
+    out["notes"] = r.summary->notes;
+    auto [inputs, outputs] = modelIoJson(a, *r.summary, problems.empty());
+    out["inputs"] = std::move(inputs);
+    out["outputs"] = std::move(outputs);
+  } else if (show.summary) {
+    out["layers"] = Json::array();
+    out["totalParams"] = r.elements;
+  }
+  if (show.summary && r.gsum) {
+    Json g = Json::object();
+    auto infos = [](const std::vector<GraphTensorInfo>& v) {
+      Json arr = Json::array();
+      for (const auto& t : v) {
+        arr.push_back({{"name", t.name},
+                       {"tensor", t.tensor},
+                       {"dtype", t.dtype},
+                       {"shape", shapeJson(t.shape)}});
+      }
+      return arr;
+    };
+    g["inputs"] = infos(r.gsum->inputs);
+    g["outputs"] = infos(r.gsum->outputs);
+    g["nodeCount"] = r.gsum->nodeCount;
+    g["functionCount"] = r.gsum->functionCount;
+    g["initializerNodeCount"] = r.gsum->initializerNodeCount;
+    g["opCounts"] = r.gsum->opCounts;
+    out["graph"] = g;
+  }
+  if (show.training) out["trainingConfig"] = r.trainingConfig;
+  Json groups = Json::array();
+  for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+    const auto& g = a.weightsManifest[gi];
+    Json files = Json::array();
+    uint64_t total = 0;
+    for (size_t k = 0; k < g.paths.size(); ++k) {
+      Json f = {{"path", g.paths[k]}};
+      f["bytes"] = k < g.pathSizes.size() ? Json(g.pathSizes[k]) : Json(nullptr);
+      if (k < g.pathSizes.size()) total += g.pathSizes[k];
+      files.push_back(std::move(f));
+    }
+    groups.push_back({{"group", gi + 1},
+                      {"files", files},
+                      {"bytes", a.weightsLoaded ? Json(total) : Json(nullptr)},
+                      {"weights", g.weights.size()}});
+  }
+  if (show.manifest) {
+    out["groups"] = groups;
+    out["weightBytes"] = r.weightBytes;
+  }
+  Json weights = Json::array();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const WeightSpec& w = *specs[i];
+    Json j = Json::object();
+    j["name"] = w.name;
+    j["shape"] = w.shape;
+    j["dtype"] = std::string(dtypeName(w.dtype));
+    j["storageDtype"] = std::string(dtypeName(w.storageDType()));
+    if (w.quantization) {
+      Json q = {{"dtype", std::string(dtypeName(w.quantization->dtype))}};
+      q["min"] = w.quantization->min ? Json(*w.quantization->min) : Json(nullptr);
+      q["scale"] = w.quantization->scale ? Json(*w.quantization->scale) : Json(nullptr);
+      j["quantization"] = q;
+    } else {
+      j["quantization"] = nullptr;
+    }
+    j["weightGroup"] = w.group ? Json(*w.group) : Json(nullptr);
+    j["group"] = layout[i] ? Json(layout[i]->group + 1) : Json(nullptr);
+    j["byteOffset"] = layout[i] ? Json(layout[i]->byteOffset) : Json(nullptr);
+    j["byteLength"] = layout[i] ? Json(layout[i]->byteLength) : Json(nullptr);
+    Json shards = Json::array();
+    if (layout[i] && a.weightsLoaded && layout[i]->byteLength) {
+      for (size_t k = layout[i]->firstPath; k <= layout[i]->lastPath; ++k) {
+        shards.push_back(a.weightsManifest[layout[i]->group].paths[k]);
+      }
+    }
+    j["shards"] = shards;
+    weights.push_back(std::move(j));
+  }
+  if (show.weights) out["weights"] = weights;
+  Json integrity = {{"ok", problems.empty()}};
+  Json ps = Json::array();
+  for (const auto& p : problems) ps.push_back(problemJson(p));
+  integrity["problems"] = ps;
+  if (show.integrity) out["integrity"] = integrity;
+  return out;
+}
+
+// The text report, section by section.
+void renderText(const Inspection& r, const Sections& show) {
+  const ModelArtifacts& a = r.artifacts;
+  const auto& problems = r.problems;
+  const auto& specs = r.specs;
+  const auto& layout = r.layout;
+  const Json& tc = r.trainingConfig;
+  if (show.metadata) {
+    std::printf("Model: %s\n", r.model.c_str());
+    std::printf("  format:       %s%s\n", r.graph ? "graph-model" : "layers-model",
+                a.format ? "" : " (no 'format' key: inferred)");
+    std::printf("  generatedBy:  %s\n", orDash(a.generatedBy).c_str());
+    std::printf("  convertedBy:  %s\n", orDash(a.convertedBy).c_str());
+    if (!r.kerasVersion.empty()) {
+      std::printf("  keras:        %s%s\n", r.kerasVersion.c_str(),
+                  r.backend.empty() ? "" : fmt::format(" (backend {})", r.backend).c_str());
+    }
+    std::printf("\n");
+  }
+  if (!show.summary) {
+  } else if (r.summary) {
+    std::printf("%s", formatSummary(*r.summary).c_str());
+    for (const auto& n : r.summary->notes) std::printf("note: %s\n", n.c_str());
+    std::printf("\n");
+  } else if (r.gsum) {
+    std::printf("Graph: %d nodes, %d functions", r.gsum->nodeCount, r.gsum->functionCount);
+    if (!r.gsum->producer.empty()) std::printf(", producer %s", r.gsum->producer.c_str());
+    if (r.gsum->initializerNodeCount)
+      std::printf(", initializer %d nodes", r.gsum->initializerNodeCount);
+    std::printf("\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : r.gsum->inputs)
+      rows.push_back({"input", t.name, t.tensor, t.dtype, t.shape});
+    for (const auto& t : r.gsum->outputs) {
+      rows.push_back({"output", t.name, t.tensor, t.dtype, t.shape});
+    }
+    printTable(rows, {}, "  ");
+    std::printf("  ops:");
+    int col = 0;
+    for (const auto& [op, n] : r.gsum->opCounts) {
+      std::printf("%s %s×%d", col++ % 6 == 0 ? "\n   " : "", op.c_str(), n);
+    }
+    std::printf("\n\n");
+  } else if (!r.summaryError.empty()) {
+    std::printf("Summary unavailable: %s\n\n", r.summaryError.c_str());
+  } else {
+    std::printf("No model topology (weights only).\n\n");
+  }
+  if (show.training && !tc.is_null()) {
+    std::printf("Training config:\n");
+    std::printf("  loss:       %s\n", compactJson(tc.value("loss", Json(nullptr))).c_str());
+    std::printf("  optimizer:  %s\n", optimizerText(tc).c_str());
+    std::printf("  metrics:    %s\n", compactJson(tc.value("metrics", Json(nullptr))).c_str());
+    std::printf("\n");
+  }
+  if (show.manifest) {
+    size_t files = 0;
+    for (const auto& g : a.weightsManifest) files += g.paths.size();
+    std::printf(
+        "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
+        "bytes\n",
+        a.weightsManifest.size(), files, specs.size(), withCommas(r.elements).c_str(),
+        withCommas(r.weightBytes).c_str());
+    for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
+      const auto& g = a.weightsManifest[gi];
+      std::printf("  group %zu: %zu weight(s)\n", gi + 1, g.weights.size());
+      std::vector<std::vector<std::string>> rows;
+      for (size_t k = 0; k < g.paths.size(); ++k) {
+        rows.push_back({g.paths[k], k < g.pathSizes.size() ? withCommas(g.pathSizes[k]) + " bytes"
+                                                           : std::string()});
+      }
+      printTable(rows, {false, true}, "    ");
+    }
+    std::printf("\n");
+  }
+  if (show.weights) {
+    std::vector<std::vector<std::string>> rows = {{"#", "name", "shape", "dtype",
+                                                   "storage / quantization", "group", "offset",
+                                                   "bytes", "shard(s)"}};
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const WeightSpec& w = *specs[i];
+      rows.push_back(
+          {std::to_string(i), w.name, shapeText(w.shape), std::string(dtypeName(w.dtype)),
+           quantText(w), layout[i] ? std::to_string(layout[i]->group + 1) : "?",
+           layout[i] ? withCommas(layout[i]->byteOffset) : "?",
+           layout[i] ? withCommas(layout[i]->byteLength) : "?", shardsText(a, layout[i])});
+    }
+    printTable(rows, {true, false, false, false, false, true, true, true, false}, "  ");
+    std::printf("\n");
+  }
+  if (!show.integrity) return;
+  if (problems.empty()) {
+    std::printf("Integrity: OK — every group's bytes match its manifest exactly\n");
+  } else {
+    std::printf("Integrity: %zu problem(s)\n", problems.size());
+    for (const auto& p : problems) std::printf("  %s\n", p.toString().c_str());
+  }
+}
+
 }  // namespace
 
 void registerInspect(CLI::App& app, Runner& run) {
@@ -263,241 +526,13 @@ void registerInspect(CLI::App& app, Runner& run) {
   cmd->callback([&run, args, json, show] {
     show->allIfNone();
     run = [args, json, show]() -> int {
-      ModelArtifacts a;
-      auto problems = validateModel(args->model, args->loadOptions(true), &a);
-      // Nothing to show when model.json itself could not be read or parsed.
-      if (!problems.empty() && a.keyOrder.empty()) throw Error(problems);
-      for (auto& p : tfjsLoadProblems(a, args->model)) problems.push_back(std::move(p));
-      const bool graph = a.inferredFormat() == ModelFormat::kGraph;
-      std::optional<ModelSummary> summary;
-      std::optional<GraphSummary> gsum;
-      std::string summaryError;
-      try {
-        if (graph) {
-          gsum = summarizeGraphModel(a);
-        } else if (!a.modelTopology.is_null()) {
-          summary = summarizeLayersModel(a);
-        }
-      } catch (const Error& e) {
-        summaryError = e.problems().front().toString();
-      }
-      const auto specs = a.weightSpecs();
-      const auto layout = layoutOf(a);
-      const Json tc = trainingConfigOf(a);
-      const Json& topo = a.modelTopology;
-      const std::string kerasVersion =
-          topo.is_object() && topo.contains("keras_version") && topo["keras_version"].is_string()
-              ? topo["keras_version"].get<std::string>()
-              : "";
-      const std::string backend =
-          topo.is_object() && topo.contains("backend") && topo["backend"].is_string()
-              ? topo["backend"].get<std::string>()
-              : "";
-      uint64_t weightBytes = 0, elements = 0;
-      for (size_t i = 0; i < specs.size(); ++i) {
-        if (layout[i]) weightBytes += layout[i]->byteLength;
-        uint64_t n = 1;
-        for (auto d : specs[i]->shape) n *= static_cast<uint64_t>(d);
-        elements += n;
-      }
-
+      const Inspection r = collect(*args);
       if (*json) {
-        // Keys by section (the metadata keys are always there).
-        Json out = Json::object();
-        out["model"] = args->model;
-        out["format"] = graph ? "graph-model" : "layers-model";
-        out["formatField"] = a.format ? Json(*a.format) : Json(nullptr);
-        out["generatedBy"] = a.generatedBy ? Json(*a.generatedBy) : Json(nullptr);
-        out["convertedBy"] = a.convertedBy ? Json(*a.convertedBy) : Json(nullptr);
-        out["kerasVersion"] = kerasVersion.empty() ? Json(nullptr) : Json(kerasVersion);
-        out["backend"] = backend.empty() ? Json(nullptr) : Json(backend);
-        if (show->summary && summary) {
-          out["modelName"] = summary->name;
-          out["className"] = summary->className;
-          out["layers"] = layersJson(*summary);
-          out["totalParams"] = summary->totalParams;
-          out["trainableParams"] = summary->trainableParams;
-          out["nonTrainableParams"] = summary->nonTrainableParams;
-          out["notes"] = summary->notes;
-          auto [inputs, outputs] = modelIoJson(a, *summary, problems.empty());
-          out["inputs"] = std::move(inputs);
-          out["outputs"] = std::move(outputs);
-        } else if (show->summary) {
-          out["layers"] = Json::array();
-          out["totalParams"] = elements;
-        }
-        if (show->summary && gsum) {
-          Json g = Json::object();
-          auto infos = [](const std::vector<GraphTensorInfo>& v) {
-            Json arr = Json::array();
-            for (const auto& t : v) {
-              arr.push_back({{"name", t.name},
-                             {"tensor", t.tensor},
-                             {"dtype", t.dtype},
-                             {"shape", shapeJson(t.shape)}});
-            }
-            return arr;
-          };
-          g["inputs"] = infos(gsum->inputs);
-          g["outputs"] = infos(gsum->outputs);
-          g["nodeCount"] = gsum->nodeCount;
-          g["functionCount"] = gsum->functionCount;
-          g["initializerNodeCount"] = gsum->initializerNodeCount;
-          g["opCounts"] = gsum->opCounts;
-          out["graph"] = g;
-        }
-        if (show->training) out["trainingConfig"] = tc;
-        Json groups = Json::array();
-        for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
-          const auto& g = a.weightsManifest[gi];
-          Json files = Json::array();
-          uint64_t total = 0;
-          for (size_t k = 0; k < g.paths.size(); ++k) {
-            Json f = {{"path", g.paths[k]}};
-            f["bytes"] = k < g.pathSizes.size() ? Json(g.pathSizes[k]) : Json(nullptr);
-            if (k < g.pathSizes.size()) total += g.pathSizes[k];
-            files.push_back(std::move(f));
-          }
-          groups.push_back({{"group", gi + 1},
-                            {"files", files},
-                            {"bytes", a.weightsLoaded ? Json(total) : Json(nullptr)},
-                            {"weights", g.weights.size()}});
-        }
-        if (show->manifest) {
-          out["groups"] = groups;
-          out["weightBytes"] = weightBytes;
-        }
-        Json weights = Json::array();
-        for (size_t i = 0; i < specs.size(); ++i) {
-          const WeightSpec& w = *specs[i];
-          Json j = Json::object();
-          j["name"] = w.name;
-          j["shape"] = w.shape;
-          j["dtype"] = std::string(dtypeName(w.dtype));
-          j["storageDtype"] = std::string(dtypeName(w.storageDType()));
-          if (w.quantization) {
-            Json q = {{"dtype", std::string(dtypeName(w.quantization->dtype))}};
-            q["min"] = w.quantization->min ? Json(*w.quantization->min) : Json(nullptr);
-            q["scale"] = w.quantization->scale ? Json(*w.quantization->scale) : Json(nullptr);
-            j["quantization"] = q;
-          } else {
-            j["quantization"] = nullptr;
-          }
-          j["weightGroup"] = w.group ? Json(*w.group) : Json(nullptr);
-          j["group"] = layout[i] ? Json(layout[i]->group + 1) : Json(nullptr);
-          j["byteOffset"] = layout[i] ? Json(layout[i]->byteOffset) : Json(nullptr);
-          j["byteLength"] = layout[i] ? Json(layout[i]->byteLength) : Json(nullptr);
-          Json shards = Json::array();
-          if (layout[i] && a.weightsLoaded && layout[i]->byteLength) {
-            for (size_t k = layout[i]->firstPath; k <= layout[i]->lastPath; ++k) {
-              shards.push_back(a.weightsManifest[layout[i]->group].paths[k]);
-            }
-          }
-          j["shards"] = shards;
-          weights.push_back(std::move(j));
-        }
-        if (show->weights) out["weights"] = weights;
-        Json integrity = {{"ok", problems.empty()}};
-        Json ps = Json::array();
-        for (const auto& p : problems) ps.push_back(problemJson(p));
-        integrity["problems"] = ps;
-        if (show->integrity) out["integrity"] = integrity;
-        std::printf("%s\n", jsonText(out).c_str());
-        return problems.empty() ? kOk : kProblems;
-      }
-
-      if (show->metadata) {
-        std::printf("Model: %s\n", args->model.c_str());
-        std::printf("  format:       %s%s\n", graph ? "graph-model" : "layers-model",
-                    a.format ? "" : " (no 'format' key: inferred)");
-        std::printf("  generatedBy:  %s\n", orDash(a.generatedBy).c_str());
-        std::printf("  convertedBy:  %s\n", orDash(a.convertedBy).c_str());
-        if (!kerasVersion.empty()) {
-          std::printf("  keras:        %s%s\n", kerasVersion.c_str(),
-                      backend.empty() ? "" : fmt::format(" (backend {})", backend).c_str());
-        }
-        std::printf("\n");
-      }
-      if (!show->summary) {
-      } else if (summary) {
-        std::printf("%s", formatSummary(*summary).c_str());
-        for (const auto& n : summary->notes) std::printf("note: %s\n", n.c_str());
-        std::printf("\n");
-      } else if (gsum) {
-        std::printf("Graph: %d nodes, %d functions", gsum->nodeCount, gsum->functionCount);
-        if (!gsum->producer.empty()) std::printf(", producer %s", gsum->producer.c_str());
-        if (gsum->initializerNodeCount)
-          std::printf(", initializer %d nodes", gsum->initializerNodeCount);
-        std::printf("\n");
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& t : gsum->inputs)
-          rows.push_back({"input", t.name, t.tensor, t.dtype, t.shape});
-        for (const auto& t : gsum->outputs) {
-          rows.push_back({"output", t.name, t.tensor, t.dtype, t.shape});
-        }
-        printTable(rows, {}, "  ");
-        std::printf("  ops:");
-        int col = 0;
-        for (const auto& [op, n] : gsum->opCounts) {
-          std::printf("%s %s×%d", col++ % 6 == 0 ? "\n   " : "", op.c_str(), n);
-        }
-        std::printf("\n\n");
-      } else if (!summaryError.empty()) {
-        std::printf("Summary unavailable: %s\n\n", summaryError.c_str());
+        std::printf("%s\n", jsonText(renderJson(r, *show)).c_str());
       } else {
-        std::printf("No model topology (weights only).\n\n");
+        renderText(r, *show);
       }
-      if (show->training && !tc.is_null()) {
-        std::printf("Training config:\n");
-        std::printf("  loss:       %s\n", compactJson(tc.value("loss", Json(nullptr))).c_str());
-        std::printf("  optimizer:  %s\n", optimizerText(tc).c_str());
-        std::printf("  metrics:    %s\n", compactJson(tc.value("metrics", Json(nullptr))).c_str());
-        std::printf("\n");
-      }
-      if (show->manifest) {
-        size_t files = 0;
-        for (const auto& g : a.weightsManifest) files += g.paths.size();
-        std::printf(
-            "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
-            "bytes\n",
-            a.weightsManifest.size(), files, specs.size(), withCommas(elements).c_str(),
-            withCommas(weightBytes).c_str());
-        for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
-          const auto& g = a.weightsManifest[gi];
-          std::printf("  group %zu: %zu weight(s)\n", gi + 1, g.weights.size());
-          std::vector<std::vector<std::string>> rows;
-          for (size_t k = 0; k < g.paths.size(); ++k) {
-            rows.push_back({g.paths[k], k < g.pathSizes.size()
-                                            ? withCommas(g.pathSizes[k]) + " bytes"
-                                            : std::string()});
-          }
-          printTable(rows, {false, true}, "    ");
-        }
-        std::printf("\n");
-      }
-      if (show->weights) {
-        std::vector<std::vector<std::string>> rows = {{"#", "name", "shape", "dtype",
-                                                       "storage / quantization", "group", "offset",
-                                                       "bytes", "shard(s)"}};
-        for (size_t i = 0; i < specs.size(); ++i) {
-          const WeightSpec& w = *specs[i];
-          rows.push_back(
-              {std::to_string(i), w.name, shapeText(w.shape), std::string(dtypeName(w.dtype)),
-               quantText(w), layout[i] ? std::to_string(layout[i]->group + 1) : "?",
-               layout[i] ? withCommas(layout[i]->byteOffset) : "?",
-               layout[i] ? withCommas(layout[i]->byteLength) : "?", shardsText(a, layout[i])});
-        }
-        printTable(rows, {true, false, false, false, false, true, true, true, false}, "  ");
-        std::printf("\n");
-      }
-      if (!show->integrity) return problems.empty() ? kOk : kProblems;
-      if (problems.empty()) {
-        std::printf("Integrity: OK — every group's bytes match its manifest exactly\n");
-      } else {
-        std::printf("Integrity: %zu problem(s)\n", problems.size());
-        for (const auto& p : problems) std::printf("  %s\n", p.toString().c_str());
-      }
-      return problems.empty() ? kOk : kProblems;
+      return r.problems.empty() ? kOk : kProblems;
     };
   });
 }
