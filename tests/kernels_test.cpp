@@ -1,9 +1,10 @@
-// The fast oneDNN kernels against the reference kernels they replace (src/kernels), on seeded
-// random inputs across ranks, shapes, strides, paddings, dilations, depth multipliers and fused
-// activations; the execution settings (thread count, reference switch); and concurrent runs of
-// one kernel from several threads. Tolerance: |fast - reference| <= 1e-5 + 1e-4 * |reference|,
+// The fast oneDNN and OpenBLAS kernels against the reference kernels they replace (src/kernels), on
+// seeded random inputs across ranks, shapes, strides, paddings, dilations, depth multipliers and
+// fused activations; the execution settings (thread count, reference switch); and concurrent runs
+// of one kernel from several threads. Tolerance: |fast - reference| <= 1e-5 + 1e-4 * |reference|,
 // the layer-case default (float32 sums evaluated in another order).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -119,6 +121,42 @@ TEST(Kernels, DenseMatchesReference) {
       }
     }
   }
+}
+
+// gemm() against its plain loop, through both libraries it chooses between (below AVX-512, oneDNN
+// for 1-3 rows and OpenBLAS from 4; gemmLibrary() says which ran), every transpose, alpha and beta,
+// and leading dimensions wider than the matrices.
+TEST(Kernels, GemmMatchesReference) {
+  uint32_t seed = 500;
+  std::set<std::string> libraries;
+  for (int64_t m : {1, 2, 3, 4, 5, 8, 33}) {
+    libraries.insert(gemmLibrary(m));
+    for (int64_t n : {1, 7, 40}) {
+      for (int64_t k : {1, 16, 65}) {
+        for (bool ta : {false, true}) {
+          for (bool tb : {false, true}) {
+            for (const auto& [alpha, beta] : {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}}) {
+              const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;
+              const auto a = randomValues(static_cast<size_t>((ta ? k : m) * lda), seed++);
+              const auto b = randomValues(static_cast<size_t>((tb ? n : k) * ldb), seed++);
+              const auto c0 = randomValues(static_cast<size_t>(m * ldc), seed++);
+              std::vector<float> ref = c0, fast = c0;
+              {
+                const ExecutionScope scope(0, /*reference=*/true);
+                gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, ref.data(), ldc);
+              }
+              gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, fast.data(), ldc);
+              expectClose(fast, ref,
+                          fmt::format("gemm {} m {} n {} k {} transA {} transB {} alpha {} beta {}",
+                                      gemmLibrary(m), m, n, k, ta, tb, alpha, beta));
+            }
+          }
+        }
+      }
+    }
+  }
+  std::printf("gemm on %s: %s\n", cpuIsa().c_str(),
+              fmt::format("{}", fmt::join(libraries, ", ")).c_str());
 }
 
 // One convolution geometry: rank 1..3 spatial dims (the last `rank` of the window).
