@@ -92,9 +92,7 @@ TEST_P(SummaryCases, ShapesAreTfjsOutputsAndParamsAreTheRuntimes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Summary, SummaryCases, ::testing::Values(false, true),
-                         [](const auto& p) {
-                           return p.param ? "RulesOnly" : "AsUsersGetIt";
-                         });
+                         [](const auto& p) { return p.param ? "RulesOnly" : "AsUsersGetIt"; });
 
 }  // namespace
 }  // namespace tfjs
