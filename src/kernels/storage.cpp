@@ -1,4 +1,5 @@
-// Memory for the executor's arrays: a bounded cache of large freed blocks (see layer.h).
+// Memory for the arrays of the kernels and runtimes: a bounded cache of large freed blocks (see
+// array.h).
 //
 // Why: an inference call allocates every layer's output afresh. glibc serves blocks of this size
 // with mmap or from the top of the heap and gives them back to the system when they are freed,
@@ -11,9 +12,9 @@
 #include <new>
 #include <vector>
 
-#include "layers/layer.h"
+#include "kernels/array.h"
 
-namespace tfjs::layers::storage {
+namespace tfjs::kernels::storage {
 namespace {
 
 constexpr size_t kSmall = size_t{256} << 10;       // below: operator new / delete
@@ -105,4 +106,4 @@ void releaseCached() noexcept {
   c.total = 0;
 }
 
-}  // namespace tfjs::layers::storage
+}  // namespace tfjs::kernels::storage
