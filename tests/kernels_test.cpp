@@ -159,6 +159,37 @@ TEST(Kernels, GemmMatchesReference) {
               fmt::format("{}", fmt::join(libraries, ", ")).c_str());
 }
 
+// NumPy broadcasting, on values written out by hand.
+TEST(Kernels, BroadcastToAndSumTo) {
+  const Array row({3}, std::vector<float>{1, 2, 3});
+  EXPECT_TRUE(broadcastsTo({3}, {2, 3}));
+  EXPECT_TRUE(broadcastsTo({2, 1}, {2, 3}));
+  EXPECT_FALSE(broadcastsTo({2}, {2, 3}));
+  EXPECT_FALSE(broadcastsTo({1, 2, 3}, {2, 3}));
+  const Array rows = broadcastTo(row, {2, 3});
+  EXPECT_EQ(rows.shape, (Shape{2, 3}));
+  EXPECT_EQ(std::vector<float>(rows.data.begin(), rows.data.end()),
+            (std::vector<float>{1, 2, 3, 1, 2, 3}));
+  const Array col({2, 1}, std::vector<float>{10, 20});
+  const Array cols = broadcastTo(col, {2, 2, 3});  // a leading axis added, the last repeated
+  EXPECT_EQ(std::vector<float>(cols.data.begin(), cols.data.end()),
+            (std::vector<float>{10, 10, 10, 20, 20, 20, 10, 10, 10, 20, 20, 20}));
+  const Array g({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6});
+  const Array s0 = sumTo(g, {3});
+  EXPECT_EQ(std::vector<float>(s0.data.begin(), s0.data.end()), (std::vector<float>{5, 7, 9}));
+  const Array s1 = sumTo(g, {2, 1});
+  EXPECT_EQ(std::vector<float>(s1.data.begin(), s1.data.end()), (std::vector<float>{6, 15}));
+  const Array s2 = sumTo(g, {1, 1});
+  EXPECT_EQ(std::vector<float>(s2.data.begin(), s2.data.end()), (std::vector<float>{21}));
+  try {
+    broadcastTo(row, {2, 4});
+    ADD_FAILURE() << "a [3] array broadcast to [2, 4]";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(e.what(), HasSubstr("shape [3] does not broadcast to [2,4]"));
+  }
+}
+
 // One convolution geometry: rank 1..3 spatial dims (the last `rank` of the window).
 struct ConvCase {
   size_t rank;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "format/activation_names.h"
+#include "kernels/array.h"
 #include "kernels/window.h"
 
 namespace tfjs::kernels {
@@ -129,6 +130,19 @@ void forEachTriple(const Window& w, int64_t batch, Visit visit) {
 }
 
 // --- reference kernels (reference.cpp) ---------------------------------------------------------
+
+// --- broadcasting (broadcast.cpp)
+// -----------------------------------------------------------------
+
+// NumPy's broadcasting: shapes aligned on their last axes, an axis of 1 (or a missing leading
+// axis) repeated. True when `from` broadcasts to `to`.
+bool broadcastsTo(const Shape& from, const Shape& to);
+// `a` repeated along the axes it broadcasts over to reach shape `to` (broadcastsTo must hold;
+// Error(kInvalidArgument) naming both shapes otherwise).
+Array broadcastTo(const Array& a, const Shape& to);
+// The reverse, for gradients: `g` (of a shape that `to` broadcasts to) summed over the axes `to`
+// was repeated along, in element order.
+Array sumTo(const Array& g, const Shape& to);
 
 // --- general matrix product (training's backward passes) -------------------------------------
 

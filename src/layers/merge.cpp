@@ -9,12 +9,22 @@
 #include <functional>
 #include <optional>
 
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 
 namespace tfjs::layers {
 namespace {
 
 enum class Op { kAdd, kMultiply, kAverage, kMaximum, kMinimum };
+
+// `s` (rank >= 1) with 1s inserted after the batch axis up to `rank` (tfjs-layers' expandDims at
+// axis 1 for an input of lower rank).
+Shape padAfterBatch(const Shape& s, size_t rank) {
+  Shape p(rank, 1);
+  p[0] = s[0];
+  std::copy(s.begin() + 1, s.end(), p.end() - static_cast<std::ptrdiff_t>(s.size() - 1));
+  return p;
+}
 
 // The output shape of an elementwise merge, as tfjs-layers computes it: inputs of lower rank get
 // 1s inserted after the batch axis (expandDims at axis 1) until every rank matches, then
@@ -25,12 +35,7 @@ Shape broadcastShape(const Config& c, const std::vector<Shape>& in) {
     if (s.empty()) c.unsupported("an input of rank 0");
     rank = std::max(rank, s.size());
   }
-  auto padded = [rank](const Shape& s) {
-    Shape p(rank, 1);
-    p[0] = s[0];
-    std::copy(s.begin() + 1, s.end(), p.end() - static_cast<std::ptrdiff_t>(s.size() - 1));
-    return p;
-  };
+  auto padded = [rank](const Shape& s) { return padAfterBatch(s, rank); };
   Shape out = padded(in[0]);
   for (size_t k = 1; k < in.size(); ++k) {
     const Shape s = padded(in[k]);
@@ -169,23 +174,10 @@ class Elementwise final : public Layer {
 
  private:
   // g (of the output's shape) summed over the axes input shape `s` broadcast along.
-  static Array sumTo(Array g, const Shape& s) {
+  static Array sumTo(const Array& g, const Shape& s) {
     if (g.shape == s) return g;
-    const size_t rank = g.shape.size(), pad = rank - s.size();
-    Shape padded(rank, 1);
-    padded[0] = s[0];
-    for (size_t d = 1; d < s.size(); ++d) padded[d + pad] = s[d];
-    Array r(s);
-    std::vector<int64_t> idx(rank, 0);
-    for (float v : g.data) {
-      int64_t at = 0;
-      for (size_t d = 0; d < rank; ++d) at = at * padded[d] + (padded[d] == 1 ? 0 : idx[d]);
-      r.data[static_cast<size_t>(at)] += v;
-      for (size_t d = rank; d-- > 0;) {
-        if (++idx[d] < g.shape[d]) break;
-        idx[d] = 0;
-      }
-    }
+    Array r = kernels::sumTo(g, padAfterBatch(s, g.shape.size()));
+    r.shape = s;
     return r;
   }
 
@@ -221,34 +213,13 @@ class Elementwise final : public Layer {
 
   // `a` (of rank <= out's) with 1s inserted after the batch axis, repeated along its 1-sized axes.
   Array broadcastTo(const Array& a, const Shape& out) const {
-    const size_t rank = out.size(), pad = rank - a.shape.size();
-    Shape s(rank, 1);
-    s[0] = a.shape[0];
-    for (size_t d = 1; d < a.shape.size(); ++d) s[d + pad] = a.shape[d];
-    std::vector<int64_t> stride(rank, 0);
-    int64_t step = 1;
-    for (size_t d = rank; d-- > 0;) {
-      if (s[d] != 1 && s[d] != out[d]) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("layer '{}': input of shape {} does not broadcast to {}", name(),
-                                Json(a.shape).dump(), Json(out).dump()));
-      }
-      stride[d] = s[d] == 1 ? 0 : step;
-      step *= s[d];
+    const Shape s = padAfterBatch(a.shape, out.size());
+    if (!kernels::broadcastsTo(s, out)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("layer '{}': input of shape {} does not broadcast to {}", name(),
+                              Json(a.shape).dump(), Json(out).dump()));
     }
-    Array y(out);
-    std::vector<int64_t> idx(rank, 0);
-    int64_t src = 0;
-    for (float& v : y.data) {
-      v = a.data[static_cast<size_t>(src)];
-      for (size_t d = rank; d-- > 0;) {  // odometer increment
-        src += stride[d];
-        if (++idx[d] < out[d]) break;
-        src -= stride[d] * out[d];
-        idx[d] = 0;
-      }
-    }
-    return y;
+    return kernels::broadcastTo(Array(s, a.data), out);
   }
 
   Op op_;
