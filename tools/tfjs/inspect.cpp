@@ -294,9 +294,6 @@ Inspection collect(const ModelArgs& args) {
 // The --json document (keys by section; the metadata keys are always there).
 Json renderJson(const Inspection& r, const Sections& show) {
   const ModelArtifacts& a = r.artifacts;
-  const auto& problems = r.problems;
-  const auto& specs = r.specs;
-  const auto& layout = r.layout;
   Json out = Json::object();
   out["model"] = r.model;
   out["format"] = r.graph ? "graph-model" : "layers-model";
@@ -313,7 +310,7 @@ Json renderJson(const Inspection& r, const Sections& show) {
     out["trainableParams"] = r.summary->trainableParams;
     out["nonTrainableParams"] = r.summary->nonTrainableParams;
     out["notes"] = r.summary->notes;
-    auto [inputs, outputs] = modelIoJson(a, *r.summary, problems.empty());
+    auto [inputs, outputs] = modelIoJson(a, *r.summary, r.problems.empty());
     out["inputs"] = std::move(inputs);
     out["outputs"] = std::move(outputs);
   } else if (show.summary) {
@@ -362,8 +359,8 @@ Json renderJson(const Inspection& r, const Sections& show) {
     out["weightBytes"] = r.weightBytes;
   }
   Json weights = Json::array();
-  for (size_t i = 0; i < specs.size(); ++i) {
-    const WeightSpec& w = *specs[i];
+  for (size_t i = 0; i < r.specs.size(); ++i) {
+    const WeightSpec& w = *r.specs[i];
     Json j = Json::object();
     j["name"] = w.name;
     j["shape"] = w.shape;
@@ -378,22 +375,22 @@ Json renderJson(const Inspection& r, const Sections& show) {
       j["quantization"] = nullptr;
     }
     j["weightGroup"] = w.group ? Json(*w.group) : Json(nullptr);
-    j["group"] = layout[i] ? Json(layout[i]->group + 1) : Json(nullptr);
-    j["byteOffset"] = layout[i] ? Json(layout[i]->byteOffset) : Json(nullptr);
-    j["byteLength"] = layout[i] ? Json(layout[i]->byteLength) : Json(nullptr);
+    j["group"] = r.layout[i] ? Json(r.layout[i]->group + 1) : Json(nullptr);
+    j["byteOffset"] = r.layout[i] ? Json(r.layout[i]->byteOffset) : Json(nullptr);
+    j["byteLength"] = r.layout[i] ? Json(r.layout[i]->byteLength) : Json(nullptr);
     Json shards = Json::array();
-    if (layout[i] && a.weightsLoaded && layout[i]->byteLength) {
-      for (size_t k = layout[i]->firstPath; k <= layout[i]->lastPath; ++k) {
-        shards.push_back(a.weightsManifest[layout[i]->group].paths[k]);
+    if (r.layout[i] && a.weightsLoaded && r.layout[i]->byteLength) {
+      for (size_t k = r.layout[i]->firstPath; k <= r.layout[i]->lastPath; ++k) {
+        shards.push_back(a.weightsManifest[r.layout[i]->group].paths[k]);
       }
     }
     j["shards"] = shards;
     weights.push_back(std::move(j));
   }
   if (show.weights) out["weights"] = weights;
-  Json integrity = {{"ok", problems.empty()}};
+  Json integrity = {{"ok", r.problems.empty()}};
   Json ps = Json::array();
-  for (const auto& p : problems) ps.push_back(problemJson(p));
+  for (const auto& p : r.problems) ps.push_back(problemJson(p));
   integrity["problems"] = ps;
   if (show.integrity) out["integrity"] = integrity;
   return out;
@@ -402,9 +399,6 @@ Json renderJson(const Inspection& r, const Sections& show) {
 // The text report, section by section.
 void renderText(const Inspection& r, const Sections& show) {
   const ModelArtifacts& a = r.artifacts;
-  const auto& problems = r.problems;
-  const auto& specs = r.specs;
-  const auto& layout = r.layout;
   const Json& tc = r.trainingConfig;
   if (show.metadata) {
     std::printf("Model: %s\n", r.model.c_str());
@@ -460,7 +454,7 @@ void renderText(const Inspection& r, const Sections& show) {
     std::printf(
         "Weights manifest: %zu group(s), %zu file(s), %zu weight(s), %s elements, %s "
         "bytes\n",
-        a.weightsManifest.size(), files, specs.size(), withCommas(r.elements).c_str(),
+        a.weightsManifest.size(), files, r.specs.size(), withCommas(r.elements).c_str(),
         withCommas(r.weightBytes).c_str());
     for (size_t gi = 0; gi < a.weightsManifest.size(); ++gi) {
       const auto& g = a.weightsManifest[gi];
@@ -478,23 +472,23 @@ void renderText(const Inspection& r, const Sections& show) {
     std::vector<std::vector<std::string>> rows = {{"#", "name", "shape", "dtype",
                                                    "storage / quantization", "group", "offset",
                                                    "bytes", "shard(s)"}};
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const WeightSpec& w = *specs[i];
+    for (size_t i = 0; i < r.specs.size(); ++i) {
+      const WeightSpec& w = *r.specs[i];
       rows.push_back(
           {std::to_string(i), w.name, shapeText(w.shape), std::string(dtypeName(w.dtype)),
-           quantText(w), layout[i] ? std::to_string(layout[i]->group + 1) : "?",
-           layout[i] ? withCommas(layout[i]->byteOffset) : "?",
-           layout[i] ? withCommas(layout[i]->byteLength) : "?", shardsText(a, layout[i])});
+           quantText(w), r.layout[i] ? std::to_string(r.layout[i]->group + 1) : "?",
+           r.layout[i] ? withCommas(r.layout[i]->byteOffset) : "?",
+           r.layout[i] ? withCommas(r.layout[i]->byteLength) : "?", shardsText(a, r.layout[i])});
     }
     printTable(rows, {true, false, false, false, false, true, true, true, false}, "  ");
     std::printf("\n");
   }
   if (!show.integrity) return;
-  if (problems.empty()) {
+  if (r.problems.empty()) {
     std::printf("Integrity: OK — every group's bytes match its manifest exactly\n");
   } else {
-    std::printf("Integrity: %zu problem(s)\n", problems.size());
-    for (const auto& p : problems) std::printf("  %s\n", p.toString().c_str());
+    std::printf("Integrity: %zu problem(s)\n", r.problems.size());
+    for (const auto& p : r.problems) std::printf("  %s\n", p.toString().c_str());
   }
 }
 
