@@ -1,9 +1,10 @@
-// Fast kernels on oneDNN (kernels.h): convolution (also grouped for depthwise, and transposed),
-// matmul for Dense, pooling; the backward passes of training (convolution and deconvolution
-// backward data / weights, average pooling backward, and a vectorized max pooling backward that
-// keeps the reference's first-maximum rule); plus the execution settings (OpenMP thread count,
-// reference switch), a multithreaded batch-normalization loop and the AVX2 element-wise activations
-// of recurrent cells (fastUnary).
+// Fast kernels (kernels.h) on oneDNN: convolution (also grouped for depthwise, and transposed),
+// matmul for the recurrent layers' gate products, pooling; and the general matrix product gemm()
+// of Dense and of training, on OpenBLAS's or oneDNN's sgemm as the CPU makes faster; the backward
+// passes of training (convolution and deconvolution backward data / weights, average pooling
+// backward, and a vectorized max pooling backward that keeps the reference's first-maximum rule);
+// plus the execution settings (OpenMP thread count, reference switch), a multithreaded
+// batch-normalization loop and the AVX2 element-wise activations of recurrent cells (fastUnary).
 //
 // Every primitive reads and writes plain channels_last memory (nwc / nhwc / ndhwc, row-major
 // matrices), so no activation is reordered. Weights are described in the layer's own TF.js
@@ -907,13 +908,13 @@ void batchNormLastAxis(const float* x, int64_t rows, int64_t ch, const float* me
 
 namespace {
 
-// Which library multiplies an m-row product. With AVX-512, oneDNN's sgemm (bench/RESULTS.md:
-// about twice OpenBLAS's speed on the MLP there). Below it, oneDNN's jit sgemm depends on where
-// the weights sit: on the AVX2 EPYC of the benchmark, 32x2048x2048 at one thread takes 6.6 ms
-// when they start on a 64-byte boundary (as loaded weights do) and 4.1 ms 4 bytes off it, while
-// OpenBLAS takes 3.7-3.9 ms either way; so there OpenBLAS runs every product of 4 rows or more,
-// and oneDNN the matrix-vector-like ones (1 row: 0.33 ms, OpenBLAS 1.4 ms). TFJS_GEMM=onednn or
-// openblas overrides the choice (for benchmarks).
+// Which library multiplies an m-row product. With AVX-512, oneDNN's sgemm (an earlier
+// bench/infer.sh run on an AVX-512 Xeon: about twice OpenBLAS's speed on the MLP there). Below it,
+// oneDNN's jit sgemm depends on where the weights sit: on the AVX2 EPYC of the benchmark,
+// 32x2048x2048 at one thread takes 6.6 ms when they start on a 64-byte boundary (as loaded weights
+// do) and 4.1 ms 4 bytes off it, while OpenBLAS takes 3.7-3.9 ms either way; so there OpenBLAS runs
+// every product of 4 rows or more, and oneDNN the matrix-vector-like ones (1 row: 0.33 ms,
+// OpenBLAS 1.4 ms). TFJS_GEMM=onednn or openblas overrides the choice (for benchmarks).
 bool openblasFor(int64_t m) {
   static const int forced = [] {
     const char* e = std::getenv("TFJS_GEMM");
