@@ -69,6 +69,164 @@ Json scoreJson(float v) {
   return std::isfinite(v) ? Json(v) : Json(floatText(v));
 }
 
+struct PredictOptions {
+  ModelArgs model;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  bool json = false;
+  int64_t topK = 0;
+  std::string labels;
+  ImageArgs image;
+  RunArgs compute;
+};
+
+// What `tfjs predict` computed: each output with its name, and with --top-k its ranked classes
+// (per sample; none for an output that is not [batch, classes]) and the labels.
+struct Prediction {
+  std::vector<std::string> names;
+  std::vector<Tensor> ys;
+  std::vector<std::optional<std::vector<std::vector<Ranked>>>> ranked;
+  std::vector<std::string> labels;
+  const std::string* labelOf(int64_t index) const {
+    return index < static_cast<int64_t>(labels.size()) ? &labels[static_cast<size_t>(index)]
+                                                       : nullptr;
+  }
+};
+
+// The model's inputs from the --input arguments (positional, or NAME=VALUE), in its input order.
+std::vector<Tensor> readInputs(const LayersModel& m, const PredictOptions& o) {
+  const auto& infos = m.inputs();
+  std::vector<Tensor> xs(infos.size());
+  std::vector<bool> given(infos.size(), false);
+  size_t positional = 0;
+  for (const std::string& arg : o.inputs) {
+    // NAME=VALUE when NAME is an input layer's name; a value may hold '=' itself.
+    const auto eq = arg.find('=');
+    size_t slot = infos.size();
+    std::string value = arg;
+    if (eq != std::string::npos && eq > 0) {
+      for (size_t i = 0; i < infos.size(); ++i) {
+        if (infos[i].name == arg.substr(0, eq)) slot = i;
+      }
+      std::error_code ec;
+      const bool plain = arg[0] == '[' || arg[0] == '@' || std::filesystem::exists(arg, ec);
+      if (slot == infos.size() && !plain) {
+        std::string names;
+        for (const auto& in : infos) names += (names.empty() ? "" : ", ") + in.name;
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("the model has no input named '{}' (inputs: {})", arg.substr(0, eq),
+                                names));
+      }
+      if (slot != infos.size()) value = arg.substr(eq + 1);
+    }
+    if (slot == infos.size()) slot = positional++;
+    if (slot >= infos.size()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("the model has {} input(s); more were given", infos.size()));
+    }
+    if (given[slot]) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("input '{}' was given twice", infos[slot].name));
+    }
+    xs[slot] = readInput(value, o.image, {infos[slot].name, infos[slot].shape});
+    given[slot] = true;
+  }
+  for (size_t i = 0; i < infos.size(); ++i) {
+    if (!given[i]) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("no value for input '{}' (shape {})", infos[i].name,
+                              shapeText(infos[i].shape)));
+    }
+  }
+  return xs;
+}
+
+// Runs the model on the inputs, writes the --output files, and ranks the classes of every
+// [batch, classes] output with --top-k (notes and warnings on stderr).
+Prediction collect(const LayersModel& m, const PredictOptions& o) {
+  Prediction p;
+  for (const TensorInfo& out : m.outputs()) p.names.push_back(out.name);
+  p.ys = m.predict(readInputs(m, o));
+  const auto& ys = p.ys;
+  if (!o.outputs.empty() && o.outputs.size() != ys.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the model has {} output(s) but {} --output file(s) were given",
+                            ys.size(), o.outputs.size()));
+  }
+  for (size_t i = 0; i < o.outputs.size(); ++i) writeNpy(ys[i], o.outputs[i]);
+  std::vector<std::string>& labels = p.labels;
+  if (!o.labels.empty()) {
+    if (o.topK == 0) throw Error(ErrorCode::kInvalidArgument, "--labels needs --top-k N");
+    labels = readLabels(o.labels);
+  }
+  // --top-k: the outputs of shape [batch, classes].
+  p.ranked.resize(ys.size());
+  if (o.topK > 0) {
+    for (size_t i = 0; i < ys.size(); ++i) {
+      const std::string& name = p.names[i];
+      if (ys[i].shape().size() != 2 || ys[i].dtype() != DType::kFloat32) {
+        std::fprintf(stderr,
+                     "tfjs: note: output '%s' has shape %s, not [batch, classes]: no "
+                     "top-k for it\n",
+                     name.c_str(), shapeText(ys[i].shape()).c_str());
+        continue;
+      }
+      const int64_t classes = ys[i].shape()[1];
+      if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes) {
+        std::fprintf(
+            stderr, "tfjs: warning: %s has %zu label(s) but output '%s' has %lld classes%s\n",
+            o.labels.c_str(), labels.size(), name.c_str(), static_cast<long long>(classes),
+            static_cast<int64_t>(labels.size()) < classes ? ": classes without a line have no label"
+                                                          : ": the extra lines are ignored");
+      }
+      p.ranked[i] = topK(ys[i], o.topK);
+    }
+  }
+  return p;
+}
+
+// The --top-k report as text: per output and sample, the best classes with label and score.
+void renderTopK(const Prediction& p) {
+  for (size_t i = 0; i < p.ys.size(); ++i) {
+    if (!p.ranked[i]) continue;
+    for (size_t b = 0; b < p.ranked[i]->size(); ++b) {
+      std::printf("%s, sample %zu:\n", p.names[i].c_str(), b);
+      for (size_t r = 0; r < (*p.ranked[i])[b].size(); ++r) {
+        const Ranked& c = (*p.ranked[i])[b][r];
+        const std::string* label = p.labelOf(c.index);
+        std::printf("  %zu. class %lld%s%s  %s\n", r + 1, static_cast<long long>(c.index),
+                    label ? "  " : "", label ? label->c_str() : "", floatText(c.score).c_str());
+      }
+    }
+  }
+}
+
+// The outputs as JSON: name, shape and values of each, with its topK array when ranked.
+Json renderJson(const Prediction& p) {
+  Json out = Json::array();
+  for (size_t i = 0; i < p.ys.size(); ++i) {
+    Json vals = Json::array();
+    for (float v : p.ys[i].floats()) vals.push_back(scoreJson(v));
+    Json entry = {{"name", p.names[i]}, {"shape", p.ys[i].shape()}, {"values", vals}};
+    if (p.ranked[i]) {
+      Json samples = Json::array();
+      for (const auto& best : *p.ranked[i]) {
+        Json list = Json::array();
+        for (const Ranked& c : best) {
+          const std::string* label = p.labelOf(c.index);
+          list.push_back({{"index", c.index},
+                          {"label", label ? Json(*label) : Json(nullptr)},
+                          {"score", scoreJson(c.score)}});
+        }
+        samples.push_back(std::move(list));
+      }
+      entry["topK"] = std::move(samples);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 }  // namespace
 
 void registerPredict(CLI::App& app, Runner& run) {
@@ -76,17 +234,7 @@ void registerPredict(CLI::App& app, Runner& run) {
       "predict",
       "run a layers model natively on inputs from .npy, JSON, CSV or image files or JSON literals, "
       "and write or print its outputs (or the top-k classes)");
-  struct Opts {
-    ModelArgs model;
-    std::vector<std::string> inputs;
-    std::vector<std::string> outputs;
-    bool json = false;
-    int64_t topK = 0;
-    std::string labels;
-    ImageArgs image;
-    RunArgs compute;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<PredictOptions>();
   o->model.add(*cmd);
   cmd->add_option("-i,--input", o->inputs,
                   "one input, in the model's input order, or NAME=VALUE for the input layer NAME "
@@ -111,126 +259,11 @@ void registerPredict(CLI::App& app, Runner& run) {
     run = [o]() -> int {
       const LayersModel m =
           loadLayersModel(o->model.model, o->model.loadOptions(true), o->compute.modelOptions());
-      const auto& infos = m.inputs();
-      std::vector<Tensor> xs(infos.size());
-      std::vector<bool> given(infos.size(), false);
-      size_t positional = 0;
-      for (const std::string& arg : o->inputs) {
-        // NAME=VALUE when NAME is an input layer's name; a value may hold '=' itself.
-        const auto eq = arg.find('=');
-        size_t slot = infos.size();
-        std::string value = arg;
-        if (eq != std::string::npos && eq > 0) {
-          for (size_t i = 0; i < infos.size(); ++i) {
-            if (infos[i].name == arg.substr(0, eq)) slot = i;
-          }
-          std::error_code ec;
-          const bool plain = arg[0] == '[' || arg[0] == '@' || std::filesystem::exists(arg, ec);
-          if (slot == infos.size() && !plain) {
-            std::string names;
-            for (const auto& in : infos) names += (names.empty() ? "" : ", ") + in.name;
-            throw Error(ErrorCode::kInvalidArgument,
-                        fmt::format("the model has no input named '{}' (inputs: {})",
-                                    arg.substr(0, eq), names));
-          }
-          if (slot != infos.size()) value = arg.substr(eq + 1);
-        }
-        if (slot == infos.size()) slot = positional++;
-        if (slot >= infos.size()) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      fmt::format("the model has {} input(s); more were given", infos.size()));
-        }
-        if (given[slot]) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      fmt::format("input '{}' was given twice", infos[slot].name));
-        }
-        xs[slot] = readInput(value, o->image, {infos[slot].name, infos[slot].shape});
-        given[slot] = true;
-      }
-      for (size_t i = 0; i < infos.size(); ++i) {
-        if (!given[i]) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      fmt::format("no value for input '{}' (shape {})", infos[i].name,
-                                  shapeText(infos[i].shape)));
-        }
-      }
-      const auto ys = m.predict(xs);
-      if (!o->outputs.empty() && o->outputs.size() != ys.size()) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("the model has {} output(s) but {} --output file(s) were given",
-                                ys.size(), o->outputs.size()));
-      }
-      for (size_t i = 0; i < o->outputs.size(); ++i) writeNpy(ys[i], o->outputs[i]);
-      std::vector<std::string> labels;
-      if (!o->labels.empty()) {
-        if (o->topK == 0) throw Error(ErrorCode::kInvalidArgument, "--labels needs --top-k N");
-        labels = readLabels(o->labels);
-      }
-      // --top-k: the outputs of shape [batch, classes].
-      std::vector<std::optional<std::vector<std::vector<Ranked>>>> ranked(ys.size());
-      if (o->topK > 0) {
-        for (size_t i = 0; i < ys.size(); ++i) {
-          const std::string& name = m.outputs()[i].name;
-          if (ys[i].shape().size() != 2 || ys[i].dtype() != DType::kFloat32) {
-            std::fprintf(stderr,
-                         "tfjs: note: output '%s' has shape %s, not [batch, classes]: no "
-                         "top-k for it\n",
-                         name.c_str(), shapeText(ys[i].shape()).c_str());
-            continue;
-          }
-          const int64_t classes = ys[i].shape()[1];
-          if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes) {
-            std::fprintf(
-                stderr, "tfjs: warning: %s has %zu label(s) but output '%s' has %lld classes%s\n",
-                o->labels.c_str(), labels.size(), name.c_str(), static_cast<long long>(classes),
-                static_cast<int64_t>(labels.size()) < classes
-                    ? ": classes without a line have no label"
-                    : ": the extra lines are ignored");
-          }
-          ranked[i] = topK(ys[i], o->topK);
-        }
-      }
-      auto labelOf = [&](int64_t index) -> const std::string* {
-        return index < static_cast<int64_t>(labels.size()) ? &labels[static_cast<size_t>(index)]
-                                                           : nullptr;
-      };
+      const Prediction p = collect(m, *o);
       if (o->topK > 0 && !o->json) {
-        for (size_t i = 0; i < ys.size(); ++i) {
-          if (!ranked[i]) continue;
-          for (size_t b = 0; b < ranked[i]->size(); ++b) {
-            std::printf("%s, sample %zu:\n", m.outputs()[i].name.c_str(), b);
-            for (size_t r = 0; r < (*ranked[i])[b].size(); ++r) {
-              const Ranked& c = (*ranked[i])[b][r];
-              const std::string* label = labelOf(c.index);
-              std::printf("  %zu. class %lld%s%s  %s\n", r + 1, static_cast<long long>(c.index),
-                          label ? "  " : "", label ? label->c_str() : "",
-                          floatText(c.score).c_str());
-            }
-          }
-        }
+        renderTopK(p);
       } else if (o->json || o->outputs.empty()) {
-        Json out = Json::array();
-        for (size_t i = 0; i < ys.size(); ++i) {
-          Json vals = Json::array();
-          for (float v : ys[i].floats()) vals.push_back(scoreJson(v));
-          Json entry = {{"name", m.outputs()[i].name}, {"shape", ys[i].shape()}, {"values", vals}};
-          if (ranked[i]) {
-            Json samples = Json::array();
-            for (const auto& best : *ranked[i]) {
-              Json list = Json::array();
-              for (const Ranked& c : best) {
-                const std::string* label = labelOf(c.index);
-                list.push_back({{"index", c.index},
-                                {"label", label ? Json(*label) : Json(nullptr)},
-                                {"score", scoreJson(c.score)}});
-              }
-              samples.push_back(std::move(list));
-            }
-            entry["topK"] = std::move(samples);
-          }
-          out.push_back(std::move(entry));
-        }
-        std::printf("%s\n", jsonText(out, o->json ? 2 : -1).c_str());
+        std::printf("%s\n", jsonText(renderJson(p), o->json ? 2 : -1).c_str());
       }
       return kOk;
     };

@@ -1,9 +1,13 @@
 // tfjs weights MODEL [--name GLOB] [--stats] [--values N] [--out DIR] [--json]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "common.h"
 #include "tfjs/npy.h"
@@ -103,20 +107,112 @@ fs::path npyPathFor(const fs::path& dir, const std::string& name) {
   return dir / (rel.string() + ".npy");
 }
 
+// The options of `tfjs weights`.
+struct WeightsOptions {
+  ModelArgs model;
+  std::string glob;
+  bool stats = false;
+  int values = 6;  // -1: all
+  std::string out;
+  bool json = false;
+};
+
+// One weight `tfjs weights` shows: its name, its decoded values, and their statistics.
+struct Shown {
+  std::string name;
+  Tensor tensor;
+  std::optional<Stats> stats;  // with --stats, for every dtype but string
+};
+
+// The weights the options select, decoded (and written as .npy files with --out). Error
+// kInvalidArgument when --name matches none.
+std::vector<Shown> collect(const WeightsOptions& o) {
+  const ModelArtifacts a = loadModel(o.model.model, o.model.loadOptions(true));
+  std::vector<Shown> shown;
+  for (auto& [name, t] : decodeWeights(a)) {
+    if (!o.glob.empty() && !fnmatch(o.glob, name)) continue;
+    Shown w{name, t, std::nullopt};
+    if (o.stats && t.dtype() != DType::kString) w.stats = statsOf(t);
+    shown.push_back(std::move(w));
+  }
+  if (!o.glob.empty() && shown.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("no weight matches --name '{}'", o.glob));
+  }
+  if (!o.out.empty()) {
+    for (const Shown& w : shown) {
+      const fs::path p = npyPathFor(o.out, w.name);
+      fs::create_directories(p.parent_path());
+      writeNpy(w.tensor, p.string());
+    }
+  }
+  return shown;
+}
+
+// How many values of `t` to show (--values; -1: all).
+size_t valuesShown(const Tensor& t, int values) {
+  const size_t n = static_cast<size_t>(t.size());
+  return values < 0 ? n : std::min(n, static_cast<size_t>(values));
+}
+
+Json renderJson(const Shown& w, const WeightsOptions& o) {
+  const Tensor& t = w.tensor;
+  const size_t n = static_cast<size_t>(t.size()), k = valuesShown(t, o.values);
+  Json j = {{"name", w.name},
+            {"dtype", std::string(dtypeName(t.dtype()))},
+            {"shape", t.shape()},
+            {"size", n}};
+  Json vals = Json::array();
+  for (size_t i = 0; i < k; ++i) {
+    if (t.dtype() == DType::kFloat32) {
+      const float v = t.floats()[i];
+      vals.push_back(std::isfinite(v) ? Json(v) : Json(floatText(v)));
+    } else if (t.dtype() == DType::kInt32) {
+      vals.push_back(t.ints()[i]);
+    } else if (t.dtype() == DType::kBool) {
+      vals.push_back(t.bools()[i] != 0);
+    } else if (t.dtype() == DType::kString) {
+      vals.push_back(Json(t.strings()[i]).dump(-1, ' ', false, Json::error_handler_t::replace));
+    } else {
+      vals.push_back(Json::array({t.floats()[2 * i], t.floats()[2 * i + 1]}));
+    }
+  }
+  j["values"] = vals;
+  if (w.stats) {
+    const Stats& s = *w.stats;
+    j["stats"] = {{"min", s.min}, {"max", s.max}, {"mean", s.mean},
+                  {"std", s.std}, {"nan", s.nan}, {"inf", s.inf}};
+  }
+  return j;
+}
+
+void renderText(const Shown& w, const WeightsOptions& o) {
+  const Tensor& t = w.tensor;
+  const size_t n = static_cast<size_t>(t.size()), k = valuesShown(t, o.values);
+  std::printf("%s  %s %s\n", w.name.c_str(), std::string(dtypeName(t.dtype())).c_str(),
+              shapeText(t.shape()).c_str());
+  if (w.stats) {
+    const Stats& s = *w.stats;
+    std::printf("  min %.9g  max %.9g  mean %.9g  std %.9g", s.min, s.max, s.mean, s.std);
+    if (s.nan || s.inf) {
+      std::printf("  (NaN %llu, Inf %llu)", static_cast<unsigned long long>(s.nan),
+                  static_cast<unsigned long long>(s.inf));
+    }
+    std::printf("\n");
+  }
+  if (k) {
+    std::string line = "  [";
+    for (size_t i = 0; i < k; ++i) line += (i ? ", " : "") + valueText(t, i);
+    line += k < n ? fmt::format(", ... {} more]", n - k) : "]";
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 }  // namespace
 
 void registerWeights(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
       "weights", "decode (dequantize) every weight: values, statistics, or one .npy per weight");
-  struct Opts {
-    ModelArgs model;
-    std::string glob;
-    bool stats = false;
-    int values = 6;
-    std::string out;
-    bool json = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<WeightsOptions>();
   o->model.add(*cmd);
   cmd->add_option("--name", o->glob, "only weights whose name matches this shell pattern");
   cmd->add_flag("--stats", o->stats, "show min / max / mean / std (and NaN / Inf counts)");
@@ -126,75 +222,16 @@ void registerWeights(CLI::App& app, Runner& run) {
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&run, o] {
     run = [o]() -> int {
-      const ModelArtifacts a = loadModel(o->model.model, o->model.loadOptions(true));
-      const auto tensors = decodeWeights(a);
-      Json out = Json::array();
-      size_t shown = 0;
-      for (const auto& [name, t] : tensors) {
-        if (!o->glob.empty() && !fnmatch(o->glob, name)) continue;
-        ++shown;
-        const size_t n = static_cast<size_t>(t.size());
-        const size_t k = o->values < 0 ? n : std::min(n, static_cast<size_t>(o->values));
-        if (!o->out.empty()) {
-          const fs::path p = npyPathFor(o->out, name);
-          fs::create_directories(p.parent_path());
-          writeNpy(t, p.string());
-        }
-        if (o->json) {
-          Json j = {{"name", name},
-                    {"dtype", std::string(dtypeName(t.dtype()))},
-                    {"shape", t.shape()},
-                    {"size", n}};
-          Json vals = Json::array();
-          for (size_t i = 0; i < k; ++i) {
-            if (t.dtype() == DType::kFloat32) {
-              const float v = t.floats()[i];
-              vals.push_back(std::isfinite(v) ? Json(v) : Json(floatText(v)));
-            } else if (t.dtype() == DType::kInt32) {
-              vals.push_back(t.ints()[i]);
-            } else if (t.dtype() == DType::kBool) {
-              vals.push_back(t.bools()[i] != 0);
-            } else if (t.dtype() == DType::kString) {
-              vals.push_back(
-                  Json(t.strings()[i]).dump(-1, ' ', false, Json::error_handler_t::replace));
-            } else {
-              vals.push_back(Json::array({t.floats()[2 * i], t.floats()[2 * i + 1]}));
-            }
-          }
-          j["values"] = vals;
-          if (o->stats && t.dtype() != DType::kString) {
-            const Stats s = statsOf(t);
-            j["stats"] = {{"min", s.min}, {"max", s.max}, {"mean", s.mean},
-                          {"std", s.std}, {"nan", s.nan}, {"inf", s.inf}};
-          }
-          out.push_back(std::move(j));
-          continue;
-        }
-        std::printf("%s  %s %s\n", name.c_str(), std::string(dtypeName(t.dtype())).c_str(),
-                    shapeText(t.shape()).c_str());
-        if (o->stats && t.dtype() != DType::kString) {
-          const Stats s = statsOf(t);
-          std::printf("  min %.9g  max %.9g  mean %.9g  std %.9g", s.min, s.max, s.mean, s.std);
-          if (s.nan || s.inf) {
-            std::printf("  (NaN %llu, Inf %llu)", static_cast<unsigned long long>(s.nan),
-                        static_cast<unsigned long long>(s.inf));
-          }
-          std::printf("\n");
-        }
-        if (k) {
-          std::string line = "  [";
-          for (size_t i = 0; i < k; ++i) line += (i ? ", " : "") + valueText(t, i);
-          line += k < n ? fmt::format(", ... {} more]", n - k) : "]";
-          std::printf("%s\n", line.c_str());
-        }
-      }
-      if (o->json) std::printf("%s\n", jsonText(out).c_str());
-      if (!o->glob.empty() && shown == 0) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("no weight matches --name '{}'", o->glob));
+      const std::vector<Shown> shown = collect(*o);
+      if (o->json) {
+        Json out = Json::array();
+        for (const Shown& w : shown) out.push_back(renderJson(w, *o));
+        std::printf("%s\n", jsonText(out).c_str());
+      } else {
+        for (const Shown& w : shown) renderText(w, *o);
       }
       if (!o->out.empty() && !o->json) {
-        std::fprintf(stderr, "wrote %zu .npy file(s) under %s\n", shown, o->out.c_str());
+        std::fprintf(stderr, "wrote %zu .npy file(s) under %s\n", shown.size(), o->out.c_str());
       }
       return kOk;
     };
