@@ -57,14 +57,18 @@ bool broadcastsTo(const Shape& from, const Shape& to) {
   return repeatStrides(from, to, stride);
 }
 
-Array broadcastTo(const Array& a, const Shape& to) {
+Array broadcastTo(const float* values, const Shape& from, const Shape& to) {
   std::vector<int64_t> stride;
-  if (!repeatStrides(a.shape, to, stride)) notBroadcastable(a.shape, to);
+  if (!repeatStrides(from, to, stride)) notBroadcastable(from, to);
   Array y(to, kUninitialized);
   forEachIndex(to, stride, [&](int64_t i, int64_t src) {
-    y.data[static_cast<size_t>(i)] = a.data[static_cast<size_t>(src)];
+    y.data[static_cast<size_t>(i)] = values[static_cast<size_t>(src)];
   });
   return y;
+}
+
+Array broadcastTo(const Array& a, const Shape& to) {
+  return broadcastTo(a.data.data(), a.shape, to);
 }
 
 Array sumTo(const Array& g, const Shape& to) {

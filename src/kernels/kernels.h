@@ -140,6 +140,9 @@ bool broadcastsTo(const Shape& from, const Shape& to);
 // `a` repeated along the axes it broadcasts over to reach shape `to` (broadcastsTo must hold;
 // Error(kInvalidArgument) naming both shapes otherwise).
 Array broadcastTo(const Array& a, const Shape& to);
+// The same for row-major values of shape `from` (a caller that reads an array under another
+// shape of the same element order, without copying it).
+Array broadcastTo(const float* values, const Shape& from, const Shape& to);
 // The reverse, for gradients: `g` (of a shape that `to` broadcasts to) summed over the axes `to`
 // was repeated along, in element order.
 Array sumTo(const Array& g, const Shape& to);

@@ -219,7 +219,7 @@ class Elementwise final : public Layer {
                   fmt::format("layer '{}': input of shape {} does not broadcast to {}", name(),
                               Json(a.shape).dump(), Json(out).dump()));
     }
-    return kernels::broadcastTo(Array(s, a.data), out);
+    return kernels::broadcastTo(a.data.data(), s, out);  // a's values read under shape s
   }
 
   Op op_;

@@ -131,8 +131,8 @@ std::vector<Shown> collect(const WeightsOptions& o) {
   std::vector<Shown> shown;
   for (auto& [name, t] : decodeWeights(a)) {
     if (!o.glob.empty() && !fnmatch(o.glob, name)) continue;
-    Shown w{name, t, std::nullopt};
-    if (o.stats && t.dtype() != DType::kString) w.stats = statsOf(t);
+    Shown w{std::move(name), std::move(t), std::nullopt};
+    if (o.stats && w.tensor.dtype() != DType::kString) w.stats = statsOf(w.tensor);
     shown.push_back(std::move(w));
   }
   if (!o.glob.empty() && shown.empty()) {
