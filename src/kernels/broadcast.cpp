@@ -3,47 +3,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "kernels/indexing.h"
 #include "kernels/kernels.h"
 #include "tfjs/error.h"
 
 namespace tfjs::kernels {
 namespace {
 
-// `from` padded with leading 1s to rank(to), and its strides over its own elements with 0 along
-// every axis it is repeated on; false when it does not broadcast to `to`.
-bool repeatStrides(const Shape& from, const Shape& to, std::vector<int64_t>& stride) {
-  if (from.size() > to.size()) return false;
-  const size_t rank = to.size(), pad = rank - from.size();
-  stride.assign(rank, 0);
-  int64_t step = 1;
-  for (size_t d = rank; d-- > 0;) {
-    const int64_t f = d < pad ? 1 : from[d - pad];
-    if (f != 1 && f != to[d]) return false;
-    stride[d] = f == 1 ? 0 : step;
-    step *= f;
-  }
-  return true;
-}
-
-// Visits every index of `shape` in row-major order with the matching offset into an array of
-// strides `stride`.
-template <typename Visit>
-void forEachIndex(const Shape& shape, const std::vector<int64_t>& stride, Visit visit) {
-  const size_t rank = shape.size();
-  int64_t count = 1;
-  for (const int64_t d : shape) count *= d;
-  std::vector<int64_t> idx(rank, 0);
-  int64_t src = 0;
-  for (int64_t i = 0; i < count; ++i) {
-    visit(i, src);
-    for (size_t d = rank; d-- > 0;) {  // odometer increment
-      src += stride[d];
-      if (++idx[d] < shape[d]) break;
-      src -= stride[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-}
+using indexing::forEachIndex;
+using indexing::repeatStrides;
 
 [[noreturn]] void notBroadcastable(const Shape& from, const Shape& to) {
   throw Error(ErrorCode::kInvalidArgument, fmt::format("shape [{}] does not broadcast to [{}]",

@@ -1,5 +1,6 @@
-// The compute kernels of the layers runtime (internal): plain reference loops and fast oneDNN
-// implementations of the same operations.
+// The compute kernels of both runtimes, layers and graph (internal): plain reference loops and
+// fast implementations (oneDNN, OpenBLAS, vectorized loops) of the same operations. They take
+// plain arrays and enums and know no layer and no graph.
 //
 // The reference kernels (namespace reference, reference.cpp) are direct loops over channels_last
 // data in the order of tfjs-backend-cpu's loops; they are the oracle the fast kernels are tested
@@ -18,6 +19,11 @@
 // run() is thread-safe (the cache is guarded by a mutex; a primitive runs concurrently). Inputs
 // and outputs stay plain channels_last arrays, so layers exchange ordinary buffers. fast.cpp also
 // holds fastUnary, the AVX2 gate activations of the recurrent layers.
+//
+// The array-shaped operations (elementwise.cpp, reduce.cpp, resize.cpp) hold their reference and
+// fast forms side by side in one file: the fast form keeps the reference's expression and order
+// per element and adds layout (coalesced axes, precomputed tables, contiguous loops) and threads,
+// so the two agree bit for bit, and both agree with TF.js (tests/kernel_ops_test.cpp).
 //
 // Execution settings are per calling thread: LayersModel::predict opens an ExecutionScope with
 // the model's thread count and kernel choice. TFJS_REFERENCE_KERNELS=1 in the environment selects
@@ -131,8 +137,7 @@ void forEachTriple(const Window& w, int64_t batch, Visit visit) {
 
 // --- reference kernels (reference.cpp) ---------------------------------------------------------
 
-// --- broadcasting (broadcast.cpp)
-// -----------------------------------------------------------------
+// --- broadcasting (broadcast.cpp) ---------------------------------------------------------------
 
 // NumPy's broadcasting: shapes aligned on their last axes, an axis of 1 (or a missing leading
 // axis) repeated. True when `from` broadcasts to `to`.
@@ -146,6 +151,78 @@ Array broadcastTo(const float* values, const Shape& from, const Shape& to);
 // The reverse, for gradients: `g` (of a shape that `to` broadcasts to) summed over the axes `to`
 // was repeated along, in element order.
 Array sumTo(const Array& g, const Shape& to);
+
+// --- element-wise binary operations with broadcasting (elementwise.cpp) ------------------------
+
+// The binary operations, each as tfjs-backend-cpu computes it on float32 (JavaScript numbers,
+// rounded to float32 once): add, sub, mul, div (the same as float32 arithmetic), maximum /
+// minimum (Math.max / Math.min: NaN if either operand is NaN, max(-0, +0) = +0, min = -0),
+// pow (Math.pow in double: pow(+-1, +-inf) and pow(1, NaN) are NaN), squared difference
+// ((a - b)^2 in double).
+enum class Binary { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum, kPow, kSquaredDifference };
+
+// One operation on two floats, as above (what both kernels compute per element).
+float binaryScalar(Binary op, float a, float b);
+
+// Row-major float32 values under a shape: an Array, or another array's values read under a
+// shape with the same element count (no copy). The values must outlive the operand.
+struct Operand {
+  const float* data;
+  Shape shape;
+  Operand(const Array& a) : data(a.data.data()), shape(a.shape) {}  // NOLINT: implicit by design
+  Operand(const float* d, Shape s) : data(d), shape(std::move(s)) {}
+};
+
+// The NumPy broadcast of two shapes (aligned on their last axes; an axis of 1 or a missing
+// leading axis repeats); Error(kInvalidArgument) naming both when they do not broadcast.
+Shape broadcastShape(const Shape& a, const Shape& b);
+
+// a op b over broadcastShape(a, b), element by element. The reference kernel runs under
+// referenceKernels(), else the fast one; both give the same bits.
+Array binary(Binary op, const Operand& a, const Operand& b);
+// a = a op b, in place, for b that broadcasts to a's shape (Error(kInvalidArgument) otherwise):
+// the fold of a merge layer without a new array per step.
+void binaryInPlace(Binary op, Array& a, const Operand& b);
+
+// --- reductions (reduce.cpp) ---------------------------------------------------------------
+
+// The reductions, as tfjs-backend-cpu computes them over float32: sum and prod accumulate in
+// double in row-major order of the reduced positions and round once; mean is the sum of
+// x / n with each quotient rounded to float32 first (TF.js's Mean: div, then sum); max / min
+// start at the first element and take a larger / smaller value or any NaN (NaN propagates).
+// An empty reduction gives 0 (sum, mean), 1 (prod) or NaN (max, min, as TF.js reads past it).
+enum class Reduce { kSum, kMean, kMax, kMin, kProd };
+
+// `x` reduced over `axes` (each in [-rank, rank), negative counting from the end, no repeats;
+// Error(kInvalidArgument) otherwise); the reduced axes are dropped, or kept as 1s with keepDims.
+// No axes: each element reduced on its own (TF.js's sum then turns -0 into +0). Reference under
+// referenceKernels(); the fast kernel (contiguous blocks of reduced axes, multithreaded over the
+// kept positions; other axis sets run the reference) keeps the reference's order, so both give the
+// same bits.
+Array reduce(Reduce op, const Array& x, std::vector<int64_t> axes, bool keepDims);
+
+// --- image resizing (resize.cpp) ---------------------------------------------------------------
+
+// tf.image.resizeBilinear / resizeNearestNeighbor of NHWC images to [N, height, width, C], as
+// tfjs-backend-cpu computes them: the source coordinate of output row r is ratio * r, or
+// ratio * (r + 0.5) - 0.5 with halfPixelCenters (nearest: ratio * (r + 0.5)), ratio = in / out,
+// or (in - 1) / (out - 1) with alignCorners when out > 1; bilinear blends the clamped
+// floor / ceil neighbours in double (top + (bottom - top) * rowFrac of the two horizontal
+// blends; rowFrac may be negative near the edge with halfPixelCenters, as in TF.js), nearest
+// takes min(in - 1, alignCorners ? Math.round(src) : floor(src)) (and at least 0 with
+// halfPixelCenters). An empty image gives zeros. Error(kInvalidArgument) unless x has rank 4.
+Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCorners,
+                     bool halfPixelCenters);
+Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCorners,
+                    bool halfPixelCenters);
+// Their adjoints for dL/dy = g [N, height, width, C] and the input shape `x` [N, h, w, C]
+// (halfPixelCenters false, as TF.js's gradients assume): bilinear adds each gradient times its
+// four weights to a float32 sum in g's row-major order (TF.js's ResizeBilinearGrad); nearest
+// adds each gradient to the pixel it was copied from, summed in double and rounded once (what
+// TF.js's ResizeNearestNeighborGrad computes for the first image; for later images it reads
+// dy at the image's offset in x, not in dy, and sums other gradients, which is not followed).
+Array resizeBilinearBackward(const Array& g, const Shape& x, bool alignCorners);
+Array resizeNearestBackward(const Array& g, const Shape& x, bool alignCorners);
 
 // --- general matrix product (training's backward passes) -------------------------------------
 
@@ -202,6 +279,16 @@ void poolBackward(const float* x, int64_t batch, const Window& w, int64_t ch, bo
 // at -inf; average sums the in-bounds elements in double and divides once (padding is not
 // counted).
 void pool(const float* x, int64_t batch, const Window& w, int64_t ch, bool isMax, float* y);
+
+// The same operations, the plain way: one output element at a time, its operands' positions
+// found from its index (binary, reduce) or its source coordinates computed on the spot (resize).
+// The oracle of the fast kernels above (tests/kernels_test.cpp).
+Array binary(Binary op, const Operand& a, const Operand& b);
+Array reduce(Reduce op, const Array& x, std::vector<int64_t> axes, bool keepDims);
+Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCorners,
+                     bool halfPixelCenters);
+Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCorners,
+                    bool halfPixelCenters);
 
 // TF.js's batchNorm kernel for one element: offset + (x - mean) * scale / sqrt(variance +
 // epsilon), in double from float32 operands, rounded once.

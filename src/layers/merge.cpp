@@ -63,20 +63,26 @@ class Elementwise final : public Layer {
       config_.unsupported(fmt::format("{} input(s) (at least 2 needed)", in.size()));
     return {broadcastShape(config_, in)};
   }
+  // in[0] op in[1] op ... in order, as TF.js folds them (kernels::binary's rules: Maximum and
+  // Minimum are Math.max / Math.min), inputs of lower rank read with 1s after the batch axis;
+  // Average then multiplies by 1 / n in float32.
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
-    bool same = true;
-    for (const Array* a : in) same = same && a->shape == in[0]->shape;
-    if (same) return {fold(in)};
-    // Broadcast every input to the output shape first (rare: a bias-like [b, 1, c] input).
     std::vector<Shape> shapes;
     for (const Array* a : in) shapes.push_back(a->shape);
     const Shape out = broadcastShape(config_, shapes);
-    std::vector<Array> expanded;
-    expanded.reserve(in.size());
-    for (const Array* a : in) expanded.push_back(broadcastTo(*a, out));
-    std::vector<const Array*> ptrs;
-    for (const Array& a : expanded) ptrs.push_back(&a);
-    return {fold(ptrs)};
+    Array y = in[0]->shape == out ? *in[0] : broadcastTo(*in[0], out);
+    const kernels::Binary op = op_ == Op::kMultiply  ? kernels::Binary::kMul
+                               : op_ == Op::kMaximum ? kernels::Binary::kMaximum
+                               : op_ == Op::kMinimum ? kernels::Binary::kMinimum
+                                                     : kernels::Binary::kAdd;
+    for (size_t k = 1; k < in.size(); ++k) {
+      kernels::binaryInPlace(op, y, {in[k]->data.data(), padAfterBatch(in[k]->shape, out.size())});
+    }
+    if (op_ == Op::kAverage) {
+      const float scale = 1.0f / static_cast<float>(in.size());
+      kernels::binaryInPlace(kernels::Binary::kMul, y, {&scale, {}});
+    }
+    return {std::move(y)};
   }
   // TF.js's Merge.computeMask, as 4.22 writes it: none when no input has a mask; otherwise the
   // first input's mask AND-ed with those of inputs 1 .. n-2 (the last input's is skipped), with
@@ -179,36 +185,6 @@ class Elementwise final : public Layer {
     Array r = kernels::sumTo(g, padAfterBatch(s, g.shape.size()));
     r.shape = s;
     return r;
-  }
-
-  // Inputs of one shape: output = in[0] op in[1] op ... in order, as TF.js folds them.
-  Array fold(const std::vector<const Array*>& in) const {
-    Array y = *in[0];
-    float* o = y.data.data();
-    const size_t n = y.data.size();
-    for (size_t k = 1; k < in.size(); ++k) {
-      const float* x = in[k]->data.data();
-      switch (op_) {
-        case Op::kAdd:
-        case Op::kAverage:
-          for (size_t i = 0; i < n; ++i) o[i] += x[i];
-          break;
-        case Op::kMultiply:
-          for (size_t i = 0; i < n; ++i) o[i] *= x[i];
-          break;
-        case Op::kMaximum:
-          for (size_t i = 0; i < n; ++i) o[i] = std::max(o[i], x[i]);
-          break;
-        case Op::kMinimum:
-          for (size_t i = 0; i < n; ++i) o[i] = std::min(o[i], x[i]);
-          break;
-      }
-    }
-    if (op_ == Op::kAverage) {
-      const float scale = 1.0f / static_cast<float>(in.size());
-      for (size_t i = 0; i < n; ++i) o[i] *= scale;
-    }
-    return y;
   }
 
   // `a` (of rank <= out's) with 1s inserted after the batch axis, repeated along its 1-sized axes.

@@ -1,16 +1,16 @@
 // Spatial reshaping of images: ZeroPadding2D, Cropping2D, UpSampling2D (nearest and bilinear,
 // as tfjs-backend-cpu's resizeNearestNeighbor / resizeBilinear with alignCorners and
-// halfPixelCenters false, which is how tfjs-layers calls them; the source coordinate is
-// out_index * (in / out) in double precision and the bilinear blend is done in double). Their
+// halfPixelCenters false, which is how tfjs-layers calls them: kernels/resize.cpp). Their
 // backward passes are the adjoints: the gradient window cropped or padded back, and each
 // output's gradient sent to the input(s) it came from with the same weights (TF.js's
-// ResizeNearestNeighborGrad / ResizeBilinearGrad).
+// ResizeNearestNeighborGrad / ResizeBilinearGrad, kernels/resize.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "layers/layer.h"
 #include "layers/spatial.h"
 
@@ -155,96 +155,22 @@ class UpSampling2D final : public Layer {
     Array xcl;
     if (channelsFirst_) xcl = spatial::toChannelsLast(*in[0]);
     const Array& x = channelsFirst_ ? xcl : *in[0];
-    const int64_t n = x.shape[0], ih = x.shape[1], iw = x.shape[2], c = x.shape[3];
-    const int64_t oh = ih * size_[0], ow = iw * size_[1];
-    const double rowRatio = static_cast<double>(ih) / static_cast<double>(oh);
-    const double colRatio = static_cast<double>(iw) / static_cast<double>(ow);
-    const bool nearest = interpolation_ == "nearest";
-    Array y({n, oh, ow, c});
-    float* out = y.data.data();
-    for (int64_t b = 0; b < n; ++b) {
-      const float* xb = x.data.data() + b * ih * iw * c;
-      for (int64_t r = 0; r < oh; ++r) {
-        const double fr = rowRatio * static_cast<double>(r);
-        for (int64_t col = 0; col < ow; ++col) {
-          const double fc = colRatio * static_cast<double>(col);
-          if (nearest) {
-            const int64_t sr = std::min(ih - 1, static_cast<int64_t>(std::floor(fr)));
-            const int64_t sc = std::min(iw - 1, static_cast<int64_t>(std::floor(fc)));
-            const float* src = xb + (sr * iw + sc) * c;
-            out = std::copy(src, src + c, out);
-            continue;
-          }
-          const int64_t r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fr)));
-          const int64_t r1 = std::min(ih - 1, static_cast<int64_t>(std::ceil(fr)));
-          const int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fc)));
-          const int64_t c1 = std::min(iw - 1, static_cast<int64_t>(std::ceil(fc)));
-          const double rowFrac = fr - static_cast<double>(r0);
-          const double colFrac = fc - static_cast<double>(c0);
-          const float* tl = xb + (r0 * iw + c0) * c;
-          const float* tr = xb + (r0 * iw + c1) * c;
-          const float* bl = xb + (r1 * iw + c0) * c;
-          const float* br = xb + (r1 * iw + c1) * c;
-          for (int64_t d = 0; d < c; ++d) {
-            const double top = tl[d] + (static_cast<double>(tr[d]) - tl[d]) * colFrac;
-            const double bottom = bl[d] + (static_cast<double>(br[d]) - bl[d]) * colFrac;
-            *out++ = static_cast<float>(top + (bottom - top) * rowFrac);
-          }
-        }
-      }
-    }
+    const int64_t oh = x.shape[1] * size_[0], ow = x.shape[2] * size_[1];
+    Array y = interpolation_ == "nearest" ? kernels::resizeNearest(x, oh, ow, false, false)
+                                          : kernels::resizeBilinear(x, oh, ow, false, false);
     if (channelsFirst_) y = spatial::toChannelsFirst(y);
     return oneOutput(std::move(y));
   }
-  // The adjoint of the resize above, as TF.js's ResizeNearestNeighborGrad / ResizeBilinearGrad
-  // compute it: each output's gradient goes to the input it was copied from (nearest), or to
-  // the four it was blended from with the same weights (bilinear), accumulated in double.
+  // The adjoint of the resize above: TF.js's ResizeNearestNeighborGrad / ResizeBilinearGrad
+  // (kernels/resize.cpp).
   std::vector<Array> backward(const std::vector<const Array*>& in, const std::vector<const Array*>&,
                               LayerState*, std::vector<Array> dOut, GradientSink&) const override {
     const Array g = channelsFirst_ ? spatial::toChannelsLast(dOut[0]) : std::move(dOut[0]);
     const Shape xs = channelsFirst_
                          ? Shape{in[0]->shape[0], in[0]->shape[2], in[0]->shape[3], in[0]->shape[1]}
                          : in[0]->shape;
-    const int64_t n = xs[0], ih = xs[1], iw = xs[2], c = xs[3];
-    const int64_t oh = ih * size_[0], ow = iw * size_[1];
-    const double rowRatio = static_cast<double>(ih) / static_cast<double>(oh);
-    const double colRatio = static_cast<double>(iw) / static_cast<double>(ow);
-    const bool nearest = interpolation_ == "nearest";
-    std::vector<double> acc(static_cast<size_t>(n * ih * iw * c), 0.0);
-    const float* dy = g.data.data();
-    for (int64_t b = 0; b < n; ++b) {
-      double* ab = acc.data() + b * ih * iw * c;
-      for (int64_t r = 0; r < oh; ++r) {
-        const double fr = rowRatio * static_cast<double>(r);
-        for (int64_t col = 0; col < ow; ++col, dy += c) {
-          const double fc = colRatio * static_cast<double>(col);
-          if (nearest) {
-            const int64_t sr = std::min(ih - 1, static_cast<int64_t>(std::floor(fr)));
-            const int64_t sc = std::min(iw - 1, static_cast<int64_t>(std::floor(fc)));
-            double* dst = ab + (sr * iw + sc) * c;
-            for (int64_t d = 0; d < c; ++d) dst[d] += dy[d];
-            continue;
-          }
-          const int64_t r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fr)));
-          const int64_t r1 = std::min(ih - 1, static_cast<int64_t>(std::ceil(fr)));
-          const int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fc)));
-          const int64_t c1 = std::min(iw - 1, static_cast<int64_t>(std::ceil(fc)));
-          const double rf = fr - static_cast<double>(r0), cf = fc - static_cast<double>(c0);
-          double* tl = ab + (r0 * iw + c0) * c;
-          double* tr = ab + (r0 * iw + c1) * c;
-          double* bl = ab + (r1 * iw + c0) * c;
-          double* br = ab + (r1 * iw + c1) * c;
-          for (int64_t d = 0; d < c; ++d) {
-            tl[d] += dy[d] * (1 - rf) * (1 - cf);
-            tr[d] += dy[d] * (1 - rf) * cf;
-            bl[d] += dy[d] * rf * (1 - cf);
-            br[d] += dy[d] * rf * cf;
-          }
-        }
-      }
-    }
-    Array dx(xs, kUninitialized);
-    for (size_t i = 0; i < acc.size(); ++i) dx.data[i] = static_cast<float>(acc[i]);
+    Array dx = interpolation_ == "nearest" ? kernels::resizeNearestBackward(g, xs, false)
+                                           : kernels::resizeBilinearBackward(g, xs, false);
     if (channelsFirst_) dx = spatial::toChannelsFirst(dx);
     return oneOutput(std::move(dx));
   }

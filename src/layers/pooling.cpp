@@ -1,8 +1,9 @@
 // Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, GlobalMaxPooling1D/2D,
 // GlobalAveragePooling1D/2D, computed as tfjs-backend-cpu does: max starts at -inf and takes
 // larger values; average sums in double over the in-bounds elements only ('same' padding is not
-// counted) and divides once (kernels/reference.cpp); the global mean sums x / n (each rounded to
-// float32) in double. Windowed pooling runs oneDNN's pooling (kernels/fast.cpp: the same windows,
+// counted) and divides once (kernels/reference.cpp). Global pooling is tf.max / tf.mean over the
+// spatial axes (kernels::reduce: max keeps a NaN, mean sums x / n, each rounded to float32, in
+// double). Windowed pooling runs oneDNN's pooling (kernels/fast.cpp: the same windows,
 // the average summed in float32) unless reference kernels are asked for. The backward pass of
 // windowed pooling runs kernels::Pool::backward (average: oneDNN; max: a multithreaded loop with
 // the reference's first-maximum rule), or reference::poolBackward under reference kernels.
@@ -128,30 +129,13 @@ class GlobalPooling final : public Layer {
     return {{s[0], channelsFirst_ ? s[1] : s.back()}};
   }
   std::vector<Array> call(const std::vector<const Array*>& in) const override {
+    // tf.max / tf.mean over the spatial axes, as tfjs-layers' GlobalPooling calls them.
     const Array& x = *in[0];
-    const int64_t batch = x.shape[0];
-    const int64_t ch = channelsFirst_ ? x.shape[1] : x.shape.back();
-    const int64_t inner = batch * ch != 0 ? x.size() / (batch * ch) : 0;
-    // Element i of channel c of batch b, in row-major order of the spatial positions.
-    const int64_t cStride = channelsFirst_ ? inner : 1;
-    const int64_t iStride = channelsFirst_ ? 1 : ch;
-    const float nf = static_cast<float>(inner);
-    Array y({batch, ch});
-    for (int64_t b = 0; b < batch; ++b) {
-      const float* xb = x.data.data() + b * ch * inner;
-      for (int64_t c = 0; c < ch; ++c) {
-        const float* xc = xb + c * cStride;
-        if (isMax_) {
-          float best = -std::numeric_limits<float>::infinity();
-          for (int64_t i = 0; i < inner; ++i) best = std::max(best, xc[i * iStride]);
-          y.data[static_cast<size_t>(b * ch + c)] = best;
-        } else {
-          double sum = 0.0;
-          for (int64_t i = 0; i < inner; ++i) sum += xc[i * iStride] / nf;
-          y.data[static_cast<size_t>(b * ch + c)] = static_cast<float>(sum);
-        }
-      }
-    }
+    std::vector<int64_t> axes;
+    for (size_t d = 0; d < rank_; ++d)
+      axes.push_back(static_cast<int64_t>(d) + (channelsFirst_ ? 2 : 1));
+    Array y =
+        kernels::reduce(isMax_ ? kernels::Reduce::kMax : kernels::Reduce::kMean, x, axes, false);
     return oneOutput(std::move(y));
   }
 

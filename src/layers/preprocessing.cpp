@@ -32,6 +32,7 @@
 #include <functional>
 
 #include "format/js_math.h"
+#include "kernels/kernels.h"
 #include "layers/activations.h"
 #include "layers/layer.h"
 
@@ -66,48 +67,8 @@ void checkRank4(const std::string& layer, const Array& x) {
 
 // tf.image.resizeBilinear / resizeNearestNeighbor on the cpu backend (halfPixelCenters false).
 Array resize(const Array& x, int64_t newH, int64_t newW, bool bilinear, bool alignCorners) {
-  const int64_t batch = x.shape[0], oldH = x.shape[1], oldW = x.shape[2], ch = x.shape[3];
-  Array y({batch, newH, newW, ch});
-  if (oldH <= 0 || oldW <= 0) return y;  // nothing to sample: zeros, as the crop's padding
-  const double rowRatio = static_cast<double>(alignCorners && newH > 1 ? oldH - 1 : oldH) /
-                          static_cast<double>(alignCorners && newH > 1 ? newH - 1 : newH);
-  const double colRatio = static_cast<double>(alignCorners && newW > 1 ? oldW - 1 : oldW) /
-                          static_cast<double>(alignCorners && newW > 1 ? newW - 1 : newW);
-  const float* in = x.data.data();
-  float* out = y.data.data();
-  auto at = [&](int64_t b, int64_t r, int64_t c) { return in + ((b * oldH + r) * oldW + c) * ch; };
-  for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t r = 0; r < newH; ++r) {
-      const double fr = rowRatio * static_cast<double>(r);
-      for (int64_t c = 0; c < newW; ++c) {
-        const double fc = colRatio * static_cast<double>(c);
-        if (!bilinear) {
-          const int64_t nr =
-              std::min(oldH - 1, alignCorners ? static_cast<int64_t>(jsRound(fr))
-                                              : static_cast<int64_t>(std::floor(fr)));
-          const int64_t nc =
-              std::min(oldW - 1, alignCorners ? static_cast<int64_t>(jsRound(fc))
-                                              : static_cast<int64_t>(std::floor(fc)));
-          out = std::copy(at(b, nr, nc), at(b, nr, nc) + ch, out);
-          continue;
-        }
-        const auto r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fr)));
-        const double rowFrac = fr - static_cast<double>(r0);
-        const int64_t r1 = std::min(oldH - 1, static_cast<int64_t>(std::ceil(fr)));
-        const auto c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(fc)));
-        const double colFrac = fc - static_cast<double>(c0);
-        const int64_t c1 = std::min(oldW - 1, static_cast<int64_t>(std::ceil(fc)));
-        const float *tl = at(b, r0, c0), *tr = at(b, r0, c1), *bl = at(b, r1, c0),
-                    *br = at(b, r1, c1);
-        for (int64_t d = 0; d < ch; ++d) {
-          const double top = tl[d] + (static_cast<double>(tr[d]) - tl[d]) * colFrac;
-          const double bottom = bl[d] + (static_cast<double>(br[d]) - bl[d]) * colFrac;
-          *out++ = static_cast<float>(top + (bottom - top) * rowFrac);
-        }
-      }
-    }
-  }
-  return y;
+  return bilinear ? kernels::resizeBilinear(x, newH, newW, alignCorners, false)
+                  : kernels::resizeNearest(x, newH, newW, alignCorners, false);
 }
 
 // Rescaling: y = x * scale + offset, each step rounded to float32 as tf.mul then tf.add do.
