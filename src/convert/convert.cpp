@@ -28,6 +28,7 @@
 #include "keras/keras_zip.h"
 #include "keras/saved_model.h"
 #include "layers/layer.h"
+#include "model/topology.h"
 #include "model/variables.h"
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
@@ -209,11 +210,7 @@ KerasPlan planKeras(keras::KerasFile h5, const std::vector<LayerWeightNames>& we
     }
     translateClassNames(mc);
     checkClasses(mc, options, path, classNotes);
-    const Json& cfg = mc["config"];
-    const Json* layers = cfg.is_array()                              ? &cfg
-                         : cfg.is_object() && cfg.contains("layers") ? &cfg["layers"]
-                                                                     : nullptr;
-    if (layers && layers->is_array()) {
+    if (const Json* layers = topology::layerList(static_cast<const Json&>(mc))) {
       for (const auto& l : *layers) {
         if (l.is_object() && isContainerClass(l.value("class_name", ""))) {
           modelLayers.insert(convert::layerNameOf(l));

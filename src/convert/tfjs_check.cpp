@@ -200,12 +200,8 @@ Json* modelConfigOf(Json& topology) {
 // The top-level layers of a model config: name -> is a nested model.
 std::map<std::string, bool> topLevelLayers(const Json& mc) {
   std::map<std::string, bool> out;
-  const Json* cfg = mc.contains("config") ? &mc["config"] : nullptr;
-  const Json* layers = !cfg                                          ? nullptr
-                       : cfg->is_array()                             ? cfg
-                       : cfg->is_object() && cfg->contains("layers") ? &(*cfg)["layers"]
-                                                                     : nullptr;
-  if (!layers || !layers->is_array()) return out;
+  const Json* layers = topology::layerList(mc);
+  if (!layers) return out;
   for (const auto& l : *layers) {
     if (!l.is_object()) continue;
     const std::string c = stringAt(l, "class_name");

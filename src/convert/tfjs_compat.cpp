@@ -17,6 +17,7 @@
 #include <set>
 
 #include "layers/layer.h"
+#include "model/topology.h"
 #include "tfjs/error.h"
 #include "tfjs/tensor.h"
 
@@ -36,18 +37,6 @@ std::string nameOf(const Json& layer) {
   }
   if (const auto n = layer.find("name"); n != layer.end() && n->is_string()) return *n;
   return "";
-}
-
-// The list of layers of a Sequential or Functional config (a bare list for old Sequentials).
-Json* layerList(Json& model) {
-  const auto c = model.find("config");
-  if (c == model.end()) return nullptr;
-  if (c->is_array()) return &*c;
-  if (c->is_object()) {
-    const auto l = c->find("layers");
-    if (l != c->end() && l->is_array()) return &*l;
-  }
-  return nullptr;
 }
 
 // The batch_input_shape of a layer's config, or nullptr.
@@ -169,7 +158,7 @@ class Rewriter {
   // m: {class_name, config, ...} of a Sequential or Functional model.
   void model(Json& m, int depth) {
     if (depth > 64) throw Error(ErrorCode::kSchema, "models nested more than 64 deep");
-    Json* layers = layerList(m);
+    Json* layers = topology::layerList(m);
     if (!layers) return;
     const bool functional = m.value("class_name", "") != "Sequential";
     if (!functional) inputFromBuildShape(m, *layers);
@@ -616,7 +605,7 @@ void modelScopeNames(const ModelArtifacts& a, const Json& modelConfig, WeightEdi
   if (!cfg.is_object() || !cfg.contains("name") || !cfg["name"].is_string()) return;
   const std::string prefix = cfg["name"].get<std::string>() + "/";
   std::set<std::string> layers, names;
-  if (const auto l = cfg.find("layers"); l != cfg.end() && l->is_array()) {
+  if (const Json* l = topology::layerList(modelConfig)) {
     for (const auto& e : *l) layers.insert(nameOf(e));
   }
   for (const auto* w : a.weightSpecs()) names.insert(w->name);

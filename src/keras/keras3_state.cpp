@@ -7,6 +7,7 @@
 
 #include "format/checked.h"
 #include "format/keras_names.h"
+#include "model/topology.h"
 
 namespace tfjs::keras::state {
 
@@ -39,12 +40,8 @@ std::string keras3Class(const std::string& c) {
   return c;
 }
 
-const Json& layerList(const Json& model, const std::string& file) {
-  const Json* cfg = model.is_object() && model.contains("config") ? &model["config"] : nullptr;
-  if (cfg && cfg->is_array()) return *cfg;
-  if (cfg && cfg->is_object() && cfg->contains("layers") && (*cfg)["layers"].is_array()) {
-    return (*cfg)["layers"];
-  }
+const Json& requireLayerList(const Json& model, const std::string& file) {
+  if (const Json* layers = topology::layerList(model)) return *layers;
   throw Error(ErrorCode::kSchema,
               fmt::format("model config of class '{}' has no layer list",
                           stringOr(model, "class_name", "?")),
@@ -71,7 +68,7 @@ void walkModel(const Json& model, std::vector<std::string>& modelPath, const std
   const std::string cls = stringOr(model, "class_name");
   tree.models.push_back({prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1),
                          stringOr(layerConfig(model), "name")});
-  const Json& layers = layerList(model, file);
+  const Json& layers = requireLayerList(model, file);
   std::unordered_map<std::string, int> used;
   bool first = true;
   for (const Json& layer : layers) {
@@ -189,11 +186,8 @@ bool configTrainable(const Json* layer) {
 void indexConfigs(const Json& model, std::vector<std::string>& path, bool trainable,
                   std::unordered_map<std::string, bool>& out, int depth) {
   if (depth > 32 || !model.is_object()) return;
-  const Json* cfg = model.contains("config") ? &model["config"] : nullptr;
-  const Json* layers = nullptr;
-  if (cfg && cfg->is_array()) layers = cfg;
-  if (cfg && cfg->is_object() && cfg->contains("layers")) layers = &(*cfg)["layers"];
-  if (!layers || !layers->is_array()) return;
+  const Json* layers = topology::layerList(model);
+  if (!layers) return;
   for (const Json& layer : *layers) {
     const bool t = trainable && configTrainable(&layer);
     const std::string name = layerName(layer);

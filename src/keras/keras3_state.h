@@ -30,8 +30,8 @@ bool isRnnClass(const std::string& c);
 // The class Keras 3 instantiates for a config's class_name (its saving_lib names state by it).
 std::string keras3Class(const std::string& c);
 
-// A model config's layer list: `config.layers`, or `config` itself in old Sequential configs.
-const Json& layerList(const Json& model, const std::string& file);
+// A model config's layer list (topology::layerList); Error(kSchema) naming `file` when it has none.
+const Json& requireLayerList(const Json& model, const std::string& file);
 
 std::string layerName(const Json& layer);
 

@@ -311,7 +311,7 @@ std::vector<H5Layer> legacyLayers(const Prepared& p, const std::string& file) {
   std::vector<std::string> path;
   indexConfigs(p.modelConfig, path, true, trainable, 0);
   std::vector<H5Layer> out;
-  const Json& layers = layerList(p.modelConfig, file);
+  const Json& layers = requireLayerList(p.modelConfig, file);
   bool first = true;
   const bool sequential = stringOr(p.modelConfig, "class_name") == "Sequential";
   for (const Json& layer : layers) {
@@ -404,7 +404,7 @@ Json modelToKeras3(const Json& model, int depth, const std::string& file) {
   if (depth > 32) throw Error(ErrorCode::kSchema, "models nested too deeply", file);
   const std::string cls = stringOr(model, "class_name");
   const bool sequential = cls == "Sequential";
-  const Json& layers = layerList(model, file);
+  const Json& layers = requireLayerList(model, file);
   Json cfg = Json::object();
   const Json& inCfg = layerConfig(model);
   cfg["name"] = stringOr(inCfg, "name", sequential ? "sequential" : "functional");

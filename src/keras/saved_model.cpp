@@ -24,6 +24,7 @@
 #include "format/checked.h"
 #include "io/files.h"
 #include "keras/tensor_bundle.h"
+#include "model/topology.h"
 #include "src/keras/proto/saved_metadata.pb.h"
 #include "src/keras/proto/saved_model.pb.h"
 #include "src/keras/proto/trackable_object_graph.pb.h"
@@ -376,12 +377,8 @@ KerasObjects readKerasObjects(const fs::path& dir, SavedModelFile& savedModel) {
 void checkLayersAgainstConfig(const Json& modelConfig, const std::set<std::string>& objectLayers,
                               const std::set<std::string>& inputObjects,
                               const KerasObjects& objects) {
-  const Json* cfg = modelConfig.contains("config") ? &modelConfig["config"] : nullptr;
-  const Json* list = !cfg                                          ? nullptr
-                     : cfg->is_array()                             ? cfg
-                     : cfg->is_object() && cfg->contains("layers") ? &(*cfg)["layers"]
-                                                                   : nullptr;
-  if (!list || !list->is_array()) return;  // the converter's checks name a malformed config
+  const Json* list = topology::layerList(modelConfig);
+  if (!list) return;  // the converter's checks name a malformed config
   std::set<std::string> configLayers;
   for (const auto& l : *list) {
     if (!l.is_object()) continue;

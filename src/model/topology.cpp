@@ -26,13 +26,22 @@ std::string stringAt(const Json& j, const char* key, const std::string& otherwis
 }
 
 // A model config's layer list: the config itself (an old Sequential) or its "layers".
-const Json* layerList(const Json& cfg) {
+const Json* listIn(const Json& cfg) {
   if (cfg.is_array()) return &cfg;
   const Json* l = at(cfg, "layers");
   return l && l->is_array() ? l : nullptr;
 }
 
 }  // namespace
+
+const Json* layerList(const Json& modelConfig) {
+  const Json* cfg = at(modelConfig, "config");
+  return cfg ? listIn(*cfg) : nullptr;
+}
+
+Json* layerList(Json& modelConfig) {
+  return const_cast<Json*>(layerList(static_cast<const Json&>(modelConfig)));
+}
 
 bool isModelClass(const std::string& c) {
   return c == "Sequential" || c == "Functional" || c == "Model";
@@ -220,7 +229,7 @@ std::optional<std::vector<int64_t>> declaredShape(const Json& cfg) {
 // shape, or any functional model), as opposed to a Sequential whose build was deferred.
 bool hasOwnInput(const LayerDesc& d) {
   if (d.className != "Sequential") return true;
-  const Json* list = layerList(d.config);
+  const Json* list = listIn(d.config);
   if (!list || list->empty() || !(*list)[0].is_object()) return false;
   if (stringAt((*list)[0], "class_name") == "InputLayer") return true;
   const Json* cfg = at((*list)[0], "config");
@@ -237,7 +246,7 @@ ModelDesc describe(const Json& modelConfig, Mode mode) {
   static const Json kEmpty = Json::object();
   const Json* cfgPtr = at(modelConfig, "config");
   const Json& cfg = cfgPtr ? *cfgPtr : kEmpty;
-  const Json* list = layerList(cfg);
+  const Json* list = listIn(cfg);
   ModelDesc m;
   if (cls == "Sequential") {
     m.name = cfg.is_object() ? stringAt(cfg, "name", "sequential") : "sequential";
@@ -263,7 +272,7 @@ ModelDesc describe(const Json& modelConfig, Mode mode) {
       const Json* inner = &descs[0].full;
       for (int depth = 0; !shape && depth < 64 && isModelClass(stringAt(*inner, "class_name"));
            ++depth) {
-        const Json* members = at(*inner, "config") ? layerList(*at(*inner, "config")) : nullptr;
+        const Json* members = at(*inner, "config") ? listIn(*at(*inner, "config")) : nullptr;
         if (!members || members->empty() || !(*members)[0].is_object()) break;
         inner = &(*members)[0];
         if (const Json* ic = at(*inner, "config")) shape = declaredShape(*ic);

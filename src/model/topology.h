@@ -53,6 +53,12 @@ struct ModelDesc {
   std::vector<Ref> outputs;
 };
 
+// The layer list of a model config ({"class_name", "config"}): "config" itself when it is a list
+// (an old Sequential), else config["layers"] when that is a list; nullptr otherwise. The one
+// place that rule lives: the converter and the Keras readers and writers walk lists through it.
+const Json* layerList(const Json& modelConfig);
+Json* layerList(Json& modelConfig);
+
 // Sequential, Functional or Model: a class whose config is a model.
 bool isModelClass(const std::string& className);
 
