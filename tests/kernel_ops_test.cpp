@@ -55,22 +55,8 @@ std::string sameBits(const Array& ours, const Array& want) {
 }
 
 const Json& oracle() {
-  static const Json data = [] {
-    fs::path dir;
-    if (const char* env = std::getenv("TFJS_KERNEL_CASES"); env && *env) {
-      dir = env;
-    } else {
-      dir = fs::path(TFJS_ORACLE_DIR).parent_path() / "kernel_cases";
-    }
-    if (!fs::exists(dir / "kernel_cases.json")) {
-      // Not run through CTest's fixture: make the cases now.
-      const std::string cmd = fmt::format("'{}' '{}/tests/oracle/kernel_cases.mjs' '{}' 2>&1",
-                                          TFJS_NODE, TFJS_SOURCE_DIR, dir.string());
-      if (std::system(cmd.c_str()) != 0) return Json();
-    }
-    if (!fs::exists(dir / "kernel_cases.json")) return Json();
-    return Json::parse(test::readText(dir / "kernel_cases.json"));
-  }();
+  static const Json data = test::oracleJson("kernel_cases", "kernel_cases.mjs", "kernel_cases.json",
+                                            "TFJS_KERNEL_CASES");
   return data;
 }
 

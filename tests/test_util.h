@@ -138,6 +138,27 @@ inline std::string readText(const fs::path& p) {
   return ss.str();
 }
 
+// The JSON an oracle script writes: FOLDER/FILE under the build tree (CTest's fixture runs
+// `node tests/oracle/SCRIPT FOLDER` first), or under $ENV_VAR when set; when absent (a test run by
+// hand), the script is run now. Null when the script fails (node_modules missing): the caller
+// skips, saying so.
+inline Json oracleJson(const char* folder, const char* script, const char* file,
+                       const char* envVar) {
+  fs::path dir;
+  if (const char* env = std::getenv(envVar); env && *env) {
+    dir = env;
+  } else {
+    dir = fs::path(TFJS_ORACLE_DIR).parent_path() / folder;
+  }
+  if (!fs::exists(dir / file)) {
+    const std::string cmd = std::string("'") + TFJS_NODE + "' '" + TFJS_SOURCE_DIR +
+                            "/tests/oracle/" + script + "' '" + dir.string() + "' 2>&1";
+    if (std::system(cmd.c_str()) != 0) return Json();
+  }
+  if (!fs::exists(dir / file)) return Json();
+  return Json::parse(readText(dir / file));
+}
+
 inline void writeText(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << s;

@@ -67,22 +67,8 @@ std::string compare(const A& ours, const B& want) {
 }
 
 const Json& oracle() {
-  static const Json data = [] {
-    fs::path dir;
-    if (const char* env = std::getenv("TFJS_TRAIN_MATH"); env && *env) {
-      dir = env;
-    } else {
-      dir = fs::path(TFJS_ORACLE_DIR).parent_path() / "train_math";
-    }
-    if (!fs::exists(dir / "train_math.json")) {
-      // Not run through CTest's fixture: make the cases now.
-      const std::string cmd = fmt::format("'{}' '{}/tests/oracle/train_math_cases.mjs' '{}' 2>&1",
-                                          TFJS_NODE, TFJS_SOURCE_DIR, dir.string());
-      if (std::system(cmd.c_str()) != 0) return Json();
-    }
-    if (!fs::exists(dir / "train_math.json")) return Json();
-    return Json::parse(test::readText(dir / "train_math.json"));
-  }();
+  static const Json data =
+      test::oracleJson("train_math", "train_math_cases.mjs", "train_math.json", "TFJS_TRAIN_MATH");
   return data;
 }
 

@@ -74,6 +74,33 @@ inline void blend(const float* tl, const float* tr, const float* bl, const float
   }
 }
 
+// A resize's checked arguments, its zero-filled output and the ratios; `empty` when there is
+// nothing to sample (an empty image or output: the output stays zeros).
+struct Resize {
+  Geometry g;
+  Array y;
+  double rowRatio = 0, colRatio = 0;
+  bool empty = false;
+};
+Resize start(const Array& x, int64_t height, int64_t width, bool alignCorners, const char* what) {
+  Resize r{geometryOf(x.shape, what), {}, 0, 0, false};
+  checkSize(height, width, what);
+  r.y = Array({r.g.batch, height, width, r.g.ch});
+  r.empty = r.g.inH <= 0 || r.g.inW <= 0 || r.y.size() == 0;
+  r.rowRatio = ratio(r.g.inH, height, alignCorners);
+  r.colRatio = ratio(r.g.inW, width, alignCorners);
+  return r;
+}
+
+// [f(0), ..., f(n - 1)]: the source of every output row or column, computed once.
+template <typename F>
+auto table(int64_t n, F f) {
+  std::vector<decltype(f(int64_t{0}))> v;
+  v.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v.push_back(f(i));
+  return v;
+}
+
 }  // namespace
 
 Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCorners,
@@ -81,16 +108,14 @@ Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCo
   if (referenceKernels()) {
     return reference::resizeBilinear(x, height, width, alignCorners, halfPixelCenters);
   }
-  const Geometry g = geometryOf(x.shape, "resizeBilinear");
-  checkSize(height, width, "resizeBilinear");
-  Array y({g.batch, height, width, g.ch});
-  if (g.inH <= 0 || g.inW <= 0 || y.size() == 0) return y;
-  const double rr = ratio(g.inH, height, alignCorners), cr = ratio(g.inW, width, alignCorners);
-  std::vector<Lerp> rows, cols;
-  for (int64_t r = 0; r < height; ++r)
-    rows.push_back(bilinearSource(r, g.inH, rr, halfPixelCenters));
-  for (int64_t c = 0; c < width; ++c)
-    cols.push_back(bilinearSource(c, g.inW, cr, halfPixelCenters));
+  Resize rs = start(x, height, width, alignCorners, "resizeBilinear");
+  const Geometry& g = rs.g;
+  Array& y = rs.y;
+  if (rs.empty) return std::move(y);
+  const auto rows = table(
+      height, [&](int64_t r) { return bilinearSource(r, g.inH, rs.rowRatio, halfPixelCenters); });
+  const auto cols = table(
+      width, [&](int64_t c) { return bilinearSource(c, g.inW, rs.colRatio, halfPixelCenters); });
   const float* in = x.data.data();
   float* out = y.data.data();
 #pragma omp parallel for schedule(static) if (y.size() >= 32768)
@@ -106,7 +131,7 @@ Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCo
       o += g.ch;
     }
   }
-  return y;
+  return std::move(y);
 }
 
 Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCorners,
@@ -114,18 +139,16 @@ Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCor
   if (referenceKernels()) {
     return reference::resizeNearest(x, height, width, alignCorners, halfPixelCenters);
   }
-  const Geometry g = geometryOf(x.shape, "resizeNearestNeighbor");
-  checkSize(height, width, "resizeNearestNeighbor");
-  Array y({g.batch, height, width, g.ch});
-  if (g.inH <= 0 || g.inW <= 0 || y.size() == 0) return y;
-  const double rr = ratio(g.inH, height, alignCorners), cr = ratio(g.inW, width, alignCorners);
-  std::vector<int64_t> rows, cols;
-  for (int64_t r = 0; r < height; ++r) {
-    rows.push_back(nearestSource(r, g.inH, rr, alignCorners, halfPixelCenters));
-  }
-  for (int64_t c = 0; c < width; ++c) {
-    cols.push_back(nearestSource(c, g.inW, cr, alignCorners, halfPixelCenters));
-  }
+  Resize rs = start(x, height, width, alignCorners, "resizeNearestNeighbor");
+  const Geometry& g = rs.g;
+  Array& y = rs.y;
+  if (rs.empty) return std::move(y);
+  const auto rows = table(height, [&](int64_t r) {
+    return nearestSource(r, g.inH, rs.rowRatio, alignCorners, halfPixelCenters);
+  });
+  const auto cols = table(width, [&](int64_t c) {
+    return nearestSource(c, g.inW, rs.colRatio, alignCorners, halfPixelCenters);
+  });
   const float* in = x.data.data();
   float* out = y.data.data();
 #pragma omp parallel for schedule(static) if (y.size() >= 32768)
@@ -135,7 +158,7 @@ Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCor
     float* o = out + br * width * g.ch;
     for (const int64_t c : cols) o = std::copy(src + c * g.ch, src + (c + 1) * g.ch, o);
   }
-  return y;
+  return std::move(y);
 }
 
 Array resizeBilinearBackward(const Array& dy, const Shape& xShape, bool alignCorners) {
@@ -144,9 +167,8 @@ Array resizeBilinearBackward(const Array& dy, const Shape& xShape, bool alignCor
   Array dx(xShape);
   if (g.inH <= 0 || g.inW <= 0) return dx;
   const double rr = ratio(g.inH, o.inH, alignCorners), cr = ratio(g.inW, o.inW, alignCorners);
-  std::vector<Lerp> rows, cols;
-  for (int64_t r = 0; r < o.inH; ++r) rows.push_back(bilinearSource(r, g.inH, rr, false));
-  for (int64_t c = 0; c < o.inW; ++c) cols.push_back(bilinearSource(c, g.inW, cr, false));
+  const auto rows = table(o.inH, [&](int64_t r) { return bilinearSource(r, g.inH, rr, false); });
+  const auto cols = table(o.inW, [&](int64_t c) { return bilinearSource(c, g.inW, cr, false); });
   const auto add = [](float& acc, float v, double w) {
     acc = static_cast<float>(static_cast<double>(acc) + static_cast<double>(v) * w);
   };
@@ -180,11 +202,10 @@ Array resizeNearestBackward(const Array& dy, const Shape& xShape, bool alignCorn
   Array dx(xShape, kUninitialized);
   if (g.inH <= 0 || g.inW <= 0) return Array(xShape);
   const double rr = ratio(g.inH, o.inH, alignCorners), cr = ratio(g.inW, o.inW, alignCorners);
-  std::vector<int64_t> rows, cols;
-  for (int64_t r = 0; r < o.inH; ++r)
-    rows.push_back(nearestSource(r, g.inH, rr, alignCorners, false));
-  for (int64_t c = 0; c < o.inW; ++c)
-    cols.push_back(nearestSource(c, g.inW, cr, alignCorners, false));
+  const auto rows =
+      table(o.inH, [&](int64_t r) { return nearestSource(r, g.inH, rr, alignCorners, false); });
+  const auto cols =
+      table(o.inW, [&](int64_t c) { return nearestSource(c, g.inW, cr, alignCorners, false); });
   const int64_t image = g.inH * g.inW * g.ch;
 #pragma omp parallel for schedule(static) if (g.batch > 1 && dy.size() >= 32768)
   for (int64_t b = 0; b < g.batch; ++b) {
@@ -206,11 +227,11 @@ namespace reference {
 
 Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCorners,
                      bool halfPixelCenters) {
-  const Geometry g = geometryOf(x.shape, "resizeBilinear");
-  checkSize(height, width, "resizeBilinear");
-  Array y({g.batch, height, width, g.ch});
-  if (g.inH <= 0 || g.inW <= 0) return y;
-  const double rr = ratio(g.inH, height, alignCorners), cr = ratio(g.inW, width, alignCorners);
+  Resize rs = start(x, height, width, alignCorners, "resizeBilinear");
+  const Geometry& g = rs.g;
+  Array& y = rs.y;
+  if (rs.empty) return std::move(y);
+  const double rr = rs.rowRatio, cr = rs.colRatio;
   const float* in = x.data.data();
   const auto at = [&](int64_t b, int64_t r, int64_t c) {
     return in + ((b * g.inH + r) * g.inW + c) * g.ch;
@@ -226,16 +247,16 @@ Array resizeBilinear(const Array& x, int64_t height, int64_t width, bool alignCo
       }
     }
   }
-  return y;
+  return std::move(y);
 }
 
 Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCorners,
                     bool halfPixelCenters) {
-  const Geometry g = geometryOf(x.shape, "resizeNearestNeighbor");
-  checkSize(height, width, "resizeNearestNeighbor");
-  Array y({g.batch, height, width, g.ch});
-  if (g.inH <= 0 || g.inW <= 0) return y;
-  const double rr = ratio(g.inH, height, alignCorners), cr = ratio(g.inW, width, alignCorners);
+  Resize rs = start(x, height, width, alignCorners, "resizeNearestNeighbor");
+  const Geometry& g = rs.g;
+  Array& y = rs.y;
+  if (rs.empty) return std::move(y);
+  const double rr = rs.rowRatio, cr = rs.colRatio;
   float* out = y.data.data();
   for (int64_t b = 0; b < g.batch; ++b) {
     for (int64_t r = 0; r < height; ++r) {
@@ -247,7 +268,7 @@ Array resizeNearest(const Array& x, int64_t height, int64_t width, bool alignCor
       }
     }
   }
-  return y;
+  return std::move(y);
 }
 
 }  // namespace reference
