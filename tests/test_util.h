@@ -187,13 +187,17 @@ inline std::string quote(const fs::path& p) {
   return "'" + p.string() + "'";
 }
 
-// A float32 tensor from little-endian hex (as the oracle's JSON dumps write it).
-inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
+// A float32 / int32 tensor from little-endian hex (as the oracle's JSON dumps write it).
+inline Tensor tensorFromHex(DType dtype, const std::vector<int64_t>& shape,
+                            const std::string& hex) {
   Buffer b = Buffer::allocate(hex.size() / 2);
   for (size_t i = 0; i < hex.size() / 2; ++i) {
     b.mutableData()[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
   }
-  return Tensor(DType::kFloat32, shape, b, 0);
+  return Tensor(dtype, shape, b, 0);
+}
+inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::string& hex) {
+  return tensorFromHex(DType::kFloat32, shape, hex);
 }
 
 // |ours - theirs| <= 1e-5 + 1e-4 * |theirs| elementwise (float32 sums in another order), same

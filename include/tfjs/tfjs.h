@@ -6,6 +6,7 @@
 #include "tfjs/convert.h"
 #include "tfjs/dtype.h"
 #include "tfjs/error.h"
+#include "tfjs/graph_model.h"
 #include "tfjs/io.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/npy.h"

@@ -1,0 +1,352 @@
+// The graph executor (tfjs/graph_model.h): the graph read once (nodes, Const values, signature),
+// then per execute() a plan from the requested outputs back to the feeds (a depth-first walk
+// over data and control inputs that refuses a cycle), run in that order with each value freed
+// after its last consumer.
+#include "tfjs/graph_model.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+#include "graph/graph_def.h"
+#include "graph/ops.h"
+#include "kernels/kernels.h"
+#include "tfjs/error.h"
+
+namespace tfjs {
+
+using graph::GraphDef;
+using graph::Node;
+using graph::ValuePtr;
+
+struct GraphModel::Rep {
+  GraphDef graph;
+  std::vector<ValuePtr> consts;  // per node: the Const's value, null for other nodes
+  std::vector<graph::OpFn> ops;  // per node: its op (null for Const and Placeholder)
+  std::vector<ModelTensorInfo> inputs, outputs;
+  // Signature key -> tensor name ("x:0"), for feeds and fetches.
+  std::map<std::string, std::string> inputKeys, outputKeys;
+  GraphModelOptions options;
+};
+
+namespace {
+
+bool isPlaceholder(const std::string& op) {
+  return op == "Placeholder";
+}
+
+// The ops of the graph no table row runs: op -> nodes.
+std::map<std::string, std::vector<std::string>> missingOps(const GraphDef& g) {
+  std::map<std::string, std::vector<std::string>> out;
+  const auto& table = graph::opTable();
+  for (const Node& n : g.nodes) {
+    if (n.op == "Const" || isPlaceholder(n.op) || table.count(n.op)) continue;
+    out[n.op].push_back(n.name);
+  }
+  return out;
+}
+
+// The signature as TF.js's GraphModel takes it: userDefinedMetadata.signature when it has one.
+const Json& signatureOf(const ModelArtifacts& a) {
+  if (a.userDefinedMetadata.is_object()) {
+    const auto s = a.userDefinedMetadata.find("signature");
+    if (s != a.userDefinedMetadata.end() && !s->is_null()) return *s;
+  }
+  return a.signature;
+}
+
+std::string nodeOfTensor(const std::string& tensor) {
+  return graph::parseInput(tensor).node;
+}
+
+// A signature entry ({name, dtype, tensorShape}) as a ModelTensorInfo.
+ModelTensorInfo infoOf(const std::string& key, const Json& entry) {
+  ModelTensorInfo info;
+  info.key = key;
+  info.name = entry.is_object() && entry.contains("name") && entry["name"].is_string()
+                  ? nodeOfTensor(entry["name"].get<std::string>())
+                  : key;
+  if (entry.is_object() && entry.contains("dtype") && entry["dtype"].is_string()) {
+    if (const auto t = graph::dtypeFromTf(entry["dtype"].get<std::string>())) info.dtype = *t;
+  }
+  if (entry.is_object() && entry.contains("tensorShape") && entry["tensorShape"].is_object()) {
+    const Json& ts = entry["tensorShape"];
+    info.knownRank = !ts.value("unknownRank", false);
+    if (ts.contains("dim") && ts["dim"].is_array()) {
+      for (const Json& d : ts["dim"]) {
+        const Json size = d.is_object() ? d.value("size", Json("-1")) : Json("-1");
+        info.shape.push_back(size.is_string() ? std::stoll(size.get<std::string>())
+                                              : size.get<int64_t>());
+      }
+    }
+  }
+  return info;
+}
+
+// A node's description from its own attributes (no signature): Placeholder dtype and shape.
+ModelTensorInfo infoOf(const Node& n) {
+  ModelTensorInfo info;
+  info.name = info.key = n.name;
+  if (const auto t = n.type("dtype")) info.dtype = *t;
+  if (const auto s = n.shape("shape")) {
+    info.shape = *s;
+    info.knownRank = true;
+  }
+  return info;
+}
+
+}  // namespace
+
+GraphModel::GraphModel(std::shared_ptr<const Rep> rep) : rep_(std::move(rep)) {}
+GraphModel::GraphModel(GraphModel&&) noexcept = default;
+GraphModel& GraphModel::operator=(GraphModel&&) noexcept = default;
+GraphModel::GraphModel(const GraphModel&) = default;
+GraphModel& GraphModel::operator=(const GraphModel&) = default;
+GraphModel::~GraphModel() = default;
+
+std::map<std::string, std::vector<std::string>> unsupportedGraphOps(const ModelArtifacts& a) {
+  return missingOps(graph::parseGraph(a.modelTopology));
+}
+
+GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOptions& options) {
+  if (a.inferredFormat() != ModelFormat::kGraph) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "not a graph model (a layers model: load it with loadLayersModel)");
+  }
+  auto rep = std::make_shared<Rep>();
+  rep->options = options;
+  rep->graph = graph::parseGraph(a.modelTopology);
+  const GraphDef& g = rep->graph;
+  if (const auto missing = missingOps(g); !missing.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [op, nodes] : missing) {
+      parts.push_back(fmt::format(
+          "{} ({} node{}: {}{})", op, nodes.size(), nodes.size() == 1 ? "" : "s",
+          fmt::join(nodes.begin(), nodes.begin() + std::min<size_t>(nodes.size(), 3), ", "),
+          nodes.size() > 3 ? ", ..." : ""));
+    }
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("this graph model uses ops tfjs-cpp does not run yet: {}",
+                            fmt::join(parts, "; ")));
+  }
+  // Weights bind to Const nodes by name.
+  std::map<std::string, Tensor> weights;
+  for (NamedTensor& w : decodeWeights(a)) weights.emplace(w.name, std::move(w.tensor));
+  rep->consts.resize(g.nodes.size());
+  rep->ops.resize(g.nodes.size());
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    if (n.op == "Const") {
+      const auto w = weights.find(n.name);
+      if (w == weights.end()) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("Const node '{}' has no weight in the weights manifest", n.name));
+      }
+      rep->consts[k] = graph::fromTensor(w->second, fmt::format("Const node '{}'", n.name));
+    } else if (!isPlaceholder(n.op)) {
+      rep->ops[k] = graph::opTable().at(n.op);
+    }
+  }
+  // Inputs and outputs, as TF.js's operation mapper lists them.
+  const Json& sig = signatureOf(a);
+  const auto entries = [&](const char* which, std::map<std::string, std::string>& keys,
+                           std::vector<ModelTensorInfo>& infos) {
+    if (!sig.is_object() || !sig.contains(which) || !sig[which].is_object()) return false;
+    for (const auto& [key, entry] : sig[which].items()) {
+      if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) continue;
+      keys[key] = entry["name"].get<std::string>();
+      if (g.find(nodeOfTensor(keys[key]))) infos.push_back(infoOf(key, entry));
+    }
+    return !keys.empty();
+  };
+  if (!entries("inputs", rep->inputKeys, rep->inputs)) {
+    for (const Node& n : g.nodes) {
+      if (isPlaceholder(n.op)) rep->inputs.push_back(infoOf(n));
+    }
+  }
+  if (!entries("outputs", rep->outputKeys, rep->outputs)) {
+    std::set<std::string> read;
+    for (const Node& n : g.nodes) {
+      for (const auto& in : n.inputs) read.insert(in.node);
+      for (const auto& c : n.controls) read.insert(c);
+    }
+    for (const Node& n : g.nodes) {
+      if (!read.count(n.name)) {
+        ModelTensorInfo info;
+        info.name = info.key = n.name;
+        rep->outputs.push_back(info);
+      }
+    }
+  }
+  return GraphModel(std::move(rep));
+}
+
+const std::vector<ModelTensorInfo>& GraphModel::inputs() const {
+  return rep_->inputs;
+}
+const std::vector<ModelTensorInfo>& GraphModel::outputs() const {
+  return rep_->outputs;
+}
+
+std::vector<std::string> GraphModel::inputNodes() const {
+  std::vector<std::string> out;
+  for (const auto& i : rep_->inputs) out.push_back(i.key);
+  return out;
+}
+
+std::vector<std::string> GraphModel::outputNodes() const {
+  std::vector<std::string> out;
+  for (const auto& o : rep_->outputs) out.push_back(o.key);
+  return out;
+}
+
+std::vector<Tensor> GraphModel::execute(const std::map<std::string, Tensor>& feeds,
+                                        const std::vector<std::string>& fetchNames) const {
+  const Rep& r = *rep_;
+  const GraphDef& g = r.graph;
+  const auto bad = [](const std::string& what) { throw Error(ErrorCode::kInvalidArgument, what); };
+  // Feeds: signature key -> tensor name; the node must exist; checked as TF.js checks them.
+  std::map<size_t, ValuePtr> fed;  // node index -> value (output 0)
+  for (const auto& [name, tensor] : feeds) {
+    const auto key = r.inputKeys.find(name);
+    const graph::Input in = graph::parseInput(key != r.inputKeys.end() ? key->second : name);
+    const auto it = g.index.find(in.node);
+    if (it == g.index.end() || in.index != 0) {
+      bad(fmt::format("the input '{}' is not part of the graph (inputs: {})", name,
+                      fmt::join(inputNodes(), ", ")));
+    }
+    const Node& n = g.nodes[it->second];
+    if (const auto s = isPlaceholder(n.op) ? n.shape("shape") : std::nullopt) {
+      bool match = s->size() == tensor.shape().size();
+      for (size_t d = 0; match && d < s->size(); ++d) {
+        match = (*s)[d] == -1 || (*s)[d] == tensor.shape()[d];
+      }
+      if (!match) {
+        bad(fmt::format("the shape of input '{}' must be [{}], but was [{}]", n.name,
+                        fmt::join(*s, ","), fmt::join(tensor.shape(), ",")));
+      }
+    }
+    if (const auto t = isPlaceholder(n.op) ? n.type("dtype") : std::nullopt;
+        t && *t != tensor.dtype()) {
+      bad(fmt::format("the dtype of input '{}' must be {}, but was {}", n.name, dtypeName(*t),
+                      dtypeName(tensor.dtype())));
+    }
+    fed[it->second] = graph::fromTensor(tensor, fmt::format("input '{}'", name));
+  }
+  // Fetches.
+  std::vector<std::string> names = fetchNames.empty() ? outputNodes() : fetchNames;
+  std::vector<std::pair<size_t, int>> fetches;
+  for (const std::string& name : names) {
+    const auto key = r.outputKeys.find(name);
+    const graph::Input out = graph::parseInput(key != r.outputKeys.end() ? key->second : name);
+    const auto it = g.index.find(out.node);
+    if (it == g.index.end()) {
+      bad(fmt::format("the output '{}' is not part of the graph (outputs: {})", name,
+                      fmt::join(outputNodes(), ", ")));
+    }
+    fetches.emplace_back(it->second, out.index);
+  }
+  // The plan: every node the fetches need, inputs before readers (iterative depth-first walk).
+  std::vector<int> state(g.nodes.size(), 0);  // 0 unseen, 1 on the walk, 2 planned
+  std::vector<size_t> order;
+  std::set<std::string> missing;
+  for (const auto& [start, index] : fetches) {
+    (void)index;
+    std::vector<std::pair<size_t, size_t>> stack{{start, 0}};
+    while (!stack.empty()) {
+      auto& [k, next] = stack.back();
+      if (next == 0) {
+        if (state[k] == 2) {
+          stack.pop_back();
+          continue;
+        }
+        state[k] = 1;
+      }
+      const Node& n = g.nodes[k];
+      const bool leaf = fed.count(k) || n.op == "Const" || isPlaceholder(n.op);
+      if (leaf && isPlaceholder(n.op) && !fed.count(k)) missing.insert(n.name);
+      const size_t deps = leaf ? 0 : n.inputs.size() + n.controls.size();
+      if (next < deps) {
+        const std::string& dep =
+            next < n.inputs.size() ? n.inputs[next].node : n.controls[next - n.inputs.size()];
+        ++next;
+        const size_t d = g.index.at(dep);
+        if (state[d] == 1) {
+          bad(fmt::format("the graph has a cycle through node '{}' outside a loop frame", dep));
+        }
+        if (state[d] == 0) stack.emplace_back(d, 0);
+        continue;
+      }
+      state[k] = 2;
+      order.push_back(k);
+      stack.pop_back();
+    }
+  }
+  if (!missing.empty()) {
+    bad(fmt::format("cannot compute the outputs [{}] from the inputs given: missing {}",
+                    fmt::join(names, ", "), fmt::join(missing, ", ")));
+  }
+  // Consumers left per node (data reads by planned nodes, plus fetches), to free at last use.
+  std::vector<int> uses(g.nodes.size(), 0);
+  for (const size_t k : order) {
+    if (fed.count(k) || g.nodes[k].op == "Const") continue;
+    for (const auto& in : g.nodes[k].inputs) ++uses[g.index.at(in.node)];
+  }
+  for (const auto& f : fetches) ++uses[f.first];
+  std::vector<std::vector<ValuePtr>> values(g.nodes.size());
+  kernels::ExecutionScope scope(r.options.threads, r.options.referenceKernels);
+  for (const size_t k : order) {
+    const Node& n = g.nodes[k];
+    if (const auto f = fed.find(k); f != fed.end()) {
+      values[k] = {f->second};
+      continue;
+    }
+    if (r.consts[k]) {
+      values[k] = {r.consts[k]};
+      continue;
+    }
+    std::vector<ValuePtr> args;
+    args.reserve(n.inputs.size());
+    for (const auto& in : n.inputs) {
+      const size_t d = g.index.at(in.node);
+      if (in.index < 0 || static_cast<size_t>(in.index) >= values[d].size()) {
+        n.invalid(fmt::format("input '{}:{}' does not exist ('{}' has {} output{})", in.node,
+                              in.index, in.node, values[d].size(),
+                              values[d].size() == 1 ? "" : "s"));
+      }
+      args.push_back(values[d][static_cast<size_t>(in.index)]);
+    }
+    values[k] = r.ops[k](graph::OpContext{n, args});
+    for (const auto& in : n.inputs) {
+      const size_t d = g.index.at(in.node);
+      if (--uses[d] == 0) values[d].clear();
+    }
+  }
+  std::vector<Tensor> out;
+  for (const auto& [k, index] : fetches) {
+    if (index < 0 || static_cast<size_t>(index) >= values[k].size()) {
+      bad(fmt::format("node '{}' has no output {}", g.nodes[k].name, index));
+    }
+    out.push_back(graph::toTensor(*values[k][static_cast<size_t>(index)]));
+  }
+  return out;
+}
+
+std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != rep_->inputs.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the model takes {} input(s) ({}), {} given", rep_->inputs.size(),
+                            fmt::join(inputNodes(), ", "), inputs.size()));
+  }
+  std::map<std::string, Tensor> feeds;
+  for (size_t k = 0; k < inputs.size(); ++k) feeds.emplace(rep_->inputs[k].key, inputs[k]);
+  return execute(feeds);
+}
+
+GraphModel loadGraphModel(const std::string& location, const LoadOptions& load,
+                          const GraphModelOptions& options) {
+  return GraphModel::fromArtifacts(loadModel(location, load), options);
+}
+
+}  // namespace tfjs

@@ -1,0 +1,83 @@
+// graph/ops.h — the values graph ops compute on and the op table. Internal to src/graph.
+//
+// A Value is a tensor of TF.js's dtypes as the executor holds it: float32 in the kernels' Floats
+// (so a kernel reads it in place), int32 and bool (0 / 1) as int32. Values are immutable once
+// made and shared (ValuePtr): Identity passes its input on, a Const is made once at load.
+//
+// An op is one function of its inputs and its node (attributes), registered in its family's
+// table (ops_*.cpp) under the op names tfjs-converter's op list uses; adding an op is one
+// function and one row. Ops check their inputs' dtypes and shapes and refuse what TF.js refuses,
+// naming the node (Node::invalid / unsupported).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "graph/graph_def.h"
+#include "kernels/array.h"
+#include "tfjs/tensor.h"
+
+namespace tfjs::graph {
+
+using kernels::Shape;
+
+struct Value {
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  kernels::Floats f;       // float32
+  std::vector<int32_t> i;  // int32, and bool as 0 / 1
+  int64_t size() const { return kernels::Array::count(shape); }
+};
+using ValuePtr = std::shared_ptr<const Value>;
+
+ValuePtr floatValue(Shape shape, kernels::Floats data);
+ValuePtr intValue(Shape shape, std::vector<int32_t> data, DType dtype = DType::kInt32);
+// A kernels::Array holding a float32 value's elements (a copy) / a float32 Value from an Array.
+kernels::Array arrayOf(const Value& v);
+ValuePtr fromArray(kernels::Array a);
+
+// Conversions at the model's edges: feeds and Const weights in, fetched outputs out.
+// Error(kUnsupported) for string and complex64 tensors, which no op here takes yet.
+ValuePtr fromTensor(const Tensor& t, const std::string& what);
+Tensor toTensor(const Value& v);
+
+// What an op sees: its node and its inputs' values.
+struct OpContext {
+  const Node& node;
+  std::span<const ValuePtr> inputs;
+
+  // Input k; Node::invalid when the node has fewer inputs.
+  const Value& in(size_t k) const;
+  // Input k, which must be float32 (Node::unsupported otherwise, naming its dtype).
+  const Value& floatIn(size_t k) const;
+  // Input k read as integers (int32 or bool), e.g. a shape, an axis, begin / end / strides.
+  std::vector<int64_t> ints(size_t k) const;
+};
+
+// The activations TF.js's fused ops apply after their bias (backend-cpu's applyActivation), and
+// their element rules (ops_math.cpp): relu max(0, x) (NaN stays NaN), relu6 min(max(0, x), 6),
+// elu x >= 0 ? x : exp(x) - 1, sigmoid 1 / (1 + exp(-x)), prelu / leakyrelu x < 0 ? alpha * x : x
+// (prelu's alpha broadcast over x, leakyrelu's one number), each in double rounded to float32.
+enum class Activation { kLinear, kRelu, kRelu6, kElu, kSigmoid, kPrelu, kLeakyRelu };
+// y in place; `alpha` is prelu's alpha values (broadcast to y's shape), `leaky` leakyrelu's.
+void activate(Activation a, kernels::Array& y, const Value* alpha, float leaky, const Node& node);
+
+using OpFn = std::vector<ValuePtr> (*)(const OpContext&);
+
+struct OpRow {
+  const char* name;
+  OpFn run;
+};
+
+// Each family's rows (ops_*.cpp).
+std::span<const OpRow> basicOps();  // graph, creation, transformation, slice / join
+std::span<const OpRow> mathOps();   // arithmetic, basic math, reduction
+std::span<const OpRow> nnOps();     // convolution, matrices, pooling, image
+
+// Every op by name (the families' rows, built once).
+const std::map<std::string, OpFn>& opTable();
+
+}  // namespace tfjs::graph

@@ -1,0 +1,95 @@
+// Values, the op context and the op table (ops.h).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "graph/ops.h"
+#include "tfjs/error.h"
+
+namespace tfjs::graph {
+
+ValuePtr floatValue(Shape shape, kernels::Floats data) {
+  auto v = std::make_shared<Value>();
+  v->dtype = DType::kFloat32;
+  v->shape = std::move(shape);
+  v->f = std::move(data);
+  return v;
+}
+
+ValuePtr intValue(Shape shape, std::vector<int32_t> data, DType dtype) {
+  auto v = std::make_shared<Value>();
+  v->dtype = dtype;
+  v->shape = std::move(shape);
+  v->i = std::move(data);
+  return v;
+}
+
+kernels::Array arrayOf(const Value& v) {
+  return kernels::Array(v.shape, v.f);
+}
+
+ValuePtr fromArray(kernels::Array a) {
+  return floatValue(std::move(a.shape), std::move(a.data));
+}
+
+ValuePtr fromTensor(const Tensor& t, const std::string& what) {
+  switch (t.dtype()) {
+    case DType::kFloat32: {
+      const auto f = t.floats();
+      return floatValue(t.shape(), kernels::Floats(f.begin(), f.end()));
+    }
+    case DType::kInt32: {
+      const auto i = t.ints();
+      return intValue(t.shape(), std::vector<int32_t>(i.begin(), i.end()));
+    }
+    case DType::kBool: {
+      const auto b = t.bools();
+      return intValue(t.shape(), std::vector<int32_t>(b.begin(), b.end()), DType::kBool);
+    }
+    default:
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("{}: a {} tensor (the graph runtime runs float32, int32 and bool)",
+                              what, dtypeName(t.dtype())));
+  }
+}
+
+Tensor toTensor(const Value& v) {
+  if (v.dtype == DType::kFloat32)
+    return tensor(std::span<const float>(v.f.data(), v.f.size()), v.shape);
+  return tensor(std::span<const int32_t>(v.i.data(), v.i.size()), v.shape, v.dtype);
+}
+
+const Value& OpContext::in(size_t k) const {
+  if (k >= inputs.size()) {
+    node.invalid(fmt::format("input {} is missing ({} given)", k, inputs.size()));
+  }
+  return *inputs[k];
+}
+
+const Value& OpContext::floatIn(size_t k) const {
+  const Value& v = in(k);
+  if (v.dtype != DType::kFloat32) {
+    node.unsupported(fmt::format("input {} of dtype {} (float32 expected)", k, dtypeName(v.dtype)));
+  }
+  return v;
+}
+
+std::vector<int64_t> OpContext::ints(size_t k) const {
+  const Value& v = in(k);
+  if (v.dtype == DType::kFloat32) {
+    node.invalid(fmt::format("input {} is float32 where integers are expected", k));
+  }
+  return {v.i.begin(), v.i.end()};
+}
+
+const std::map<std::string, OpFn>& opTable() {
+  static const std::map<std::string, OpFn> table = [] {
+    std::map<std::string, OpFn> t;
+    for (const auto family : {basicOps(), mathOps(), nnOps()}) {
+      for (const OpRow& row : family) t.emplace(row.name, row.run);
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace tfjs::graph

@@ -1,0 +1,102 @@
+// node graph_cases.mjs OUTDIR
+//
+// Graph-model oracle: what the real TF.js (4.22.0, cpu backend) computes with tf.loadGraphModel
+// and model.execute for the real graph models under tests/fixtures/real, on seeded inputs made
+// from model.inputs (each unknown dimension 2; float32 uniform in [-1, 1), or [0, 1) for images,
+// int32 in [0, 4)). Writes OUTDIR/graph_cases.json:
+//
+//   {"tfjs_version", "models": [{model, inputNodes, outputNodes,
+//     inputs: [{name, dtype, shape, hex}], outputs: [{name, dtype, shape, hex}],
+//     nodes: [{name, dtype, shape, hex}] | error}]}
+//
+// nodes: the first output of every node but Const, Placeholder and NoOp, fetched by name.
+//
+// model is the model.json path under tests/fixtures/real; hex the little-endian bytes of
+// dataSync() (float32 or int32). A model TF.js cannot run records its error instead.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION, toArrayBuffer } from './lib.mjs';
+
+installFailureHandlers();
+const [outDir] = process.argv.slice(2);
+if (!outDir) {
+  console.error('usage: node graph_cases.mjs OUTDIR');
+  process.exit(2);
+}
+await initTf();
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..', 'fixtures', 'real');
+const models = [
+  'graph_eyeblink_uint16/model.json',
+  'graph_tfjs_rn_dense/model.json',
+  'graph_tfjs_e2e_dense/model/model.json',
+  'graph_tfjs_examples_prefetch/model.json',
+  'pair_keras3_cnn_to_graph_conv318/tfjs_model/model.json',
+  'pair_pytraining_tiny_mnist_bn/web_model2/model.json',
+  'tfjs_e2e_load_predict_data/graph_model/model.json',
+];
+
+function handlerFor(file) {
+  const dir = path.dirname(file);
+  return {
+    load: async () => {
+      const modelJSON = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const buffers = [];
+      for (const group of modelJSON.weightsManifest ?? []) {
+        for (const p of group.paths) buffers.push(toArrayBuffer(fs.readFileSync(path.join(dir, p))));
+      }
+      const specs = tf.io.getWeightSpecs(modelJSON.weightsManifest ?? []);
+      return tf.io.getModelArtifactsForJSON(modelJSON, async () => [specs, buffers]);
+    },
+  };
+}
+
+// The cpu backend's cast between int32 and float32 keeps the source's typed array (dataSync of a
+// float32 cast of int32 gives an Int32Array): write the values in the tensor's own dtype.
+const dump = (name, t) => {
+  const d = t.dataSync();
+  const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
+  return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };
+};
+const out = [];
+for (const rel of models) {
+  const file = path.join(root, rel);
+  if (!fs.existsSync(file)) continue;
+  const rng = new Rng(`graph ${rel}`);
+  const record = { model: rel };
+  try {
+    const model = await tf.loadGraphModel(handlerFor(file));
+    record.inputNodes = model.inputNodes;
+    record.outputNodes = model.outputNodes;
+    const feeds = {};
+    record.inputs = model.inputs.map((info, k) => {
+      const shape = (info.shape ?? [2]).map((d) => (d == null || d < 0 ? 2 : d));
+      const n = shape.reduce((a, b) => a * b, 1);
+      const t = info.dtype === 'int32'
+        ? tf.tensor(Int32Array.from({ length: n }, () => rng.int(0, 3)), shape, 'int32')
+        : tf.tensor(rng.f32(n, shape.length === 4 ? 0 : -1, 1), shape, 'float32');
+      feeds[model.inputNodes[k]] = t;
+      return dump(model.inputNodes[k], t);
+    });
+    const result = model.execute(feeds);
+    const list = Array.isArray(result) ? result : [result];
+    record.outputs = list.map((t, k) => dump(model.outputNodes[k], t));
+    // Every computed node's first output too (TF.js's execute fetches intermediates): each op
+    // of the model checked on its own.
+    const names = model.artifacts.modelTopology.node
+      .filter((n) => !['Const', 'Placeholder', 'NoOp'].includes(n.op))
+      .map((n) => n.name);
+    const fetched = model.execute(feeds, names);
+    const all = Array.isArray(fetched) ? fetched : [fetched];  // one name: one tensor
+    record.nodes = names.map((name, k) => dump(name, all[k]));
+  } catch (e) {
+    record.error = String(e.message ?? e);
+  }
+  out.push(record);
+}
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'graph_cases.json'),
+                 JSON.stringify({ tfjs_version: TFJS_VERSION, models: out }));
+console.log(`graph_cases: ${out.length} models -> ${path.join(outDir, 'graph_cases.json')}`);
