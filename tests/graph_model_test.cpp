@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "test_util.h"
 #include "tfjs/tfjs.h"
@@ -28,9 +29,13 @@ const Json& oracle() {
   return data;
 }
 
+// An oracle tensor: float32, or int32 / bool written as int32 values.
 Tensor tensorOf(const Json& t) {
-  const DType dtype = t["dtype"] == "int32" ? DType::kInt32 : DType::kFloat32;
-  return test::tensorFromHex(dtype, t["shape"].get<std::vector<int64_t>>(), t["hex"]);
+  const auto shape = t["shape"].get<std::vector<int64_t>>();
+  if (t["dtype"] == "float32") return test::tensorFromHex(DType::kFloat32, shape, t["hex"]);
+  const Tensor ints = test::tensorFromHex(DType::kInt32, shape, t["hex"]);
+  if (t["dtype"] == "int32") return ints;
+  return tensor(ints.ints(), shape, DType::kBool);
 }
 
 // "" when every element is within 1e-3 + 1e-3 * |want| (NaN matches NaN), else the first miss.
@@ -182,6 +187,114 @@ TEST(GraphModel, MalformedGraphsAreRefused) {
     EXPECT_THAT(message, HasSubstr("not a graph model"));
   }
 }
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// The command: predict on a graph model with the oracle's input gives TF.js's output; inspect
+// says whether a graph model runs natively; a model with ops not run yet fails with exit 1.
+TEST(GraphModelCli, PredictInspectAndRefusal) {
+  const Json& o = oracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_cases.mjs)";
+  const Json* rn = nullptr;
+  for (const Json& m : o["models"]) {
+    if (m["model"] == "graph_tfjs_rn_dense/model.json") rn = &m;
+  }
+  ASSERT_NE(rn, nullptr);
+  test::TempDir tmp;
+  writeNpy(tensorOf((*rn)["inputs"][0]), (tmp / "x.npy").string());
+  const fs::path model = repoFixtures() / "graph_tfjs_rn_dense";
+  const auto r =
+      test::runCli("predict " + test::quote(model) + " --input " + test::quote(tmp / "x.npy") +
+                   " --output " + test::quote(tmp / "y.npy"));
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(closeTo(readNpy((tmp / "y.npy").string()), tensorOf((*rn)["outputs"][0])), "");
+  const auto json = test::runCli(
+      "predict " + test::quote(model) + " --input " + test::quote(tmp / "x.npy") +
+      " --outputs StatefulPartitionedCall/sequential/dense_Dense2/MatMul,Identity --json");
+  ASSERT_EQ(json.exitCode, 0) << json.out;
+  const Json outs = Json::parse(json.out);
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[0]["name"], "StatefulPartitionedCall/sequential/dense_Dense2/MatMul");
+  EXPECT_EQ(outs[1]["name"], "Identity");
+
+  const auto yes = test::runCli("inspect --summary " + test::quote(model));
+  EXPECT_THAT(yes.out, HasSubstr("runs natively: yes"));
+  const fs::path lstm = repoFixtures() / "graph_tfjs_move_lstm";
+  const auto no = test::runCli("inspect --summary --json " + test::quote(lstm));
+  const Json j = Json::parse(no.out);
+  EXPECT_EQ(j["graph"]["runsNatively"], false);
+  EXPECT_EQ(j["graph"]["unsupportedOps"]["StatelessWhile"].size(), 4u);
+  const auto refused = test::runCli("predict " + test::quote(lstm) + " --input '[[[1]]]'");
+  EXPECT_EQ(refused.exitCode, 1) << refused.out;
+  EXPECT_THAT(refused.out,
+              HasSubstr("[unsupported] this graph model uses ops tfjs-cpp does not run yet"));
+}
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// tests/oracle/graph_op_cases.mjs: small graph models of one op or a few, with attribute
+// variants, run by the real TF.js; each output within the tolerance (fast and
+// reference kernels), a case TF.js refuses refused here too.
+const Json& opOracle() {
+  static const Json data = test::oracleJson("graph_op_cases", "graph_op_cases.mjs",
+                                            "graph_op_cases.json", "TFJS_GRAPH_OP_CASES");
+  return data;
+}
+
+ModelArtifacts artifactsOf(const Json& c) {
+  ModelArtifacts a = parseModelJson(c["modelJson"].get<std::string>());
+  const std::string hex = c["weightsHex"];
+  a.weightData = Buffer::allocate(hex.size() / 2);
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    a.weightData.mutableData()[i] =
+        static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  a.weightsManifest.at(0).pathSizes = {a.weightData.size()};  // one weight file
+  a.weightsLoaded = true;
+  return a;
+}
+
+class GraphOpOracle : public ::testing::TestWithParam<bool> {};
+
+TEST_P(GraphOpOracle, EveryCaseMatchesTfjs) {
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  ASSERT_GE(o["cases"].size(), 100u);
+  GraphModelOptions options;
+  options.referenceKernels = GetParam();
+  std::set<std::string> ops;
+  for (const Json& c : o["cases"]) {
+    SCOPED_TRACE(c["case"].get<std::string>());
+    std::map<std::string, Tensor> feeds;
+    for (const Json& in : c["inputs"]) feeds.emplace(in["name"].get<std::string>(), tensorOf(in));
+    const auto fetch = c["fetch"].get<std::vector<std::string>>();
+    if (c.contains("error")) {
+      EXPECT_ANY_THROW(GraphModel::fromArtifacts(artifactsOf(c), options).execute(feeds, fetch))
+          << "TF.js: " << c["error"];
+      continue;
+    }
+    std::vector<Tensor> outs;
+    ASSERT_NO_THROW(outs =
+                        GraphModel::fromArtifacts(artifactsOf(c), options).execute(feeds, fetch));
+    ASSERT_EQ(outs.size(), c["outputs"].size());
+    for (size_t k = 0; k < outs.size(); ++k) {
+      EXPECT_EQ(closeTo(outs[k], tensorOf(c["outputs"][k])), "") << fetch[k];
+    }
+    ops.insert(c["op"].get<std::string>());
+  }
+  EXPECT_GE(ops.size(), 50u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Graph, GraphOpOracle, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "Reference" : "Fast"; });
 
 }  // namespace
 }  // namespace tfjs

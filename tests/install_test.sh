@@ -19,6 +19,8 @@ cmake --build "$TMP/examples" >/dev/null
 "$TMP/examples/inspect_model" "$MODEL"
 "$TMP/examples/train_linear" "$TMP/out" | grep -E 'y\(10\) = 1[89]\.9'
 "$TMP/examples/functional" >/dev/null
+"$TMP/examples/graph_model" "$SRC/tests/fixtures/real/pair_keras3_cnn_to_graph_conv318/tfjs_model" |
+  grep -E 'output_0: float32 \[1,10\]'
 
 mkdir -p "$TMP/vars"
 cat > "$TMP/vars/CMakeLists.txt" <<'CMAKE'

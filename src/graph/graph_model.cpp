@@ -28,6 +28,7 @@ struct GraphModel::Rep {
   // Signature key -> tensor name ("x:0"), for feeds and fetches.
   std::map<std::string, std::string> inputKeys, outputKeys;
   GraphModelOptions options;
+  std::unique_ptr<graph::NodeState[]> states;  // per node
 };
 
 namespace {
@@ -134,6 +135,7 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
   std::map<std::string, Tensor> weights;
   for (NamedTensor& w : decodeWeights(a)) weights.emplace(w.name, std::move(w.tensor));
   rep->consts.resize(g.nodes.size());
+  rep->states = std::make_unique<graph::NodeState[]>(g.nodes.size());
   rep->ops.resize(g.nodes.size());
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
@@ -317,7 +319,7 @@ std::vector<Tensor> GraphModel::execute(const std::map<std::string, Tensor>& fee
       }
       args.push_back(values[d][static_cast<size_t>(in.index)]);
     }
-    values[k] = r.ops[k](graph::OpContext{n, args});
+    values[k] = r.ops[k](graph::OpContext{n, args, r.states[k]});
     for (const auto& in : n.inputs) {
       const size_t d = g.index.at(in.node);
       if (--uses[d] == 0) values[d].clear();

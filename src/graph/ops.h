@@ -12,6 +12,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,10 +45,30 @@ ValuePtr fromArray(kernels::Array a);
 ValuePtr fromTensor(const Tensor& t, const std::string& what);
 Tensor toTensor(const Value& v);
 
-// What an op sees: its node and its inputs' values.
+// What an op keeps across runs of its node (a fast kernel made once with its packed weights):
+// one shared object, made on first use and replaced when the op finds it stale. Thread-safe.
+class NodeState {
+ public:
+  template <typename T>
+  std::shared_ptr<T> get() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::static_pointer_cast<T>(value_);
+  }
+  void set(std::shared_ptr<void> v) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    value_ = std::move(v);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<void> value_;
+};
+
+// What an op sees: its node, its inputs' values and its node's state.
 struct OpContext {
   const Node& node;
   std::span<const ValuePtr> inputs;
+  const NodeState& state;
 
   // Input k; Node::invalid when the node has fewer inputs.
   const Value& in(size_t k) const;

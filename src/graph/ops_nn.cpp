@@ -75,6 +75,7 @@ kernels::Window windowOf(const Node& n, const Shape& x, int64_t kh, int64_t kw, 
 // alpha among inputs 2..
 struct Fusion {
   const Value* bias = nullptr;
+  ValuePtr biasValue;  // the bias input, shared
   const Value* alpha = nullptr;
   Activation activation = Activation::kLinear;
   float leaky = 0.2f;
@@ -96,7 +97,10 @@ Fusion fusionOf(const OpContext& c) {
     c.node.invalid("BiasAdd and Prelu need two extra arguments");
   if (bias && act != "prelu" && numArgs != 1) c.node.invalid("BiasAdd needs one extra argument");
   size_t next = 2;
-  if (bias) f.bias = &c.floatIn(next++);
+  if (bias) {
+    f.bias = &c.floatIn(next);
+    f.biasValue = c.inputs[next++];
+  }
   static const std::map<std::string, Activation> kinds = {{"", Activation::kLinear},
                                                           {"relu", Activation::kRelu},
                                                           {"relu6", Activation::kRelu6},
@@ -159,16 +163,31 @@ std::vector<ValuePtr> convolution(const OpContext& c, bool depthwise, bool fused
   bool fast = false;
   const kernels::Fused fusedAct = fusedKind(f.activation);
   if (!kernels::referenceKernels()) {
-    kernels::ConvSpec spec;
-    spec.kind = depthwise ? kernels::ConvSpec::Kind::kDepthwise : kernels::ConvSpec::Kind::kConv;
-    spec.rank = 2;
-    spec.kernel = {k.shape[0], k.shape[1]};
-    spec.inC = inC;
-    spec.outC = outC;
-    spec.weights = k.f.data();
-    spec.bias = f.bias ? f.bias->f.data() : nullptr;
-    spec.activation = fusedAct == kernels::Fused::kNone ? kernels::Fused::kLinear : fusedAct;
-    fast = kernels::Conv(spec).run(x.f.data(), batch, w, y.data.data());
+    // The kernel (oneDNN primitives and packed weights per geometry) is kept with the node, with
+    // the filter and bias values it reads, while they are the same values (Const weights:
+    // always; a computed filter makes a new kernel on each run).
+    struct Kept {
+      ValuePtr weights, bias;
+      std::unique_ptr<kernels::Conv> conv;
+    };
+    const ValuePtr& filterValue = c.inputs[1];
+    const ValuePtr biasValue = f.bias ? f.biasValue : nullptr;
+    auto kept = c.state.get<Kept>();
+    if (!kept || kept->weights != filterValue || kept->bias != biasValue) {
+      kernels::ConvSpec spec;
+      spec.kind = depthwise ? kernels::ConvSpec::Kind::kDepthwise : kernels::ConvSpec::Kind::kConv;
+      spec.rank = 2;
+      spec.kernel = {k.shape[0], k.shape[1]};
+      spec.inC = inC;
+      spec.outC = outC;
+      spec.weights = k.f.data();
+      spec.bias = f.bias ? f.bias->f.data() : nullptr;
+      spec.activation = fusedAct == kernels::Fused::kNone ? kernels::Fused::kLinear : fusedAct;
+      kept = std::make_shared<Kept>(
+          Kept{filterValue, biasValue, std::make_unique<kernels::Conv>(spec)});
+      c.state.set(kept);
+    }
+    fast = kept->conv->run(x.f.data(), batch, w, y.data.data());
   }
   if (!fast) {
     if (depthwise) {

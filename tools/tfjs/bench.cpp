@@ -1,4 +1,5 @@
-// tfjs bench MODEL [--batch N] [--iters N] [--json] — how fast a layers model loads and runs.
+// tfjs bench MODEL [--batch N] [--iters N] [--json] — how fast a layers or graph model loads and
+// runs.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include <random>
 
 #include "common.h"
-#include "tfjs/layers_model.h"
+#include "runnable.h"
 
 namespace tfjs::cli {
 namespace {
@@ -21,7 +22,8 @@ double msSince(std::chrono::steady_clock::time_point t0) {
 
 void registerBench(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
-      "bench", "time a layers model: load, first call, and milliseconds per batch (random inputs)");
+      "bench",
+      "time a layers or graph model: load, first call, and milliseconds per batch (random inputs)");
   struct Opts {
     ModelArgs model;
     int64_t batch = 1;
@@ -42,11 +44,10 @@ void registerBench(CLI::App& app, Runner& run) {
   cmd->callback([&run, o] {
     run = [o]() -> int {
       auto t0 = std::chrono::steady_clock::now();
-      const LayersModel m =
-          loadLayersModel(o->model.model, o->model.loadOptions(true), o->compute.modelOptions());
+      const Runnable m = Runnable::open(o->model, o->compute, true);
       const double loadMs = msSince(t0);
       // Random inputs of the model's shapes with the batch dimension (and any other unknown
-      // dimension) set to --batch / 1.
+      // dimension) set to --batch / 1; int32 and bool inputs are zeros (a valid index).
       std::mt19937 rng(42);
       std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
       std::vector<Tensor> xs;
@@ -57,33 +58,38 @@ void registerBench(CLI::App& app, Runner& run) {
         }
         int64_t n = 1;
         for (int64_t d : shape) n *= d;
+        if (in.dtype == DType::kInt32 || in.dtype == DType::kBool) {
+          xs.push_back(zeros(shape, in.dtype));
+          continue;
+        }
         Buffer b = Buffer::allocate(static_cast<size_t>(n) * 4);
         for (int64_t i = 0; i < n; ++i) {
-          const float v = in.dtype == DType::kInt32 ? 0.0f : uni(rng);
+          const float v = uni(rng);
           std::memcpy(b.mutableData() + i * 4, &v, 4);
         }
         xs.emplace_back(DType::kFloat32, shape, std::move(b), 0);
       }
       t0 = std::chrono::steady_clock::now();
-      m.predict(xs);
+      m.run(xs);
       const double firstMs = msSince(t0);
       std::vector<double> times;
       for (int i = 0; i < o->iters; ++i) {
         t0 = std::chrono::steady_clock::now();
-        m.predict(xs);
+        m.run(xs);
         times.push_back(msSince(t0));
       }
       std::sort(times.begin(), times.end());
       // Rows per product of a Dense layer on a rank-2 input: the samples of one pass.
-      const int64_t rowsPerPass =
-          m.batchChunk() > 0 ? std::min<int64_t>(m.batchChunk(), o->batch) : o->batch;
+      const int64_t chunk = m.layers() ? m.layers()->batchChunk() : 0;
+      const int64_t rowsPerPass = chunk > 0 ? std::min<int64_t>(chunk, o->batch) : o->batch;
       const double median = times[times.size() / 2];
       if (o->json) {
         Json out = {{"model", o->model.model}, {"batch", o->batch},
                     {"iters", o->iters},       {"threads", o->compute.threads},
                     {"loadMs", loadMs},        {"firstCallMs", firstMs},
                     {"medianMs", median},      {"minMs", times.front()},
-                    {"maxMs", times.back()},   {"batchChunk", m.batchChunk()}};
+                    {"maxMs", times.back()},   {"batchChunk", chunk}};
+        out["format"] = m.isGraph() ? "graph-model" : "layers-model";
         const KernelInfo k = kernelInfo(rowsPerPass);
         out["isa"] = k.isa;
         out["denseKernel"] = k.dense;
@@ -92,8 +98,8 @@ void registerBench(CLI::App& app, Runner& run) {
       } else {
         std::printf("%s (batch %lld, %d calls)\n", o->model.model.c_str(),
                     static_cast<long long>(o->batch), o->iters);
-        if (m.batchChunk() > 0 && m.batchChunk() < o->batch) {
-          std::printf("  passes of    %10lld samples\n", static_cast<long long>(m.batchChunk()));
+        if (chunk > 0 && chunk < o->batch) {
+          std::printf("  passes of    %10lld samples\n", static_cast<long long>(chunk));
         }
         const KernelInfo k = kernelInfo(rowsPerPass);
         std::printf("  kernels      %s; Dense: %s, recurrent: %s\n", k.isa.c_str(), k.dense.c_str(),

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "tfjs/convert.h"
+#include "tfjs/graph_model.h"
 #include "tfjs/layers_model.h"
 #include "tfjs/summary.h"
 
@@ -243,6 +244,8 @@ struct Inspection {
   bool graph = false;
   std::optional<ModelSummary> summary;
   std::optional<GraphSummary> gsum;
+  // Graph models: the ops tfjs-cpp does not run yet, with their nodes (empty: runs natively).
+  std::map<std::string, std::vector<std::string>> unsupportedOps;
   std::string summaryError;
   std::vector<const WeightSpec*> specs;               // into artifacts
   std::vector<std::optional<WeightLocation>> layout;  // per spec
@@ -265,6 +268,7 @@ Inspection collect(const ModelArgs& args) {
   try {
     if (r.graph) {
       r.gsum = summarizeGraphModel(a);
+      r.unsupportedOps = unsupportedGraphOps(a);
     } else if (!a.modelTopology.is_null()) {
       r.summary = summarizeLayersModel(a);
     }
@@ -335,6 +339,8 @@ Json renderJson(const Inspection& r, const Sections& show) {
     g["functionCount"] = r.gsum->functionCount;
     g["initializerNodeCount"] = r.gsum->initializerNodeCount;
     g["opCounts"] = r.gsum->opCounts;
+    g["runsNatively"] = r.unsupportedOps.empty();
+    g["unsupportedOps"] = r.unsupportedOps;
     out["graph"] = g;
   }
   if (show.training) out["trainingConfig"] = r.trainingConfig;
@@ -435,7 +441,14 @@ void renderText(const Inspection& r, const Sections& show) {
     for (const auto& [op, n] : r.gsum->opCounts) {
       std::printf("%s %s×%d", col++ % 6 == 0 ? "\n   " : "", op.c_str(), n);
     }
-    std::printf("\n\n");
+    if (r.unsupportedOps.empty()) {
+      std::printf("\n  runs natively: yes (tfjs predict, tfjs bench)\n\n");
+    } else {
+      std::printf("\n  runs natively: no, ops not run yet:");
+      for (const auto& [op, nodes] : r.unsupportedOps)
+        std::printf(" %s×%zu", op.c_str(), nodes.size());
+      std::printf("\n\n");
+    }
   } else if (!r.summaryError.empty()) {
     std::printf("Summary unavailable: %s\n\n", r.summaryError.c_str());
   } else {

@@ -1,6 +1,8 @@
 // tfjs predict MODEL --input X [--input NAME=X2 ...] [--output Y.npy ...] [--json]
 //                    [--top-k N [--labels labels.txt]] [--image-size WxH --scale S --channels C]
-// X is a .npy, JSON, CSV / TSV or image file, or a JSON literal (inputs.h).
+//                    [--outputs a,b:1]
+// X is a .npy, JSON, CSV / TSV or image file, or a JSON literal (inputs.h). MODEL is a layers or
+// a graph model (runnable.h); --outputs fetches any node outputs of a graph model.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,7 +16,7 @@
 
 #include "common.h"
 #include "inputs.h"
-#include "tfjs/layers_model.h"
+#include "runnable.h"
 #include "tfjs/npy.h"
 
 namespace tfjs::cli {
@@ -73,6 +75,7 @@ struct PredictOptions {
   ModelArgs model;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
+  std::vector<std::string> fetch;  // --outputs (graph models)
   bool json = false;
   int64_t topK = 0;
   std::string labels;
@@ -94,7 +97,7 @@ struct Prediction {
 };
 
 // The model's inputs from the --input arguments (positional, or NAME=VALUE), in its input order.
-std::vector<Tensor> readInputs(const LayersModel& m, const PredictOptions& o) {
+std::vector<Tensor> readInputs(const Runnable& m, const PredictOptions& o) {
   const auto& infos = m.inputs();
   std::vector<Tensor> xs(infos.size());
   std::vector<bool> given(infos.size(), false);
@@ -143,10 +146,10 @@ std::vector<Tensor> readInputs(const LayersModel& m, const PredictOptions& o) {
 
 // Runs the model on the inputs, writes the --output files, and ranks the classes of every
 // [batch, classes] output with --top-k (notes and warnings on stderr).
-Prediction collect(const LayersModel& m, const PredictOptions& o) {
+Prediction collect(const Runnable& m, const PredictOptions& o) {
   Prediction p;
-  for (const TensorInfo& out : m.outputs()) p.names.push_back(out.name);
-  p.ys = m.predict(readInputs(m, o));
+  p.names = o.fetch.empty() ? m.outputNames() : o.fetch;
+  p.ys = m.run(readInputs(m, o), o.fetch);
   const auto& ys = p.ys;
   if (!o.outputs.empty() && o.outputs.size() != ys.size()) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -206,8 +209,15 @@ Json renderJson(const Prediction& p) {
   Json out = Json::array();
   for (size_t i = 0; i < p.ys.size(); ++i) {
     Json vals = Json::array();
-    for (float v : p.ys[i].floats()) vals.push_back(scoreJson(v));
-    Json entry = {{"name", p.names[i]}, {"shape", p.ys[i].shape()}, {"values", vals}};
+    if (p.ys[i].dtype() == DType::kFloat32) {
+      for (float v : p.ys[i].floats()) vals.push_back(scoreJson(v));
+    } else {
+      for (float v : p.ys[i].dataSync()) vals.push_back(static_cast<int64_t>(v));
+    }
+    Json entry = {{"name", p.names[i]},
+                  {"dtype", std::string(dtypeName(p.ys[i].dtype()))},
+                  {"shape", p.ys[i].shape()},
+                  {"values", vals}};
     if (p.ranked[i]) {
       Json samples = Json::array();
       for (const auto& best : *p.ranked[i]) {
@@ -232,12 +242,13 @@ Json renderJson(const Prediction& p) {
 void registerPredict(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
       "predict",
-      "run a layers model natively on inputs from .npy, JSON, CSV or image files or JSON literals, "
-      "and write or print its outputs (or the top-k classes)");
+      "run a layers or graph model natively on inputs from .npy, JSON, CSV or image files or JSON "
+      "literals, and write or print its outputs (or the top-k classes)");
   auto o = std::make_shared<PredictOptions>();
   o->model.add(*cmd);
   cmd->add_option("-i,--input", o->inputs,
-                  "one input, in the model's input order, or NAME=VALUE for the input layer NAME "
+                  "one input, in the model's input order, or NAME=VALUE for the input NAME (an "
+                  "input layer, or a graph's signature key or placeholder) "
                   "(repeatable): a .npy (any numeric dtype), a JSON literal such as '[[10]]' or "
                   "'[1,2,3]' (float32; a bare number is a scalar), @FILE.json or FILE.json, a "
                   ".csv/.tsv of numbers ([rows, columns]; a header row is skipped), or a "
@@ -245,6 +256,11 @@ void registerPredict(CLI::App& app, Runner& run) {
       ->required()
       ->allow_extra_args(false);  // one value per --input: '[[1,2]]' is not CLI11's list syntax
   cmd->add_option("-o,--output", o->outputs, "where to write each output .npy, in output order");
+  cmd->add_option("--outputs", o->fetch,
+                  "graph models: the node outputs to compute instead of the model's outputs "
+                  "(NAME, NAME:K or a signature key; comma-separated or repeated), intermediate "
+                  "nodes included")
+      ->delimiter(',');
   o->image.add(*cmd);
   o->compute.add(*cmd);
   cmd->add_flag("--json", o->json, "print the outputs as JSON");
@@ -257,8 +273,7 @@ void registerPredict(CLI::App& app, Runner& run) {
                   "with --top-k: a text file with the name of class i on line i+1");
   cmd->callback([&run, o] {
     run = [o]() -> int {
-      const LayersModel m =
-          loadLayersModel(o->model.model, o->model.loadOptions(true), o->compute.modelOptions());
+      const Runnable m = Runnable::open(o->model, o->compute, true);
       const Prediction p = collect(m, *o);
       if (o->topK > 0 && !o->json) {
         renderTopK(p);

@@ -1,0 +1,322 @@
+// node graph_op_cases.mjs OUTDIR
+//
+// Per-op graph oracle: small graph models written here as tensorflowjs_converter writes them
+// (a GraphDef as JSON: Placeholder inputs, Const nodes whose values are in the weights manifest,
+// attributes in protobuf JSON: `s` base64, `i` int64 strings, `type` DT_ names), one or a few ops
+// each with attribute variants, run by the real TF.js (4.22.0, cpu backend) with
+// tf.loadGraphModel + model.execute on seeded inputs. Writes OUTDIR/graph_op_cases.json:
+//
+//   {"tfjs_version", "cases": [{case, op, modelJson, weightsHex,
+//     inputs: [{name, dtype, shape, hex}], fetch: [names],
+//     outputs: [{name, dtype, shape, hex}] | error}]}
+//
+// modelJson is the model.json text, weightsHex its one weight file; error is TF.js's message for
+// a case it refuses (the runtime must refuse it too).
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION } from './lib.mjs';
+
+installFailureHandlers();
+const [outDir] = process.argv.slice(2);
+if (!outDir) {
+  console.error('usage: node graph_op_cases.mjs OUTDIR');
+  process.exit(2);
+}
+await initTf();
+
+// --- attribute and node spellings ----------------------------------------------------------
+const DT = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL' };
+const A = {
+  i: (n) => ({ i: String(n) }),
+  f: (x) => ({ f: x }),
+  b: (x) => ({ b: x }),
+  s: (str) => ({ s: Buffer.from(str).toString('base64') }),
+  type: (dt) => ({ type: DT[dt] ?? dt }),
+  ints: (list) => ({ list: { i: list.map(String) } }),
+  strs: (list) => ({ list: { s: list.map((x) => Buffer.from(x).toString('base64')) } }),
+  shape: (dims) => ({ shape: { dim: dims.map((d) => ({ size: String(d) })) } }),
+};
+const node = (name, op, input = [], attr = {}) => ({ name, op, input, attr });
+const count = (shape) => shape.reduce((a, b) => a * b, 1);
+
+// A case: `inputs` {name: {dtype, shape, values?}} become Placeholders (values drawn when
+// absent), `consts` {name: {dtype, shape, values}} Const nodes with weights, `nodes` the ops.
+function makeCase(name, op, { inputs = {}, consts = {}, nodes, fetch }) {
+  const rng = new Rng(`graph op ${name}`);
+  const all = [];
+  const feeds = {};
+  const inputRecords = [];
+  for (const [n, spec] of Object.entries(inputs)) {
+    all.push(node(n, 'Placeholder', [], { dtype: A.type(spec.dtype), shape: A.shape(spec.shape) }));
+    const size = count(spec.shape);
+    const values = spec.values ?? (spec.dtype === 'int32'
+      ? Array.from({ length: size }, () => rng.int(-3, 3))
+      : Array.from(rng.f32(size, -2, 2)));
+    const t = tf.tensor(values, spec.shape, spec.dtype);
+    feeds[n] = t;
+    inputRecords.push(dumpT(n, t));
+  }
+  const weights = [];
+  const bytes = [];
+  for (const [n, spec] of Object.entries(consts)) {
+    all.push(node(n, 'Const', [], { dtype: A.type(spec.dtype), value: { tensor: { dtype: DT[spec.dtype] } } }));
+    weights.push({ name: n, shape: spec.shape, dtype: spec.dtype });
+    const arr = spec.dtype === 'float32' ? Float32Array.from(spec.values) : Int32Array.from(spec.values);
+    bytes.push(Buffer.from(arr.buffer));
+  }
+  all.push(...nodes);
+  const modelJson = {
+    format: 'graph-model',
+    generatedBy: 'graph_op_cases.mjs',
+    convertedBy: null,
+    modelTopology: { node: all, versions: { producer: 1 } },
+    weightsManifest: [{ paths: ['weights.bin'], weights }],
+  };
+  const weightData = Buffer.concat(bytes);
+  return { name, op, modelJson, weightData, feeds, inputRecords, fetch };
+}
+
+function dumpT(name, t) {
+  const d = t.dataSync();
+  const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
+  return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };
+}
+
+const cases = [];
+const f32 = (shape) => ({ dtype: 'float32', shape });
+const i32c = (shape, values) => ({ dtype: 'int32', shape, values });
+const f32c = (shape, values) => ({ dtype: 'float32', shape, values });
+
+// --- slice / join / transformation --------------------------------------------------------
+const ss = (name, shape, begin, end, strides, masks) => cases.push(makeCase(`StridedSlice ${name}`, 'StridedSlice', {
+  inputs: { x: f32(shape) },
+  consts: { b: i32c([begin.length], begin), e: i32c([end.length], end), s: i32c([strides.length], strides) },
+  nodes: [node('y', 'StridedSlice', ['x', 'b', 'e', 's'], Object.fromEntries(
+    Object.entries(masks).map(([k, v]) => [k, A.i(v)])))],
+  fetch: ['y'],
+}));
+ss('plain', [4, 5], [1, 0], [3, 4], [1, 2], {});
+ss('negative', [4, 5], [-3, -1], [-1, 0], [1, -1], {});
+ss('begin end masks', [4, 5, 3], [2, 1, 0], [0, 4, 0], [1, 1, 1], { begin_mask: 1, end_mask: 5 });
+ss('shrink', [4, 5], [2, 0], [3, 5], [1, 1], { shrink_axis_mask: 1 });
+ss('shrink negative', [4, 5], [-1, 1], [0, 3], [1, 1], { shrink_axis_mask: 1 });
+ss('new axis', [4, 5], [0, 1, 0], [0, 3, 2], [1, 1, 1], { new_axis_mask: 1 });
+ss('ellipsis', [2, 3, 4], [0, 1], [0, 3], [1, 1], { ellipsis_mask: 1 });
+ss('ellipsis shrink', [2, 3, 4], [0, 2], [0, 3], [1, 1], { ellipsis_mask: 1, shrink_axis_mask: 2 });
+ss('reverse', [6], [0], [0], [-1], { begin_mask: 1, end_mask: 1 });
+ss('out of range clamps', [4, 5], [-10, 2], [10, 100], [1, 1], {});
+
+cases.push(makeCase('Pack axis 1', 'Pack', {
+  inputs: { a: f32([2, 3]), b: f32([2, 3]), c: f32([2, 3]) },
+  nodes: [node('y', 'Pack', ['a', 'b', 'c'], { axis: A.i(1), N: A.i(3) })], fetch: ['y'],
+}));
+cases.push(makeCase('Pack axis -1 int32', 'Pack', {
+  inputs: { a: { dtype: 'int32', shape: [3] }, b: { dtype: 'int32', shape: [3] } },
+  nodes: [node('y', 'Pack', ['a', 'b'], { axis: A.i(-1) })], fetch: ['y'],
+}));
+cases.push(makeCase('ConcatV2 axis -1', 'ConcatV2', {
+  inputs: { a: f32([2, 3]), b: f32([2, 1]) }, consts: { ax: i32c([], [-1]) },
+  nodes: [node('y', 'ConcatV2', ['a', 'b', 'ax'], { N: A.i(2) })], fetch: ['y'],
+}));
+cases.push(makeCase('ConcatV2 axis 0', 'ConcatV2', {
+  inputs: { a: f32([1, 3]), b: f32([2, 3]), c: f32([3, 3]) }, consts: { ax: i32c([], [0]) },
+  nodes: [node('y', 'ConcatV2', ['a', 'b', 'c', 'ax'], { N: A.i(3) })], fetch: ['y'],
+}));
+cases.push(makeCase('Transpose', 'Transpose', {
+  inputs: { x: f32([2, 3, 4]) }, consts: { p: i32c([3], [2, 0, 1]) },
+  nodes: [node('y', 'Transpose', ['x', 'p'])], fetch: ['y'],
+}));
+cases.push(makeCase('Squeeze dims', 'Squeeze', {
+  inputs: { x: f32([1, 3, 1, 2]) },
+  nodes: [node('y', 'Squeeze', ['x'], { squeeze_dims: A.ints([0, -2]) })], fetch: ['y'],
+}));
+cases.push(makeCase('Squeeze all', 'Squeeze', {
+  inputs: { x: f32([1, 3, 1, 2]) }, nodes: [node('y', 'Squeeze', ['x'])], fetch: ['y'],
+}));
+cases.push(makeCase('ExpandDims -1', 'ExpandDims', {
+  inputs: { x: f32([2, 3]) }, consts: { ax: i32c([], [-1]) },
+  nodes: [node('y', 'ExpandDims', ['x', 'ax'])], fetch: ['y'],
+}));
+cases.push(makeCase('Reshape -1', 'Reshape', {
+  inputs: { x: f32([2, 3, 4]) }, consts: { s: i32c([2], [-1, 6]) },
+  nodes: [node('y', 'Reshape', ['x', 's'])], fetch: ['y'],
+}));
+cases.push(makeCase('GatherV2 axis 1', 'GatherV2', {
+  inputs: { x: f32([3, 4, 2]) }, consts: { i: i32c([2, 2], [3, 0, 1, 1]), ax: i32c([], [1]) },
+  nodes: [node('y', 'GatherV2', ['x', 'i', 'ax'])], fetch: ['y'],
+}));
+cases.push(makeCase('Pad', 'Pad', {
+  inputs: { x: f32([2, 3]) }, consts: { p: i32c([2, 2], [1, 0, 2, 1]) },
+  nodes: [node('y', 'Pad', ['x', 'p'])], fetch: ['y'],
+}));
+cases.push(makeCase('PadV2', 'PadV2', {
+  inputs: { x: f32([2, 3]) }, consts: { p: i32c([2, 2], [0, 1, 1, 1]), v: f32c([], [7.5]) },
+  nodes: [node('y', 'PadV2', ['x', 'p', 'v'])], fetch: ['y'],
+}));
+cases.push(makeCase('Cast float to int32', 'Cast', {
+  inputs: { x: { dtype: 'float32', shape: [6], values: [1.7, -1.7, 0.5, -0.5, 3, 2147483647] } },
+  nodes: [node('y', 'Cast', ['x'], { SrcT: A.type('float32'), DstT: A.type('int32') })], fetch: ['y'],
+}));
+cases.push(makeCase('Cast float to bool', 'Cast', {
+  inputs: { x: { dtype: 'float32', shape: [4], values: [0, -0.5, 2, NaN] } },
+  nodes: [node('y', 'Cast', ['x'], { DstT: A.type('bool') })], fetch: ['y'],
+}));
+cases.push(makeCase('Shape and Fill', 'Fill', {
+  inputs: { x: f32([2, 3]) }, consts: { v: f32c([], [1.25]) },
+  nodes: [node('s', 'Shape', ['x']), node('y', 'Fill', ['s', 'v'])], fetch: ['s', 'y'],
+}));
+
+// --- math ------------------------------------------------------------------------------------
+for (const op of ['AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow']) {
+  cases.push(makeCase(`${op} broadcast`, op, {
+    inputs: { a: f32([2, 1, 3]), b: f32([4, 1]) },
+    nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+  }));
+}
+for (const op of ['AddV2', 'Sub', 'Mul', 'Maximum', 'Minimum']) {
+  cases.push(makeCase(`${op} int32`, op, {
+    inputs: { a: { dtype: 'int32', shape: [2, 3] }, b: { dtype: 'int32', shape: [3] } },
+    nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('BiasAdd', 'BiasAdd', {
+  inputs: { x: f32([2, 2, 3]) }, consts: { b: f32c([3], [0.5, -1, 2]) },
+  nodes: [node('y', 'BiasAdd', ['x', 'b'])], fetch: ['y'],
+}));
+cases.push(makeCase('AddN', 'AddN', {
+  inputs: { a: f32([2, 3]), b: f32([2, 3]), c: f32([2, 3]) },
+  nodes: [node('y', 'AddN', ['a', 'b', 'c'])], fetch: ['y'],
+}));
+for (const op of ['Relu', 'Relu6', 'Elu', 'Selu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Square',
+                  'Floor', 'Ceil', 'Softplus', 'Softmax']) {
+  cases.push(makeCase(op, op, {
+    inputs: { x: { dtype: 'float32', shape: [2, 4], values: [-3, -1, -0.5, 0, 0.25, 1, 4, 7] } },
+    nodes: [node('y', op, ['x'])], fetch: ['y'],
+  }));
+}
+for (const op of ['Log', 'Sqrt', 'Rsqrt', 'Reciprocal']) {
+  cases.push(makeCase(op, op, {
+    inputs: { x: { dtype: 'float32', shape: [4], values: [0.25, 1, 2, 9] } },
+    nodes: [node('y', op, ['x'])], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('LeakyRelu', 'LeakyRelu', {
+  inputs: { x: f32([2, 4]) }, nodes: [node('y', 'LeakyRelu', ['x'], { alpha: A.f(0.1) })], fetch: ['y'],
+}));
+cases.push(makeCase('Prelu', 'Prelu', {
+  inputs: { x: f32([2, 3]) }, consts: { a: f32c([3], [0.1, 0.2, 0.3]) },
+  nodes: [node('y', 'Prelu', ['x', 'a'])], fetch: ['y'],
+}));
+for (const op of ['Sum', 'Mean', 'Max', 'Min', 'Prod']) {
+  for (const [axes, keep] of [[[1], false], [[0, 2], true], [[-1], false]]) {
+    cases.push(makeCase(`${op} ${axes} keep=${keep}`, op, {
+      inputs: { x: f32([2, 3, 4]) }, consts: { ax: i32c([axes.length], axes) },
+      nodes: [node('y', op, ['x', 'ax'], { keep_dims: A.b(keep) })], fetch: ['y'],
+    }));
+  }
+}
+
+// --- convolution, matrices, pooling, image ---------------------------------------------------
+const rngW = new Rng('graph op weights');
+const wts = (shape) => Array.from(rngW.f32(count(shape), -1, 1));
+for (const [padding, strides, dil] of [['SAME', 1, 1], ['VALID', 2, 1], ['SAME', 1, 2]]) {
+  cases.push(makeCase(`Conv2D ${padding} s${strides} d${dil}`, 'Conv2D', {
+    inputs: { x: f32([2, 7, 6, 3]) }, consts: { k: f32c([3, 3, 3, 4], wts([3, 3, 3, 4])) },
+    nodes: [node('y', 'Conv2D', ['x', 'k'], {
+      padding: A.s(padding), strides: A.ints([1, strides, strides, 1]),
+      dilations: A.ints([1, dil, dil, 1]), data_format: A.s('NHWC'),
+    })], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('Conv2D EXPLICIT', 'Conv2D', {
+  inputs: { x: f32([1, 5, 5, 2]) }, consts: { k: f32c([2, 2, 2, 3], wts([2, 2, 2, 3])) },
+  nodes: [node('y', 'Conv2D', ['x', 'k'], {
+    padding: A.s('EXPLICIT'), explicit_paddings: A.ints([0, 0, 1, 2, 0, 1, 0, 0]),
+    strides: A.ints([1, 2, 1, 1]), dilations: A.ints([1, 1, 1, 1]),
+  })], fetch: ['y'],
+}));
+for (const act of ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Prelu']) {
+  const prelu = act === 'Prelu';
+  cases.push(makeCase(`_FusedConv2D BiasAdd ${act}`, '_FusedConv2D', {
+    inputs: { x: f32([1, 5, 5, 2]) },
+    consts: { k: f32c([3, 3, 2, 4], wts([3, 3, 2, 4])), b: f32c([4], wts([4])),
+              ...(prelu ? { a: f32c([4], [0.1, 0.2, 0.3, 0.4]) } : {}) },
+    nodes: [node('y', '_FusedConv2D', prelu ? ['x', 'k', 'b', 'a'] : ['x', 'k', 'b'], {
+      padding: A.s('SAME'), strides: A.ints([1, 1, 1, 1]), fused_ops: A.strs(['BiasAdd', act]),
+      num_args: A.i(prelu ? 2 : 1), leakyrelu_alpha: A.f(0.15),
+    })], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('FusedDepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', {
+  inputs: { x: f32([1, 6, 6, 3]) },
+  consts: { k: f32c([3, 3, 3, 2], wts([3, 3, 3, 2])), b: f32c([6], wts([6])) },
+  nodes: [node('y', 'FusedDepthwiseConv2dNative', ['x', 'k', 'b'], {
+    padding: A.s('SAME'), strides: A.ints([1, 2, 2, 1]), fused_ops: A.strs(['BiasAdd', 'Relu6']),
+    num_args: A.i(1), dilations: A.ints([1, 1, 1, 1]),
+  })], fetch: ['y'],
+}));
+cases.push(makeCase('DepthwiseConv2dNative', 'DepthwiseConv2dNative', {
+  inputs: { x: f32([2, 5, 5, 2]) }, consts: { k: f32c([2, 2, 2, 1], wts([2, 2, 2, 1])) },
+  nodes: [node('y', 'DepthwiseConv2dNative', ['x', 'k'], {
+    padding: A.s('VALID'), strides: A.ints([1, 1, 1, 1]), dilations: A.ints([1, 1, 1, 1]),
+  })], fetch: ['y'],
+}));
+for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+  cases.push(makeCase(`MatMul ta=${ta} tb=${tb}`, 'MatMul', {
+    inputs: { a: f32(ta ? [4, 3] : [3, 4]) }, consts: { b: f32c(tb ? [5, 4] : [4, 5], wts([4, 5])) },
+    nodes: [node('y', 'MatMul', ['a', 'b'], { transpose_a: A.b(ta), transpose_b: A.b(tb) })], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('_FusedMatMul BiasAdd Relu', '_FusedMatMul', {
+  inputs: { a: f32([3, 4]) }, consts: { b: f32c([4, 5], wts([4, 5])), c: f32c([5], wts([5])) },
+  nodes: [node('y', '_FusedMatMul', ['a', 'b', 'c'], {
+    fused_ops: A.strs(['BiasAdd', 'Relu']), num_args: A.i(1),
+    transpose_a: A.b(false), transpose_b: A.b(false),
+  })], fetch: ['y'],
+}));
+for (const op of ['MaxPool', 'AvgPool']) {
+  for (const padding of ['SAME', 'VALID']) {
+    cases.push(makeCase(`${op} ${padding}`, op, {
+      inputs: { x: f32([2, 5, 7, 3]) },
+      nodes: [node('y', op, ['x'], {
+        ksize: A.ints([1, 3, 2, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s(padding),
+      })], fetch: ['y'],
+    }));
+  }
+}
+for (const op of ['ResizeBilinear', 'ResizeNearestNeighbor']) {
+  for (const [align, half] of [[false, false], [true, false], [false, true]]) {
+    cases.push(makeCase(`${op} align=${align} half=${half}`, op, {
+      inputs: { x: f32([1, 4, 5, 2]) }, consts: { s: i32c([2], [7, 3]) },
+      nodes: [node('y', op, ['x', 's'], { align_corners: A.b(align), half_pixel_centers: A.b(half) })],
+      fetch: ['y'],
+    }));
+  }
+}
+
+// --- run them in TF.js --------------------------------------------------------------------------
+const out = [];
+for (const c of cases) {
+  const record = {
+    case: c.name, op: c.op, modelJson: JSON.stringify(c.modelJson),
+    weightsHex: c.weightData.toString('hex'), inputs: c.inputRecords, fetch: c.fetch,
+  };
+  try {
+    const weightSpecs = c.modelJson.weightsManifest[0].weights;
+    const buf = c.weightData.buffer.slice(c.weightData.byteOffset, c.weightData.byteOffset + c.weightData.length);
+    const model = await tf.loadGraphModel(tf.io.fromMemory({
+      modelTopology: c.modelJson.modelTopology, weightSpecs, weightData: buf, format: 'graph-model',
+    }));
+    const result = model.execute(c.feeds, c.fetch);
+    const list = Array.isArray(result) ? result : [result];
+    record.outputs = list.map((t, k) => dumpT(c.fetch[k], t));
+  } catch (e) {
+    record.error = String(e.message ?? e);
+  }
+  out.push(record);
+}
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'graph_op_cases.json'),
+                 JSON.stringify({ tfjs_version: TFJS_VERSION, cases: out }));
+const errors = out.filter((r) => r.error).length;
+console.log(`graph_op_cases: ${out.length} cases (${errors} refused by TF.js) -> ${path.join(outDir, 'graph_op_cases.json')}`);
