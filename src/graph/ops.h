@@ -86,6 +86,18 @@ enum class Activation { kLinear, kRelu, kRelu6, kElu, kSigmoid, kPrelu, kLeakyRe
 // y in place; `alpha` is prelu's alpha values (broadcast to y's shape), `leaky` leakyrelu's.
 void activate(Activation a, kernels::Array& y, const Value* alpha, float leaky, const Node& node);
 
+// Helpers of the op families (values.cpp).
+// A value of `like`'s dtype and shape `shape` whose element k is like's element src[k].
+ValuePtr gatherValue(const Value& like, Shape shape, const std::vector<int64_t>& src);
+// An axis in [-rank, rank) resolved (negative from the end); Node::invalid otherwise.
+int64_t resolveAxis(const OpContext& c, int64_t axis, int64_t rank);
+// "[2,3]"
+std::string shapeText(const Shape& s);
+// The most elements one value may have (2^30: 4 GiB of float32); a Fill, Range, Tile,
+// BroadcastTo or OneHot asked for more is Node::invalid, not an out-of-memory kill.
+inline constexpr int64_t kMaxElements = int64_t{1} << 30;
+void checkSize(const OpContext& c, const Shape& s);
+
 using OpFn = std::vector<ValuePtr> (*)(const OpContext&);
 
 struct OpRow {
@@ -97,6 +109,8 @@ struct OpRow {
 std::span<const OpRow> basicOps();  // graph, creation, transformation, slice / join
 std::span<const OpRow> mathOps();   // arithmetic, basic math, reduction
 std::span<const OpRow> nnOps();     // convolution, matrices, pooling, image
+std::span<const OpRow> logicOps();  // logical, evaluation
+std::span<const OpRow> sliceOps();  // slice / join and creation ops that cut, repeat or make
 
 // Every op by name (the families' rows, built once).
 const std::map<std::string, OpFn>& opTable();

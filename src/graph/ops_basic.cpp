@@ -10,28 +10,10 @@
 
 #include "format/js_math.h"
 #include "graph/ops.h"
+#include "kernels/indexing.h"
 
 namespace tfjs::graph {
 namespace {
-
-std::string shapeText(const Shape& s) {
-  return fmt::format("[{}]", fmt::join(s, ","));
-}
-
-// A value of `like`'s dtype and shape `shape` whose element k is like's element src[k].
-ValuePtr gather(const Value& like, Shape shape, const std::vector<int64_t>& src) {
-  auto v = std::make_shared<Value>();
-  v->dtype = like.dtype;
-  v->shape = std::move(shape);
-  if (like.dtype == DType::kFloat32) {
-    v->f.resize(src.size());
-    for (size_t k = 0; k < src.size(); ++k) v->f[k] = like.f[static_cast<size_t>(src[k])];
-  } else {
-    v->i.resize(src.size());
-    for (size_t k = 0; k < src.size(); ++k) v->i[k] = like.i[static_cast<size_t>(src[k])];
-  }
-  return v;
-}
 
 // `like` under another shape of the same element count (the values copied).
 ValuePtr reshaped(const Value& like, Shape shape) {
@@ -40,19 +22,7 @@ ValuePtr reshaped(const Value& like, Shape shape) {
   return v;
 }
 
-std::vector<int64_t> stridesOf(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
-}
-
-// An axis in [-rank, rank) resolved, or Node::invalid.
-int64_t axisIn(const OpContext& c, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank) {
-    c.node.invalid(fmt::format("axis {} is out of range for rank {}", axis, rank));
-  }
-  return axis < 0 ? axis + rank : axis;
-}
+using kernels::indexing::stridesOf;
 
 std::vector<ValuePtr> identity(const OpContext& c) {
   return {c.inputs[0]};
@@ -104,7 +74,7 @@ std::vector<ValuePtr> expandDims(const OpContext& c) {
   const auto axes = c.ints(1);
   if (axes.size() != 1) c.node.invalid("an axis input that is not one integer");
   const auto rank = static_cast<int64_t>(x.shape.size());
-  const int64_t axis = axisIn(c, axes[0], rank + 1);
+  const int64_t axis = resolveAxis(c, axes[0], rank + 1);
   Shape s = x.shape;
   s.insert(s.begin() + axis, 1);
   return {reshaped(x, std::move(s))};
@@ -120,7 +90,7 @@ std::vector<ValuePtr> squeeze(const OpContext& c) {
     for (size_t d = 0; d < x.shape.size(); ++d) drop[d] = x.shape[d] == 1;
   }
   for (const int64_t d : dims) {
-    const int64_t a = axisIn(c, d, rank);
+    const int64_t a = resolveAxis(c, d, rank);
     if (x.shape[static_cast<size_t>(a)] != 1) {
       c.node.invalid(
           fmt::format("cannot squeeze axis {} of size {}", d, x.shape[static_cast<size_t>(a)]));
@@ -161,14 +131,14 @@ std::vector<ValuePtr> transpose(const OpContext& c) {
       idx[d] = 0;
     }
   }
-  return {gather(x, std::move(out), src)};
+  return {gatherValue(x, std::move(out), src)};
 }
 
 // Values of one dtype and shape joined along a new axis (Pack) or an existing one (Concat).
 ValuePtr join(const OpContext& c, std::span<const ValuePtr> parts, int64_t axis, bool stack) {
   const Value& first = *parts[0];
   const auto rank = static_cast<int64_t>(first.shape.size());
-  axis = axisIn(c, axis, stack ? rank + 1 : rank);
+  axis = resolveAxis(c, axis, stack ? rank + 1 : rank);
   Shape out = first.shape;
   if (stack) {
     out.insert(out.begin() + axis, static_cast<int64_t>(parts.size()));
@@ -313,7 +283,7 @@ std::vector<ValuePtr> stridedSlice(const OpContext& c) {
       idx[d] = 0;
     }
   }
-  return {gather(x, std::move(out), src)};
+  return {gatherValue(x, std::move(out), src)};
 }
 
 std::vector<ValuePtr> gatherV2(const OpContext& c) {
@@ -327,7 +297,7 @@ std::vector<ValuePtr> gatherV2(const OpContext& c) {
     axis = a[0];
   }
   if (c.node.integer("batch_dims", 0) != 0) c.node.unsupported("batch_dims other than 0");
-  axis = axisIn(c, axis, static_cast<int64_t>(x.shape.size()));
+  axis = resolveAxis(c, axis, static_cast<int64_t>(x.shape.size()));
   const int64_t dim = x.shape[static_cast<size_t>(axis)];
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= x.shape[static_cast<size_t>(d)];
@@ -345,7 +315,7 @@ std::vector<ValuePtr> gatherV2(const OpContext& c) {
       for (int64_t k = 0; k < inner; ++k) src.push_back((o * dim + ix) * inner + k);
     }
   }
-  return {gather(x, std::move(out), src)};
+  return {gatherValue(x, std::move(out), src)};
 }
 
 // TF.js's cast: to int32 as an Int32Array stores a number (truncation, NaN and infinities 0,
@@ -419,9 +389,7 @@ std::vector<ValuePtr> pad(const OpContext& c) {
 
 std::vector<ValuePtr> fill(const OpContext& c) {
   Shape s = c.ints(0);
-  for (const int64_t d : s) {
-    if (d < 0) c.node.invalid(fmt::format("a negative dimension in {}", shapeText(s)));
-  }
+  checkSize(c, s);
   const Value& v = c.in(1);
   if (v.size() != 1) c.node.invalid("a value that is not a scalar");
   const auto n = static_cast<size_t>(kernels::Array::count(s));

@@ -189,7 +189,109 @@ std::vector<ValuePtr> softmax(const OpContext& c) {
   return {fromArray(std::move(e))};
 }
 
+// TF.js's round: half to even.
+double roundHalfEven(double x) {
+  const double base = std::floor(x);
+  if (x - base < 0.5) return base;
+  if (x - base > 0.5) return std::ceil(x);
+  return std::fmod(base, 2.0) == 0.0 ? base : base + 1.0;
+}
+std::vector<ValuePtr> roundOp(const OpContext& c) {
+  return unaryOp(c, roundHalfEven);
+}
+std::vector<ValuePtr> signOp(const OpContext& c) {
+  return unaryOp(c, [](double x) { return x < 0 ? -1.0 : (x > 0 ? 1.0 : 0.0); });
+}
+
+// ClipByValue(x, min, max): x > max ? max : (x < min ? min : x) (NaN stays NaN).
+std::vector<ValuePtr> clipByValue(const OpContext& c) {
+  const Value& lo = c.floatIn(1);
+  const Value& hi = c.floatIn(2);
+  if (lo.size() != 1 || hi.size() != 1) c.node.unsupported("bounds that are not scalars");
+  const float a = lo.f[0], b = hi.f[0];
+  const Value& x = c.floatIn(0);
+  kernels::Floats y(x.f.size());
+  for (size_t i = 0; i < y.size(); ++i) y[i] = x.f[i] > b ? b : (x.f[i] < a ? a : x.f[i]);
+  return {floatValue(x.shape, std::move(y))};
+}
+
+// FloorDiv and FloorMod / Mod element by element with broadcasting, as TF.js computes them:
+// Math.floor(a / b), int32 whatever the inputs' dtype (TF.js's FloorDiv kernel), and a % b moved
+// to the sign of b, in the inputs' dtype.
+template <bool Mod>
+std::vector<ValuePtr> floorOp(const OpContext& c) {
+  const Value& a = c.in(0);
+  const Value& b = c.in(1);
+  if (a.dtype != b.dtype) c.node.invalid("operands of different dtypes");
+  Shape out;
+  try {
+    out = kernels::broadcastShape(a.shape, b.shape);
+  } catch (const Error& e) {
+    c.node.invalid(e.what());
+  }
+  std::vector<int64_t> sa, sb;
+  kernels::indexing::repeatStrides(a.shape, out, sa);
+  kernels::indexing::repeatStrides(b.shape, out, sb);
+  const auto n = static_cast<size_t>(kernels::Array::count(out));
+  std::vector<int64_t> ia(n), ib(n);
+  kernels::indexing::forEachIndex(out, sa,
+                                  [&](int64_t i, int64_t p) { ia[static_cast<size_t>(i)] = p; });
+  kernels::indexing::forEachIndex(out, sb,
+                                  [&](int64_t i, int64_t p) { ib[static_cast<size_t>(i)] = p; });
+  const auto value = [](const Value& v, int64_t p) {
+    return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[static_cast<size_t>(p)])
+                                      : static_cast<double>(v.i[static_cast<size_t>(p)]);
+  };
+  const auto f = [](double x, double y) {
+    if (!Mod) return std::floor(x / y);
+    const double rem = std::fmod(x, y);
+    return (x < 0 && y < 0) || (x >= 0 && y >= 0) ? rem : std::fmod(rem + y, y);
+  };
+  if (a.dtype == DType::kFloat32 && Mod) {  // FloorDiv is int32 in TF.js whatever its inputs
+    kernels::Floats y(n);
+    for (size_t k = 0; k < n; ++k) y[k] = static_cast<float>(f(value(a, ia[k]), value(b, ib[k])));
+    return {floatValue(out, std::move(y))};
+  }
+  std::vector<int32_t> y(n);
+  for (size_t k = 0; k < n; ++k) y[k] = jsToInt32(f(value(a, ia[k]), value(b, ib[k])));
+  return {intValue(out, std::move(y))};
+}
+
 // --- reductions ----------------------------------------------------------------------------------
+
+// ArgMax / ArgMin over one axis: the index of the first largest / smallest element (a NaN is
+// never taken after the first element, as TF.js's comparisons go), int32.
+template <bool IsMax>
+std::vector<ValuePtr> argOp(const OpContext& c) {
+  const Value& x = c.floatIn(0);
+  const auto axes = c.ints(1);
+  if (axes.size() != 1) c.node.invalid("an axis input that is not one integer");
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  const int64_t axis = resolveAxis(c, axes[0], rank);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.shape[static_cast<size_t>(d)];
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= x.shape[static_cast<size_t>(d)];
+  const int64_t dim = x.shape[static_cast<size_t>(axis)];
+  Shape out = x.shape;
+  out.erase(out.begin() + axis);
+  std::vector<int32_t> y(static_cast<size_t>(outer * inner), 0);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* p = x.f.data() + o * dim * inner + i;
+      float best = dim > 0 ? p[0] : 0.0f;
+      int32_t at = 0;
+      for (int64_t j = 1; j < dim; ++j) {
+        const float v = p[j * inner];
+        if (IsMax ? v > best : v < best) {
+          best = v;
+          at = static_cast<int32_t>(j);
+        }
+      }
+      y[static_cast<size_t>(o * inner + i)] = at;
+    }
+  }
+  return {intValue(out, std::move(y))};
+}
 
 template <kernels::Reduce R>
 std::vector<ValuePtr> reduceOp(const OpContext& c) {
@@ -241,6 +343,14 @@ constexpr OpRow kRows[] = {
     {"Max", reduceOp<kernels::Reduce::kMax>},
     {"Min", reduceOp<kernels::Reduce::kMin>},
     {"Prod", reduceOp<kernels::Reduce::kProd>},
+    {"ArgMax", argOp<true>},
+    {"ArgMin", argOp<false>},
+    {"Round", roundOp},
+    {"Sign", signOp},
+    {"ClipByValue", clipByValue},
+    {"FloorDiv", floorOp<false>},
+    {"FloorMod", floorOp<true>},
+    {"Mod", floorOp<true>},
 };
 
 }  // namespace

@@ -81,10 +81,47 @@ std::vector<int64_t> OpContext::ints(size_t k) const {
   return {v.i.begin(), v.i.end()};
 }
 
+ValuePtr gatherValue(const Value& like, Shape shape, const std::vector<int64_t>& src) {
+  auto v = std::make_shared<Value>();
+  v->dtype = like.dtype;
+  v->shape = std::move(shape);
+  if (like.dtype == DType::kFloat32) {
+    v->f.resize(src.size());
+    for (size_t k = 0; k < src.size(); ++k) v->f[k] = like.f[static_cast<size_t>(src[k])];
+  } else {
+    v->i.resize(src.size());
+    for (size_t k = 0; k < src.size(); ++k) v->i[k] = like.i[static_cast<size_t>(src[k])];
+  }
+  return v;
+}
+
+int64_t resolveAxis(const OpContext& c, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    c.node.invalid(fmt::format("axis {} is out of range for rank {}", axis, rank));
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::string shapeText(const Shape& s) {
+  return fmt::format("[{}]", fmt::join(s, ","));
+}
+
+void checkSize(const OpContext& c, const Shape& s) {
+  double n = 1;
+  for (const int64_t d : s) {
+    if (d < 0) c.node.invalid(fmt::format("a negative dimension in {}", shapeText(s)));
+    n *= static_cast<double>(d);
+  }
+  if (n > static_cast<double>(kMaxElements)) {
+    c.node.invalid(fmt::format("a result of shape {} ({:.0f} elements, over the limit of {})",
+                               shapeText(s), n, kMaxElements));
+  }
+}
+
 const std::map<std::string, OpFn>& opTable() {
   static const std::map<std::string, OpFn> table = [] {
     std::map<std::string, OpFn> t;
-    for (const auto family : {basicOps(), mathOps(), nnOps()}) {
+    for (const auto family : {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps()}) {
       for (const OpRow& row : family) t.emplace(row.name, row.run);
     }
     return t;

@@ -11,7 +11,8 @@
 //     outputs: [{name, dtype, shape, hex}] | error}]}
 //
 // modelJson is the model.json text, weightsHex its one weight file; error is TF.js's message for
-// a case it refuses (the runtime must refuse it too).
+// a case it refuses (the runtime must refuse it too). Graphs with dynamic ops run in
+// executeAsync, as TF.js requires.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION } from './lib.mjs';
@@ -294,6 +295,118 @@ for (const op of ['ResizeBilinear', 'ResizeNearestNeighbor']) {
   }
 }
 
+// --- logical, evaluation, slice / join, creation ----------------------------------------------
+for (const op of ['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual']) {
+  cases.push(makeCase(`${op} broadcast`, op, {
+    inputs: { a: { dtype: 'float32', shape: [2, 3], values: [1, 2, 3, NaN, 0, -1] },
+              b: { dtype: 'float32', shape: [3], values: [2, 2, -1] } },
+    nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('Less int32', 'Less', {
+  inputs: { a: { dtype: 'int32', shape: [4] }, b: { dtype: 'int32', shape: [] } },
+  nodes: [node('y', 'Less', ['a', 'b'])], fetch: ['y'],
+}));
+cases.push(makeCase('LogicalAnd Or Not', 'LogicalAnd', {
+  inputs: { a: { dtype: 'bool', shape: [4], values: [1, 0, 1, 0] }, b: { dtype: 'bool', shape: [4], values: [1, 1, 0, 0] } },
+  nodes: [node('and', 'LogicalAnd', ['a', 'b']), node('or', 'LogicalOr', ['a', 'b']),
+          node('not', 'LogicalNot', ['a'])],
+  fetch: ['and', 'or', 'not'],
+}));
+cases.push(makeCase('SelectV2 broadcast', 'SelectV2', {
+  inputs: { c: { dtype: 'bool', shape: [2, 1], values: [1, 0] }, t: f32([2, 3]), e: f32([3]) },
+  nodes: [node('y', 'SelectV2', ['c', 't', 'e'])], fetch: ['y'],
+}));
+cases.push(makeCase('Select rows', 'Select', {
+  inputs: { c: { dtype: 'bool', shape: [3], values: [0, 1, 0] }, t: f32([3, 2]), e: f32([3, 2]) },
+  nodes: [node('y', 'Select', ['c', 't', 'e'])], fetch: ['y'],
+}));
+cases.push(makeCase('Where', 'Where', {
+  inputs: { x: { dtype: 'bool', shape: [2, 3], values: [0, 1, 1, 0, 0, 1] } },
+  nodes: [node('y', 'Where', ['x'])], fetch: ['y'],
+}));
+cases.push(makeCase('TopKV2', 'TopKV2', {
+  inputs: { x: { dtype: 'float32', shape: [2, 5], values: [1, 3, 3, 2, 0, -1, 5, 4, 5, 0] } },
+  consts: { k: i32c([], [3]) },
+  nodes: [node('y', 'TopKV2', ['x', 'k'], { sorted: A.b(true) })], fetch: ['y', 'y:1'],
+}));
+cases.push(makeCase('Slice', 'Slice', {
+  inputs: { x: f32([3, 4, 2]) }, consts: { b: i32c([3], [1, 0, 1]), s: i32c([3], [2, -1, 1]) },
+  nodes: [node('y', 'Slice', ['x', 'b', 's'])], fetch: ['y'],
+}));
+cases.push(makeCase('Split', 'Split', {
+  inputs: { x: f32([2, 6]) }, consts: { ax: i32c([], [1]) },
+  nodes: [node('y', 'Split', ['ax', 'x'], { num_split: A.i(3) })], fetch: ['y', 'y:1', 'y:2'],
+}));
+cases.push(makeCase('SplitV', 'SplitV', {
+  inputs: { x: f32([5, 2]) }, consts: { s: i32c([3], [1, -1, 2]), ax: i32c([], [0]) },
+  nodes: [node('y', 'SplitV', ['x', 's', 'ax'], { num_split: A.i(3) })], fetch: ['y', 'y:1', 'y:2'],
+}));
+cases.push(makeCase('Unpack', 'Unpack', {
+  inputs: { x: f32([2, 3]) },
+  nodes: [node('y', 'Unpack', ['x'], { axis: A.i(1), num: A.i(3) })], fetch: ['y', 'y:1', 'y:2'],
+}));
+cases.push(makeCase('Tile', 'Tile', {
+  inputs: { x: f32([2, 3]) }, consts: { m: i32c([2], [2, 3]) },
+  nodes: [node('y', 'Tile', ['x', 'm'])], fetch: ['y'],
+}));
+cases.push(makeCase('BroadcastTo', 'BroadcastTo', {
+  inputs: { x: f32([3, 1]) }, consts: { s: i32c([3], [2, 3, 4]) },
+  nodes: [node('y', 'BroadcastTo', ['x', 's'])], fetch: ['y'],
+}));
+cases.push(makeCase('Range int', 'Range', {
+  consts: { a: i32c([], [2]), b: i32c([], [11]), d: i32c([], [3]) },
+  nodes: [node('y', 'Range', ['a', 'b', 'd'], { Tidx: A.type('int32') })], fetch: ['y'],
+}));
+cases.push(makeCase('Range float', 'Range', {
+  consts: { a: f32c([], [1]), b: f32c([], [-1]), d: f32c([], [-0.5]) },
+  nodes: [node('y', 'Range', ['a', 'b', 'd'], { Tidx: A.type('float32') })], fetch: ['y'],
+}));
+cases.push(makeCase('OneHot T float', 'OneHot', {
+  inputs: { i: { dtype: 'int32', shape: [2, 2], values: [1, 0, 2, 3] } },
+  consts: { d: i32c([], [3]), on: f32c([], [0.75]), off: f32c([], [-0.25]) },
+  nodes: [node('y', 'OneHot', ['i', 'd', 'on', 'off'], { axis: A.i(-1), T: A.type('float32') })],
+  fetch: ['y'],
+}));
+cases.push(makeCase('OneHot', 'OneHot', {
+  inputs: { i: { dtype: 'int32', shape: [4], values: [0, 2, 5, -1] } },
+  consts: { d: i32c([], [3]), on: f32c([], [1]), off: f32c([], [0]) },
+  nodes: [node('y', 'OneHot', ['i', 'd', 'on', 'off'], { axis: A.i(-1) })], fetch: ['y'],
+}));
+cases.push(makeCase('Size and Rank', 'Size', {
+  inputs: { x: f32([2, 3, 4]) },
+  nodes: [node('n', 'Size', ['x']), node('r', 'Rank', ['x'])], fetch: ['n', 'r'],
+}));
+for (const op of ['ArgMax', 'ArgMin']) {
+  cases.push(makeCase(`${op} axis 1`, op, {
+    inputs: { x: { dtype: 'float32', shape: [2, 4], values: [1, 5, 5, 2, -1, -3, 0, -3] } },
+    consts: { ax: i32c([], [1]) },
+    nodes: [node('y', op, ['x', 'ax'])], fetch: ['y'],
+  }));
+}
+for (const op of ['Round', 'Sign']) {
+  cases.push(makeCase(op, op, {
+    inputs: { x: { dtype: 'float32', shape: [8], values: [-2.5, -1.5, -0.5, 0, 0.5, 1.5, 2.4, 2.6] } },
+    nodes: [node('y', op, ['x'])], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('ClipByValue', 'ClipByValue', {
+  inputs: { x: f32([2, 4]) }, consts: { lo: f32c([], [-0.5]), hi: f32c([], [1]) },
+  nodes: [node('y', 'ClipByValue', ['x', 'lo', 'hi'])], fetch: ['y'],
+}));
+for (const op of ['FloorDiv', 'FloorMod']) {
+  cases.push(makeCase(`${op} float`, op, {
+    inputs: { a: { dtype: 'float32', shape: [4], values: [7, -7, 7.5, -7.5] },
+              b: { dtype: 'float32', shape: [4], values: [2, 2, -2, -2] } },
+    nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+  }));
+  cases.push(makeCase(`${op} int32`, op, {
+    inputs: { a: { dtype: 'int32', shape: [4], values: [7, -7, 7, -7] },
+              b: { dtype: 'int32', shape: [4], values: [2, 2, -2, -2] } },
+    nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+  }));
+}
+
 // --- run them in TF.js --------------------------------------------------------------------------
 const out = [];
 for (const c of cases) {
@@ -307,7 +420,15 @@ for (const c of cases) {
     const model = await tf.loadGraphModel(tf.io.fromMemory({
       modelTopology: c.modelJson.modelTopology, weightSpecs, weightData: buf, format: 'graph-model',
     }));
-    const result = model.execute(c.feeds, c.fetch);
+    let result;
+    try {
+      result = model.execute(c.feeds, c.fetch);
+    } catch (e) {
+      // Dynamic ops (Where, NonMaxSuppression, ...) run in executeAsync only; tfjs-cpp's one
+      // execute runs them all.
+      if (!String(e.message).includes('executeAsync')) throw e;
+      result = await model.executeAsync(c.feeds, c.fetch);
+    }
     const list = Array.isArray(result) ? result : [result];
     record.outputs = list.map((t, k) => dumpT(c.fetch[k], t));
   } catch (e) {
