@@ -2,13 +2,15 @@
 //                                      [--budget-s 0]
 //
 // Times the real TF.js (@tensorflow/tfjs 4.22.0 from tests/oracle/node_modules) running a
-// layers-model folder, as a Node program without tfjs-node does it:
+// layers-model or graph-model folder, as a Node program without tfjs-node does it:
 //   - cpu:  the pure-JS cpu backend.
 //   - wasm: @tensorflow/tfjs-backend-wasm with SIMD and without threads (TF.js never uses wasm
 //           threads in Node: WASM_HAS_MULTITHREAD_SUPPORT is false there, set explicitly here);
 //           the .wasm files come from node_modules/@tensorflow/tfjs-backend-wasm/dist/.
-// The model is loaded with tf.loadLayersModel through an IOHandler that reads the folder with
-// fs (what tfjs-node's file:// loader does). The input is seeded random uniform [-1, 1) of the
+// The model is loaded with tf.loadLayersModel (or tf.loadGraphModel for a graph model) through an
+// IOHandler that reads the folder with fs (what tfjs-node's file:// loader does); a graph model's
+// call is model.execute(inputs) with every float input seeded random and every int32 / bool input
+// zeros, unknown dimensions 1 (the batch --batch). The input is seeded random uniform [-1, 1) of the
 // model's input shape with batch --batch. After --warmup untimed calls, each timed call is
 // `y = model.predict(x); y.dataSync(); y.dispose()`, --iters times; with --budget-s > 0 the timed
 // loop stops early once that many seconds have been spent in it (at least one call is timed),
@@ -17,6 +19,8 @@
 //
 // Prints JSON on stdout: backend, flags, load / first-call / median / min / max ms, calls timed,
 // peak RSS (VmHWM) of this process.
+import fs from 'node:fs';
+import path from 'node:path';
 import { require, log, vmHwmBytes, stats, folderHandler, initBackend } from './tfjs_node.mjs';
 
 function usage(msg) {
@@ -56,17 +60,38 @@ async function main() {
 
   let t0 = process.hrtime.bigint();
   const msSince = (t) => Number(process.hrtime.bigint() - t) / 1e6;
-  const model = await tf.loadLayersModel(folderHandler(tf, o.dir));
+  const json = JSON.parse(fs.readFileSync(path.join(o.dir, 'model.json'), 'utf8'));
+  const graph = json.format === 'graph-model' ||
+                (json.modelTopology && Array.isArray(json.modelTopology.node));
+  const model = graph ? await tf.loadGraphModel(folderHandler(tf, o.dir))
+                      : await tf.loadLayersModel(folderHandler(tf, o.dir));
   const loadMs = msSince(t0);
-  if (model.inputs.length !== 1) throw new Error(`expected one input, got ${model.inputs.length}`);
-  const shape = [o.batch, ...model.inputs[0].shape.slice(1)];
-  const x = tf.randomUniform(shape, -1, 1, 'float32', 42);
-
-  const call = () => {
-    const y = model.predict(x);
-    y.dataSync();
-    y.dispose();
+  const inputOf = (info, k) => {
+    const shape = (info.shape ?? [-1]).map((d, i) => (d == null || d < 0 ? (i === 0 ? o.batch : 1) : d));
+    return info.dtype === 'int32' || info.dtype === 'bool'
+      ? tf.zeros(shape, info.dtype)
+      : tf.randomUniform(shape, -1, 1, 'float32', 42 + k);
   };
+  let x, call;
+  if (graph) {
+    x = {};
+    model.inputs.forEach((info, k) => { x[model.inputNodes[k]] = inputOf(info, k); });
+    call = () => {
+      const r = model.execute(x);
+      for (const y of Array.isArray(r) ? r : [r]) {
+        y.dataSync();
+        y.dispose();
+      }
+    };
+  } else {
+    if (model.inputs.length !== 1) throw new Error(`expected one input, got ${model.inputs.length}`);
+    x = inputOf({ shape: [-1, ...model.inputs[0].shape.slice(1)], dtype: 'float32' }, 0);
+    call = () => {
+      const y = model.predict(x);
+      y.dataSync();
+      y.dispose();
+    };
+  }
   const times = [];
   let firstCallMs = null;
   let firstCallOnly = false;
@@ -90,8 +115,8 @@ async function main() {
     if (i === 0 && firstCallMs === null) firstCallMs = times[0];
     if (o.budgetS > 0 && msSince(loopStart) > o.budgetS * 1000) break;
   }
-  x.dispose();
-  const leaked = tf.memory().numTensors - model.weights.length;
+  for (const t of graph ? Object.values(x) : [x]) t.dispose();
+  const leaked = tf.memory().numTensors - (graph ? Object.keys(model.weights).length : model.weights.length);
   model.dispose();
   log(JSON.stringify({
     tool: 'tfjs',

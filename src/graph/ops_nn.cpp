@@ -256,8 +256,16 @@ std::vector<ValuePtr> pool(const OpContext& c) {
   const kernels::Window w = windowOf(c.node, x.shape, k[0], k[1], false);
   const int64_t batch = x.shape[0], ch = x.shape[3];
   kernels::Array y({batch, w.out[1], w.out[2], ch});
-  const bool fast = !kernels::referenceKernels() &&
-                    kernels::Pool(IsMax, 2).run(x.f.data(), batch, w, ch, y.data.data());
+  // The kernel (oneDNN's pooling primitive per geometry) is made once and kept with the node.
+  bool fast = false;
+  if (!kernels::referenceKernels()) {
+    auto pool = c.state.get<kernels::Pool>();
+    if (!pool) {
+      pool = std::make_shared<kernels::Pool>(IsMax, 2);
+      c.state.set(pool);
+    }
+    fast = pool->run(x.f.data(), batch, w, ch, y.data.data());
+  }
   if (!fast) kernels::reference::pool(x.f.data(), batch, w, ch, IsMax, y.data.data());
   return {fromArray(std::move(y))};
 }
