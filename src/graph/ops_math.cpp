@@ -59,7 +59,7 @@ namespace {
 // --- binary arithmetic --------------------------------------------------------------------------
 
 // int32 arithmetic as TF.js's int32 kernels give it: the double result stored into an
-// Int32Array (ToInt32); RealDiv / Div of int32 are float divisions there, truncated likewise.
+// Int32Array (ToInt32); RealDiv / Div of int32 tensors are tf.div, which floor-divides them.
 int32_t intOp(kernels::Binary op, int32_t a, int32_t b) {
   const double x = a, y = b;
   switch (op) {
@@ -69,8 +69,8 @@ int32_t intOp(kernels::Binary op, int32_t a, int32_t b) {
       return jsToInt32(x - y);
     case kernels::Binary::kMul:
       return jsToInt32(x * y);
-    case kernels::Binary::kDiv:
-      return jsToInt32(x / y);
+    case kernels::Binary::kDiv:  // tf.div of two int32 tensors is floorDiv
+      return jsToInt32(std::floor(x / y));
     case kernels::Binary::kMaximum:
       return std::max(a, b);
     case kernels::Binary::kMinimum:

@@ -174,7 +174,7 @@ for (const op of ['AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Squar
     nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
   }));
 }
-for (const op of ['AddV2', 'Sub', 'Mul', 'Maximum', 'Minimum']) {
+for (const op of ['AddV2', 'Sub', 'Mul', 'Maximum', 'Minimum', 'RealDiv']) {
   cases.push(makeCase(`${op} int32`, op, {
     inputs: { a: { dtype: 'int32', shape: [2, 3] }, b: { dtype: 'int32', shape: [3] } },
     nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
