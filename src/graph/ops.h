@@ -89,6 +89,21 @@ void activate(Activation a, kernels::Array& y, const Value* alpha, float leaky, 
 // Helpers of the op families (values.cpp).
 // A value of `like`'s dtype and shape `shape` whose element k is like's element src[k].
 ValuePtr gatherValue(const Value& like, Shape shape, const std::vector<int64_t>& src);
+// For each index of `out` in row-major order, the flat source position sourceOf(index) gives: the
+// gather list of an op that moves elements (Slice, Tile, Transpose, StridedSlice, ...).
+template <typename F>
+std::vector<int64_t> sourcesOf(const Shape& out, F sourceOf) {
+  std::vector<int64_t> src(static_cast<size_t>(kernels::Array::count(out)));
+  std::vector<int64_t> idx(out.size(), 0);
+  for (size_t k = 0; k < src.size(); ++k) {
+    src[k] = sourceOf(idx);
+    for (size_t d = out.size(); d-- > 0;) {  // odometer increment
+      if (++idx[d] < out[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return src;
+}
 // An axis in [-rank, rank) resolved (negative from the end); Node::invalid otherwise.
 int64_t resolveAxis(const OpContext& c, int64_t axis, int64_t rank);
 // "[2,3]"

@@ -120,17 +120,11 @@ std::vector<ValuePtr> transpose(const OpContext& c) {
   Shape out(rank);
   for (size_t d = 0; d < rank; ++d) out[d] = x.shape[static_cast<size_t>(perm[d])];
   const auto inStride = stridesOf(x.shape);
-  std::vector<int64_t> src(static_cast<size_t>(x.size()));
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t k = 0; k < x.size(); ++k) {
+  const auto src = sourcesOf(out, [&](const std::vector<int64_t>& idx) {
     int64_t at = 0;
     for (size_t d = 0; d < rank; ++d) at += idx[d] * inStride[static_cast<size_t>(perm[d])];
-    src[static_cast<size_t>(k)] = at;
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < out[d]) break;
-      idx[d] = 0;
-    }
-  }
+    return at;
+  });
   return {gatherValue(x, std::move(out), src)};
 }
 
@@ -268,21 +262,15 @@ std::vector<ValuePtr> stridedSlice(const OpContext& c) {
   while (axis < rank) full();
   // Gather: every combination of the ranges, in row-major order.
   const auto stride = stridesOf(x.shape);
-  int64_t total = 1;
-  for (const Range& r : ranges) total *= r.size;
-  std::vector<int64_t> src(static_cast<size_t>(std::max<int64_t>(total, 0)));
-  std::vector<int64_t> idx(ranges.size(), 0);
-  for (int64_t k = 0; k < total; ++k) {
+  Shape sizes;
+  for (const Range& r : ranges) sizes.push_back(r.size);
+  const auto src = sourcesOf(sizes, [&](const std::vector<int64_t>& idx) {
     int64_t at = 0;
     for (size_t d = 0; d < ranges.size(); ++d) {
       at += (ranges[d].begin + idx[d] * ranges[d].stride) * stride[d];
     }
-    src[static_cast<size_t>(k)] = at;
-    for (size_t d = ranges.size(); d-- > 0;) {
-      if (++idx[d] < ranges[d].size) break;
-      idx[d] = 0;
-    }
-  }
+    return at;
+  });
   return {gatherValue(x, std::move(out), src)};
 }
 

@@ -117,20 +117,11 @@ Fusion fusionOf(const OpContext& c) {
 }
 
 kernels::Fused fusedKind(Activation a) {
-  switch (a) {
-    case Activation::kLinear:
-      return kernels::Fused::kLinear;
-    case Activation::kRelu:
-      return kernels::Fused::kRelu;
-    case Activation::kRelu6:
-      return kernels::Fused::kRelu6;
-    case Activation::kElu:
-      return kernels::Fused::kElu;
-    case Activation::kSigmoid:
-      return kernels::Fused::kSigmoid;
-    default:
-      return kernels::Fused::kNone;
-  }
+  // Indexed by Activation (ops.h); prelu and leakyrelu have no fused form.
+  using F = kernels::Fused;
+  constexpr F kFused[] = {F::kLinear,  F::kRelu, F::kRelu6, F::kElu,
+                          F::kSigmoid, F::kNone, F::kNone};
+  return kFused[static_cast<size_t>(a)];
 }
 
 // bias (over the last axis) and the activation, for a result the fast kernel did not finish.

@@ -18,17 +18,11 @@ using kernels::indexing::stridesOf;
 // The block of x starting at `begin` with sizes `size` (every axis), in row-major order.
 ValuePtr block(const Value& x, const std::vector<int64_t>& begin, const Shape& size) {
   const auto stride = stridesOf(x.shape);
-  std::vector<int64_t> src(static_cast<size_t>(kernels::Array::count(size)));
-  std::vector<int64_t> idx(size.size(), 0);
-  for (size_t k = 0; k < src.size(); ++k) {
+  const auto src = sourcesOf(size, [&](const std::vector<int64_t>& idx) {
     int64_t pos = 0;
     for (size_t d = 0; d < size.size(); ++d) pos += (begin[d] + idx[d]) * stride[d];
-    src[k] = pos;
-    for (size_t d = size.size(); d-- > 0;) {
-      if (++idx[d] < size[d]) break;
-      idx[d] = 0;
-    }
-  }
+    return pos;
+  });
   return gatherValue(x, size, src);
 }
 
@@ -119,17 +113,11 @@ std::vector<ValuePtr> unpack(const OpContext& c) {
 ValuePtr repeat(const Value& x, const Shape& out) {
   const auto stride = stridesOf(x.shape);
   const size_t pad = out.size() - x.shape.size();
-  std::vector<int64_t> src(static_cast<size_t>(kernels::Array::count(out)));
-  std::vector<int64_t> idx(out.size(), 0);
-  for (size_t k = 0; k < src.size(); ++k) {
+  const auto src = sourcesOf(out, [&](const std::vector<int64_t>& idx) {
     int64_t pos = 0;
     for (size_t d = pad; d < out.size(); ++d) pos += (idx[d] % x.shape[d - pad]) * stride[d - pad];
-    src[k] = pos;
-    for (size_t d = out.size(); d-- > 0;) {
-      if (++idx[d] < out[d]) break;
-      idx[d] = 0;
-    }
-  }
+    return pos;
+  });
   return gatherValue(x, out, src);
 }
 

@@ -16,15 +16,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION, toArrayBuffer } from './lib.mjs';
+import { tf, startScript, Rng, dumpTyped, TFJS_VERSION, toArrayBuffer } from './lib.mjs';
 
-installFailureHandlers();
-const [outDir] = process.argv.slice(2);
-if (!outDir) {
-  console.error('usage: node graph_cases.mjs OUTDIR');
-  process.exit(2);
-}
-await initTf();
+const [outDir] = await startScript('node graph_cases.mjs OUTDIR');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', 'fixtures', 'real');
@@ -53,13 +47,7 @@ function handlerFor(file) {
   };
 }
 
-// The cpu backend's cast between int32 and float32 keeps the source's typed array (dataSync of a
-// float32 cast of int32 gives an Int32Array): write the values in the tensor's own dtype.
-const dump = (name, t) => {
-  const d = t.dataSync();
-  const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
-  return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };
-};
+const dump = dumpTyped;
 const out = [];
 for (const rel of models) {
   const file = path.join(root, rel);

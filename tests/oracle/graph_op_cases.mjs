@@ -15,15 +15,9 @@
 // executeAsync, as TF.js requires.
 import fs from 'node:fs';
 import path from 'node:path';
-import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION } from './lib.mjs';
+import { tf, startScript, Rng, dumpTyped, TFJS_VERSION } from './lib.mjs';
 
-installFailureHandlers();
-const [outDir] = process.argv.slice(2);
-if (!outDir) {
-  console.error('usage: node graph_op_cases.mjs OUTDIR');
-  process.exit(2);
-}
-await initTf();
+const [outDir] = await startScript('node graph_op_cases.mjs OUTDIR');
 
 // --- attribute and node spellings ----------------------------------------------------------
 const DT = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL' };
@@ -77,11 +71,7 @@ function makeCase(name, op, { inputs = {}, consts = {}, nodes, fetch }) {
   return { name, op, modelJson, weightData, feeds, inputRecords, fetch };
 }
 
-function dumpT(name, t) {
-  const d = t.dataSync();
-  const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
-  return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };
-}
+const dumpT = dumpTyped;
 
 const cases = [];
 const f32 = (shape) => ({ dtype: 'float32', shape });

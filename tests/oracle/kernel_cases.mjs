@@ -18,15 +18,9 @@
 // where an operation treats them specially.
 import fs from 'node:fs';
 import path from 'node:path';
-import { tf, initTf, installFailureHandlers, Rng, hexOf, TFJS_VERSION } from './lib.mjs';
+import { tf, startScript, Rng, hexOf, TFJS_VERSION } from './lib.mjs';
 
-installFailureHandlers();
-const [outDir] = process.argv.slice(2);
-if (!outDir) {
-  console.error('usage: node kernel_cases.mjs OUTDIR');
-  process.exit(2);
-}
-await initTf();
+const [outDir] = await startScript('node kernel_cases.mjs OUTDIR');
 
 const count = (shape) => shape.reduce((a, b) => a * b, 1);
 const dump = (t) => ({ shape: t.shape.slice(), hex: hexOf(t.dataSync()) });

@@ -45,6 +45,33 @@ export function installFailureHandlers() {
   process.on('unhandledRejection', die);
 }
 
+/**
+ * The start of an oracle script run as `node SCRIPT ARG`: failure handlers installed, the
+ * arguments (exit 2 with `usage` when the first is missing), TF.js's cpu backend ready.
+ */
+export async function startScript(usage) {
+  installFailureHandlers();
+  const args = process.argv.slice(2);
+  if (!args[0]) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  await initTf();
+  return args;
+}
+
+/**
+ * A tensor as the oracle's JSON writes it: {name, dtype, shape, hex} with hex the little-endian
+ * bytes of its values in its own dtype (float32, or int32 for int32 and bool). The cpu backend's
+ * cast between int32 and float32 keeps the source's typed array, so dataSync() alone may give
+ * the wrong bytes.
+ */
+export function dumpTyped(name, t) {
+  const d = t.dataSync();
+  const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
+  return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };
+}
+
 // ---------------------------------------------------------------------------
 // Deterministic PRNG (mulberry32) seeded from a string.
 

@@ -5,15 +5,9 @@
 // "values": [...], "size": [newHeight, newWidth]}; prints {"shape", "values"} of the result as
 // JSON (what the image inputs of `tfjs predict --image-size` are compared with).
 import fs from 'node:fs';
-import { tf, initTf, installFailureHandlers } from './lib.mjs';
+import { tf, startScript } from './lib.mjs';
 
-installFailureHandlers();
-const [file] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: node resize_bilinear.mjs IN.json');
-  process.exit(2);
-}
-await initTf();
+const [file] = await startScript('node resize_bilinear.mjs IN.json');
 const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
 const x = tf.tensor4d(spec.values, spec.shape, 'float32');
 const y = tf.image.resizeBilinear(x, spec.size);
