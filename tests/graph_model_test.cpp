@@ -105,16 +105,15 @@ std::pair<ErrorCode, std::string> errorOf(F&& f) {
 }
 
 TEST(GraphModel, OpsNotRunYetAreRefusedAtLoadNamingThem) {
-  const auto [code, message] = errorOf(
-      [] { loadGraphModel((repoFixtures() / "graph_tfjs_move_lstm" / "model.json").string()); });
+  // FaceBoxes: v1 control flow (Enter / Merge / Switch ...), TensorArrayV3, NonMaxSuppressionV3.
+  const fs::path faceboxes = repoFixtures() / "graph_faceboxes_float16" / "faceboxes.json";
+  const auto [code, message] = errorOf([&] { loadGraphModel(faceboxes.string()); });
   EXPECT_EQ(code, ErrorCode::kUnsupported);
-  EXPECT_THAT(message, HasSubstr("StatelessWhile (4 nodes"));
-  EXPECT_THAT(message, HasSubstr("TensorListReserve"));
-  const ModelArtifacts a =
-      loadModel((repoFixtures() / "graph_tfjs_move_lstm" / "model.json").string());
-  const auto missing = unsupportedGraphOps(a);
-  EXPECT_EQ(missing.at("StatelessWhile").size(), 4u);
-  EXPECT_FALSE(missing.count("MatMul"));
+  EXPECT_THAT(message, HasSubstr("Enter (13 nodes"));
+  EXPECT_THAT(message, HasSubstr("NonMaxSuppressionV3 (1 node"));
+  const auto missing = unsupportedGraphOps(loadModel(faceboxes.string()));
+  EXPECT_EQ(missing.at("TensorArrayV3").size(), 5u);
+  EXPECT_FALSE(missing.count("_FusedConv2D"));
 }
 
 ModelArtifacts eyeblink() {
@@ -223,12 +222,13 @@ TEST(GraphModelCli, PredictInspectAndRefusal) {
 
   const auto yes = test::runCli("inspect --summary " + test::quote(model));
   EXPECT_THAT(yes.out, HasSubstr("runs natively: yes"));
-  const fs::path lstm = repoFixtures() / "graph_tfjs_move_lstm";
-  const auto no = test::runCli("inspect --summary --json " + test::quote(lstm));
+  const fs::path faceboxes = repoFixtures() / "graph_faceboxes_float16" / "faceboxes.json";
+  const auto no = test::runCli("inspect --summary --json " + test::quote(faceboxes));
   const Json j = Json::parse(no.out);
   EXPECT_EQ(j["graph"]["runsNatively"], false);
-  EXPECT_EQ(j["graph"]["unsupportedOps"]["StatelessWhile"].size(), 4u);
-  const auto refused = test::runCli("predict " + test::quote(lstm) + " --input '[[[1]]]'");
+  EXPECT_EQ(j["graph"]["unsupportedOps"]["Switch"].size(), 5u);
+  const auto refused =
+      test::runCli("predict " + test::quote(faceboxes) + " --input '[[[[1,2,3]]]]'");
   EXPECT_EQ(refused.exitCode, 1) << refused.out;
   EXPECT_THAT(refused.out,
               HasSubstr("[unsupported] this graph model uses ops tfjs-cpp does not run yet"));
@@ -295,6 +295,41 @@ TEST_P(GraphOpOracle, EveryCaseMatchesTfjs) {
 
 INSTANTIATE_TEST_SUITE_P(Graph, GraphOpOracle, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "Reference" : "Fast"; });
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// A While that would run past GraphModelOptions::maxLoopIterations stops with an error naming
+// it; a call of a function the library lacks is refused, naming it.
+TEST(GraphModel, LoopLimitAndUnknownFunctions) {
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  const Json* loop = nullptr;
+  for (const Json& c : o["cases"]) {
+    if (c["case"] == "StatelessWhile") loop = &c;
+  }
+  ASSERT_NE(loop, nullptr);
+  const std::map<std::string, Tensor> feeds = {{"x", zeros({2, 3})}};
+  GraphModelOptions options;
+  options.maxLoopIterations = 3;  // the loop runs 3 times: allowed
+  EXPECT_NO_THROW(GraphModel::fromArtifacts(artifactsOf(*loop), options).execute(feeds, {"w:3"}));
+  options.maxLoopIterations = 2;
+  const auto [code, message] = errorOf(
+      [&] { GraphModel::fromArtifacts(artifactsOf(*loop), options).execute(feeds, {"w:3"}); });
+  EXPECT_EQ(code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(message, HasSubstr("node 'w' (StatelessWhile): the loop ran past 2 iterations"));
+
+  ModelArtifacts a = artifactsOf(*loop);
+  for (Json& n : a.modelTopology["node"]) {
+    if (n["name"] == "w") n["attr"]["body"]["func"]["name"] = "nobody";
+  }
+  const GraphModel broken = GraphModel::fromArtifacts(a);
+  EXPECT_THAT(errorOf([&] { broken.execute(feeds, {"w:3"}); }).second,
+              HasSubstr("it calls 'nobody', which is not a function of the graph's library"));
+}
 
 }  // namespace
 }  // namespace tfjs

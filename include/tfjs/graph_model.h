@@ -34,6 +34,9 @@ struct GraphModelOptions {
   int threads = 0;
   // Run the plain reference kernels instead of oneDNN / OpenBLAS (the oracle of the fast ones).
   bool referenceKernels = false;
+  // The most iterations one While loop may run; a loop that would run more is stopped with
+  // tfjs::Error(kInvalidArgument) naming it, not left to hang.
+  int64_t maxLoopIterations = 10'000'000;
 };
 
 // One input or output as TF.js's model.inputs / model.outputs describe it (its ModelTensorInfo).

@@ -29,15 +29,22 @@ std::optional<int64_t> int64Of(const Json& j) {
 }  // namespace
 
 Input parseInput(const std::string& name) {
-  const size_t colon = name.rfind(':');
-  if (colon != std::string::npos && colon + 1 < name.size()) {
-    int index = 0;
-    const char* first = name.data() + colon + 1;
-    const char* last = name.data() + name.size();
-    const auto [end, ec] = std::from_chars(first, last, index);
-    if (ec == std::errc() && end == last) return {name.substr(0, colon), index};
+  // "node", "node:k", or in a function body "node:arg:k".
+  const auto integer = [](std::string_view t, int& v) {
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return !t.empty() && ec == std::errc() && end == t.data() + t.size();
+  };
+  const size_t last = name.rfind(':');
+  if (last == std::string::npos || last + 1 >= name.size()) return {name, 0, {}};
+  int index = 0;
+  if (!integer(std::string_view(name).substr(last + 1), index)) return {name, 0, {}};
+  const size_t mid = name.rfind(':', last - 1);
+  if (last > 0 && mid != std::string::npos && mid + 1 < last) {
+    const std::string arg = name.substr(mid + 1, last - mid - 1);
+    int unused = 0;
+    if (!integer(arg, unused)) return {name.substr(0, mid), index, arg};
   }
-  return {name, 0};
+  return {name.substr(0, last), index, {}};
 }
 
 std::optional<DType> dtypeFromTf(const std::string& name) {
@@ -154,6 +161,13 @@ std::optional<DType> Node::type(const char* key) const {
   return t;
 }
 
+std::string Node::function(const char* key) const {
+  const Json* f = field(*this, key, "func");
+  if (!f) schema(fmt::format("node '{}' ({}): no function attribute '{}'", name, op, key));
+  if (!f->is_object() || !f->contains("name") || !(*f)["name"].is_string()) malformed(*this, key);
+  return (*f)["name"].get<std::string>();
+}
+
 std::optional<std::vector<int64_t>> Node::shape(const char* key) const {
   const Json* f = field(*this, key, "shape");
   if (!f) return std::nullopt;
@@ -176,15 +190,50 @@ const Node* GraphDef::find(const std::string& name) const {
   return it == index.end() ? nullptr : &nodes[it->second];
 }
 
-GraphDef parseGraph(const Json& topology) {
-  if (!topology.is_object() || !topology.contains("node") || !topology["node"].is_array()) {
-    schema("the graph model's modelTopology has no 'node' list");
+namespace {
+
+// The position among an op's outputs of output argument `arg` (function bodies name outputs as
+// "node:arg:k"): the ops with more than one output argument list them; any other op has one.
+int outputOffset(const std::string& op, const std::string& arg) {
+  static const std::map<std::string, std::vector<std::string>> kOutputs = {
+      {"TopKV2", {"values", "indices"}},
+      {"Unique", {"y", "idx"}},
+      {"FusedBatchNorm",
+       {"y", "batch_mean", "batch_variance", "reserve_space_1", "reserve_space_2"}},
+      {"FusedBatchNormV2",
+       {"y", "batch_mean", "batch_variance", "reserve_space_1", "reserve_space_2"}},
+      {"FusedBatchNormV3",
+       {"y", "batch_mean", "batch_variance", "reserve_space_1", "reserve_space_2",
+        "reserve_space_3"}},
+      {"NonMaxSuppressionV4", {"selected_indices", "valid_outputs"}},
+      {"NonMaxSuppressionV5", {"selected_indices", "selected_scores", "valid_outputs"}},
+      {"TensorListPopBack", {"output_handle", "tensor"}},
+  };
+  const auto it = kOutputs.find(op);
+  if (it == kOutputs.end()) return 0;
+  for (size_t k = 0; k < it->second.size(); ++k) {
+    if (it->second[k] == arg) return static_cast<int>(k);
   }
+  return 0;
+}
+
+// The nodes of a node list (the graph's "node", a function's "nodeDef"), `args` first as "_Arg"
+// nodes (a function's inputs), each input checked to name a node.
+GraphDef parseNodes(const Json& list, const std::vector<std::string>& args,
+                    const std::string& where) {
   GraphDef g;
-  for (const Json& j : topology["node"]) {
+  for (const std::string& a : args) {
+    Node n;
+    n.name = a;
+    n.op = "_Arg";
+    n.attr = Json::object();
+    g.index.emplace(a, g.nodes.size());
+    g.nodes.push_back(std::move(n));
+  }
+  for (const Json& j : list) {
     if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("op") ||
         !j["op"].is_string()) {
-      schema(fmt::format("a graph node without a name or an op: {}", j.dump().substr(0, 200)));
+      schema(fmt::format("{}: a node without a name or an op: {}", where, j.dump().substr(0, 200)));
     }
     Node n;
     n.name = j["name"];
@@ -208,21 +257,96 @@ GraphDef parseGraph(const Json& topology) {
       }
     }
     if (!g.index.emplace(n.name, g.nodes.size()).second) {
-      schema(fmt::format("two graph nodes are named '{}'", n.name));
+      schema(fmt::format("{}: two nodes are named '{}'", where, n.name));
     }
     g.nodes.push_back(std::move(n));
   }
-  for (const Node& n : g.nodes) {
-    for (const Input& in : n.inputs) {
+  // Function bodies name outputs "node:arg:k": resolve the argument to an output index now that
+  // every node's op is known.
+  for (Node& n : g.nodes) {
+    for (Input& in : n.inputs) {
+      if (!in.arg.empty()) {
+        if (const Node* src = g.find(in.node)) in.index += outputOffset(src->op, in.arg);
+        in.arg.clear();
+      }
       if (!g.find(in.node)) {
-        schema(fmt::format("node '{}' ({}) reads '{}', which is not a node of the graph", n.name,
-                           n.op, in.node));
+        schema(fmt::format("node '{}' ({}) reads '{}', which is not a node of {}", n.name, n.op,
+                           in.node, where));
       }
     }
     for (const std::string& c : n.controls) {
       if (!g.find(c)) {
-        schema(fmt::format("node '{}' ({}) waits for '{}', which is not a node of the graph",
-                           n.name, n.op, c));
+        schema(fmt::format("node '{}' ({}) waits for '{}', which is not a node of {}", n.name, n.op,
+                           c, where));
+      }
+    }
+  }
+  return g;
+}
+
+std::vector<std::string> argNames(const Json& sig, const char* key, const std::string& fn) {
+  std::vector<std::string> out;
+  if (!sig.contains(key)) return out;
+  if (!sig[key].is_array()) schema(fmt::format("function '{}': '{}' is not a list", fn, key));
+  for (const Json& a : sig[key]) {
+    if (!a.is_object() || !a.contains("name") || !a["name"].is_string()) {
+      schema(fmt::format("function '{}': an argument without a name", fn));
+    }
+    out.push_back(a["name"]);
+  }
+  return out;
+}
+
+Function parseFunction(const Json& f) {
+  if (!f.is_object() || !f.contains("signature") || !f["signature"].is_object() ||
+      !f["signature"].contains("name") || !f["signature"]["name"].is_string()) {
+    schema("a library function without a signature name");
+  }
+  const Json& sig = f["signature"];
+  Function fn;
+  fn.name = sig["name"];
+  fn.inputs = argNames(sig, "inputArg", fn.name);
+  fn.outputs = argNames(sig, "outputArg", fn.name);
+  const Json empty = Json::array();
+  const Json& nodes = f.contains("nodeDef") ? f["nodeDef"] : empty;
+  if (!nodes.is_array()) schema(fmt::format("function '{}': 'nodeDef' is not a list", fn.name));
+  fn.body = parseNodes(nodes, fn.inputs, fmt::format("function '{}'", fn.name));
+  const Json ret = f.contains("ret") ? f["ret"] : Json::object();
+  for (const std::string& out : fn.outputs) {
+    if (!ret.is_object() || !ret.contains(out) || !ret[out].is_string()) {
+      schema(fmt::format("function '{}' does not say what its output '{}' returns", fn.name, out));
+    }
+    Input in = parseInput(ret[out].get<std::string>());
+    if (!in.arg.empty()) {
+      if (const Node* src = fn.body.find(in.node)) in.index += outputOffset(src->op, in.arg);
+      in.arg.clear();
+    }
+    if (!fn.body.find(in.node)) {
+      schema(fmt::format("function '{}' returns '{}', which is not one of its nodes", fn.name,
+                         ret[out].get<std::string>()));
+    }
+    fn.results.push_back(in);
+  }
+  return fn;
+}
+
+}  // namespace
+
+GraphDef parseGraph(const Json& topology) {
+  if (!topology.is_object() || !topology.contains("node") || !topology["node"].is_array()) {
+    schema("the graph model's modelTopology has no 'node' list");
+  }
+  GraphDef g = parseNodes(topology["node"], {}, "the graph");
+  if (const auto lib = topology.find("library"); lib != topology.end() && lib->is_object()) {
+    if (const auto fns = lib->find("function"); fns != lib->end()) {
+      if (!fns->is_array()) schema("the graph's library 'function' is not a list");
+      for (const Json& f : *fns) {
+        Function fn = parseFunction(f);
+        const std::string name = fn.name;
+        auto shared = std::make_shared<const Function>(std::move(fn));
+        if (!g.functions.emplace(name, std::move(shared)).second) {
+          schema(fmt::format("two library functions are named '{}'", name));
+        }
       }
     }
   }

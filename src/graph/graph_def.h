@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +20,11 @@ namespace tfjs::graph {
 struct Input {
   std::string node;
   int index = 0;
+  std::string arg;  // while parsing a function body's "node:arg:k": the output argument
 };
 
-// "node" / "node:k" as an Input; control inputs ("^node") are not data inputs (see Node).
+// "node" / "node:k" (or a function body's "node:arg:k") as an Input; control inputs ("^node")
+// are not data inputs (see Node).
 Input parseInput(const std::string& name);
 
 // TF.js's dtype for a TensorFlow DT_ name (DT_FLOAT, DT_HALF and DT_DOUBLE are float32; DT_INT32,
@@ -45,6 +48,9 @@ struct Node {
   std::vector<int64_t> integers(const char* key) const;     // list.i; empty when absent
   std::vector<std::string> strings(const char* key) const;  // list.s, decoded
   std::optional<DType> type(const char* key) const;         // type, mapped by dtypeFromTf
+  // A function attribute ({"func": {"name": ...}}): the function's name; Error(kSchema) when
+  // absent or malformed.
+  std::string function(const char* key) const;
   // A shape attribute ({"dim": [{"size": "-1"}, ...]}); nullopt when absent or unknown_rank.
   std::optional<std::vector<int64_t>> shape(const char* key) const;
 
@@ -53,15 +59,30 @@ struct Node {
   [[noreturn]] void invalid(const std::string& what) const;
 };
 
+struct Function;
+
 struct GraphDef {
   std::vector<Node> nodes;
   std::map<std::string, size_t> index;  // node name -> position in `nodes`
+  // The library's functions (top level only): the bodies of While / If / PartitionedCall.
+  std::map<std::string, std::shared_ptr<const Function>> functions;
   const Node* find(const std::string& name) const;
 };
 
-// The nodes of modelTopology ({"node": [...], "versions", "library"}). Error(kSchema) for a
-// topology without a node list, a node without a name or op, or two nodes with one name;
-// Error(kSchema) naming both for an input that names no node.
+// A library function: its body, whose first nodes are its inputs (op "_Arg", named after the
+// input arguments), and what each output argument returns.
+struct Function {
+  std::string name;
+  std::vector<std::string> inputs;   // input argument names, in order
+  std::vector<std::string> outputs;  // output argument names, in order
+  std::vector<Input> results;        // per output: the body node output it returns
+  GraphDef body;
+};
+
+// The nodes of modelTopology ({"node": [...], "versions", "library"}) and its library functions.
+// Error(kSchema) for a topology without a node list, a node without a name or op, two nodes (or
+// functions) with one name, an input that names no node (naming both), or a function whose
+// output returns nothing of its body.
 GraphDef parseGraph(const Json& modelTopology);
 
 }  // namespace tfjs::graph

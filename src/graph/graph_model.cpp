@@ -11,6 +11,7 @@
 
 #include "graph/graph_def.h"
 #include "graph/ops.h"
+#include "graph/program.h"
 #include "kernels/kernels.h"
 #include "tfjs/error.h"
 
@@ -22,30 +23,18 @@ using graph::ValuePtr;
 
 struct GraphModel::Rep {
   GraphDef graph;
-  std::vector<ValuePtr> consts;  // per node: the Const's value, null for other nodes
-  std::vector<graph::OpFn> ops;  // per node: its op (null for Const and Placeholder)
+  std::unique_ptr<graph::Program> program;  // the main graph
+  std::unique_ptr<graph::Runtime> runtime;  // the library functions
   std::vector<ModelTensorInfo> inputs, outputs;
   // Signature key -> tensor name ("x:0"), for feeds and fetches.
   std::map<std::string, std::string> inputKeys, outputKeys;
   GraphModelOptions options;
-  std::unique_ptr<graph::NodeState[]> states;  // per node
 };
 
 namespace {
 
 bool isPlaceholder(const std::string& op) {
   return op == "Placeholder";
-}
-
-// The ops of the graph no table row runs: op -> nodes.
-std::map<std::string, std::vector<std::string>> missingOps(const GraphDef& g) {
-  std::map<std::string, std::vector<std::string>> out;
-  const auto& table = graph::opTable();
-  for (const Node& n : g.nodes) {
-    if (n.op == "Const" || isPlaceholder(n.op) || table.count(n.op)) continue;
-    out[n.op].push_back(n.name);
-  }
-  return out;
 }
 
 // The signature as TF.js's GraphModel takes it: userDefinedMetadata.signature when it has one.
@@ -107,7 +96,7 @@ GraphModel& GraphModel::operator=(const GraphModel&) = default;
 GraphModel::~GraphModel() = default;
 
 std::map<std::string, std::vector<std::string>> unsupportedGraphOps(const ModelArtifacts& a) {
-  return missingOps(graph::parseGraph(a.modelTopology));
+  return graph::missingOps(graph::parseGraph(a.modelTopology));
 }
 
 GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOptions& options) {
@@ -119,7 +108,7 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
   rep->options = options;
   rep->graph = graph::parseGraph(a.modelTopology);
   const GraphDef& g = rep->graph;
-  if (const auto missing = missingOps(g); !missing.empty()) {
+  if (const auto missing = graph::missingOps(g); !missing.empty()) {
     std::vector<std::string> parts;
     for (const auto& [op, nodes] : missing) {
       parts.push_back(fmt::format(
@@ -131,25 +120,13 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
                 fmt::format("this graph model uses ops tfjs-cpp does not run yet: {}",
                             fmt::join(parts, "; ")));
   }
-  // Weights bind to Const nodes by name.
-  std::map<std::string, Tensor> weights;
-  for (NamedTensor& w : decodeWeights(a)) weights.emplace(w.name, std::move(w.tensor));
-  rep->consts.resize(g.nodes.size());
-  rep->states = std::make_unique<graph::NodeState[]>(g.nodes.size());
-  rep->ops.resize(g.nodes.size());
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    const Node& n = g.nodes[k];
-    if (n.op == "Const") {
-      const auto w = weights.find(n.name);
-      if (w == weights.end()) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("Const node '{}' has no weight in the weights manifest", n.name));
-      }
-      rep->consts[k] = graph::fromTensor(w->second, fmt::format("Const node '{}'", n.name));
-    } else if (!isPlaceholder(n.op)) {
-      rep->ops[k] = graph::opTable().at(n.op);
-    }
+  // Weights bind to Const nodes by name (the main graph's and the library functions').
+  std::map<std::string, graph::ValuePtr> weights;
+  for (NamedTensor& w : decodeWeights(a)) {
+    weights.emplace(w.name, graph::fromTensor(w.tensor, fmt::format("weight '{}'", w.name)));
   }
+  rep->program = std::make_unique<graph::Program>(g, weights);
+  rep->runtime = std::make_unique<graph::Runtime>(g, weights, options.maxLoopIterations);
   // Inputs and outputs, as TF.js's operation mapper lists them.
   const Json& sig = signatureOf(a);
   const auto entries = [&](const char* which, std::map<std::string, std::string>& keys,
@@ -249,88 +226,10 @@ std::vector<Tensor> GraphModel::execute(const std::map<std::string, Tensor>& fee
     }
     fetches.emplace_back(it->second, out.index);
   }
-  // The plan: every node the fetches need, inputs before readers (iterative depth-first walk).
-  std::vector<int> state(g.nodes.size(), 0);  // 0 unseen, 1 on the walk, 2 planned
-  std::vector<size_t> order;
-  std::set<std::string> missing;
-  for (const auto& [start, index] : fetches) {
-    (void)index;
-    std::vector<std::pair<size_t, size_t>> stack{{start, 0}};
-    while (!stack.empty()) {
-      auto& [k, next] = stack.back();
-      if (next == 0) {
-        if (state[k] == 2) {
-          stack.pop_back();
-          continue;
-        }
-        state[k] = 1;
-      }
-      const Node& n = g.nodes[k];
-      const bool leaf = fed.count(k) || n.op == "Const" || isPlaceholder(n.op);
-      if (leaf && isPlaceholder(n.op) && !fed.count(k)) missing.insert(n.name);
-      const size_t deps = leaf ? 0 : n.inputs.size() + n.controls.size();
-      if (next < deps) {
-        const std::string& dep =
-            next < n.inputs.size() ? n.inputs[next].node : n.controls[next - n.inputs.size()];
-        ++next;
-        const size_t d = g.index.at(dep);
-        if (state[d] == 1) {
-          bad(fmt::format("the graph has a cycle through node '{}' outside a loop frame", dep));
-        }
-        if (state[d] == 0) stack.emplace_back(d, 0);
-        continue;
-      }
-      state[k] = 2;
-      order.push_back(k);
-      stack.pop_back();
-    }
-  }
-  if (!missing.empty()) {
-    bad(fmt::format("cannot compute the outputs [{}] from the inputs given: missing {}",
-                    fmt::join(names, ", "), fmt::join(missing, ", ")));
-  }
-  // Consumers left per node (data reads by planned nodes, plus fetches), to free at last use.
-  std::vector<int> uses(g.nodes.size(), 0);
-  for (const size_t k : order) {
-    if (fed.count(k) || g.nodes[k].op == "Const") continue;
-    for (const auto& in : g.nodes[k].inputs) ++uses[g.index.at(in.node)];
-  }
-  for (const auto& f : fetches) ++uses[f.first];
-  std::vector<std::vector<ValuePtr>> values(g.nodes.size());
   kernels::ExecutionScope scope(r.options.threads, r.options.referenceKernels);
-  for (const size_t k : order) {
-    const Node& n = g.nodes[k];
-    if (const auto f = fed.find(k); f != fed.end()) {
-      values[k] = {f->second};
-      continue;
-    }
-    if (r.consts[k]) {
-      values[k] = {r.consts[k]};
-      continue;
-    }
-    std::vector<ValuePtr> args;
-    args.reserve(n.inputs.size());
-    for (const auto& in : n.inputs) {
-      const size_t d = g.index.at(in.node);
-      if (in.index < 0 || static_cast<size_t>(in.index) >= values[d].size()) {
-        n.invalid(fmt::format("input '{}:{}' does not exist ('{}' has {} output{})", in.node,
-                              in.index, in.node, values[d].size(),
-                              values[d].size() == 1 ? "" : "s"));
-      }
-      args.push_back(values[d][static_cast<size_t>(in.index)]);
-    }
-    values[k] = r.ops[k](graph::OpContext{n, args, r.states[k]});
-    for (const auto& in : n.inputs) {
-      const size_t d = g.index.at(in.node);
-      if (--uses[d] == 0) values[d].clear();
-    }
-  }
   std::vector<Tensor> out;
-  for (const auto& [k, index] : fetches) {
-    if (index < 0 || static_cast<size_t>(index) >= values[k].size()) {
-      bad(fmt::format("node '{}' has no output {}", g.nodes[k].name, index));
-    }
-    out.push_back(graph::toTensor(*values[k][static_cast<size_t>(index)]));
+  for (const ValuePtr& v : r.program->run(fed, fetches, *r.runtime, "the graph")) {
+    out.push_back(graph::toTensor(*v));
   }
   return out;
 }

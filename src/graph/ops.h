@@ -25,14 +25,29 @@ namespace tfjs::graph {
 
 using kernels::Shape;
 
+struct TensorList;
+
 struct Value {
   DType dtype = DType::kFloat32;
   Shape shape;
-  kernels::Floats f;       // float32
-  std::vector<int32_t> i;  // int32, and bool as 0 / 1
+  kernels::Floats f;                       // float32
+  std::vector<int32_t> i;                  // int32, and bool as 0 / 1
+  std::shared_ptr<const TensorList> list;  // a TensorList handle (TF's DT_VARIANT); shape []
   int64_t size() const { return kernels::Array::count(shape); }
 };
 using ValuePtr = std::shared_ptr<const Value>;
+
+// A TensorList (tf.TensorList in tfjs-converter): elements of one dtype, each a value or not yet
+// set, with the element shape the list was made with (-1 dimensions unknown; unknown rank when
+// `knownRank` is false) and its capacity (-1: none). Immutable: an op that changes a list makes
+// a new one sharing the element values.
+struct TensorList {
+  DType elementDtype = DType::kFloat32;
+  Shape elementShape;
+  bool knownRank = false;
+  int64_t maxElements = -1;
+  std::vector<ValuePtr> items;  // null: not set
+};
 
 ValuePtr floatValue(Shape shape, kernels::Floats data);
 ValuePtr intValue(Shape shape, std::vector<int32_t> data, DType dtype = DType::kInt32);
@@ -64,11 +79,14 @@ class NodeState {
   mutable std::shared_ptr<void> value_;
 };
 
-// What an op sees: its node, its inputs' values and its node's state.
+class Runtime;  // program.h: the library functions, for the control-flow ops
+
+// What an op sees: its node, its inputs' values, its node's state and the runtime.
 struct OpContext {
   const Node& node;
   std::span<const ValuePtr> inputs;
   const NodeState& state;
+  const Runtime& runtime;
 
   // Input k; Node::invalid when the node has fewer inputs.
   const Value& in(size_t k) const;
@@ -121,11 +139,12 @@ struct OpRow {
 };
 
 // Each family's rows (ops_*.cpp).
-std::span<const OpRow> basicOps();  // graph, creation, transformation, slice / join
-std::span<const OpRow> mathOps();   // arithmetic, basic math, reduction
-std::span<const OpRow> nnOps();     // convolution, matrices, pooling, image
-std::span<const OpRow> logicOps();  // logical, evaluation
-std::span<const OpRow> sliceOps();  // slice / join and creation ops that cut, repeat or make
+std::span<const OpRow> basicOps();    // graph, creation, transformation, slice / join
+std::span<const OpRow> mathOps();     // arithmetic, basic math, reduction
+std::span<const OpRow> nnOps();       // convolution, matrices, pooling, image
+std::span<const OpRow> logicOps();    // logical, evaluation
+std::span<const OpRow> sliceOps();    // slice / join and creation ops that cut, repeat or make
+std::span<const OpRow> controlOps();  // control flow v2 (functions), TensorList
 
 // Every op by name (the families' rows, built once).
 const std::map<std::string, OpFn>& opTable();

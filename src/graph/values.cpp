@@ -53,6 +53,9 @@ ValuePtr fromTensor(const Tensor& t, const std::string& what) {
 }
 
 Tensor toTensor(const Value& v) {
+  if (v.list) {
+    throw Error(ErrorCode::kUnsupported, "a TensorList handle cannot be a model output");
+  }
   if (v.dtype == DType::kFloat32)
     return tensor(std::span<const float>(v.f.data(), v.f.size()), v.shape);
   return tensor(std::span<const int32_t>(v.i.data(), v.i.size()), v.shape, v.dtype);
@@ -121,7 +124,8 @@ void checkSize(const OpContext& c, const Shape& s) {
 const std::map<std::string, OpFn>& opTable() {
   static const std::map<std::string, OpFn> table = [] {
     std::map<std::string, OpFn> t;
-    for (const auto family : {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps()}) {
+    for (const auto family :
+         {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps(), controlOps()}) {
       for (const OpRow& row : family) t.emplace(row.name, row.run);
     }
     return t;

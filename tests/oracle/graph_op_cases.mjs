@@ -36,7 +36,7 @@ const count = (shape) => shape.reduce((a, b) => a * b, 1);
 
 // A case: `inputs` {name: {dtype, shape, values?}} become Placeholders (values drawn when
 // absent), `consts` {name: {dtype, shape, values}} Const nodes with weights, `nodes` the ops.
-function makeCase(name, op, { inputs = {}, consts = {}, nodes, fetch }) {
+function makeCase(name, op, { inputs = {}, consts = {}, nodes, fetch, functions = [] }) {
   const rng = new Rng(`graph op ${name}`);
   const all = [];
   const feeds = {};
@@ -64,7 +64,8 @@ function makeCase(name, op, { inputs = {}, consts = {}, nodes, fetch }) {
     format: 'graph-model',
     generatedBy: 'graph_op_cases.mjs',
     convertedBy: null,
-    modelTopology: { node: all, versions: { producer: 1 } },
+    modelTopology: { node: all, versions: { producer: 1 },
+                     ...(functions.length ? { library: { function: functions } } : {}) },
     weightsManifest: [{ paths: ['weights.bin'], weights }],
   };
   const weightData = Buffer.concat(bytes);
@@ -396,6 +397,45 @@ for (const op of ['FloorDiv', 'FloorMod']) {
     nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
   }));
 }
+
+// --- control flow v2: library functions called by While and If ------------------------------
+// A function as the converter writes one: inputs by argument name, outputs "node:arg:k".
+const fn = (name, inputs, outputs, nodeDef, ret) => ({
+  signature: { name, inputArg: inputs.map(([n, t]) => ({ name: n, type: DT[t] })),
+               outputArg: outputs.map(([n, t]) => ({ name: n, type: DT[t] })) },
+  nodeDef, ret,
+});
+const double = fn('double', [['x', 'float32']], [['y', 'float32']],
+                  [node('sum', 'AddV2', ['x', 'x'])], { y: 'sum:z:0' });
+const square = fn('square', [['x', 'float32']], [['y', 'float32']],
+                  [node('sq', 'Mul', ['x', 'x'])], { y: 'sq:z:0' });
+for (const pick of [1, 0]) {
+  cases.push(makeCase(`StatelessIf ${pick ? 'then' : 'else'}`, 'StatelessIf', {
+    inputs: { c: { dtype: 'bool', shape: [], values: [pick] }, x: f32([2, 3]) },
+    nodes: [node('y', 'StatelessIf', ['c', 'x'], {
+      then_branch: { func: { name: 'double' } }, else_branch: { func: { name: 'square' } },
+      Tcond: A.type('bool'), Tin: { list: { type: ['DT_FLOAT'] } }, Tout: { list: { type: ['DT_FLOAT'] } },
+    })],
+    fetch: ['y'], functions: [double, square],
+  }));
+}
+// while (i < n) { i += one; x = x + x; s = split(x)... }: loop variables i, n, one, x.
+const cond = fn('cond', [['i', 'int32'], ['n', 'int32'], ['one', 'int32'], ['x', 'float32']],
+                [['ok', 'bool']], [node('less', 'Less', ['i', 'n'])], { ok: 'less:z:0' });
+const body = fn('body', [['i', 'int32'], ['n', 'int32'], ['one', 'int32'], ['x', 'float32']],
+                [['i2', 'int32'], ['n2', 'int32'], ['one2', 'int32'], ['x2', 'float32']],
+                [node('inc', 'AddV2', ['i', 'one']), node('dbl', 'AddV2', ['x', 'x']),
+                 node('top', 'TopKV2', ['x', 'i']), node('cut', 'Maximum', ['dbl:z:0', 'top:values:0'])],
+                { i2: 'inc:z:0', n2: 'n', one2: 'one', x2: 'dbl:z:0' });
+cases.push(makeCase('StatelessWhile', 'StatelessWhile', {
+  inputs: { x: f32([2, 3]) },
+  consts: { i: i32c([], [0]), n: i32c([], [3]), one: i32c([], [1]) },
+  nodes: [node('w', 'StatelessWhile', ['i', 'n', 'one', 'x'], {
+    cond: { func: { name: 'cond' } }, body: { func: { name: 'body' } },
+    T: { list: { type: ['DT_INT32', 'DT_INT32', 'DT_INT32', 'DT_FLOAT'] } },
+  })],
+  fetch: ['w', 'w:3'], functions: [cond, body],
+}));
 
 // --- run them in TF.js --------------------------------------------------------------------------
 const out = [];

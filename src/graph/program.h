@@ -1,0 +1,66 @@
+// graph/program.h — a runnable graph (the model's main graph, or a library function's body):
+// its Const values and op of every node, and the run that computes what some fetches need from
+// some feeds. The Runtime holds the library functions as programs, for the control-flow ops
+// (While, If, PartitionedCall) to call. Internal to src/graph.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "graph/graph_def.h"
+#include "graph/ops.h"
+
+namespace tfjs::graph {
+
+class Runtime;
+
+class Program {
+ public:
+  // Binds the graph's Const nodes to `weights` (by node name; Error(kSchema) for a Const with
+  // none) and its other nodes to their ops (the graph must have passed missingOps).
+  Program(const GraphDef& graph, const std::map<std::string, ValuePtr>& weights);
+
+  const GraphDef& graph() const { return *graph_; }
+
+  // The values of `fetches` ((node, output) pairs) computed from `fed` (node -> its value, as
+  // output 0), every node they need run once in dependency order and each value freed after its
+  // last reader. Error(kInvalidArgument) for a cycle, a needed Placeholder not fed (naming it
+  // and `what`), or an output a node does not have.
+  std::vector<ValuePtr> run(const std::map<size_t, ValuePtr>& fed,
+                            const std::vector<std::pair<size_t, int>>& fetches,
+                            const Runtime& runtime, const std::string& what) const;
+
+ private:
+  const GraphDef* graph_;
+  std::vector<ValuePtr> consts_;  // per node: its Const value, or null
+  std::vector<OpFn> ops_;         // per node: its op, or null (Const, Placeholder, _Arg)
+  std::unique_ptr<NodeState[]> states_;
+};
+
+// The library functions as programs, and the limits of running them.
+class Runtime {
+ public:
+  Runtime(const GraphDef& graph, const std::map<std::string, ValuePtr>& weights,
+          int64_t maxIterations);
+
+  // Calls function `name` on `args` (one per input argument) and returns its outputs;
+  // Node::invalid on `caller` for an unknown function or a wrong argument count.
+  std::vector<ValuePtr> call(const std::string& name, std::span<const ValuePtr> args,
+                             const Node& caller) const;
+  // The most iterations a While runs before it is refused.
+  int64_t maxIterations() const { return maxIterations_; }
+
+ private:
+  std::map<std::string, std::pair<std::shared_ptr<const Function>, std::unique_ptr<Program>>>
+      functions_;
+  int64_t maxIterations_;
+};
+
+// The ops of a graph and of its library functions that no table row runs: op -> nodes.
+std::map<std::string, std::vector<std::string>> missingOps(const GraphDef& graph);
+
+}  // namespace tfjs::graph
