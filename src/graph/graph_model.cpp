@@ -1,7 +1,8 @@
-// The graph executor (tfjs/graph_model.h): the graph read once (nodes, Const values, signature),
-// then per execute() a plan from the requested outputs back to the feeds (a depth-first walk
-// over data and control inputs that refuses a cycle), run in that order with each value freed
-// after its last consumer.
+// The public GraphModel (tfjs/graph_model.h): the graph read once (nodes, library functions,
+// Const values, signature); each execute() resolves its feeds and fetches by signature key or
+// node name, checks the feeds as TF.js checks them, and runs the main graph's Program
+// (program.h: a plan from the fetches back to the feeds, each value freed after its last
+// reader).
 #include "tfjs/graph_model.h"
 
 #include <fmt/format.h>
