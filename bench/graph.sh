@@ -3,7 +3,8 @@
 # tests/fixtures/real that tfjs-cpp runs (GRAPH_MODELS) × batch {1, 32} (GRAPH_BATCHES), times
 #   ours at 1 thread      `tfjs bench MODEL --batch N --iters K --json --threads 1`
 #   ours at all cores     the same with --threads $(nproc)
-#   TF.js wasm            bench/infer_tfjs.mjs --backend wasm (SIMD, one thread, as Node runs it)
+#   TF.js wasm            bench/infer_tfjs.mjs --backend wasm (SIMD, one thread, as Node runs it;
+#                         executeAsync for a model with dynamic ops such as While)
 #   TF.js cpu             bench/infer_tfjs.mjs --backend cpu
 # then prints a table with the medians and the ratios to wasm, and writes the graph section of
 # bench/RESULTS.md (between <!-- graph:begin --> and <!-- graph:end -->). Outputs are checked
@@ -14,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 FIX=$ROOT/tests/fixtures/real
-MODELS=${GRAPH_MODELS:-graph_eyeblink_uint16 pair_keras3_cnn_to_graph_conv318/tfjs_model pair_pytraining_tiny_mnist_bn/web_model2 graph_tfjs_examples_prefetch}
+MODELS=${GRAPH_MODELS:-graph_eyeblink_uint16 pair_keras3_cnn_to_graph_conv318/tfjs_model pair_pytraining_tiny_mnist_bn/web_model2 graph_tfjs_examples_prefetch graph_tfjs_move_lstm}
 BATCHES=${GRAPH_BATCHES:-1 32}
 ITERS=${GRAPH_ITERS:-50}
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}

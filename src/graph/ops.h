@@ -145,6 +145,7 @@ std::span<const OpRow> nnOps();       // convolution, matrices, pooling, image
 std::span<const OpRow> logicOps();    // logical, evaluation
 std::span<const OpRow> sliceOps();    // slice / join and creation ops that cut, repeat or make
 std::span<const OpRow> controlOps();  // control flow v2 (functions), TensorList
+std::span<const OpRow> dynamicOps();  // NonMaxSuppression
 
 // Every op by name (the families' rows, built once).
 const std::map<std::string, OpFn>& opTable();

@@ -125,7 +125,7 @@ const std::map<std::string, OpFn>& opTable() {
   static const std::map<std::string, OpFn> table = [] {
     std::map<std::string, OpFn> t;
     for (const auto family :
-         {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps(), controlOps()}) {
+         {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps(), controlOps(), dynamicOps()}) {
       for (const OpRow& row : family) t.emplace(row.name, row.run);
     }
     return t;

@@ -398,6 +398,33 @@ for (const op of ['FloorDiv', 'FloorMod']) {
   }));
 }
 
+// --- NonMaxSuppression (dynamic: executeAsync in TF.js) -----------------------------------------
+const nmsBoxes = [0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, -0.1, 1, 0.9, 0, 10, 1, 11, 0, 10.1, 1, 11.1,
+                  0, 100, 1, 101, 1, 1, 0, 0, 0.5, 0.5, 0.5, 0.5];
+const nmsScores = [0.9, 0.75, 0.6, 0.95, 0.5, 0.3, 0.9, 0.4];
+const nmsInputs = { boxes: { dtype: 'float32', shape: [8, 4], values: nmsBoxes },
+                    scores: { dtype: 'float32', shape: [8], values: nmsScores } };
+for (const [maxOut, iou, score] of [[3, 0.5, 0], [10, 0.3, 0.35], [2, 0.7, -1]]) {
+  cases.push(makeCase(`NonMaxSuppressionV3 max=${maxOut} iou=${iou} score=${score}`, 'NonMaxSuppressionV3', {
+    inputs: nmsInputs,
+    consts: { m: i32c([], [maxOut]), i: f32c([], [iou]), s: f32c([], [score]) },
+    nodes: [node('y', 'NonMaxSuppressionV3', ['boxes', 'scores', 'm', 'i', 's'])], fetch: ['y'],
+  }));
+}
+cases.push(makeCase('NonMaxSuppressionV4 padded', 'NonMaxSuppressionV4', {
+  inputs: nmsInputs,
+  consts: { m: i32c([], [6]), i: f32c([], [0.5]), s: f32c([], [0.45]) },
+  nodes: [node('y', 'NonMaxSuppressionV4', ['boxes', 'scores', 'm', 'i', 's'],
+               { pad_to_max_output_size: A.b(true) })],
+  fetch: ['y', 'y:1'],
+}));
+cases.push(makeCase('NonMaxSuppressionV5 soft', 'NonMaxSuppressionV5', {
+  inputs: nmsInputs,
+  consts: { m: i32c([], [6]), i: f32c([], [0.6]), s: f32c([], [0.1]), g: f32c([], [0.5]) },
+  nodes: [node('y', 'NonMaxSuppressionV5', ['boxes', 'scores', 'm', 'i', 's', 'g'])],
+  fetch: ['y', 'y:1'],
+}));
+
 // --- control flow v2: library functions called by While and If ------------------------------
 // A function as the converter writes one: inputs by argument name, outputs "node:arg:k".
 const fn = (name, inputs, outputs, nodeDef, ret) => ({
