@@ -329,6 +329,23 @@ TEST(GraphModel, LoopLimitAndUnknownFunctions) {
   const GraphModel broken = GraphModel::fromArtifacts(a);
   EXPECT_THAT(errorOf([&] { broken.execute(feeds, {"w:3"}); }).second,
               HasSubstr("it calls 'nobody', which is not a function of the graph's library"));
+
+  // A body that runs the loop again itself: refused at the call-depth limit, not a stack
+  // overflow.
+  ModelArtifacts recursive = artifactsOf(*loop);
+  for (Json& f : recursive.modelTopology["library"]["function"]) {
+    if (f["signature"]["name"] != "body") continue;
+    Json again = {{"name", "again"},
+                  {"op", "StatelessWhile"},
+                  {"input", {"i", "n", "one", "x"}},
+                  {"attr", recursive.modelTopology["node"].back()["attr"]}};
+    f["nodeDef"].push_back(again);
+    f["ret"]["x2"] = "again:output:3";
+  }
+  const auto [rcode, rmessage] =
+      errorOf([&] { GraphModel::fromArtifacts(recursive).execute(feeds, {"w:3"}); });
+  EXPECT_EQ(rcode, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(rmessage, HasSubstr("function calls nest deeper than 64"));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // TensorListGetItem, TensorListSetItem, TensorListStack, TensorListLength, TensorListPushBack) as
 // tfjs-converter's tensor_list.ts defines them. (TF.js 4.22 has no PartitionedCall: the converter
 // inlines those calls, and a graph that keeps one is refused, as TF.js refuses it.) A While stops
-// with an error after GraphModelOptions:: maxLoopIterations iterations rather than hang.
+// with an error after GraphModelOptions::maxLoopIterations iterations rather than hang.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 

@@ -153,6 +153,20 @@ Runtime::Runtime(const GraphDef& graph, const std::map<std::string, ValuePtr>& w
 
 std::vector<ValuePtr> Runtime::call(const std::string& name, std::span<const ValuePtr> args,
                                     const Node& caller) const {
+  // Calls nest (a While in a function body calls another function): a graph whose functions
+  // call themselves would recurse until the stack overflows. Nesting is bounded per thread.
+  thread_local int depth = 0;
+  if (depth >= kMaxCallDepth) {
+    caller.invalid(
+        fmt::format("function calls nest deeper than {} (a function that calls "
+                    "itself?) at '{}'",
+                    kMaxCallDepth, name));
+  }
+  struct Nest {
+    int& d;
+    explicit Nest(int& v) : d(++v) {}
+    ~Nest() { --d; }
+  } nest(depth);
   const auto it = functions_.find(name);
   if (it == functions_.end()) {
     caller.invalid(

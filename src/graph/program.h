@@ -48,11 +48,14 @@ class Runtime {
           int64_t maxIterations);
 
   // Calls function `name` on `args` (one per input argument) and returns its outputs;
-  // Node::invalid on `caller` for an unknown function or a wrong argument count.
+  // Node::invalid on `caller` for an unknown function, a wrong argument count, or calls nested
+  // deeper than kMaxCallDepth.
   std::vector<ValuePtr> call(const std::string& name, std::span<const ValuePtr> args,
                              const Node& caller) const;
   // The most iterations a While runs before it is refused.
   int64_t maxIterations() const { return maxIterations_; }
+  // How deep function calls may nest (a function calling itself is refused at that depth).
+  static constexpr int kMaxCallDepth = 64;
 
  private:
   std::map<std::string, std::pair<std::shared_ptr<const Function>, std::unique_ptr<Program>>>
