@@ -39,9 +39,14 @@ Program::Program(const GraphDef& graph, const std::map<std::string, ValuePtr>& w
     : graph_(&graph),
       consts_(graph.nodes.size()),
       ops_(graph.nodes.size()),
+      inputs_(graph.nodes.size()),
+      controls_(graph.nodes.size()),
       states_(std::make_unique<NodeState[]>(graph.nodes.size())) {
   for (size_t k = 0; k < graph.nodes.size(); ++k) {
     const Node& n = graph.nodes[k];
+    // Inputs resolved to node positions once (parseGraph checked that they name nodes).
+    for (const Input& in : n.inputs) inputs_[k].emplace_back(graph.index.at(in.node), in.index);
+    for (const std::string& c : n.controls) controls_[k].push_back(graph.index.at(c));
     if (n.op == "Const") {
       const auto w = weights.find(n.name);
       if (w == weights.end()) {
@@ -55,13 +60,13 @@ Program::Program(const GraphDef& graph, const std::map<std::string, ValuePtr>& w
   }
 }
 
-std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
-                                   const std::vector<std::pair<size_t, int>>& fetches,
-                                   const Runtime& runtime, const std::string& what) const {
+Program::Plan Program::plan(const std::map<size_t, ValuePtr>& fed,
+                            const std::vector<std::pair<size_t, int>>& fetches,
+                            const std::string& what) const {
   const GraphDef& g = *graph_;
-  // The plan: every node the fetches need, inputs before readers (iterative depth-first walk).
+  // Every node the fetches need, inputs before readers (iterative depth-first walk).
   std::vector<int> state(g.nodes.size(), 0);  // 0 unseen, 1 on the walk, 2 planned
-  std::vector<size_t> order;
+  Plan p;
   std::set<std::string> missing;
   for (const auto& fetch : fetches) {
     std::vector<std::pair<size_t, size_t>> stack{{fetch.first, 0}};
@@ -74,23 +79,22 @@ std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
         }
         state[k] = 1;
       }
-      const Node& n = g.nodes[k];
-      const bool leaf = fed.count(k) || consts_[k] || isInput(n.op);
-      if (leaf && isInput(n.op) && !fed.count(k)) missing.insert(n.name);
-      const size_t deps = leaf ? 0 : n.inputs.size() + n.controls.size();
+      const bool leaf = fed.count(k) || consts_[k] || isInput(g.nodes[k].op);
+      if (leaf && isInput(g.nodes[k].op) && !fed.count(k)) missing.insert(g.nodes[k].name);
+      const size_t deps = leaf ? 0 : inputs_[k].size() + controls_[k].size();
       if (next < deps) {
-        const std::string& dep =
-            next < n.inputs.size() ? n.inputs[next].node : n.controls[next - n.inputs.size()];
+        const size_t d = next < inputs_[k].size() ? inputs_[k][next].first
+                                                  : controls_[k][next - inputs_[k].size()];
         ++next;
-        const size_t d = g.index.at(dep);
         if (state[d] == 1) {
-          bad(fmt::format("{} has a cycle through node '{}' outside a loop frame", what, dep));
+          bad(fmt::format("{} has a cycle through node '{}' outside a loop frame", what,
+                          g.nodes[d].name));
         }
         if (state[d] == 0) stack.emplace_back(d, 0);
         continue;
       }
       state[k] = 2;
-      order.push_back(k);
+      p.order.push_back(k);
       stack.pop_back();
     }
   }
@@ -98,16 +102,23 @@ std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
     bad(fmt::format("cannot compute the outputs of {} from the inputs given: missing {}", what,
                     fmt::join(missing, ", ")));
   }
-  // Readers left per node (data reads by planned nodes, plus fetches), to free at last use.
-  std::vector<int> uses(g.nodes.size(), 0);
-  for (const size_t k : order) {
+  // Readers per node (data reads by planned nodes, plus fetches), to free at last use.
+  p.uses.assign(g.nodes.size(), 0);
+  for (const size_t k : p.order) {
     if (fed.count(k) || consts_[k]) continue;
-    for (const auto& in : g.nodes[k].inputs) ++uses[g.index.at(in.node)];
+    for (const auto& in : inputs_[k]) ++p.uses[in.first];
   }
-  for (const auto& f : fetches) ++uses[f.first];
+  for (const auto& f : fetches) ++p.uses[f.first];
+  return p;
+}
+
+std::vector<ValuePtr> Program::execute(const Plan& plan, const std::map<size_t, ValuePtr>& fed,
+                                       const std::vector<std::pair<size_t, int>>& fetches,
+                                       const Runtime& runtime) const {
+  const GraphDef& g = *graph_;
+  std::vector<int> uses = plan.uses;
   std::vector<std::vector<ValuePtr>> values(g.nodes.size());
-  for (const size_t k : order) {
-    const Node& n = g.nodes[k];
+  for (const size_t k : plan.order) {
     if (const auto f = fed.find(k); f != fed.end()) {
       values[k] = {f->second};
       continue;
@@ -116,21 +127,20 @@ std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
       values[k] = {consts_[k]};
       continue;
     }
+    const Node& n = g.nodes[k];
     std::vector<ValuePtr> args;
-    args.reserve(n.inputs.size());
-    for (const auto& in : n.inputs) {
-      const size_t d = g.index.at(in.node);
-      if (in.index < 0 || static_cast<size_t>(in.index) >= values[d].size()) {
-        n.invalid(fmt::format("input '{}:{}' does not exist ('{}' has {} output{})", in.node,
-                              in.index, in.node, values[d].size(),
+    args.reserve(inputs_[k].size());
+    for (const auto& [d, index] : inputs_[k]) {
+      if (index < 0 || static_cast<size_t>(index) >= values[d].size()) {
+        n.invalid(fmt::format("input '{}:{}' does not exist ('{}' has {} output{})",
+                              g.nodes[d].name, index, g.nodes[d].name, values[d].size(),
                               values[d].size() == 1 ? "" : "s"));
       }
-      args.push_back(values[d][static_cast<size_t>(in.index)]);
+      args.push_back(values[d][static_cast<size_t>(index)]);
     }
     values[k] = ops_[k](OpContext{n, args, states_[k], runtime});
-    for (const auto& in : n.inputs) {
-      const size_t d = g.index.at(in.node);
-      if (--uses[d] == 0) values[d].clear();
+    for (const auto& in : inputs_[k]) {
+      if (--uses[in.first] == 0) values[in.first].clear();
     }
   }
   std::vector<ValuePtr> out;
@@ -143,11 +153,21 @@ std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
   return out;
 }
 
+std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,
+                                   const std::vector<std::pair<size_t, int>>& fetches,
+                                   const Runtime& runtime, const std::string& what) const {
+  return execute(plan(fed, fetches, what), fed, fetches, runtime);
+}
+
 Runtime::Runtime(const GraphDef& graph, const std::map<std::string, ValuePtr>& weights,
                  int64_t maxIterations)
     : maxIterations_(maxIterations) {
   for (const auto& [name, fn] : graph.functions) {
-    functions_.emplace(name, std::make_pair(fn, std::make_unique<Program>(fn->body, weights)));
+    auto f = std::make_unique<Callable>();
+    f->function = fn;
+    f->program = std::make_unique<Program>(fn->body, weights);
+    for (const Input& r : fn->results) f->fetches.emplace_back(fn->body.index.at(r.node), r.index);
+    functions_.emplace(name, std::move(f));
   }
 }
 
@@ -172,17 +192,28 @@ std::vector<ValuePtr> Runtime::call(const std::string& name, std::span<const Val
     caller.invalid(
         fmt::format("it calls '{}', which is not a function of the graph's library", name));
   }
-  const Function& fn = *it->second.first;
-  const Program& program = *it->second.second;
+  Callable& f = *it->second;
+  const Function& fn = *f.function;
   if (args.size() != fn.inputs.size()) {
     caller.invalid(fmt::format("function '{}' takes {} argument(s), {} given", name,
                                fn.inputs.size(), args.size()));
   }
   std::map<size_t, ValuePtr> fed;
   for (size_t k = 0; k < args.size(); ++k) fed[fn.body.index.at(fn.inputs[k])] = args[k];
-  std::vector<std::pair<size_t, int>> fetches;
-  for (const Input& r : fn.results) fetches.emplace_back(fn.body.index.at(r.node), r.index);
-  return program.run(fed, fetches, *this, fmt::format("function '{}'", name));
+  const std::string what = fmt::format("function '{}'", name);
+  // Every call feeds all the arguments and fetches all the results: one plan serves them all
+  // (a loop body runs with it on every iteration).
+  std::shared_ptr<const Program::Plan> plan;
+  {
+    std::lock_guard<std::mutex> lock(f.mutex);
+    plan = f.plan;
+  }
+  if (!plan) {
+    plan = std::make_shared<const Program::Plan>(f.program->plan(fed, f.fetches, what));
+    std::lock_guard<std::mutex> lock(f.mutex);
+    f.plan = plan;
+  }
+  return f.program->execute(*plan, fed, f.fetches, *this);
 }
 
 }  // namespace tfjs::graph

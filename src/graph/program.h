@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -26,10 +27,22 @@ class Program {
 
   const GraphDef& graph() const { return *graph_; }
 
-  // The values of `fetches` ((node, output) pairs) computed from `fed` (node -> its value, as
-  // output 0), every node they need run once in dependency order and each value freed after its
-  // last reader. Error(kInvalidArgument) for a cycle, a needed Placeholder not fed (naming it
-  // and `what`), or an output a node does not have.
+  // What a run computes for one set of fed nodes and fetches: the nodes to run, in dependency
+  // order, and how many readers each value has (to free it after the last).
+  struct Plan {
+    std::vector<size_t> order;
+    std::vector<int> uses;
+  };
+  // The plan for `fetches` ((node, output) pairs) from the nodes in `fed`. Error(kInvalidArgument)
+  // for a cycle or a needed Placeholder not fed (naming it and `what`).
+  Plan plan(const std::map<size_t, ValuePtr>& fed,
+            const std::vector<std::pair<size_t, int>>& fetches, const std::string& what) const;
+  // Runs a plan made for the same fed nodes and fetches: every node once, each value freed after
+  // its last reader. Error(kInvalidArgument) for an output a node does not have.
+  std::vector<ValuePtr> execute(const Plan& plan, const std::map<size_t, ValuePtr>& fed,
+                                const std::vector<std::pair<size_t, int>>& fetches,
+                                const Runtime& runtime) const;
+  // plan() then execute().
   std::vector<ValuePtr> run(const std::map<size_t, ValuePtr>& fed,
                             const std::vector<std::pair<size_t, int>>& fetches,
                             const Runtime& runtime, const std::string& what) const;
@@ -38,6 +51,8 @@ class Program {
   const GraphDef* graph_;
   std::vector<ValuePtr> consts_;  // per node: its Const value, or null
   std::vector<OpFn> ops_;         // per node: its op, or null (Const, Placeholder, _Arg)
+  std::vector<std::vector<std::pair<size_t, int>>> inputs_;  // per node: (node, output) read
+  std::vector<std::vector<size_t>> controls_;                // per node: nodes waited for
   std::unique_ptr<NodeState[]> states_;
 };
 
@@ -58,8 +73,15 @@ class Runtime {
   static constexpr int kMaxCallDepth = 64;
 
  private:
-  std::map<std::string, std::pair<std::shared_ptr<const Function>, std::unique_ptr<Program>>>
-      functions_;
+  // A function with its program and the plan every call of it uses (made on the first call).
+  struct Callable {
+    std::shared_ptr<const Function> function;
+    std::unique_ptr<Program> program;
+    std::vector<std::pair<size_t, int>> fetches;  // its results
+    std::mutex mutex;
+    std::shared_ptr<const Program::Plan> plan;
+  };
+  std::map<std::string, std::unique_ptr<Callable>> functions_;
   int64_t maxIterations_;
 };
 
