@@ -342,6 +342,7 @@ std::vector<ValuePtr> pad(const OpContext& c) {
     if (p[2 * d] < 0 || p[2 * d + 1] < 0) c.node.invalid("negative paddings");
     out[d] = x.shape[d] + p[2 * d] + p[2 * d + 1];
   }
+  checkSize(c, out);
   double fillValue = 0;
   if (c.inputs.size() > 2) {
     const Value& v = c.in(2);

@@ -269,6 +269,7 @@ std::vector<ValuePtr> resize(const OpContext& c) {
   const bool align = c.node.flag("align_corners", false);
   const bool half = c.node.flag("half_pixel_centers", false);
   if (align && half) c.node.invalid("align_corners and half_pixel_centers together");
+  if (x.shape.size() == 4) checkSize(c, {x.shape[0], size[0], size[1], x.shape[3]});
   try {
     const kernels::Array xa = arrayOf(x);
     return {fromArray(Bilinear ? kernels::resizeBilinear(xa, size[0], size[1], align, half)
