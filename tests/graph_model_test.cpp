@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "test_util.h"
@@ -346,6 +347,34 @@ TEST(GraphModel, LoopLimitAndUnknownFunctions) {
       errorOf([&] { GraphModel::fromArtifacts(recursive).execute(feeds, {"w:3"}); });
   EXPECT_EQ(rcode, ErrorCode::kInvalidArgument);
   EXPECT_THAT(rmessage, HasSubstr("function calls nest deeper than 64"));
+}
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// A padding (or resize) whose result would exceed the element limit is refused before anything
+// is allocated.
+TEST(GraphModel, OversizedResultsAreRefused) {
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  const Json* pad = nullptr;
+  for (const Json& c : o["cases"]) {
+    if (c["case"] == "Pad") pad = &c;
+  }
+  ASSERT_NE(pad, nullptr);
+  ModelArtifacts a = artifactsOf(*pad);
+  const int32_t huge = 1 << 30;  // paddings [[2^30, 0], [2^30, 1]]: far over 2^30 elements
+  for (const size_t at : {size_t{0}, size_t{8}}) {
+    std::memcpy(a.weightData.mutableData() + at, &huge, sizeof huge);
+  }
+  const auto [code, message] = errorOf([&] {
+    GraphModel::fromArtifacts(a).execute({{"x", zeros({2, 3})}}, {"y"});
+  });
+  EXPECT_EQ(code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(message, HasSubstr("over the limit"));
 }
 
 }  // namespace

@@ -54,6 +54,10 @@ std::vector<ValuePtr> ifOp(const OpContext& c) {
 
 // --- TensorList ---------------------------------------------------------------------------------
 
+// The most elements a list may hold (each one a value handle): an index past it is refused
+// rather than growing the list to gigabytes of empty slots.
+constexpr int64_t kMaxListLength = int64_t{1} << 24;
+
 const TensorList& listIn(const OpContext& c, size_t k) {
   const Value& v = c.in(k);
   if (!v.list) c.node.invalid(fmt::format("input {} is not a TensorList", k));
@@ -151,7 +155,9 @@ std::vector<ValuePtr> listSetItem(const OpContext& c) {
     c.node.invalid(
         fmt::format("cannot set element {} of a list of at most {}", i, list.maxElements));
   }
-  checkSize(c, {i + 1});
+  if (i >= kMaxListLength) {
+    c.node.invalid(fmt::format("element {} of a list (at most {} elements)", i, kMaxListLength));
+  }
   checkElement(c, list, c.in(2));
   if (static_cast<size_t>(i) >= list.items.size()) list.items.resize(static_cast<size_t>(i) + 1);
   list.items[static_cast<size_t>(i)] = c.inputs[2];
@@ -164,6 +170,10 @@ std::vector<ValuePtr> listPushBack(const OpContext& c) {
     c.node.invalid("pushing onto a full list");
   }
   checkElement(c, list, c.in(1));
+  if (static_cast<int64_t>(list.items.size()) >= kMaxListLength) {
+    c.node.invalid(
+        fmt::format("pushing onto a list of {} elements (the most there may be)", kMaxListLength));
+  }
   list.items.push_back(c.inputs[1]);
   return {listValue(std::move(list))};
 }

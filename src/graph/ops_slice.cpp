@@ -66,8 +66,11 @@ std::vector<ValuePtr> split(const OpContext& c) {  // Split(axis, value), num_sp
   const int64_t axis = resolveAxis(c, axes[0], static_cast<int64_t>(x.shape.size()));
   const int64_t n = c.node.integer("num_split", 1);
   const int64_t dim = x.shape[static_cast<size_t>(axis)];
-  if (n <= 0 || dim % n != 0)
+  // An empty axis splits into any number of empty pieces; more than 2^16 of them is refused
+  // rather than made.
+  if (n <= 0 || dim % n != 0 || n > std::max<int64_t>(dim, int64_t{1} << 16)) {
     c.node.invalid(fmt::format("{} does not split into {} parts", dim, n));
+  }
   return pieces(c, x, axis, std::vector<int64_t>(static_cast<size_t>(n), dim / n));
 }
 
