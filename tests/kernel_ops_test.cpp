@@ -24,18 +24,11 @@
 namespace tfjs::kernels {
 namespace {
 
-std::vector<float> floatsFromHex(const std::string& hex) {
-  std::vector<uint8_t> bytes(hex.size() / 2);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    bytes[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  std::vector<float> out(bytes.size() / 4);
-  if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
-  return out;
-}
-
+// An oracle tensor (float32 as little-endian hex) as a kernels::Array.
 Array arrayOf(const Json& t) {
-  return Array(t["shape"].get<Shape>(), floatsFromHex(t["hex"].get<std::string>()));
+  const Tensor x = test::tensorFromHex(DType::kFloat32, t["shape"].get<Shape>(), t["hex"]);
+  const auto v = x.floats();
+  return Array(x.shape(), std::vector<float>(v.begin(), v.end()));
 }
 
 // "" when equal bit for bit up to NaN payloads (and of equal shape), else the first difference.
