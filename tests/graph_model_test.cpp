@@ -268,7 +268,11 @@ class GraphOpOracle : public ::testing::TestWithParam<bool> {};
 TEST_P(GraphOpOracle, EveryCaseMatchesTfjs) {
   const Json& o = opOracle();
   if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
-  ASSERT_GE(o["cases"].size(), 100u);
+  // A run of some families only (graph_op_cases.mjs OUTDIR FAMILY..., while working on them).
+  const bool partial = o.value("partial", false);
+  if (!partial) {
+    ASSERT_GE(o["cases"].size(), 100u);
+  }
   GraphModelOptions options;
   options.referenceKernels = GetParam();
   std::set<std::string> ops;
@@ -291,7 +295,9 @@ TEST_P(GraphOpOracle, EveryCaseMatchesTfjs) {
     }
     ops.insert(c["op"].get<std::string>());
   }
-  EXPECT_GE(ops.size(), 50u);
+  if (!partial) {
+    EXPECT_GE(ops.size(), 50u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Graph, GraphOpOracle, ::testing::Values(false, true),

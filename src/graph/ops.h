@@ -26,13 +26,18 @@ namespace tfjs::graph {
 using kernels::Shape;
 
 struct TensorList;
+struct TensorArray;  // ops_tensor_array.cpp
+struct HashTable;    // ops_hash_table.cpp
 
 struct Value {
   DType dtype = DType::kFloat32;
   Shape shape;
-  kernels::Floats f;                       // float32
+  kernels::Floats f;                       // float32; complex64 as re, im interleaved
   std::vector<int32_t> i;                  // int32, and bool as 0 / 1
+  std::vector<std::string> s;              // string (raw bytes)
   std::shared_ptr<const TensorList> list;  // a TensorList handle (TF's DT_VARIANT); shape []
+  std::shared_ptr<TensorArray> array;      // a TensorArray handle (TF's DT_RESOURCE); shape [2]
+  std::shared_ptr<HashTable> table;        // a hash table handle (DT_RESOURCE); shape []
   int64_t size() const { return kernels::Array::count(shape); }
 };
 using ValuePtr = std::shared_ptr<const Value>;
@@ -146,6 +151,21 @@ std::span<const OpRow> logicOps();    // logical, evaluation
 std::span<const OpRow> sliceOps();    // slice / join and creation ops that cut, repeat or make
 std::span<const OpRow> controlOps();  // control flow v2 (functions), TensorList
 std::span<const OpRow> dynamicOps();  // NonMaxSuppression
+std::span<const OpRow>
+framesOps();  // control flow v1: Enter, Exit, Switch, Merge, NextIteration, LoopCond
+std::span<const OpRow> tensorArrayOps();  // TensorArrayV3 and its reads, writes, gathers, scatters
+std::span<const OpRow> normalizationOps();  // FusedBatchNorm, LRN, LogSoftmax, EuclideanNorm
+std::span<const OpRow> matrixOps();         // BatchMatMul, Einsum, MatrixBandPart
+std::span<const OpRow> imageOps();          // CropAndResize, ImageProjectiveTransformV3
+std::span<const OpRow>
+transformOps();  // MirrorPad, space / batch / depth moves, Reverse, scatter / gather ND
+std::span<const OpRow> creationOps();    // Ones, Zeros, LinSpace, the random ops
+std::span<const OpRow> evaluationOps();  // Unique, LowerBound, UpperBound, ListDiff
+std::span<const OpRow> stringOps();      // string ops
+std::span<const OpRow> hashTableOps();   // hash tables
+std::span<const OpRow> sparseOps();      // sparse ops
+std::span<const OpRow> raggedOps();      // ragged ops
+std::span<const OpRow> spectralOps();    // FFT and the complex64 ops
 
 // Every op by name (the families' rows, built once).
 const std::map<std::string, OpFn>& opTable();

@@ -216,4 +216,12 @@ std::vector<ValuePtr> Runtime::call(const std::string& name, std::span<const Val
   return f.program->execute(*plan, fed, f.fetches, *this);
 }
 
+std::shared_ptr<void> Runtime::resource(const std::string& key,
+                                        const std::function<std::shared_ptr<void>()>& make) const {
+  std::lock_guard<std::mutex> lock(resourcesMutex_);
+  auto& r = resources_[key];
+  if (!r) r = make();
+  return r;
+}
+
 }  // namespace tfjs::graph

@@ -4,6 +4,7 @@
 // (While, If, PartitionedCall) to call. Internal to src/graph.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,12 @@ class Runtime {
   // How deep function calls may nest (a function calling itself is refused at that depth).
   static constexpr int kMaxCallDepth = 64;
 
+  // A resource that lives as long as the model (TF.js's ResourceManager: a hash table by the
+  // name of the node that made it, shared by the model initializer and every run): the one
+  // stored under `key`, made by `make` on first use. Thread-safe.
+  std::shared_ptr<void> resource(const std::string& key,
+                                 const std::function<std::shared_ptr<void>()>& make) const;
+
  private:
   // A function with its program and the plan every call of it uses (made on the first call).
   struct Callable {
@@ -83,6 +90,8 @@ class Runtime {
   };
   std::map<std::string, std::unique_ptr<Callable>> functions_;
   int64_t maxIterations_;
+  mutable std::mutex resourcesMutex_;
+  mutable std::map<std::string, std::shared_ptr<void>> resources_;
 };
 
 // The ops of a graph and of its library functions that no table row runs: op -> nodes.

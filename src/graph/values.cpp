@@ -125,7 +125,10 @@ const std::map<std::string, OpFn>& opTable() {
   static const std::map<std::string, OpFn> table = [] {
     std::map<std::string, OpFn> t;
     for (const auto family :
-         {basicOps(), mathOps(), nnOps(), logicOps(), sliceOps(), controlOps(), dynamicOps()}) {
+         {basicOps(),   mathOps(),      nnOps(),        logicOps(),       sliceOps(),
+          controlOps(), dynamicOps(),   framesOps(),    tensorArrayOps(), normalizationOps(),
+          matrixOps(),  imageOps(),     transformOps(), creationOps(),    evaluationOps(),
+          stringOps(),  hashTableOps(), sparseOps(),    raggedOps(),      spectralOps()}) {
       for (const OpRow& row : family) t.emplace(row.name, row.run);
     }
     return t;

@@ -1,0 +1,4 @@
+// Per-op oracle cases of the control family (graph_op_cases.mjs).
+import { A, DT, node, makeCase, f32, i32c, f32c, fn } from './common.mjs';
+
+export const cases = [];
