@@ -157,6 +157,7 @@ std::span<const OpRow> tensorArrayOps();  // TensorArrayV3 and its reads, writes
 std::span<const OpRow> normalizationOps();  // FusedBatchNorm, LRN, LogSoftmax, EuclideanNorm
 std::span<const OpRow> matrixOps();         // BatchMatMul, Einsum, MatrixBandPart
 std::span<const OpRow> imageOps();          // CropAndResize, ImageProjectiveTransformV3
+std::span<const OpRow> reductionOps();      // All, Any, Cumsum, Cumprod, Bincount, DenseBincount
 std::span<const OpRow>
 transformOps();  // MirrorPad, space / batch / depth moves, Reverse, scatter / gather ND
 std::span<const OpRow> creationOps();    // Ones, Zeros, LinSpace, the random ops
