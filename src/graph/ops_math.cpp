@@ -2,8 +2,9 @@
 // and reduction families), as tfjs-backend-cpu computes them: binary arithmetic with NumPy
 // broadcasting (float32 on kernels::binary; int32 here, as TF.js computes int32 tensors),
 // BiasAdd, AddN, the unary functions and activations (each in double, rounded to float32),
-// Softmax (max, sub, exp, sum, div, each rounded as TF.js's kernels round them), and Sum / Mean /
-// Max / Min / Prod on kernels::reduce.
+// Softmax (max, sub, exp, sum, div, each rounded as TF.js's kernels round them), Sum / Mean /
+// Max / Min / Prod on kernels::reduce, and the basic math functions (Acos ... Atanh, Erf, IsNan /
+// IsFinite / IsInf, Atan2, DivNoNan) with TF.js's int32 and bool rules.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -257,6 +258,147 @@ std::vector<ValuePtr> floorOp(const OpContext& c) {
   return {intValue(out, std::move(y))};
 }
 
+// --- basic math ---------------------------------------------------------------------------------
+
+// A unary function of TF.js's basic math as its cpu kernel computes it: Math.fn of the element in
+// double, stored into an array of the input's dtype (float32 rounding; ToInt32 for an int32
+// input, which TF.js keeps int32, e.g. acos(int32 2) = ToInt32(NaN) = 0). `IntOk` false: TF.js's
+// op asserts a float32 input (cos, cosh, sin, tan).
+template <bool IntOk, typename F>
+std::vector<ValuePtr> mathUnary(const OpContext& c, F f) {
+  const Value& x = c.in(0);
+  if (x.dtype == DType::kFloat32) return unaryOp(c, f);
+  if (!IntOk && x.dtype == DType::kInt32) c.node.invalid("an int32 input (float32 expected)");
+  if (x.dtype != DType::kInt32)
+    c.node.unsupported(fmt::format("input of dtype {}", dtypeName(x.dtype)));
+  std::vector<int32_t> y(x.i.size());
+  for (size_t k = 0; k < y.size(); ++k) y[k] = jsToInt32(f(static_cast<double>(x.i[k])));
+  return {intValue(x.shape, std::move(y))};
+}
+
+#define TFJS_MATH(NAME, INT_OK, EXPR)                           \
+  std::vector<ValuePtr> NAME(const OpContext& c) {              \
+    return mathUnary<INT_OK>(c, [](double x) { return EXPR; }); \
+  }
+TFJS_MATH(acosOp, true, std::acos(x))
+TFJS_MATH(asinOp, true, std::asin(x))
+TFJS_MATH(atanOp, true, std::atan(x))
+TFJS_MATH(cosOp, false, std::cos(x))
+TFJS_MATH(coshOp, false, std::cosh(x))
+TFJS_MATH(sinOp, false, std::sin(x))
+TFJS_MATH(sinhOp, true, std::sinh(x))
+TFJS_MATH(tanOp, false, std::tan(x))
+TFJS_MATH(expm1Op, true, std::expm1(x))
+TFJS_MATH(log1pOp, true, std::log1p(x))
+TFJS_MATH(asinhOp, true, std::asinh(x))
+TFJS_MATH(acoshOp, true, std::acosh(x))
+TFJS_MATH(atanhOp, true, std::atanh(x))
+#undef TFJS_MATH
+
+// Erf: TF.js's approximation (Abramowitz and Stegun 7.1.26, its ERF_* constants) in double,
+// sign(x) * (1 - poly(t) * t * exp(-x^2)), t = 1 / (1 + p|x|); an int32 input is cast to float32.
+double erfApprox(double x) {
+  const double sign = std::isnan(x) ? x : (x > 0 ? 1.0 : (x < 0 ? -1.0 : x));
+  const double v = std::fabs(x);
+  const double t = 1.0 / (1.0 + 0.3275911 * v);
+  return sign *
+         (1.0 - (((((1.061405429 * t + -1.453152027) * t) + 1.421413741) * t + -0.284496736) * t +
+                 0.254829592) *
+                    t * std::exp(-v * v));
+}
+std::vector<ValuePtr> erfOp(const OpContext& c) {
+  const Value& x = c.in(0);
+  if (x.dtype == DType::kFloat32) return unaryOp(c, erfApprox);
+  if (x.dtype != DType::kInt32) {
+    c.node.invalid(
+        fmt::format("input of dtype {} (int32 or float32 expected)", dtypeName(x.dtype)));
+  }
+  kernels::Floats y(x.i.size());
+  for (size_t k = 0; k < y.size(); ++k) {
+    y[k] = static_cast<float>(erfApprox(static_cast<float>(x.i[k])));
+  }
+  return {floatValue(x.shape, std::move(y))};
+}
+
+// IsNan / IsFinite / IsInf: bool, of any numeric input (an int32 or bool element is finite).
+template <int Test>  // 0 IsNan, 1 IsFinite, 2 IsInf
+std::vector<ValuePtr> isOp(const OpContext& c) {
+  const Value& x = c.in(0);
+  if (x.dtype != DType::kFloat32 && x.dtype != DType::kInt32 && x.dtype != DType::kBool) {
+    c.node.unsupported(fmt::format("input of dtype {}", dtypeName(x.dtype)));
+  }
+  std::vector<int32_t> y(static_cast<size_t>(x.size()), Test == 1 ? 1 : 0);
+  if (x.dtype == DType::kFloat32) {
+    for (size_t k = 0; k < y.size(); ++k) {
+      const float v = x.f[k];
+      y[k] = Test == 0 ? std::isnan(v) : (Test == 1 ? std::isfinite(v) : std::isinf(v));
+    }
+  }
+  return {intValue(x.shape, std::move(y), DType::kBool)};
+}
+
+// Two inputs broadcast (NumPy) as TF.js's binary ops take them: both read as doubles, with the
+// dtype TF.js computes in (makeTypesMatch: float32 when either is, else int32; two bools are
+// left unsupported). `y` gets f(a, b) per output element.
+template <typename F>
+std::vector<ValuePtr> mathBinary(const OpContext& c, F f) {
+  const Value& a = c.in(0);
+  const Value& b = c.in(1);
+  for (const Value* v : {&a, &b}) {
+    if (v->dtype != DType::kFloat32 && v->dtype != DType::kInt32 && v->dtype != DType::kBool) {
+      c.node.unsupported(fmt::format("an operand of dtype {}", dtypeName(v->dtype)));
+    }
+  }
+  const bool isFloat = a.dtype == DType::kFloat32 || b.dtype == DType::kFloat32;
+  if (!isFloat && a.dtype == DType::kBool && b.dtype == DType::kBool) {
+    c.node.unsupported("two bool operands");
+  }
+  Shape out;
+  try {
+    out = kernels::broadcastShape(a.shape, b.shape);
+  } catch (const Error& e) {
+    c.node.invalid(e.what());
+  }
+  std::vector<int64_t> sa, sb;
+  kernels::indexing::repeatStrides(a.shape, out, sa);
+  kernels::indexing::repeatStrides(b.shape, out, sb);
+  const auto n = static_cast<size_t>(kernels::Array::count(out));
+  std::vector<int64_t> ia(n), ib(n);
+  kernels::indexing::forEachIndex(out, sa,
+                                  [&](int64_t i, int64_t p) { ia[static_cast<size_t>(i)] = p; });
+  kernels::indexing::forEachIndex(out, sb,
+                                  [&](int64_t i, int64_t p) { ib[static_cast<size_t>(i)] = p; });
+  const auto value = [](const Value& v, int64_t p) {
+    return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[static_cast<size_t>(p)])
+                                      : static_cast<double>(v.i[static_cast<size_t>(p)]);
+  };
+  if (isFloat) {
+    kernels::Floats y(n);
+    const auto single = [](double v) { return static_cast<double>(static_cast<float>(v)); };
+    for (size_t k = 0; k < n; ++k) {  // an int32 operand cast to float32 first
+      y[k] = static_cast<float>(f(single(value(a, ia[k])), single(value(b, ib[k])), true));
+    }
+    return {floatValue(out, std::move(y))};
+  }
+  std::vector<int32_t> y(n);
+  for (size_t k = 0; k < n; ++k) y[k] = jsToInt32(f(value(a, ia[k]), value(b, ib[k]), false));
+  return {intValue(out, std::move(y))};
+}
+
+std::vector<ValuePtr> atan2Op(const OpContext& c) {
+  return mathBinary(c, [](double a, double b, bool) { return std::atan2(a, b); });
+}
+
+// DivNoNan: tf.div (a / b in float32; floor division of int32s), then 0 where b == 0 (-0 too;
+// a NaN b is not 0, so it gives NaN).
+std::vector<ValuePtr> divNoNan(const OpContext& c) {
+  return mathBinary(c, [](double a, double b, bool isFloat) {
+    if (b == 0) return 0.0;
+    return isFloat ? static_cast<double>(static_cast<float>(a) / static_cast<float>(b))
+                   : std::floor(a / b);
+  });
+}
+
 // --- reductions ----------------------------------------------------------------------------------
 
 // ArgMax / ArgMin over one axis: the index of the first largest / smallest element (a NaN is
@@ -351,6 +493,25 @@ constexpr OpRow kRows[] = {
     {"FloorDiv", floorOp<false>},
     {"FloorMod", floorOp<true>},
     {"Mod", floorOp<true>},
+    {"Acos", acosOp},
+    {"Asin", asinOp},
+    {"Atan", atanOp},
+    {"Atan2", atan2Op},
+    {"Cos", cosOp},
+    {"Cosh", coshOp},
+    {"Sin", sinOp},
+    {"Sinh", sinhOp},
+    {"Tan", tanOp},
+    {"Expm1", expm1Op},
+    {"Log1p", log1pOp},
+    {"Asinh", asinhOp},
+    {"Acosh", acoshOp},
+    {"Atanh", atanhOp},
+    {"Erf", erfOp},
+    {"IsNan", isOp<0>},
+    {"IsFinite", isOp<1>},
+    {"IsInf", isOp<2>},
+    {"DivNoNan", divNoNan},
 };
 
 }  // namespace

@@ -57,6 +57,20 @@ Program::Program(const GraphDef& graph, const std::map<std::string, ValuePtr>& w
     } else if (!isInput(n.op)) {
       ops_[k] = opTable().at(n.op);
     }
+    if (n.op == "Switch" || n.op == "Merge" || n.op == "Enter" || n.op == "Exit" ||
+        n.op == "NextIteration" || n.op == "LoopCond") {
+      frames_ = true;
+    }
+  }
+  if (frames_) {
+    readers_.resize(graph.nodes.size());
+    for (size_t k = 0; k < graph.nodes.size(); ++k) {
+      const auto add = [&](size_t d) {
+        if (readers_[d].empty() || readers_[d].back() != k) readers_[d].push_back(k);
+      };
+      for (const auto& in : inputs_[k]) add(in.first);
+      for (const size_t d : controls_[k]) add(d);
+    }
   }
 }
 
@@ -64,6 +78,14 @@ Program::Plan Program::plan(const std::map<size_t, ValuePtr>& fed,
                             const std::vector<std::pair<size_t, int>>& fetches,
                             const std::string& what) const {
   const GraphDef& g = *graph_;
+  if (frames_) {
+    const std::vector<char> used = needed(fed, fetches, what);
+    Plan p;
+    for (size_t k = 0; k < used.size(); ++k) {
+      if (used[k]) p.order.push_back(k);
+    }
+    return p;
+  }
   // Every node the fetches need, inputs before readers (iterative depth-first walk).
   std::vector<int> state(g.nodes.size(), 0);  // 0 unseen, 1 on the walk, 2 planned
   Plan p;
@@ -115,6 +137,7 @@ Program::Plan Program::plan(const std::map<size_t, ValuePtr>& fed,
 std::vector<ValuePtr> Program::execute(const Plan& plan, const std::map<size_t, ValuePtr>& fed,
                                        const std::vector<std::pair<size_t, int>>& fetches,
                                        const Runtime& runtime) const {
+  if (frames_) return executeFrames(plan, fed, fetches, runtime);
   const GraphDef& g = *graph_;
   std::vector<int> uses = plan.uses;
   std::vector<std::vector<ValuePtr>> values(g.nodes.size());

@@ -28,8 +28,15 @@ class Program {
 
   const GraphDef& graph() const { return *graph_; }
 
+  // Whether the graph holds TensorFlow 1 control flow (Switch, Merge, Enter, Exit,
+  // NextIteration, LoopCond): then it runs on the frame executor (frames.cpp), TF.js's
+  // executeAsync, where a node runs once per frame and iteration its inputs reach and never
+  // when one is dead.
+  bool usesFrames() const { return frames_; }
+
   // What a run computes for one set of fed nodes and fetches: the nodes to run, in dependency
-  // order, and how many readers each value has (to free it after the last).
+  // order, and how many readers each value has (to free it after the last). For a graph with
+  // frames: the nodes the fetches need (in no order; a loop is a cycle), and `uses` empty.
   struct Plan {
     std::vector<size_t> order;
     std::vector<int> uses;
@@ -44,16 +51,32 @@ class Program {
                                 const std::vector<std::pair<size_t, int>>& fetches,
                                 const Runtime& runtime) const;
   // plan() then execute().
+  // (execute() of a graph with frames runs executeFrames.)
   std::vector<ValuePtr> run(const std::map<size_t, ValuePtr>& fed,
                             const std::vector<std::pair<size_t, int>>& fetches,
                             const Runtime& runtime, const std::string& what) const;
 
  private:
+  // The frame executor (frames.cpp): execute() for a graph with frames.
+  std::vector<ValuePtr> executeFrames(const Plan& plan, const std::map<size_t, ValuePtr>& fed,
+                                      const std::vector<std::pair<size_t, int>>& fetches,
+                                      const Runtime& runtime) const;
+  // The nodes the fetches need, walking back from them through data and control inputs to the
+  // fed nodes, Consts and nodes without inputs; Error(kInvalidArgument) for a needed
+  // Placeholder not fed.
+  std::vector<char> needed(const std::map<size_t, ValuePtr>& fed,
+                           const std::vector<std::pair<size_t, int>>& fetches,
+                           const std::string& what) const;
+
   const GraphDef* graph_;
+  bool frames_ = false;
   std::vector<ValuePtr> consts_;  // per node: its Const value, or null
   std::vector<OpFn> ops_;         // per node: its op, or null (Const, Placeholder, _Arg)
   std::vector<std::vector<std::pair<size_t, int>>> inputs_;  // per node: (node, output) read
   std::vector<std::vector<size_t>> controls_;                // per node: nodes waited for
+  // Graphs with frames: per node, the nodes that read it (data or control), each once, in
+  // graph order (TF.js's node.children), and per output how many input slots read it.
+  std::vector<std::vector<size_t>> readers_;
   std::unique_ptr<NodeState[]> states_;
 };
 

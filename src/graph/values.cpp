@@ -45,9 +45,25 @@ ValuePtr fromTensor(const Tensor& t, const std::string& what) {
       const auto b = t.bools();
       return intValue(t.shape(), std::vector<int32_t>(b.begin(), b.end()), DType::kBool);
     }
+    case DType::kString: {
+      auto v = std::make_shared<Value>();
+      v->dtype = DType::kString;
+      v->shape = t.shape();
+      v->s = t.strings();
+      return v;
+    }
+    case DType::kComplex64: {  // re, im interleaved in both
+      auto v = std::make_shared<Value>();
+      v->dtype = DType::kComplex64;
+      v->shape = t.shape();
+      const auto f = t.floats();
+      v->f.assign(f.begin(), f.end());
+      return v;
+    }
     default:
       throw Error(ErrorCode::kUnsupported,
-                  fmt::format("{}: a {} tensor (the graph runtime runs float32, int32 and bool)",
+                  fmt::format("{}: a {} tensor (the graph runtime runs float32, int32, bool, "
+                              "string and complex64)",
                               what, dtypeName(t.dtype())));
   }
 }
@@ -58,6 +74,11 @@ Tensor toTensor(const Value& v) {
   }
   if (v.dtype == DType::kFloat32)
     return tensor(std::span<const float>(v.f.data(), v.f.size()), v.shape);
+  if (v.dtype == DType::kString) return Tensor(v.shape, v.s);
+  if (v.dtype == DType::kComplex64) {
+    Buffer b = Buffer::copyOf(v.f.data(), v.f.size() * sizeof(float));
+    return Tensor(DType::kComplex64, v.shape, std::move(b));
+  }
   return tensor(std::span<const int32_t>(v.i.data(), v.i.size()), v.shape, v.dtype);
 }
 
@@ -125,10 +146,11 @@ const std::map<std::string, OpFn>& opTable() {
   static const std::map<std::string, OpFn> table = [] {
     std::map<std::string, OpFn> t;
     for (const auto family :
-         {basicOps(),   mathOps(),      nnOps(),        logicOps(),       sliceOps(),
-          controlOps(), dynamicOps(),   framesOps(),    tensorArrayOps(), normalizationOps(),
-          matrixOps(),  imageOps(),     transformOps(), creationOps(),    evaluationOps(),
-          stringOps(),  hashTableOps(), sparseOps(),    raggedOps(),      spectralOps()}) {
+         {basicOps(),      mathOps(),    nnOps(),        logicOps(),       sliceOps(),
+          controlOps(),    dynamicOps(), framesOps(),    tensorArrayOps(), normalizationOps(),
+          matrixOps(),     imageOps(),   reductionOps(), transformOps(),   creationOps(),
+          evaluationOps(), stringOps(),  hashTableOps(), sparseOps(),      raggedOps(),
+          spectralOps()}) {
       for (const OpRow& row : family) t.emplace(row.name, row.run);
     }
     return t;
