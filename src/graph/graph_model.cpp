@@ -25,7 +25,10 @@ using graph::ValuePtr;
 struct GraphModel::Rep {
   GraphDef graph;
   std::unique_ptr<graph::Program> program;  // the main graph
-  std::unique_ptr<graph::Runtime> runtime;  // the library functions
+  std::unique_ptr<graph::Runtime> runtime;  // the library functions, the model's hash tables
+  // What the model initializer returned for the main graph's resource inputs (signature inputs
+  // with a resourceId): node index -> value, fed when the caller does not feed that node.
+  std::map<size_t, ValuePtr> captured;
   std::vector<ModelTensorInfo> inputs, outputs;
   // Signature key -> tensor name ("x:0"), for feeds and fetches.
   std::map<std::string, std::string> inputKeys, outputKeys;
@@ -109,7 +112,20 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
   rep->options = options;
   rep->graph = graph::parseGraph(a.modelTopology);
   const GraphDef& g = rep->graph;
-  if (const auto missing = graph::missingOps(g); !missing.empty()) {
+  // The modelInitializer graph (TF.js runs it once, before the first execute, sharing the
+  // model's weights and resources: it fills the hash tables the main graph reads).
+  GraphDef init;
+  const bool hasInit = a.modelInitializer.is_object() && a.modelInitializer.contains("node") &&
+                       !a.modelInitializer["node"].is_null();
+  auto missing = graph::missingOps(g);
+  if (hasInit) {
+    init = graph::parseGraph(a.modelInitializer);
+    for (auto& [op, nodes] : graph::missingOps(init)) {
+      auto& all = missing[op];
+      all.insert(all.end(), nodes.begin(), nodes.end());
+    }
+  }
+  if (!missing.empty()) {
     std::vector<std::string> parts;
     for (const auto& [op, nodes] : missing) {
       parts.push_back(fmt::format(
@@ -128,8 +144,57 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
   }
   rep->program = std::make_unique<graph::Program>(g, weights);
   rep->runtime = std::make_unique<graph::Runtime>(g, weights, options.maxLoopIterations);
+  std::map<int64_t, ValuePtr> byResource;  // initializer outputs by resourceId
+  if (hasInit) {
+    // Fetches: initializerSignature.outputs' keys (tensor names), else the nodes no node reads.
+    std::vector<std::pair<size_t, int>> fetches;
+    std::vector<int64_t> resourceIds;
+    const Json& isig = a.initializerSignature;
+    if (isig.is_object() && isig.contains("outputs") && isig["outputs"].is_object() &&
+        !isig["outputs"].empty()) {
+      for (const auto& [key, entry] : isig["outputs"].items()) {
+        const graph::Input out = graph::parseInput(key);
+        const auto it = init.index.find(out.node);
+        if (it == init.index.end()) {
+          throw Error(
+              ErrorCode::kSchema,
+              fmt::format("initializerSignature output '{}' is not in the initializer", key));
+        }
+        fetches.emplace_back(it->second, out.index);
+        const Json id = entry.is_object() ? entry.value("resourceId", Json()) : Json();
+        resourceIds.push_back(id.is_number_integer() ? id.get<int64_t>() : -1);
+      }
+    } else {
+      std::set<std::string> read;
+      for (const Node& n : init.nodes) {
+        for (const auto& in : n.inputs) read.insert(in.node);
+        for (const auto& c : n.controls) read.insert(c);
+      }
+      for (size_t k = 0; k < init.nodes.size(); ++k) {
+        if (!read.count(init.nodes[k].name)) fetches.emplace_back(k, 0);
+      }
+    }
+    const graph::Program program(init, weights);
+    kernels::ExecutionScope scope(options.threads, options.referenceKernels);
+    const auto outs = program.run({}, fetches, *rep->runtime, "the model initializer");
+    for (size_t k = 0; k < resourceIds.size() && k < outs.size(); ++k) {
+      if (resourceIds[k] >= 0) byResource[resourceIds[k]] = outs[k];
+    }
+  }
   // Inputs and outputs, as TF.js's operation mapper lists them.
   const Json& sig = signatureOf(a);
+  if (sig.is_object() && sig.contains("inputs") && sig["inputs"].is_object()) {
+    for (const auto& [key, entry] : sig["inputs"].items()) {
+      if (!entry.is_object() || !entry.contains("resourceId") || !entry.contains("name") ||
+          !entry["name"].is_string() || !entry["resourceId"].is_number_integer()) {
+        continue;
+      }
+      const auto value = byResource.find(entry["resourceId"].get<int64_t>());
+      const auto it = g.index.find(nodeOfTensor(entry["name"].get<std::string>()));
+      if (value != byResource.end() && it != g.index.end())
+        rep->captured[it->second] = value->second;
+    }
+  }
   const auto entries = [&](const char* which, std::map<std::string, std::string>& keys,
                            std::vector<ModelTensorInfo>& infos) {
     if (!sig.is_object() || !sig.contains(which) || !sig[which].is_object()) return false;
@@ -214,6 +279,7 @@ std::vector<Tensor> GraphModel::execute(const std::map<std::string, Tensor>& fee
     }
     fed[it->second] = graph::fromTensor(tensor, fmt::format("input '{}'", name));
   }
+  for (const auto& [k, v] : r.captured) fed.emplace(k, v);  // resource inputs not fed
   // Fetches.
   std::vector<std::string> names = fetchNames.empty() ? outputNodes() : fetchNames;
   std::vector<std::pair<size_t, int>> fetches;
@@ -236,13 +302,19 @@ std::vector<Tensor> GraphModel::execute(const std::map<std::string, Tensor>& fee
 }
 
 std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs) const {
-  if (inputs.size() != rep_->inputs.size()) {
+  // Resource inputs the model initializer filled are not given (TF.js's captured inputs).
+  std::vector<const ModelTensorInfo*> given;
+  for (const ModelTensorInfo& info : rep_->inputs) {
+    const auto it = rep_->graph.index.find(info.name);
+    if (it == rep_->graph.index.end() || !rep_->captured.count(it->second)) given.push_back(&info);
+  }
+  if (inputs.size() != given.size()) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("the model takes {} input(s) ({}), {} given", rep_->inputs.size(),
+                fmt::format("the model takes {} input(s) ({}), {} given", given.size(),
                             fmt::join(inputNodes(), ", "), inputs.size()));
   }
   std::map<std::string, Tensor> feeds;
-  for (size_t k = 0; k < inputs.size(); ++k) feeds.emplace(rep_->inputs[k].key, inputs[k]);
+  for (size_t k = 0; k < inputs.size(); ++k) feeds.emplace(given[k]->key, inputs[k]);
   return execute(feeds);
 }
 

@@ -395,6 +395,24 @@ std::vector<ValuePtr> likeOp(const OpContext& c) {
   return {intValue(x.shape, std::vector<int32_t>(n, Fill), x.dtype)};
 }
 
+// ShapeN: each input's shape. TF.js makes them with tf.tensor1d(shape), which infers float32.
+std::vector<ValuePtr> shapeN(const OpContext& c) {
+  std::vector<ValuePtr> out;
+  for (size_t k = 0; k < c.inputs.size(); ++k) {
+    const Shape& s = c.in(k).shape;
+    out.push_back(
+        floatValue({static_cast<int64_t>(s.size())}, kernels::Floats(s.begin(), s.end())));
+  }
+  return out;
+}
+
+// Print(x, data...): x (TF.js logs the message and data; nothing is printed here).
+// FakeQuantWithMinMaxVars(x, ...): x unchanged (TF.js's executor ignores the quantization).
+std::vector<ValuePtr> passFirst(const OpContext& c) {
+  c.in(0);
+  return {c.inputs[0]};
+}
+
 constexpr OpRow kRows[] = {
     {"Identity", identity},
     {"StopGradient", identity},
@@ -419,6 +437,9 @@ constexpr OpRow kRows[] = {
     {"Fill", fill},
     {"ZerosLike", likeOp<0>},
     {"OnesLike", likeOp<1>},
+    {"ShapeN", shapeN},
+    {"Print", passFirst},
+    {"FakeQuantWithMinMaxVars", passFirst},
 };
 
 }  // namespace

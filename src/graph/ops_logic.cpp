@@ -162,6 +162,13 @@ std::vector<ValuePtr> topK(const OpContext& c) {
   return {values, intValue(out, std::move(indices))};
 }
 
+// BitwiseAnd: refused, as TF.js 4.22 refuses it: its logical executor reads inputs named 'a' and
+// 'b', which the op list (inputs 'x' and 'y') never defines, so tf.bitwiseAnd gets null.
+std::vector<ValuePtr> bitwiseAnd(const OpContext& c) {
+  c.node.unsupported(
+      "BitwiseAnd, which TF.js 4.22's graph executor cannot run (it passes null operands)");
+}
+
 constexpr OpRow kRows[] = {
     {"Equal", equalOp},
     {"NotEqual", notEqualOp},
@@ -176,6 +183,7 @@ constexpr OpRow kRows[] = {
     {"SelectV2", select},
     {"Where", where},
     {"TopKV2", topK},
+    {"BitwiseAnd", bitwiseAnd},
 };
 
 }  // namespace

@@ -8,10 +8,11 @@
 //
 //   {"tfjs_version", "cases": [{case, op, modelJson, weightsHex,
 //     inputs: [{name, dtype, shape, hex}], fetch: [names],
-//     outputs: [{name, dtype, shape, hex}] | error}]}
+//     outputs: [{name, dtype, shape, hex}] | error, check?, range?}]}
 //
 // modelJson is the model.json text, weightsHex its one weight file; error is TF.js's message for
-// a case it refuses (the runtime must refuse it too). Graphs with dynamic ops run in
+// a case it refuses (the runtime must refuse it too); check 'shape' with range [lo, hi] marks a
+// case whose values TF.js draws unseeded (only dtype, shape and the value range compare). Graphs with dynamic ops run in
 // executeAsync, as TF.js requires.
 //
 // The cases live in graph_ops/<family>.mjs (each exports `cases`, made with graph_ops/common.mjs);
@@ -31,6 +32,8 @@ for (const family of only.length ? only : FAMILIES) {
 }
 const dumpT = dumpTyped;
 
+const ASYNC_OPS = /^(Enter|Exit|Switch|Merge|NextIteration|LoopCond|If|StatelessIf|While|StatelessWhile|TensorArray|TensorList|EmptyTensorList|NonMaxSuppression|Where|ListDiff|HashTable|LookupTable|InitializeTable)/;
+
 // --- run them in TF.js --------------------------------------------------------------------------
 const out = [];
 for (const c of cases) {
@@ -38,20 +41,31 @@ for (const c of cases) {
     case: c.name, op: c.op, modelJson: JSON.stringify(c.modelJson),
     weightsHex: c.weightData.toString('hex'), inputs: c.inputRecords, fetch: c.fetch,
   };
+  // A case whose values TF.js draws from Math.random: only dtype, shape and [lo, hi] compare.
+  if (c.check) Object.assign(record, { check: c.check, range: c.range });
   try {
     const weightSpecs = c.modelJson.weightsManifest[0].weights;
     const buf = c.weightData.buffer.slice(c.weightData.byteOffset, c.weightData.byteOffset + c.weightData.length);
     const model = await tf.loadGraphModel(tf.io.fromMemory({
       modelTopology: c.modelJson.modelTopology, weightSpecs, weightData: buf, format: 'graph-model',
+      modelInitializer: c.modelJson.modelInitializer,
+      initializerSignature: c.modelJson.initializerSignature, signature: c.modelJson.signature,
     }));
+    // The control flow, dynamic and hash-table ops run in executeAsync only (tfjs-cpp's one
+    // execute runs them all); execute() would start them and leave their failures unhandled.
+    const ops = [...c.modelJson.modelTopology.node,
+                 ...(c.modelJson.modelTopology.library?.function ?? []).flatMap((f) => f.nodeDef ?? [])]
+      .map((n) => n.op);
     let result;
-    try {
-      result = model.execute(c.feeds, c.fetch);
-    } catch (e) {
-      // Dynamic ops (Where, NonMaxSuppression, ...) run in executeAsync only; tfjs-cpp's one
-      // execute runs them all.
-      if (!String(e.message).includes('executeAsync')) throw e;
+    if (ops.some((op) => ASYNC_OPS.test(op))) {
       result = await model.executeAsync(c.feeds, c.fetch);
+    } else {
+      try {
+        result = model.execute(c.feeds, c.fetch);
+      } catch (e) {
+        if (!String(e.message).includes('executeAsync')) throw e;
+        result = await model.executeAsync(c.feeds, c.fetch);
+      }
     }
     const list = Array.isArray(result) ? result : [result];
     record.outputs = list.map((t, k) => dumpT(c.fetch[k], t));

@@ -62,11 +62,25 @@ export async function startScript(usage) {
 
 /**
  * A tensor as the oracle's JSON writes it: {name, dtype, shape, hex} with hex the little-endian
- * bytes of its values in its own dtype (float32, or int32 for int32 and bool). The cpu backend's
+ * bytes of its values in its own dtype (float32, or int32 for int32 and bool; complex64 float32
+ * re, im interleaved; string each element's uint32 LE byte length and bytes). The cpu backend's
  * cast between int32 and float32 keeps the source's typed array, so dataSync() alone may give
  * the wrong bytes.
  */
 export function dumpTyped(name, t) {
+  if (t.dtype === 'string') {
+    // Each element's raw bytes after its uint32 little-endian byte length (as string weights).
+    const parts = [];
+    for (const b of tf.backend().readSync(t.dataId)) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(b.length);
+      parts.push(len, Buffer.from(b));
+    }
+    return { name, dtype: t.dtype, shape: t.shape.slice(), hex: Buffer.concat(parts).toString('hex') };
+  }
+  if (t.dtype === 'complex64') {  // float32 re, im interleaved
+    return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(Float32Array.from(t.dataSync())) };
+  }
   const d = t.dataSync();
   const typed = t.dtype === 'float32' ? Float32Array.from(d) : Int32Array.from(d);
   return { name, dtype: t.dtype, shape: t.shape.slice(), hex: hexOf(typed) };

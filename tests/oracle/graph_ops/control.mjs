@@ -269,3 +269,86 @@ cases.push(makeCase('TensorArray read after close', 'TensorArrayCloseV3', {
   ],
   fetch: ['r'],
 }));
+
+// --- TensorList: the ops beyond those real models use -------------------------------------------
+const ed = (dt = 'float32') => ({ element_dtype: A.type(dt) });
+cases.push(makeCase('TensorListScatter then Gather', 'TensorListScatter', {
+  inputs: { x: f32([3, 2]) },
+  consts: { idx: i32c([3], [2, 0, 1]), es: i32c([1], [2]), pick: i32c([2], [1, 2]), ones: i32c([], [-1]) },
+  nodes: [
+    node('list', 'TensorListScatter', ['x', 'idx', 'es'], ed()),
+    node('g', 'TensorListGather', ['list', 'pick', 'es'], ed()),
+    node('len', 'TensorListLength', ['list']),
+  ],
+  fetch: ['g', 'len'],
+}));
+cases.push(makeCase('TensorListScatterV2 with holes', 'TensorListScatterV2', {
+  inputs: { x: f32([2, 3]) },
+  consts: { idx: i32c([2], [3, 1]), es: i32c([], [-1]), n: i32c([], [5]), pick: i32c([2], [3, 1]) },
+  nodes: [
+    node('list', 'TensorListScatterV2', ['x', 'idx', 'es', 'n'], ed()),
+    node('g', 'TensorListGather', ['list', 'pick', 'es'], ed()),
+    node('len', 'TensorListLength', ['list']),
+  ],
+  fetch: ['g', 'len'],
+}));
+cases.push(makeCase('TensorListScatterV2 index past its size', 'TensorListScatterV2', {
+  inputs: { x: f32([2, 3]) },
+  consts: { idx: i32c([2], [3, 1]), es: i32c([], [-1]), n: i32c([], [2]) },
+  nodes: [node('list', 'TensorListScatterV2', ['x', 'idx', 'es', 'n'], ed()),
+          node('len', 'TensorListLength', ['list'])],
+  fetch: ['len'],
+}));
+cases.push(makeCase('TensorListSplit then Concat', 'TensorListSplit', {
+  inputs: { x: f32([6, 2]) },
+  consts: { es: i32c([2], [-1, 2]), lengths: i32c([3], [1, 3, 2]), one: i32c([], [1]) },
+  nodes: [
+    node('list', 'TensorListSplit', ['x', 'es', 'lengths'], ed()),
+    node('item', 'TensorListGetItem', ['list', 'one', 'es'], ed()),
+    node('cat', 'TensorListConcat', ['list'], { ...ed(), element_shape: A.shape([-1, 2]) }),
+    node('cat2', 'TensorListConcatV2', ['list'], { ...ed(), element_shape: A.shape([-1, 2]) }),
+  ],
+  fetch: ['cat', 'item', 'cat2'],
+}));
+// TF.js merges the element shape with the value's rows (not with the blocks), so only blocks of
+// one row split with a row's shape.
+cases.push(makeCase('TensorListSplit rows then Concat', 'TensorListSplit', {
+  inputs: { x: f32([3, 2]) },
+  consts: { es: i32c([1], [2]), lengths: i32c([3], [1, 1, 1]), one: i32c([], [1]) },
+  nodes: [
+    node('list', 'TensorListSplit', ['x', 'es', 'lengths'], ed()),
+    node('item', 'TensorListGetItem', ['list', 'one', 'es'], ed()),
+    node('cat', 'TensorListConcatV2', ['list'], { ...ed(), element_shape: A.shape([2]) }),
+  ],
+  fetch: ['cat', 'item'],
+}));
+cases.push(makeCase('TensorListPopBack', 'TensorListPopBack', {
+  inputs: { x: f32([3, 4]) },
+  consts: { es: i32c([1], [4]) },
+  nodes: [
+    node('list', 'TensorListFromTensor', ['x', 'es'], ed()),
+    node('pop', 'TensorListPopBack', ['list', 'es'], ed()),
+  ],
+  fetch: ['pop'],
+}));
+cases.push(makeCase('TensorListResize', 'TensorListResize', {
+  inputs: { x: { dtype: 'int32', shape: [3, 2] } },
+  consts: { es: i32c([1], [2]), five: i32c([], [5]), two: i32c([], [2]), pick: i32c([2], [1, 0]) },
+  nodes: [
+    node('list', 'TensorListFromTensor', ['x', 'es'], ed('int32')),
+    node('big', 'TensorListResize', ['list', 'five']),
+    node('small', 'TensorListResize', ['list', 'two']),
+    node('lenBig', 'TensorListLength', ['big']),
+    node('g', 'TensorListGather', ['small', 'pick', 'es'], ed('int32')),
+  ],
+  fetch: ['lenBig', 'g'],
+}));
+cases.push(makeCase('TensorListGather of an unset element', 'TensorListGather', {
+  inputs: { x: f32([2, 3]) },
+  consts: { idx: i32c([2], [3, 1]), es: i32c([1], [3]), pick: i32c([2], [0, 1]) },
+  nodes: [
+    node('list', 'TensorListScatter', ['x', 'idx', 'es'], ed()),
+    node('g', 'TensorListGather', ['list', 'pick', 'es'], ed()),
+  ],
+  fetch: ['g'],
+}));

@@ -1,4 +1,274 @@
-// Per-op oracle cases of the text family (graph_op_cases.mjs).
+// Per-op oracle cases of the text family (graph_op_cases.mjs): string and complex64 values,
+// hash tables (with the model initializer), string, sparse, ragged and spectral ops.
 import { A, DT, node, makeCase, f32, i32c, f32c, fn } from './common.mjs';
 
 export const cases = [];
+const str = (shape, values) => ({ dtype: 'string', shape, values });
+const cpx = (shape, values) => ({ dtype: 'complex64', shape, values });
+
+// --- string and complex64 at the model's edges ----------------------------------------------
+cases.push(makeCase('Identity string feed and weight', 'Identity', {
+  inputs: { x: str([2, 2], ['a', '', 'héllo', 'x y']) },
+  consts: { w: str([3], ['', 'ü€😀', 'abc']) },
+  nodes: [node('y', 'Identity', ['x']), node('z', 'Identity', ['w'])], fetch: ['y', 'z'],
+}));
+cases.push(makeCase('Identity complex64 feed and weight', 'Identity', {
+  inputs: { x: cpx([2], [1, 2, -3, 0.5]) },
+  consts: { w: cpx([1, 2], [0, 1, 2, 3]) },
+  nodes: [node('y', 'Identity', ['x']), node('z', 'Identity', ['w'])], fetch: ['y', 'z'],
+}));
+
+// --- hash tables --------------------------------------------------------------------------
+const table = (name, kd, vd) => node(name, 'HashTableV2', [], {
+  key_dtype: A.type(kd), value_dtype: A.type(vd), shared_name: A.s(''), use_node_name_sharing: A.b(false) });
+const lookup = (name, { keys, values, query, dflt, kd, vd, ops = ['LookupTableImportV2', 'LookupTableFindV2'],
+  size = false }) => cases.push(makeCase(`${ops[1]} ${name}`, ops[1], {
+  inputs: { q: query },
+  consts: { k: keys, v: values, d: dflt },
+  nodes: [table('t', kd, vd), node('imp', ops[0], ['t', 'k', 'v']),
+          node('y', ops[1], ['t', 'q', 'd', '^imp']),
+          ...(size ? [node('n', 'LookupTableSizeV2', ['t', '^imp'])] : [])],
+  fetch: size ? ['y', 'n'] : ['y'],
+}));
+lookup('string to int', {
+  keys: str([3], ['a', 'bb', 'ü']), values: i32c([3], [10, 20, 30]), dflt: i32c([], [-1]),
+  query: str([2, 2], ['bb', 'zz', 'ü', '']), kd: 'string', vd: 'int32', size: true,
+});
+lookup('int to float rows', {
+  keys: i32c([2], [5, -1]), values: f32c([2, 2], [1, 2, 3, 4]), dflt: f32c([2], [0, 0]),
+  query: i32c([3], [-1, 7, 5]), kd: 'int32', vd: 'float32',
+});
+lookup('int to string v1 ops', {
+  keys: i32c([2], [1, 2]), values: str([2], ['one', 'two']), dflt: str([], ['?']),
+  query: i32c([3], [2, 3, 1]), kd: 'int32', vd: 'string', ops: ['InitializeTableV2', 'LookupTableFind'],
+});
+lookup('wrong key dtype', {
+  keys: i32c([2], [1, 2]), values: f32c([2], [1, 2]), dflt: f32c([], [0]),
+  query: f32c([1], [1]), kd: 'int32', vd: 'float32',
+});
+lookup('default shape mismatch', {
+  keys: i32c([2], [1, 2]), values: f32c([2, 2], [1, 2, 3, 4]), dflt: f32c([], [0]),
+  query: i32c([2], [1, 3]), kd: 'int32', vd: 'float32',
+});
+lookup('all defaults', {
+  keys: i32c([2], [1, 2]), values: f32c([2, 2], [1, 2, 3, 4]), dflt: f32c([], [9]),
+  query: i32c([2], [4, 3]), kd: 'int32', vd: 'float32',
+});
+lookup('key count mismatch', {
+  keys: i32c([3], [1, 2, 3]), values: f32c([2], [1, 2]), dflt: f32c([], [0]),
+  query: i32c([1], [1]), kd: 'int32', vd: 'float32',
+});
+cases.push(makeCase('LookupTableSize empty table', 'LookupTableSize', {
+  nodes: [table('t', 'string', 'int32'), node('n', 'LookupTableSize', ['t'])], fetch: ['n'],
+}));
+// The model initializer fills the table the main graph's HashTable node (same name) reads.
+cases.push(makeCase('HashTableV2 model initializer', 'HashTableV2', {
+  inputs: { q: str([3], ['cat', 'dog', 'emu']) },
+  consts: { k: str([2], ['dog', 'cat']), v: i32c([2], [1, 2]), d: i32c([], [0]) },
+  initializer: [
+    node('k', 'Const', [], { dtype: A.type('string'), value: { tensor: { dtype: DT.string } } }),
+    node('v', 'Const', [], { dtype: A.type('int32'), value: { tensor: { dtype: DT.int32 } } }),
+    table('t', 'string', 'int32'), node('imp', 'LookupTableImportV2', ['t', 'k', 'v'])],
+  nodes: [table('t', 'string', 'int32'), node('y', 'LookupTableFindV2', ['t', 'q', 'd']),
+          node('n', 'LookupTableSizeV2', ['t'])],
+  fetch: ['y', 'n'],
+}));
+
+// --- string ops ---------------------------------------------------------------------------
+const regex = (name, pattern, rewrite, global, values) => cases.push(makeCase(`StaticRegexReplace ${name}`, 'StaticRegexReplace', {
+  inputs: { x: str([values.length], values) },
+  nodes: [node('y', 'StaticRegexReplace', ['x'], { pattern: A.s(pattern), rewrite: A.s(rewrite),
+    ...(global === undefined ? {} : { replace_global: A.b(global) }) })],
+  fetch: ['y'],
+}));
+regex('global', ' +', ' ', true, ['format    this  spacing', '', 'none']);
+regex('first only', 'a', 'X', false, ['banana', 'aaa', '']);
+regex('default global', '[0-9]', '#', undefined, ['a1b22c333', '']);
+regex('groups', '(\\w+)@(\\w+)', '$2 at $1 ($&)', true, ['me@host and you@there']);
+regex('empty match', 'x*', '-', true, ['abc', '']);
+regex('utf8', 'é.', '<$&>', true, ['héllo ééa', 'ü€😀']);
+regex('bad pattern', '(', '', true, ['a']);
+
+const ngrams = (name, { data, splits, widths, sep = ' ', left = '', right = '', pad = 0, preserve = false }) =>
+  cases.push(makeCase(`StringNGrams ${name}`, 'StringNGrams', {
+    inputs: { d: str([data.length], data) }, consts: { s: i32c([splits.length], splits) },
+    nodes: [node('y', 'StringNGrams', ['d', 's'], {
+      separator: A.s(sep), ngram_widths: A.ints(widths), left_pad: A.s(left), right_pad: A.s(right),
+      pad_width: A.i(pad), preserve_short_sequences: A.b(preserve), Tsplits: A.type('int32') })],
+    fetch: ['y:0', 'y:1'],
+  }));
+const words = ['a', 'b', 'c', 'd', 'e', 'ü', 'g'];
+ngrams('bigrams', { data: words, splits: [0, 4, 4, 7], widths: [2] });
+ngrams('widths 1 3 separator', { data: words, splits: [0, 2, 7], widths: [1, 3], sep: '+' });
+ngrams('padded', { data: words, splits: [0, 1, 4, 7], widths: [2, 3], left: '<', right: '>', pad: 1, sep: '_' });
+ngrams('dynamic pad', { data: words, splits: [0, 3, 7], widths: [3], left: 'L', right: 'R', pad: -1 });
+ngrams('preserve short', { data: words, splits: [0, 1, 3, 3, 7], widths: [3], preserve: true });
+ngrams('preserve short padded', { data: words, splits: [0, 1, 2, 7], widths: [5], pad: 1, left: 'L', right: 'R', preserve: true });
+ngrams('empty data', { data: [], splits: [0, 0], widths: [2] });
+ngrams('bad first split', { data: words, splits: [1, 7], widths: [2] });
+ngrams('bad last split', { data: words, splits: [0, 3], widths: [2] });
+ngrams('decreasing split', { data: words, splits: [0, 4, 2, 7], widths: [2] });
+
+const split = (name, values, delim, skip) => cases.push(makeCase(`StringSplit ${name}`, 'StringSplit', {
+  inputs: { x: str([values.length], values), d: str([], [delim]) },
+  nodes: [node('y', 'StringSplit', ['x', 'd'], skip === undefined ? {} : { skip_empty: A.b(skip) })],
+  fetch: ['y:0', 'y:1', 'y:2'],
+}));
+split('space', ['hello world', 'a b c', '', 'x'], ' ', true);
+split('keep empty', ['a  b ', '', ' '], ' ', false);
+split('default skip', ['a,,b', ',c'], ',', undefined);
+split('several delimiters', ['a,b;c d', ';;x'], ',; ', false);
+split('empty delimiter', ['abc', 'ü'], '', true);
+split('none', [], ' ', true);
+
+const hash = (name, values, buckets) => cases.push(makeCase(`StringToHashBucketFast ${name}`, 'StringToHashBucketFast', {
+  inputs: { x: str([values.length], values) },
+  nodes: [node('y', 'StringToHashBucketFast', ['x'], { num_buckets: A.i(buckets) })], fetch: ['y'],
+}));
+const long = (n) => Array.from({ length: n }, (_, k) => String.fromCharCode(33 + (k * 7) % 90)).join('');
+hash('short', ['', 'a', 'ab', 'abc', 'abcd', 'Hello', 'TensorFlow', '2.x', 'ü€😀'], 1000);
+hash('lengths', [long(8), long(15), long(16), long(17), long(31), long(32), long(33), long(63), long(64),
+  long(65), long(100), long(128), long(129), long(300)], 2147483647);
+hash('one bucket', ['a', 'b'], 1);
+hash('zero buckets', ['a'], 0);
+cases.push(makeCase('StringToHashBucketFast 2-D', 'StringToHashBucketFast', {
+  inputs: { x: str([2, 2], ['a', 'b', 'c', 'd']) },
+  nodes: [node('y', 'StringToHashBucketFast', ['x'], { num_buckets: A.i(7) })], fetch: ['y'],
+}));
+// TF.js reads string attributes lowercased and byte by byte (atob), not as UTF-8.
+regex('uppercase pattern', '[A-Z]\\S', 'Ab', true, ['ABC abc aB', 'Zz']);
+ngrams('non-ASCII separator', { data: words, splits: [0, 3, 7], widths: [2], sep: 'É', left: 'Ü', pad: 1 });
+// A converted SavedModel's tables: the initializer's output is the main graph's resource input
+// (initializerSignature / signature resourceId), not fed by the caller.
+cases.push(makeCase('LookupTableFindV2 captured resource input', 'LookupTableFindV2', {
+  inputs: { q: str([3], ['x', 'y', 'w']) },
+  consts: { k: str([2], ['x', 'y']), v: f32c([2], [0.5, 1.5]), d: f32c([], [-1]) },
+  initializer: [
+    node('k', 'Const', [], { dtype: A.type('string'), value: { tensor: { dtype: DT.string } } }),
+    node('v', 'Const', [], { dtype: A.type('float32'), value: { tensor: { dtype: DT.float32 } } }),
+    table('hash_table', 'string', 'float32'), node('imp', 'LookupTableImportV2', ['hash_table', 'k', 'v']),
+    node('out', 'Identity', ['hash_table', '^imp'])],
+  initializerSignature: { outputs: { 'out:0': { name: 'out:0', dtype: 'DT_RESOURCE', tensorShape: {}, resourceId: 7 } } },
+  signature: {
+    inputs: { q: { name: 'q:0', dtype: 'DT_STRING', tensorShape: { dim: [{ size: '3' }] } },
+              unknown: { name: 'unknown:0', dtype: 'DT_RESOURCE', tensorShape: {}, resourceId: 7 } },
+    outputs: { y: { name: 'y:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '3' }] } } },
+  },
+  nodes: [node('unknown', 'Placeholder', [], { dtype: { type: 'DT_RESOURCE' }, shape: A.shape([]) }),
+          node('y', 'LookupTableFindV2', ['unknown', 'q', 'd'])],
+  fetch: ['y'],
+}));
+
+// --- sparse -------------------------------------------------------------------------------
+const fill = (name, { indices, rank = 2, values, dense, dflt, dtype = 'float32' }) =>
+  cases.push(makeCase(`SparseFillEmptyRows ${name}`, 'SparseFillEmptyRows', {
+    consts: { i: i32c([indices.length / rank, rank], indices), v: { dtype, shape: [values.length], values },
+              s: i32c([dense.length], dense), d: { dtype, shape: [], values: [dflt] } },
+    nodes: [node('y', 'SparseFillEmptyRows', ['i', 'v', 's', 'd'])],
+    fetch: ['y:0', 'y:1', 'y:2', 'y:3'],
+  }));
+fill('empty rows', { indices: [0, 0, 1, 0, 1, 3, 1, 1, 3, 2], values: [0, 10, 13, 14, 32], dense: [5, 6], dflt: -1 });
+fill('unordered int32', { indices: [3, 1, 0, 2, 3, 0], values: [1, 2, 3], dense: [4, 4], dflt: 7, dtype: 'int32' });
+fill('full and ordered', { indices: [0, 1, 1, 0, 1, 2], values: [1.5, 2.5, 3.5], dense: [2, 3], dflt: 0 });
+fill('no entries', { indices: [], values: [], dense: [3, 2], dflt: 4 });
+fill('zero rows', { indices: [], values: [], dense: [0, 2], dflt: 4 });
+fill('row out of range', { indices: [0, 0, 5, 0], values: [1, 2], dense: [3, 2], dflt: 0 });
+fill('negative row', { indices: [-1, 0], values: [1], dense: [3, 2], dflt: 0 });
+
+const sreshape = (name, indices, inShape, newShape) => cases.push(makeCase(`SparseReshape ${name}`, 'SparseReshape', {
+  consts: { i: i32c([indices.length / inShape.length, inShape.length], indices),
+            s: i32c([inShape.length], inShape), n: i32c([newShape.length], newShape) },
+  nodes: [node('y', 'SparseReshape', ['i', 's', 'n'])], fetch: ['y:0', 'y:1'],
+}));
+sreshape('2-D to 3-D', [0, 0, 0, 1, 1, 2, 2, 3], [3, 4], [2, 3, 2]);
+sreshape('infer', [0, 0, 1, 5, 2, 7], [3, 8], [-1, 4]);
+sreshape('to 1-D', [1, 1, 0, 2], [2, 3], [6]);
+sreshape('two unknowns', [0, 0], [2, 2], [-1, -1]);
+sreshape('size mismatch', [0, 0], [2, 2], [3, 2]);
+sreshape('not a multiple', [0, 0], [2, 3], [-1, 4]);
+
+const segment = (op, name, dataShape, indices, ids, dtype = 'float32') => cases.push(makeCase(`${op} ${name}`, op, {
+  inputs: { x: { dtype, shape: dataShape } },
+  consts: { i: i32c([indices.length], indices), s: i32c([ids.length], ids) },
+  nodes: [node('y', op, ['x', 'i', 's'])], fetch: ['y'],
+}));
+for (const op of ['SparseSegmentSum', 'SparseSegmentMean']) {
+  segment(op, 'rows', [4, 3], [0, 1, 3, 2], [0, 0, 1, 1]);
+  segment(op, 'gap segments', [3, 2], [2, 0, 1], [1, 1, 3]);
+  segment(op, 'int32 1-D', [5], [4, 3, 1, 0, 2], [0, 0, 0, 1, 2], 'int32');
+  segment(op, 'empty', [3, 2], [], []);
+  segment(op, 'index out of range', [3, 2], [0, 3], [0, 1]);
+  segment(op, 'decreasing ids', [3, 2], [0, 1, 2], [1, 0, 1]);
+}
+
+// --- ragged -------------------------------------------------------------------------------
+// TF.js 4.22's operation mapper has no ragged op list: every ragged op is an "Unknown op" at load.
+cases.push(makeCase('RaggedGather unknown to TF.js', 'RaggedGather', {
+  consts: { s0: i32c([4], [0, 2, 3, 4]), s1: i32c([5], [0, 1, 3, 3, 6]), v: f32c([6], [1, 2, 3, 4, 5, 6]),
+            i: i32c([2], [2, 0]) },
+  nodes: [node('y', 'RaggedGather', ['s0', 's1', 'v', 'i'], { OUTPUT_RAGGED_RANK: A.i(2), PARAMS_RAGGED_RANK: A.i(2) })],
+  fetch: ['y:0', 'y:1', 'y:2'],
+}));
+cases.push(makeCase('RaggedRange unknown to TF.js', 'RaggedRange', {
+  consts: { s: i32c([2], [0, 5]), l: i32c([2], [3, 9]), d: i32c([], [2]) },
+  nodes: [node('y', 'RaggedRange', ['s', 'l', 'd'], { T: A.type('int32'), Tsplits: A.type('int32') })],
+  fetch: ['y:0', 'y:1'],
+}));
+cases.push(makeCase('RaggedTensorToTensor unknown to TF.js', 'RaggedTensorToTensor', {
+  consts: { sh: i32c([2], [-1, -1]), v: f32c([5], [1, 2, 3, 4, 5]), d: f32c([], [0]), rs: i32c([4], [0, 2, 2, 5]) },
+  nodes: [node('y', 'RaggedTensorToTensor', ['sh', 'v', 'd', 'rs'], {
+    row_partition_types: A.strs(['ROW_SPLITS']), num_row_partition_tensors: A.i(1) })],
+  fetch: ['y'],
+}))
+
+// --- spectral and complex64 ---------------------------------------------------------------
+const cplx = (shape, rng) => ({ dtype: 'complex64', shape,
+  values: Array.from({ length: 2 * shape.reduce((a, b) => a * b, 1) }, (_, k) => Math.fround(Math.sin(k * 1.7 + rng) * 2)) });
+const spectral = (op, name, x) => cases.push(makeCase(`${op} ${name}`, op, {
+  inputs: { x }, nodes: [node('y', op, ['x'])], fetch: ['y'],
+}));
+spectral('FFT', 'power of two', cplx([8], 1));
+spectral('FFT', 'batch of 5', cplx([2, 3, 5], 2));
+spectral('FFT', 'length 1', cplx([3, 1], 3));
+spectral('FFT', 'float32 refused', f32([4]));
+spectral('IFFT', 'power of two', cplx([2, 16], 4));
+spectral('IFFT', 'length 6', cplx([6], 5));
+spectral('IFFT', 'int32 refused', { dtype: 'int32', shape: [4] });
+const rfftCase = (op, name, x) => cases.push(makeCase(`${op} ${name}`, op, {
+  inputs: { x }, consts: { n: i32c([1], [x.shape[x.shape.length - 1]]) },
+  nodes: [node('y', op, ['x', 'n'])], fetch: ['y'],
+}));
+rfftCase('RFFT', 'length 8', f32([8]));
+rfftCase('RFFT', 'batch length 7', f32([3, 7]));
+rfftCase('RFFT', 'length 1', f32([2, 1]));
+rfftCase('RFFT', 'complex refused', cplx([4], 6));
+rfftCase('IRFFT', 'length 5', cplx([5], 7));
+rfftCase('IRFFT', 'batch length 4', cplx([3, 4], 8));
+rfftCase('IRFFT', 'rank 3', cplx([2, 3, 6], 9));
+rfftCase('IRFFT', 'length 2', cplx([2, 2], 10));
+rfftCase('IRFFT', 'length 1', cplx([1], 11));
+rfftCase('IRFFT', 'float32 refused', f32([4]));
+cases.push(makeCase('Complex Real Imag ComplexAbs', 'Complex', {
+  inputs: { re: f32([2, 3]), im: f32([2, 3]) },
+  nodes: [node('c', 'Complex', ['re', 'im'], { Tout: A.type('complex64') }), node('r', 'Real', ['c']),
+          node('i', 'Imag', ['c']), node('a', 'ComplexAbs', ['c'])],
+  fetch: ['c', 'r', 'i', 'a'],
+}));
+cases.push(makeCase('Complex int32 parts', 'Complex', {
+  inputs: { re: { dtype: 'int32', shape: [3] }, im: { dtype: 'int32', shape: [3] } },
+  nodes: [node('c', 'Complex', ['re', 'im'])], fetch: ['c'],
+}));
+cases.push(makeCase('Complex shape mismatch', 'Complex', {
+  inputs: { re: f32([3]), im: f32([2]) }, nodes: [node('c', 'Complex', ['re', 'im'])], fetch: ['c'],
+}));
+spectral('ComplexAbs', 'float32', f32([5]));
+spectral('ComplexAbs', 'int32', { dtype: 'int32', shape: [5] });
+spectral('ComplexAbs', 'complex64 with zeros', cpx([3], [0, 0, 3, -4, -1e-3, 2e-3]));
+spectral('Real', 'float32 refused', f32([2]));
+spectral('Imag', 'complex64', cplx([2, 2], 12));
+// JavaScript strings are UTF-16: '.' matches half of an astral character; bytes that are not UTF-8
+// are decoded as U+FFFD.
+regex('astral', '.', 'x', true, ['a😀', '😀']);
+regex('first astral half', '.', '', false, ['😀b']);
+regex('invalid UTF-8', 'b', 'c', true, [Buffer.from([0x61, 0xff, 0x62, 0xc3])]);
+ngrams('wide padding', { data: words, splits: [0, 2, 7], widths: [4], left: '<', right: '>', pad: 2 });
