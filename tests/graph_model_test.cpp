@@ -272,7 +272,8 @@ TEST(GraphModelCli, PredictInspectAndRefusal) {
   Json doc = Json::parse(test::readText(faceboxes));
   doc["modelTopology"] = a.modelTopology;
   test::writeText(unknown / "faceboxes.json", doc.dump());
-  const auto no = test::runCli("inspect --summary --json " + test::quote(unknown / "faceboxes.json"));
+  const auto no =
+      test::runCli("inspect --summary --json " + test::quote(unknown / "faceboxes.json"));
   const Json j = Json::parse(no.out);
   EXPECT_EQ(j["graph"]["runsNatively"], false);
   EXPECT_EQ(j["graph"]["unsupportedOps"]["SimpleMLCreateModelResource"].size(), 5u);
@@ -495,6 +496,55 @@ TEST(GraphModel, FrameLimits) {
                     .execute({{"x", zeros({2})}}, {"out"});
               }).second,
               HasSubstr("loop frames nest deeper than 100"));
+}
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// Every op of TF.js 4.22's op list (tfjs-converter's op_list/*.ts, read by the oracle script)
+// runs here and has an oracle case, but TF Decision Forests' three ops, which TF.js itself
+// runs only with @tensorflow/tfjs-tfdf (a WebAssembly inference engine).
+TEST(GraphModel, EveryOpOfTfjsOpListRunsAndHasAnOracleCase) {
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  if (o.value("partial", false) || !o.contains("opList")) GTEST_SKIP() << "a partial oracle run";
+  const std::set<std::string> notRun = {"SimpleMLCreateModelResource",
+                                        "SimpleMLLoadModelFromPathWithHandle",
+                                        "SimpleMLInferenceOpWithHandle"};
+  std::set<std::string> withCase;
+  for (const Json& c : o["cases"]) {
+    const Json m = Json::parse(c["modelJson"].get<std::string>());
+    for (const Json& n : m["modelTopology"]["node"]) withCase.insert(n["op"].get<std::string>());
+    if (m["modelTopology"].contains("library")) {
+      for (const Json& f : m["modelTopology"]["library"]["function"]) {
+        for (const Json& n : f.value("nodeDef", Json::array())) {
+          withCase.insert(n["op"].get<std::string>());
+        }
+      }
+    }
+  }
+  Json nodes = Json::array();
+  size_t count = 0;
+  for (const auto& [family, ops] : o["opList"].items()) {
+    for (const Json& op : ops) {
+      const std::string name = op;
+      ++count;
+      if (notRun.count(name)) continue;
+      nodes.push_back({{"name", family + "/" + name}, {"op", name}});
+      EXPECT_TRUE(withCase.count(name)) << name << " (" << family << ") has no oracle case";
+    }
+  }
+  EXPECT_GE(count, 240u);
+  ModelArtifacts a = parseModelJson(Json{
+      {"format", "graph-model"},
+      {"modelTopology", {{"node", nodes}}},
+      {"weightsManifest",
+       Json::array()}}.dump());
+  const auto missing = unsupportedGraphOps(a);
+  for (const auto& [op, where] : missing) ADD_FAILURE() << op << " does not run";
 }
 
 }  // namespace

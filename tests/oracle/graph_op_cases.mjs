@@ -8,7 +8,8 @@
 //
 //   {"tfjs_version", "cases": [{case, op, modelJson, weightsHex,
 //     inputs: [{name, dtype, shape, hex}], fetch: [names],
-//     outputs: [{name, dtype, shape, hex}] | error, check?, range?}]}
+//     outputs: [{name, dtype, shape, hex}] | error, check?, range?}],
+//    opList: {family: [op names of TF.js's op list]}}
 //
 // modelJson is the model.json text, weightsHex its one weight file; error is TF.js's message for
 // a case it refuses (the runtime must refuse it too); check 'shape' with range [lo, hi] marks a
@@ -19,6 +20,7 @@
 // with FAMILY arguments only those families run (while working on one).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf, startScript, dumpTyped, TFJS_VERSION } from './lib.mjs';
 
 const FAMILIES = ['base', 'control', 'math', 'nn', 'arrays', 'text'];
@@ -74,8 +76,16 @@ for (const c of cases) {
   }
   out.push(record);
 }
+// TF.js's op list (tfjs-converter's op_list/*.ts): every op must run here and have a case.
+const opListDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '@tensorflow',
+                            'tfjs-converter', 'dist', 'operations', 'op_list');
+const opList = {};
+for (const file of fs.readdirSync(opListDir).filter((f) => f.endsWith('.js')).sort()) {
+  const { json } = await import(path.join(opListDir, file));
+  if (Array.isArray(json)) opList[file.replace(/\.js$/, '')] = json.map((o) => o.tfOpName);
+}
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'graph_op_cases.json'),
-                 JSON.stringify({ tfjs_version: TFJS_VERSION, partial: only.length > 0, cases: out }));
+                 JSON.stringify({ tfjs_version: TFJS_VERSION, partial: only.length > 0, opList, cases: out }));
 const errors = out.filter((r) => r.error).length;
 console.log(`graph_op_cases: ${out.length} cases (${errors} refused by TF.js) -> ${path.join(outDir, 'graph_op_cases.json')}`);

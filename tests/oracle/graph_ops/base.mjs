@@ -384,3 +384,80 @@ cases.push(makeCase('StatelessWhile', 'StatelessWhile', {
   fetch: ['w', 'w:3'], functions: [cond, body],
 }));
 
+
+// --- ops of the list that the cases above leave out -----------------------------------------
+cases.push(makeCase('NonMaxSuppressionV2', 'NonMaxSuppressionV2', {
+  inputs: nmsInputs, consts: { m: i32c([], [4]), i: f32c([], [0.5]) },
+  nodes: [node('y', 'NonMaxSuppressionV2', ['boxes', 'scores', 'm', 'i'])], fetch: ['y'],
+}));
+for (const dtype of ['float32', 'int32']) {
+  for (const op of ['Add', 'Div', 'Mod']) {
+    cases.push(makeCase(`${op} ${dtype} broadcast`, op, {
+      inputs: { a: { dtype, shape: [2, 3] },
+                b: { dtype, shape: [3], values: dtype === 'int32' ? [2, -3, 4] : [1.5, -2, 0.25] } },
+      nodes: [node('y', op, ['a', 'b'])], fetch: ['y'],
+    }));
+  }
+}
+cases.push(makeCase('OnesLike Snapshot StopGradient IdentityN', 'OnesLike', {
+  inputs: { x: f32([2, 3]), k: { dtype: 'int32', shape: [2] } },
+  nodes: [
+    node('ones', 'OnesLike', ['x']), node('onesInt', 'OnesLike', ['k']),
+    node('snap', 'Snapshot', ['x']), node('stop', 'StopGradient', ['x']),
+    node('ids', 'IdentityN', ['x', 'k']),
+  ],
+  fetch: ['ones', 'onesInt', 'snap', 'stop', 'ids', 'ids:1'],
+}));
+cases.push(makeCase('PlaceholderWithDefault and a NoOp control input', 'PlaceholderWithDefault', {
+  inputs: { x: f32([2, 2]) },
+  consts: { d: f32c([2, 2], [1, 2, 3, 4]) },
+  nodes: [
+    node('wait', 'NoOp', ['^x']),
+    node('p', 'PlaceholderWithDefault', ['d'], { dtype: A.type('float32'), shape: A.shape([2, 2]) }),
+    node('y', 'AddV2', ['p', 'x', '^wait']),
+  ],
+  fetch: ['y'],
+}));
+cases.push(makeCase('Concat axis first', 'Concat', {
+  inputs: { a: f32([2, 3]), b: f32([2, 2]) }, consts: { ax: i32c([], [1]) },
+  nodes: [node('y', 'Concat', ['ax', 'a', 'b'], { N: A.i(2) })], fetch: ['y'],
+}));
+cases.push(makeCase('Gather (axis 0)', 'Gather', {
+  inputs: { x: f32([4, 2]) }, consts: { i: i32c([3], [3, 0, 3]) },
+  nodes: [node('y', 'Gather', ['x', 'i'])], fetch: ['y'],
+}));
+for (const pick of [1, 0]) {
+  cases.push(makeCase(`If ${pick ? 'then' : 'else'}`, 'If', {
+    inputs: { c: { dtype: 'bool', shape: [], values: [pick] }, x: f32([3]) },
+    nodes: [node('y', 'If', ['c', 'x'], {
+      then_branch: { func: { name: 'double' } }, else_branch: { func: { name: 'square' } },
+      Tcond: A.type('bool'), Tin: { list: { type: ['DT_FLOAT'] } }, Tout: { list: { type: ['DT_FLOAT'] } },
+    })],
+    fetch: ['y'], functions: [double, square],
+  }));
+}
+cases.push(makeCase('While', 'While', {
+  inputs: { x: f32([3]) },
+  consts: { i: i32c([], [0]), n: i32c([], [2]), one: i32c([], [1]) },
+  nodes: [node('w', 'While', ['i', 'n', 'one', 'x'], {
+    cond: { func: { name: 'cond' } }, body: { func: { name: 'body' } },
+    T: { list: { type: ['DT_INT32', 'DT_INT32', 'DT_INT32', 'DT_FLOAT'] } },
+  })],
+  fetch: ['w', 'w:3'], functions: [cond, body],
+}));
+// A list filled by SetItem and PushBack, then stacked: the ops TensorFlow 2's while loops use.
+cases.push(makeCase('TensorListReserve SetItem PushBack Stack', 'TensorListReserve', {
+  inputs: { a: f32([2]), b: f32([2]) },
+  consts: { es: i32c([1], [2]), three: i32c([], [3]), zero: i32c([], [0]), two: i32c([], [2]) },
+  nodes: [
+    node('list', 'TensorListReserve', ['es', 'three'], { element_dtype: A.type('float32') }),
+    node('s0', 'TensorListSetItem', ['list', 'zero', 'a'], { element_dtype: A.type('float32') }),
+    node('s2', 'TensorListSetItem', ['s0', 'two', 'b'], { element_dtype: A.type('float32') }),
+    node('empty', 'EmptyTensorList', ['es', 'three'], { element_dtype: A.type('float32') }),
+    node('p0', 'TensorListPushBack', ['empty', 'b'], { element_dtype: A.type('float32') }),
+    node('p1', 'TensorListPushBack', ['p0', 'a'], { element_dtype: A.type('float32') }),
+    node('stack', 'TensorListStack', ['p1', 'es'], { element_dtype: A.type('float32'), num_elements: A.i(2) }),
+    node('item', 'TensorListGetItem', ['s2', 'two', 'es'], { element_dtype: A.type('float32') }),
+  ],
+  fetch: ['stack', 'item'],
+}));
