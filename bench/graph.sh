@@ -15,7 +15,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 FIX=$ROOT/tests/fixtures/real
-MODELS=${GRAPH_MODELS:-graph_eyeblink_uint16 pair_keras3_cnn_to_graph_conv318/tfjs_model pair_pytraining_tiny_mnist_bn/web_model2 graph_tfjs_examples_prefetch graph_tfjs_move_lstm}
+# A model may carry its first input's shape after '@' (B: the batch), for inputs of unknown size.
+MODELS=${GRAPH_MODELS:-graph_eyeblink_uint16 pair_keras3_cnn_to_graph_conv318/tfjs_model pair_pytraining_tiny_mnist_bn/web_model2 graph_tfjs_examples_prefetch graph_tfjs_move_lstm graph_faceboxes_float16/faceboxes.json@Bx256x256x3}
 BATCHES=${GRAPH_BATCHES:-1 32}
 ITERS=${GRAPH_ITERS:-50}
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
@@ -25,15 +26,18 @@ cmake --build "$BUILD_DIR" --target tfjs_cli >&2
 TFJS=$BUILD_DIR/tfjs
 OUT=$(mktemp); trap 'rm -f "$OUT"' EXIT
 load=$(cut -d' ' -f1 /proc/loadavg)
-for m in $MODELS; do
+for spec in $MODELS; do
+  m=${spec%%@*}
   for b in $BATCHES; do
-    echo "== $m batch $b" >&2
+    shape=()
+    [[ $spec == *@* ]] && shape=(--shape "${spec#*@}") && shape[1]=${shape[1]//B/$b}
+    echo "== $m batch $b ${shape[*]}" >&2
     for t in 1 "$NPROC"; do
-      "$TFJS" bench "$FIX/$m" --batch "$b" --iters "$ITERS" --threads "$t" --json |
+      "$TFJS" bench "$FIX/$m" --batch "$b" --iters "$ITERS" --threads "$t" "${shape[@]}" --json |
         node -e "const j=JSON.parse(require('fs').readFileSync(0,'utf8'));console.log(JSON.stringify({model:'$m',batch:$b,who:'ours-$t',medianMs:j.medianMs,minMs:j.minMs}))" >>"$OUT"
     done
     for be in wasm cpu; do
-      node "$ROOT/bench/infer_tfjs.mjs" "$FIX/$m" --backend $be --batch "$b" --iters "$ITERS" --budget-s 8 2>/dev/null |
+      node "$ROOT/bench/infer_tfjs.mjs" "$FIX/$m" --backend $be --batch "$b" --iters "$ITERS" --budget-s 8 "${shape[@]}" 2>/dev/null |
         node -e "const j=JSON.parse(require('fs').readFileSync(0,'utf8'));console.log(JSON.stringify({model:'$m',batch:$b,who:'$be',medianMs:j.medianMs,minMs:j.minMs}))" >>"$OUT"
     done
   done

@@ -25,13 +25,13 @@ import { require, log, vmHwmBytes, stats, folderHandler, initBackend } from './t
 
 function usage(msg) {
   if (msg) console.error(`infer_tfjs.mjs: ${msg}`);
-  console.error('usage: node bench/infer_tfjs.mjs MODEL_DIR --backend cpu|wasm [--batch N] ' +
-                '[--iters N] [--warmup N] [--budget-s S]');
+  console.error('usage: node bench/infer_tfjs.mjs MODEL_DIR|MODEL_JSON --backend cpu|wasm [--batch N] ' +
+                '[--iters N] [--warmup N] [--budget-s S] [--shape DxDx...]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { dir: null, backend: null, batch: 1, iters: 10, warmup: 1, budgetS: 0 };
+  const o = { dir: null, backend: null, batch: 1, iters: 10, warmup: 1, budgetS: 0, shape: null };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const num = (min) => {
@@ -44,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--iters') o.iters = Math.floor(num(1));
     else if (a === '--warmup') o.warmup = Math.floor(num(0));
     else if (a === '--budget-s') o.budgetS = num(0);
+    else if (a === '--shape') o.shape = argv[++i].split('x').map(Number);  // the first input's
     else if (!a.startsWith('-') && o.dir === null) o.dir = a;
     else usage(`unknown argument ${a}`);
   }
@@ -60,14 +61,14 @@ async function main() {
 
   let t0 = process.hrtime.bigint();
   const msSince = (t) => Number(process.hrtime.bigint() - t) / 1e6;
-  const json = JSON.parse(fs.readFileSync(path.join(o.dir, 'model.json'), 'utf8'));
+  const json = JSON.parse(fs.readFileSync(o.dir.endsWith('.json') ? o.dir : path.join(o.dir, 'model.json'), 'utf8'));
   const graph = json.format === 'graph-model' ||
                 (json.modelTopology && Array.isArray(json.modelTopology.node));
   const model = graph ? await tf.loadGraphModel(folderHandler(tf, o.dir))
                       : await tf.loadLayersModel(folderHandler(tf, o.dir));
   const loadMs = msSince(t0);
   const inputOf = (info, k) => {
-    const shape = (info.shape ?? [-1]).map((d, i) => (d == null || d < 0 ? (i === 0 ? o.batch : 1) : d));
+    const shape = (k === 0 && o.shape ? o.shape : info.shape ?? [-1]).map((d, i) => (d == null || d < 0 ? (i === 0 ? o.batch : 1) : d));
     return info.dtype === 'int32' || info.dtype === 'bool'
       ? tf.zeros(shape, info.dtype)
       : tf.randomUniform(shape, -1, 1, 'float32', 42 + k);

@@ -40,10 +40,13 @@ function toArrayBuffer(buf) {
 }
 
 // tf.loadLayersModel's IOHandler over local files: model.json, then every shard in manifest order.
-export function folderHandler(tf, dir) {
+// A model folder (its model.json) or a model JSON file, with its shards beside it.
+export function folderHandler(tf, where) {
+  const file = where.endsWith('.json') ? where : path.join(where, 'model.json');
+  const dir = path.dirname(file);
   return {
     load: async () => {
-      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, 'model.json'), 'utf8'));
+      const modelJSON = JSON.parse(await fs.promises.readFile(file, 'utf8'));
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const paths = manifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)));
         const buffers = await Promise.all(paths.map((p) => fs.promises.readFile(p)));
