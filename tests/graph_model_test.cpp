@@ -549,3 +549,73 @@ TEST(GraphModel, EveryOpOfTfjsOpListRunsAndHasAnOracleCase) {
 
 }  // namespace
 }  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// tfjs convert re-quantizes and re-shards a graph model (which tensorflowjs_converter cannot do
+// without its SavedModel): FaceBoxes (float16) to uint8 in 200 kB shards. The real TF.js loads
+// the result and computes what tfjs-cpp computes from it; its signature and topology are kept.
+TEST(GraphModelCli, ConvertRequantizesAndReshardsAGraphModel) {
+  const fs::path faceboxes = repoFixtures() / "graph_faceboxes_float16" / "faceboxes.json";
+  test::TempDir tmp;
+  const fs::path out = tmp / "uint8";
+  const auto r = test::runCli("convert " + quote(faceboxes) + " " + quote(out) +
+                              " --quantize_uint8 --weight_shard_size_bytes 200000 --json");
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(Json::parse(r.out)["inputFormat"], "tfjs_graph_model");
+  const Json before = Json::parse(test::readText(faceboxes));
+  const Json after = Json::parse(test::readText(out / "model.json"));
+  EXPECT_EQ(after["format"], "graph-model");
+  EXPECT_EQ(after["signature"], before["signature"]);
+  EXPECT_EQ(after["modelTopology"], before["modelTopology"]);
+  size_t shards = 0, uint8s = 0;
+  for (const auto& e : fs::directory_iterator(out)) {
+    if (e.path().extension() != ".bin") continue;
+    ++shards;
+    EXPECT_LE(fs::file_size(e.path()), 200000u) << e.path();
+  }
+  EXPECT_GE(shards, 5u);
+  for (const Json& w : after["weightsManifest"][0]["weights"]) {
+    if (w.contains("quantization") && w["quantization"]["dtype"] == "uint8") ++uint8s;
+  }
+  EXPECT_GE(uint8s, 60u);
+
+  // The same input through the real TF.js and through tfjs-cpp, both on the converted model.
+  std::vector<int32_t> pixels(128 * 128 * 3);  // an int32 image, as FaceBoxes takes
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<int32_t>((i * 37) % 256);
+  const Tensor x = tensor(std::span<const int32_t>(pixels), {1, 128, 128, 3}, DType::kInt32);
+  std::string hex;
+  for (size_t i = 0; i < x.byteLength(); ++i) hex += fmt::format("{:02x}", x.bytes()[i]);
+  Json feed = Json::object();
+  feed["dtype"] = "int32";
+  feed["shape"] = x.shape();
+  feed["hex"] = hex;
+  Json feeds = Json::object();
+  feeds["image_tensor"] = feed;
+  test::writeText(tmp / "in.json", feeds.dump());
+  const std::string cmd = std::string("'") + TFJS_NODE + "' '" + TFJS_SOURCE_DIR +
+                          "/tests/oracle/graph_predict.mjs' " + quote(out) + " " +
+                          quote(tmp / "in.json") + " 2>&1";
+  std::string text;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  const bool ran = ::pclose(p) == 0;
+  if (!ran && !fs::exists(fs::path(TFJS_SOURCE_DIR) / "tests/oracle/node_modules/@tensorflow")) {
+    GTEST_SKIP() << "SKIPPED: no TF.js (run npm ci in tests/oracle)";
+  }
+  ASSERT_TRUE(ran) << text;
+  const Json theirs = Json::parse(text.substr(text.find('[')));
+  const GraphModel model = loadGraphModel((out / "model.json").string());
+  const std::vector<Tensor> ours = model.execute({{"image_tensor", x}});
+  ASSERT_EQ(ours.size(), theirs.size());
+  for (size_t k = 0; k < ours.size(); ++k) {
+    EXPECT_EQ(closeTo(ours[k], tensorOf(theirs[k])), "") << theirs[k]["name"];
+  }
+}
+
+}  // namespace
+}  // namespace tfjs

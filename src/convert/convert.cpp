@@ -448,11 +448,32 @@ ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inp
                           inputFormat));
 }
 
+namespace {
+
+// Whether the TF.js model at `input` (a folder with model.json, or the JSON file) is a graph
+// model; false when it cannot be read (loading it later says why).
+bool isGraphModel(const std::string& input) {
+  std::error_code ec;
+  const fs::path p(input);
+  const fs::path json = fs::is_directory(p, ec) ? p / "model.json" : p;
+  try {
+    std::ifstream in(json, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parseModelJson(text, json.string()).inferredFormat() == ModelFormat::kGraph;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 std::string detectInputFormat(const std::string& input) {
   std::error_code ec;
   const fs::path p(input);
   if (fs::is_directory(p, ec)) {
-    if (fs::exists(p / "model.json", ec)) return "tfjs_layers_model";
+    if (fs::exists(p / "model.json", ec)) {
+      return isGraphModel(input) ? "tfjs_graph_model" : "tfjs_layers_model";
+    }
     if (fs::exists(p / "saved_model.pb", ec)) return "keras_saved_model";
   } else if (fs::is_regular_file(p, ec)) {
     if (keras::looksLikeHdf5(input)) return "keras";
@@ -460,7 +481,9 @@ std::string detectInputFormat(const std::string& input) {
     char sig[2] = {0, 0};
     in.read(sig, 2);
     if (sig[0] == 'P' && sig[1] == 'K' && p.extension() == ".keras") return "keras_keras";
-    if (p.extension() == ".json") return "tfjs_layers_model";
+    if (p.extension() == ".json") {
+      return isGraphModel(input) ? "tfjs_graph_model" : "tfjs_layers_model";
+    }
   } else {
     throw Error(ErrorCode::kNotFound, "no such file or folder", input);
   }
@@ -547,7 +570,7 @@ void reportQuantization(const ModelArtifacts& reference, const ModelArtifacts& q
 ConvertResult convertModel(const std::string& input, const std::string& output,
                            const ConvertOptions& options) {
   static const std::set<std::string> kInputs = {
-      "keras",          "keras_keras", "keras_saved_model", "tfjs_layers_model",
+      "keras",          "keras_keras", "keras_saved_model", "tfjs_layers_model", "tfjs_graph_model",
       "tf_saved_model", "tf_hub",      "tf_frozen_model"};
   static const std::set<std::string> kOutputs = {"tfjs_layers_model", "tfjs_graph_model", "keras",
                                                  "keras_keras", "keras_saved_model"};
@@ -583,13 +606,16 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
                           r.inputFormat == "keras_saved_model";
   const bool keras = kerasInput && r.outputFormat == "tfjs_layers_model";
   const bool tfjsInput = r.inputFormat == "tfjs_layers_model";
-  const bool reshard = tfjsInput && r.outputFormat == "tfjs_layers_model";
+  const bool graphIn = r.inputFormat == "tfjs_graph_model";
+  const bool reshard = (tfjsInput && r.outputFormat == "tfjs_layers_model") ||
+                       (graphIn && r.outputFormat == "tfjs_graph_model");
   const bool toKeras = tfjsInput && (r.outputFormat == "keras" || r.outputFormat == "keras_keras");
   if (!keras && !reshard && !toKeras) {
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("converting {} is not supported (this version converts keras, "
-                            "keras_keras and keras_saved_model -> tfjs_layers_model, and "
-                            "tfjs_layers_model -> tfjs_layers_model, keras or keras_keras)",
+                            "keras_keras and keras_saved_model -> tfjs_layers_model, "
+                            "tfjs_layers_model -> tfjs_layers_model, keras or keras_keras, and "
+                            "tfjs_graph_model -> tfjs_graph_model)",
                             pair),
                 input);
   }
@@ -674,15 +700,21 @@ ConvertResult convertModel(const std::string& input, const std::string& output,
     }
   } else {
     ModelArtifacts in = loadModel(input);
-    if (in.inferredFormat() != ModelFormat::kLayers) {
-      throw Error(ErrorCode::kUnsupported,
-                  "the input is a graph model; converting graph models is not supported yet",
+    const bool isGraph = in.inferredFormat() == ModelFormat::kGraph;
+    if (isGraph != graphIn) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  isGraph ? "the input is a graph model: pass --input_format tfjs_graph_model"
+                          : "the input is not a graph model: pass --input_format "
+                            "tfjs_layers_model",
                   input);
     }
     // What the real converter writes for a Keras 3 model, in the form TF.js 4.22 loads (a
-    // model with none of those forms is left exactly as it is).
+    // model with none of those forms is left exactly as it is). A graph model's topology,
+    // signature, initializer and other keys are kept as they are: only its weights are
+    // re-encoded (re-quantized and re-sharded), which the real converter cannot do without
+    // the model's SavedModel.
     bool keras3Forms = false;
-    tfjsLoadProblems(in, {}, &keras3Forms);
+    if (!isGraph) tfjsLoadProblems(in, {}, &keras3Forms);
     if (keras3Forms && !options.keepKeras3Topology) convert::repairKeras3Artifacts(in, r.notes);
     if (options.report || !options.sample.empty()) reference = in;
     // Re-quantize from the float values (quantized inputs are dequantized first, as the

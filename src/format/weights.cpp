@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "format/checked.h"
@@ -123,7 +125,14 @@ EncodedGroup encodeWeights(const std::vector<NamedTensor>& tensors, const Quanti
       out.specs.push_back(std::move(spec));
       continue;
     }
-    const auto q = t.dtype() == DType::kFloat32 ? quantizationFor(map, name) : std::nullopt;
+    auto q = t.dtype() == DType::kFloat32 ? quantizationFor(map, name) : std::nullopt;
+    // An affine code (uint8 / uint16) has no room for ±inf or NaN (its min and scale would be
+    // non-finite, which TF.js cannot read): such a weight (e.g. a score threshold of -inf) is
+    // kept float32. float16 holds them.
+    if (q && *q != DType::kFloat16) {
+      const auto f = t.floats();
+      if (!std::all_of(f.begin(), f.end(), [](float v) { return std::isfinite(v); })) q.reset();
+    }
     if (!q) {
       out.bytes.insert(out.bytes.end(), t.bytes(), t.bytes() + t.byteLength());
     } else {

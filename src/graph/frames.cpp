@@ -49,16 +49,23 @@ struct Context {
 enum Tier { kNow = 0, kSoon = 1, kLater = 2 };
 
 Tier tierOf(const std::string& op) {
-  static const std::set<std::string, std::less<>> later = {
-      "Switch", "If", "StatelessIf", "While", "StatelessWhile", "NonMaxSuppressionV2",
-      "NonMaxSuppressionV3", "NonMaxSuppressionV4", "NonMaxSuppressionV5", "Where", "ListDiff"};
+  static const std::set<std::string, std::less<>> later = {"Switch",
+                                                           "If",
+                                                           "StatelessIf",
+                                                           "While",
+                                                           "StatelessWhile",
+                                                           "NonMaxSuppressionV2",
+                                                           "NonMaxSuppressionV3",
+                                                           "NonMaxSuppressionV4",
+                                                           "NonMaxSuppressionV5",
+                                                           "Where",
+                                                           "ListDiff"};
   if (later.count(op) || op.starts_with("HashTable") || op.starts_with("LookupTable") ||
       op.starts_with("InitializeTable")) {
     return kLater;
   }
-  if (op == "Merge" || op == "Enter" || op == "Exit" || op == "NextIteration" ||
-      op == "LoopCond" || op == "EmptyTensorList" || op.starts_with("TensorArray") ||
-      op.starts_with("TensorList")) {
+  if (op == "Merge" || op == "Enter" || op == "Exit" || op == "NextIteration" || op == "LoopCond" ||
+      op == "EmptyTensorList" || op.starts_with("TensorArray") || op.starts_with("TensorList")) {
     return kSoon;
   }
   return kNow;
@@ -283,6 +290,7 @@ std::vector<ValuePtr> Program::executeFrames(const Plan& plan,
       }
       into = next;
     }
+    checkArgs(k, args);
     std::vector<ValuePtr> out = ops_[k](OpContext{node, args, states_[k], runtime});
     for (const auto& [d, index] : inputs_[k]) {
       if (find(d, context).second == context) consumed(d, index, context);

@@ -168,6 +168,12 @@ std::span<const OpRow> sparseOps();      // sparse ops
 std::span<const OpRow> raggedOps();      // ragged ops
 std::span<const OpRow> spectralOps();    // FFT and the complex64 ops
 
+// Whether an op takes string / complex64 inputs (TF.js's 'string_or_numeric' ops, the string,
+// hash-table and spectral ops, and those that only pass values on). The executors refuse any
+// other op such an input, naming it, rather than let a numeric kernel read it.
+bool takesStrings(std::string_view op);
+bool takesComplex(std::string_view op);
+
 // Every op by name (the families' rows, built once).
 const std::map<std::string, OpFn>& opTable();
 

@@ -106,6 +106,8 @@ std::vector<ValuePtr> squeeze(const OpContext& c) {
 
 std::vector<ValuePtr> transpose(const OpContext& c) {
   const Value& x = c.in(0);
+  // tf.transpose takes numeric tensors only (a string tensor is refused, as in TF.js).
+  if (x.dtype == DType::kString) c.node.invalid("transposing a string tensor (TF.js refuses it)");
   const auto perm = c.ints(1);
   const size_t rank = x.shape.size();
   std::vector<bool> seen(rank, false);
@@ -162,6 +164,10 @@ ValuePtr join(const OpContext& c, std::span<const ValuePtr> parts, int64_t axis,
       const int64_t run = outer > 0 ? p->size() / outer : 0;
       if (first.dtype == DType::kFloat32) {
         v->f.insert(v->f.end(), p->f.begin() + o * run, p->f.begin() + (o + 1) * run);
+      } else if (first.dtype == DType::kComplex64) {  // re, im pairs
+        v->f.insert(v->f.end(), p->f.begin() + 2 * o * run, p->f.begin() + 2 * (o + 1) * run);
+      } else if (first.dtype == DType::kString) {
+        v->s.insert(v->s.end(), p->s.begin() + o * run, p->s.begin() + (o + 1) * run);
       } else {
         v->i.insert(v->i.end(), p->i.begin() + o * run, p->i.begin() + (o + 1) * run);
       }

@@ -65,21 +65,28 @@ std::vector<ValuePtr> uniqueAlong(const OpContext& c, int64_t axisIn) {
   const auto elem = [&](int64_t o, int64_t i, int64_t k) {
     return at(x, static_cast<size_t>((o * dim + i) * inner + k));
   };
-  // Slices keyed by their elements' bits, NaN and -0 made one (TF.js keys by their text).
+  // Slices keyed by their elements' bits, NaN and -0 made one (TF.js keys by their text);
+  // strings by their bytes, each after its length.
   const auto key = [&](int64_t i) {
-    std::vector<uint64_t> k;
-    k.reserve(static_cast<size_t>(outer * inner));
+    std::string k;
+    const auto put = [&k](uint64_t bits) { k.append(reinterpret_cast<const char*>(&bits), 8); };
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t j = 0; j < inner; ++j) {
+        if (x.dtype == DType::kString) {
+          const std::string& str = x.s[static_cast<size_t>((o * dim + i) * inner + j)];
+          put(str.size());
+          k += str;
+          continue;
+        }
         double v = elem(o, i, j);
         if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();
         if (v == 0) v = 0;
-        k.push_back(std::bit_cast<uint64_t>(v));
+        put(std::bit_cast<uint64_t>(v));
       }
     }
     return k;
   };
-  std::map<std::vector<uint64_t>, int32_t> seen;
+  std::map<std::string, int32_t> seen;
   std::vector<int64_t> firsts;  // the slice index of each distinct slice
   std::vector<int32_t> idx(static_cast<size_t>(dim));
   for (int64_t i = 0; i < dim; ++i) {

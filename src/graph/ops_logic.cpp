@@ -51,6 +51,16 @@ std::vector<ValuePtr> compare(const OpContext& c, F f) {
   const Value& b = c.in(1);
   const Broadcast br = broadcast(c, {&a, &b});
   std::vector<int32_t> y(br.positions[0].size());
+  if (a.dtype == DType::kString || b.dtype == DType::kString) {
+    // Strings compare as TF.js compares the decoded strings: f(sign of a <=> b, 0).
+    if (a.dtype != b.dtype) c.node.invalid("comparing a string tensor with a numeric one");
+    for (size_t k = 0; k < y.size(); ++k) {
+      const int cmp = a.s[static_cast<size_t>(br.positions[0][k])].compare(
+          b.s[static_cast<size_t>(br.positions[1][k])]);
+      y[k] = f(cmp < 0 ? -1.0 : cmp > 0 ? 1.0 : 0.0, 0.0) ? 1 : 0;
+    }
+    return {intValue(br.out, std::move(y), DType::kBool)};
+  }
   for (size_t k = 0; k < y.size(); ++k) {
     y[k] = f(at(a, static_cast<size_t>(br.positions[0][k])),
              at(b, static_cast<size_t>(br.positions[1][k])))

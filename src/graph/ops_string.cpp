@@ -226,7 +226,8 @@ std::vector<ValuePtr> stringNGrams(const OpContext& c) {
       widest = std::max(widest, data.s[static_cast<size_t>(k)].size());
     }
     const auto bound = [&](double n, double w) {
-      bytes += n * (w * static_cast<double>(widest) + w * static_cast<double>(ng.separator.size()));
+      bytes += n * (w * static_cast<double>(widest) + w * static_cast<double>(ng.separator.size()) +
+                    sizeof(std::string));
     };
     int64_t n = 0;
     for (const int64_t w : widths) {

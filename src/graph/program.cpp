@@ -57,6 +57,8 @@ Program::Program(const GraphDef& graph, const std::map<std::string, ValuePtr>& w
     } else if (!isInput(n.op)) {
       ops_[k] = opTable().at(n.op);
     }
+    takes_.push_back(
+        static_cast<uint8_t>((takesStrings(n.op) ? 1 : 0) | (takesComplex(n.op) ? 2 : 0)));
     if (n.op == "Switch" || n.op == "Merge" || n.op == "Enter" || n.op == "Exit" ||
         n.op == "NextIteration" || n.op == "LoopCond") {
       frames_ = true;
@@ -161,6 +163,7 @@ std::vector<ValuePtr> Program::execute(const Plan& plan, const std::map<size_t, 
       }
       args.push_back(values[d][static_cast<size_t>(index)]);
     }
+    checkArgs(k, args);
     values[k] = ops_[k](OpContext{n, args, states_[k], runtime});
     for (const auto& in : inputs_[k]) {
       if (--uses[in.first] == 0) values[in.first].clear();
@@ -174,6 +177,19 @@ std::vector<ValuePtr> Program::execute(const Plan& plan, const std::map<size_t, 
     out.push_back(values[k][static_cast<size_t>(index)]);
   }
   return out;
+}
+
+void Program::checkArgs(size_t k, std::span<const ValuePtr> args) const {
+  if (takes_[k] == 3) return;
+  for (const ValuePtr& v : args) {
+    if (!v) continue;
+    if ((v->dtype == DType::kString && !(takes_[k] & 1)) ||
+        (v->dtype == DType::kComplex64 && !(takes_[k] & 2))) {
+      graph_->nodes[k].unsupported(fmt::format("a {} input (TF.js's {} takes {} tensors only)",
+                                               dtypeName(v->dtype), graph_->nodes[k].op,
+                                               v->dtype == DType::kString ? "numeric" : "real"));
+    }
+  }
 }
 
 std::vector<ValuePtr> Program::run(const std::map<size_t, ValuePtr>& fed,

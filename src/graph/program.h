@@ -68,8 +68,13 @@ class Program {
                            const std::vector<std::pair<size_t, int>>& fetches,
                            const std::string& what) const;
 
+  // Refuses (Node::unsupported) a string or complex64 input to an op that does not take one.
+  void checkArgs(size_t k, std::span<const ValuePtr> args) const;
+
   const GraphDef* graph_;
   bool frames_ = false;
+  // Per node: bit 1 it takes string inputs, bit 2 complex64 ones.
+  std::vector<uint8_t> takes_;
   std::vector<ValuePtr> consts_;  // per node: its Const value, or null
   std::vector<OpFn> ops_;         // per node: its op, or null (Const, Placeholder, _Arg)
   std::vector<std::vector<std::pair<size_t, int>>> inputs_;  // per node: (node, output) read

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <set>
+
 #include "graph/ops.h"
 #include "tfjs/error.h"
 
@@ -99,8 +101,8 @@ const Value& OpContext::floatIn(size_t k) const {
 
 std::vector<int64_t> OpContext::ints(size_t k) const {
   const Value& v = in(k);
-  if (v.dtype == DType::kFloat32) {
-    node.invalid(fmt::format("input {} is float32 where integers are expected", k));
+  if (v.dtype != DType::kInt32 && v.dtype != DType::kBool) {
+    node.invalid(fmt::format("input {} is {} where integers are expected", k, dtypeName(v.dtype)));
   }
   return {v.i.begin(), v.i.end()};
 }
@@ -112,6 +114,15 @@ ValuePtr gatherValue(const Value& like, Shape shape, const std::vector<int64_t>&
   if (like.dtype == DType::kFloat32) {
     v->f.resize(src.size());
     for (size_t k = 0; k < src.size(); ++k) v->f[k] = like.f[static_cast<size_t>(src[k])];
+  } else if (like.dtype == DType::kComplex64) {  // re, im pairs
+    v->f.resize(2 * src.size());
+    for (size_t k = 0; k < src.size(); ++k) {
+      v->f[2 * k] = like.f[2 * static_cast<size_t>(src[k])];
+      v->f[2 * k + 1] = like.f[2 * static_cast<size_t>(src[k]) + 1];
+    }
+  } else if (like.dtype == DType::kString) {
+    v->s.resize(src.size());
+    for (size_t k = 0; k < src.size(); ++k) v->s[k] = like.s[static_cast<size_t>(src[k])];
   } else {
     v->i.resize(src.size());
     for (size_t k = 0; k < src.size(); ++k) v->i[k] = like.i[static_cast<size_t>(src[k])];
@@ -140,6 +151,67 @@ void checkSize(const OpContext& c, const Shape& s) {
     c.node.invalid(fmt::format("a result of shape {} ({:.0f} elements, over the limit of {})",
                                shapeText(s), n, kMaxElements));
   }
+}
+
+namespace {
+
+// Ops that pass any value on, or hold it (control flow, TensorArray), or read only its shape.
+bool passesAnything(std::string_view op) {
+  static const std::set<std::string, std::less<>> ops = {"Identity",
+                                                         "IdentityN",
+                                                         "Snapshot",
+                                                         "StopGradient",
+                                                         "Print",
+                                                         "PlaceholderWithDefault",
+                                                         "Reshape",
+                                                         "ExpandDims",
+                                                         "Squeeze",
+                                                         "Shape",
+                                                         "ShapeN",
+                                                         "Size",
+                                                         "Rank",
+                                                         "Switch",
+                                                         "Merge",
+                                                         "Enter",
+                                                         "Exit",
+                                                         "NextIteration",
+                                                         "LoopCond",
+                                                         "If",
+                                                         "StatelessIf",
+                                                         "While",
+                                                         "StatelessWhile",
+                                                         "TensorArrayV3",
+                                                         "TensorArrayWriteV3",
+                                                         "TensorArrayReadV3",
+                                                         "TensorArrayGatherV3",
+                                                         "TensorArrayScatterV3",
+                                                         "TensorArrayConcatV3",
+                                                         "TensorArraySplitV3",
+                                                         "TensorArraySizeV3",
+                                                         "TensorArrayCloseV3",
+                                                         "NoOp"};
+  return ops.count(op) > 0;
+}
+
+}  // namespace
+
+bool takesStrings(std::string_view op) {
+  static const std::set<std::string, std::less<>> ops = {
+      "Pack",         "ConcatV2",     "Concat",
+      "Slice",        "StridedSlice", "Tile",
+      "Unpack",       "GatherNd",     "Equal",
+      "NotEqual",     "Less",         "LessEqual",
+      "Greater",      "GreaterEqual", "Unique",
+      "UniqueV2",     "EnsureShape",  "StaticRegexReplace",
+      "StringNGrams", "StringSplit",  "StringToHashBucketFast"};
+  return passesAnything(op) || ops.count(op) > 0 || op.starts_with("HashTable") ||
+         op.starts_with("LookupTable") || op.starts_with("InitializeTable");
+}
+
+bool takesComplex(std::string_view op) {
+  static const std::set<std::string, std::less<>> ops = {"FFT",     "IFFT",       "RFFT", "IRFFT",
+                                                         "Complex", "ComplexAbs", "Real", "Imag"};
+  return passesAnything(op) || ops.count(op) > 0;
 }
 
 const std::map<std::string, OpFn>& opTable() {

@@ -332,8 +332,8 @@ export function writeModelFolder(dir, head, groups, jsonStyle) {
 // model.json, then every path of every group, in manifest order, each path
 // relative to the folder of model.json.
 
-export function readModelFolder(dir) {
-  const modelJSON = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+export function readModelFolder(dir, file = 'model.json') {
+  const modelJSON = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   const buffers = [];
   for (const group of modelJSON.weightsManifest ?? []) {
     for (const p of group.paths) {
@@ -344,11 +344,11 @@ export function readModelFolder(dir) {
   return { modelJSON, specs, buffers };
 }
 
-/** An IOHandler that loads the folder (like tfjs-node's file:// loader). */
-export function folderIOHandler(dir) {
+/** An IOHandler that loads the folder (like tfjs-node's file:// loader); `file` its JSON. */
+export function folderIOHandler(dir, file = 'model.json') {
   return {
     load: async () => {
-      const { modelJSON, specs, buffers } = readModelFolder(dir);
+      const { modelJSON, specs, buffers } = readModelFolder(dir, file);
       return tf.io.getModelArtifactsForJSON(modelJSON, async () => [specs, buffers]);
     },
   };

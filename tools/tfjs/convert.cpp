@@ -9,7 +9,7 @@
 // --use_structured_outputs_names) are ignored with a note, as the converter ignores them for
 // layers models; --signature_name and --control_flow_v2 are refused where the converter refuses
 // them (they apply to tf_saved_model / tf_hub inputs and tfjs_graph_model outputs, which this
-// version does not convert).
+// version makes only from graph models: their weights re-quantized and re-sharded).
 #include <fmt/format.h>
 
 #include <cctype>
@@ -91,15 +91,16 @@ void registerConvert(CLI::App& app, Runner& run) {
                   "a Keras .h5 or .keras file, a Keras SavedModel folder, or a TF.js model "
                   "folder / model.json");
   cmd->add_option("OUTPUT", o->output,
-                  "a folder for tfjs_layers_model, a file for keras / keras_keras; it must not "
-                  "exist");
+                  "a folder for tfjs_layers_model / tfjs_graph_model, a file for keras / "
+                  "keras_keras; it must not exist");
   cmd->add_option("--input_format,--input-format", o->inputFormat,
-                  "keras (.h5) | keras_keras (.keras) | keras_saved_model | tfjs_layers_model; "
-                  "detected when omitted");
+                  "keras (.h5) | keras_keras (.keras) | keras_saved_model | tfjs_layers_model | "
+                  "tfjs_graph_model (re-quantized and re-sharded); detected when omitted");
   cmd->add_option("--output_format,--output-format", o->outputFormat,
                   "tfjs_layers_model (the default for keras and keras_saved_model inputs; "
                   "required for keras_keras) | keras (.h5, the default for tfjs_layers_model "
-                  "inputs) | keras_keras (.keras)");
+                  "inputs) | keras_keras (.keras) | tfjs_graph_model (the default for "
+                  "tfjs_graph_model inputs)");
   const char* qhelp =
       "store matching float32 weights as {}: comma-separated wildcard patterns of weight names "
       "(--{}=PATTERNS), or every other weight when given without a value";
@@ -245,8 +246,9 @@ void registerConvert(CLI::App& app, Runner& run) {
       std::string outputFormat = o->outputFormat;
       if (outputFormat.empty()) {
         outputFormat = inputFormat == "tfjs_layers_model" ? "keras"
-                       : inputFormat.starts_with("tf_")   ? "tfjs_graph_model"
-                                                          : "tfjs_layers_model";
+                       : inputFormat.starts_with("tf_") || inputFormat == "tfjs_graph_model"
+                           ? "tfjs_graph_model"
+                           : "tfjs_layers_model";
       }
       const bool graphOut = outputFormat == "tfjs_graph_model";
       if (!o->signatureName.empty() && inputFormat != "tf_saved_model" && inputFormat != "tf_hub") {

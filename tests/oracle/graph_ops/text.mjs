@@ -58,6 +58,17 @@ lookup('key count mismatch', {
   keys: i32c([3], [1, 2, 3]), values: f32c([2], [1, 2]), dflt: f32c([], [0]),
   query: i32c([1], [1]), kd: 'int32', vd: 'float32',
 });
+// The v1 ops; a second import replaces the table's contents.
+cases.push(makeCase('LookupTableImport v1 ops replace', 'LookupTableImport', {
+  inputs: { q: i32c([3], [1, 2, 3]) },
+  consts: { k1: i32c([2], [1, 2]), v1: f32c([2], [10, 20]), k2: i32c([1], [3]), v2: f32c([1], [30]),
+            d: f32c([], [-1]) },
+  nodes: [node('t', 'HashTable', [], { key_dtype: A.type('int32'), value_dtype: A.type('float32') }),
+          node('init', 'InitializeTable', ['t', 'k1', 'v1']),
+          node('imp', 'LookupTableImport', ['t', 'k2', 'v2', '^init']),
+          node('y', 'LookupTableFind', ['t', 'q', 'd', '^imp']), node('n', 'LookupTableSize', ['t', '^imp'])],
+  fetch: ['y', 'n'],
+}));
 cases.push(makeCase('LookupTableSize empty table', 'LookupTableSize', {
   nodes: [table('t', 'string', 'int32'), node('n', 'LookupTableSize', ['t'])], fetch: ['n'],
 }));
@@ -272,3 +283,38 @@ regex('astral', '.', 'x', true, ['a😀', '😀']);
 regex('first astral half', '.', '', false, ['😀b']);
 regex('invalid UTF-8', 'b', 'c', true, [Buffer.from([0x61, 0xff, 0x62, 0xc3])]);
 ngrams('wide padding', { data: words, splits: [0, 2, 7], widths: [4], left: '<', right: '>', pad: 2 });
+
+// Strings through the ops TF.js takes them in (tfjs-core's 'string_or_numeric' ops): Pack,
+// ConcatV2, Slice, StridedSlice, Tile, Reshape, ExpandDims, Squeeze, Unpack, GatherNd, Equal,
+// NotEqual, Unique; GatherV2 and Transpose refuse them, as TF.js does.
+cases.push(makeCase('strings moved and compared', 'Pack', {
+  inputs: { a: { dtype: 'string', shape: [2, 2], values: ['a', 'bb', '', 'ü'] },
+            b: { dtype: 'string', shape: [2, 2], values: ['c', 'bb', 'e', 'ü'] } },
+  consts: { ax: i32c([], [1]), begin: i32c([2], [0, 1]), size: i32c([2], [2, 1]), end: i32c([2], [2, 2]),
+            strides: i32c([2], [1, 1]), reps: i32c([2], [1, 2]), shape: i32c([1], [4]), zero: i32c([], [0]),
+            nd: i32c([2, 2], [1, 1, 0, 1]) },
+  nodes: [
+    node('pack', 'Pack', ['a', 'b'], { axis: A.i(0), N: A.i(2) }),
+    node('cat', 'ConcatV2', ['a', 'b', 'ax'], { N: A.i(2) }),
+    node('slice', 'Slice', ['cat', 'begin', 'size']),
+    node('ss', 'StridedSlice', ['cat', 'begin', 'end', 'strides']),
+    node('tile', 'Tile', ['a', 'reps']),
+    node('flat', 'Reshape', ['b', 'shape']),
+    node('ex', 'ExpandDims', ['flat', 'zero']),
+    node('sq', 'Squeeze', ['ex'], { squeeze_dims: A.ints([0]) }),
+    node('rows', 'Unpack', ['a'], { axis: A.i(0), num: A.i(2) }),
+    node('gnd', 'GatherNd', ['b', 'nd']),
+    node('eq', 'Equal', ['a', 'b']),
+    node('ne', 'NotEqual', ['a', 'b']),
+    node('uniq', 'Unique', ['flat']),
+  ],
+  fetch: ['pack', 'cat', 'slice', 'ss', 'tile', 'sq', 'rows:1', 'gnd', 'eq', 'ne', 'uniq', 'uniq:1'],
+}));
+for (const [op, extra] of [['GatherV2', ['idx', 'ax']], ['Transpose', ['perm']]]) {
+  cases.push(makeCase(`${op} of strings`, op, {
+    inputs: { b: { dtype: 'string', shape: [2, 2], values: ['c', 'd', 'e', 'ff'] } },
+    consts: { perm: i32c([2], [1, 0]), idx: i32c([1], [1]), ax: i32c([], [0]) },
+    nodes: [node('y', op, ['b', ...extra])],
+    fetch: ['y'],
+  }));
+}
