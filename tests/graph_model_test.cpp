@@ -619,3 +619,33 @@ TEST(GraphModelCli, ConvertRequantizesAndReshardsAGraphModel) {
 
 }  // namespace
 }  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// userDefinedMetadata.structuredOutputKeys (a SavedModel's dict outputs) names the outputs, as
+// TF.js's execute names them; a malformed list is refused.
+TEST(GraphModel, StructuredOutputKeysNameTheOutputs) {
+  ModelArtifacts a = eyeblink();
+  EXPECT_TRUE(GraphModel::fromArtifacts(a).structuredOutputKeys().empty());
+  a.userDefinedMetadata = Json::object();
+  a.userDefinedMetadata["structuredOutputKeys"] = {"blink"};
+  EXPECT_EQ(GraphModel::fromArtifacts(a).structuredOutputKeys(), std::vector<std::string>{"blink"});
+  a.userDefinedMetadata["structuredOutputKeys"] = {1};
+  EXPECT_EQ(errorOf([&] { GraphModel::fromArtifacts(a); }).first, ErrorCode::kSchema);
+
+  test::TempDir tmp;
+  const fs::path src = repoFixtures() / "graph_eyeblink_uint16";
+  fs::copy(src, tmp / "m", fs::copy_options::recursive);
+  Json doc = Json::parse(test::readText(tmp / "m" / "model.json"));
+  doc["userDefinedMetadata"] = {{"structuredOutputKeys", {"blink"}}};
+  test::writeText(tmp / "m" / "model.json", doc.dump());
+  writeNpy(zeros({1, 26, 34, 1}), (tmp / "x.npy").string());
+  const auto r =
+      test::runCli("predict " + quote(tmp / "m") + " --input " + quote(tmp / "x.npy") + " --json");
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_EQ(Json::parse(r.out)[0]["name"], "blink");
+}
+
+}  // namespace
+}  // namespace tfjs

@@ -14,7 +14,10 @@
 // execute() takes its feeds by signature key or node name ("x" or "x:0"), checks them as TF.js's
 // checkInputShapeAndType does (rank, every known dimension, dtype), computes only the nodes the
 // requested outputs need, and frees each intermediate value after its last use. Any node output
-// can be fetched ("node:k"), intermediates included. const methods are thread-safe.
+// can be fetched ("node:k"), intermediates included. A model initializer (modelInitializer, which
+// fills the model's hash tables) runs once when the model is made. Graphs with TensorFlow 1
+// control flow (Enter / Switch / Merge ... frames) run as TF.js's executeAsync runs them; there
+// is one execute() for every graph. const methods are thread-safe.
 #pragma once
 
 #include <map>
@@ -68,6 +71,11 @@ class GraphModel {
   std::vector<std::string> inputNodes() const;
   std::vector<std::string> outputNodes() const;
 
+  // model.structuredOutputKeys: the names the converter gives a SavedModel's dict outputs
+  // (userDefinedMetadata.structuredOutputKeys), one per outputNodes() entry in order, by which
+  // TF.js's execute / predict return the default outputs as a map; empty when the model has
+  // none. (tfjs predict names its outputs by them.)
+  const std::vector<std::string>& structuredOutputKeys() const;
   // model.execute(inputs, outputs): the requested outputs (signature keys, "node" or "node:k";
   // empty: outputNodes()) in the order asked. Throws tfjs::Error(kInvalidArgument) for a feed or
   // fetch that names nothing in the graph, a feed of the wrong rank, shape or dtype, or an output

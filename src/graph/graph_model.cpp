@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <set>
 
 #include "graph/graph_def.h"
@@ -32,6 +33,7 @@ struct GraphModel::Rep {
   std::vector<ModelTensorInfo> inputs, outputs;
   // Signature key -> tensor name ("x:0"), for feeds and fetches.
   std::map<std::string, std::string> inputKeys, outputKeys;
+  std::vector<std::string> structuredOutputKeys;  // userDefinedMetadata.structuredOutputKeys
   GraphModelOptions options;
 };
 
@@ -183,6 +185,17 @@ GraphModel GraphModel::fromArtifacts(const ModelArtifacts& a, const GraphModelOp
   }
   // Inputs and outputs, as TF.js's operation mapper lists them.
   const Json& sig = signatureOf(a);
+  if (a.userDefinedMetadata.is_object()) {
+    const auto k = a.userDefinedMetadata.find("structuredOutputKeys");
+    if (k != a.userDefinedMetadata.end() && !k->is_null()) {
+      if (!k->is_array() ||
+          !std::all_of(k->begin(), k->end(), [](const Json& e) { return e.is_string(); })) {
+        throw Error(ErrorCode::kSchema,
+                    "userDefinedMetadata.structuredOutputKeys is not a list of strings");
+      }
+      rep->structuredOutputKeys = k->get<std::vector<std::string>>();
+    }
+  }
   if (sig.is_object() && sig.contains("inputs") && sig["inputs"].is_object()) {
     for (const auto& [key, entry] : sig["inputs"].items()) {
       if (!entry.is_object() || !entry.contains("resourceId") || !entry.contains("name") ||
@@ -238,6 +251,10 @@ std::vector<std::string> GraphModel::inputNodes() const {
   std::vector<std::string> out;
   for (const auto& i : rep_->inputs) out.push_back(i.key);
   return out;
+}
+
+const std::vector<std::string>& GraphModel::structuredOutputKeys() const {
+  return rep_->structuredOutputKeys;
 }
 
 std::vector<std::string> GraphModel::outputNodes() const {

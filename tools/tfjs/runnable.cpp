@@ -42,7 +42,10 @@ Runnable Runnable::open(const ModelArgs& model, const RunArgs& run, bool progres
     for (const ModelTensorInfo& in : r.graph_->inputs()) {
       r.inputs_.push_back({in.key, in.knownRank ? in.shape : std::vector<int64_t>{}, in.dtype});
     }
-    r.outputNames_ = r.graph_->outputNodes();
+    // Named as TF.js's execute names them: by structuredOutputKeys when the model has them.
+    r.outputNames_ = r.graph_->structuredOutputKeys().size() == r.graph_->outputNodes().size()
+                         ? r.graph_->structuredOutputKeys()
+                         : r.graph_->outputNodes();
   } else {
     r.layers_ =
         std::make_shared<const LayersModel>(LayersModel::fromArtifacts(a, run.modelOptions()));
