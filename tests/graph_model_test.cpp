@@ -300,16 +300,7 @@ const Json& opOracle() {
 }
 
 ModelArtifacts artifactsOf(const Json& c) {
-  ModelArtifacts a = parseModelJson(c["modelJson"].get<std::string>());
-  const std::string hex = c["weightsHex"];
-  a.weightData = Buffer::allocate(hex.size() / 2);
-  for (size_t i = 0; i < hex.size() / 2; ++i) {
-    a.weightData.mutableData()[i] =
-        static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  a.weightsManifest.at(0).pathSizes = {a.weightData.size()};  // one weight file
-  a.weightsLoaded = true;
-  return a;
+  return test::graphCaseArtifacts(c);
 }
 
 class GraphOpOracle : public ::testing::TestWithParam<bool> {};

@@ -200,6 +200,21 @@ inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::s
   return tensorFromHex(DType::kFloat32, shape, hex);
 }
 
+// A case of the per-op graph oracle (tests/oracle/graph_op_cases.mjs) as loaded artifacts: its
+// model.json text and its one weight file (hex).
+inline ModelArtifacts graphCaseArtifacts(const Json& c) {
+  ModelArtifacts a = parseModelJson(c["modelJson"].get<std::string>());
+  const std::string hex = c["weightsHex"];
+  a.weightData = Buffer::allocate(hex.size() / 2);
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    a.weightData.mutableData()[i] =
+        static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  a.weightsManifest.at(0).pathSizes = {a.weightData.size()};  // one weight file
+  a.weightsLoaded = true;
+  return a;
+}
+
 // |ours - theirs| <= 1e-5 + 1e-4 * |theirs| elementwise (float32 sums in another order), same
 // shape.
 inline void expectClose(const Tensor& ours, const Tensor& theirs) {

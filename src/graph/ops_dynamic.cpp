@@ -108,6 +108,10 @@ std::vector<ValuePtr> nms(const OpContext& c) {
   }
   const auto valid = static_cast<int32_t>(selected.size());
   if (op == "NonMaxSuppressionV4" && c.node.flag("pad_to_max_output_size", false)) {
+    // TF.js pads with new Array(maxOutputSize - count): a negative size is a RangeError there.
+    if (!(maxOut >= 0)) {
+      c.node.invalid(fmt::format("padding to a max_output_size of {}", scalarAt(c, 2, 0)));
+    }
     selected.resize(static_cast<size_t>(maxOut), 0);
   }
   const auto count = static_cast<int64_t>(selected.size());
