@@ -155,3 +155,51 @@ TEST(GraphHostile, EveryOpSurvivesHostileFeedsWeightsAndAttributes) {
 
 }  // namespace
 }  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// The real graph models of tests/fixtures/real on hostile feeds: unknown dimensions 0 or 1,
+// NaN and infinite floats, negative and huge integers (FaceBoxes' image, an LSTM's state).
+TEST(GraphHostile, RealGraphModelsSurviveHostileFeeds) {
+  const fs::path root = fs::path(TFJS_SOURCE_DIR) / "tests" / "fixtures" / "real";
+  const char* models[] = {"graph_eyeblink_uint16/model.json",
+                          "graph_tfjs_rn_dense/model.json",
+                          "graph_tfjs_e2e_dense/model/model.json",
+                          "graph_tfjs_examples_prefetch/model.json",
+                          "pair_keras3_cnn_to_graph_conv318/tfjs_model/model.json",
+                          "pair_pytraining_tiny_mnist_bn/web_model2/model.json",
+                          "tfjs_e2e_load_predict_data/graph_model/model.json",
+                          "graph_tfjs_move_lstm/model.json",
+                          "graph_faceboxes_float16/faceboxes.json"};
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  GraphModelOptions options;
+  options.maxLoopIterations = 1000;
+  size_t runs = 0;
+  for (const char* rel : models) {
+    const GraphModel m = loadGraphModel((root / rel).string(), {}, options);
+    for (const int64_t unknown : {int64_t{0}, int64_t{1}, int64_t{3}}) {
+      for (const double value : {0.0, -1.0, 255.0, 1e9, kNaN}) {
+        SCOPED_TRACE(fmt::format("{} unknown dims {} values {}", rel, unknown, value));
+        std::map<std::string, Tensor> feeds;
+        for (const ModelTensorInfo& in : m.inputs()) {
+          std::vector<int64_t> shape = in.knownRank ? in.shape : std::vector<int64_t>{2};
+          for (int64_t& d : shape) d = d < 0 ? unknown : d;
+          feeds.emplace(in.key, filled(in.dtype, shape, value));
+        }
+        ++runs;
+        try {
+          m.execute(feeds);
+        } catch (const Error&) {
+          // refused, naming the problem
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << "not a tfjs::Error: " << e.what();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(runs, 9u * 15u);
+}
+
+}  // namespace
+}  // namespace tfjs
