@@ -640,3 +640,179 @@ TEST(GraphModel, StructuredOutputKeysNameTheOutputs) {
 
 }  // namespace
 }  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// Placeholders for `feeds` (in order) and one node `y` of `op` with `attr` (JSON) taking them;
+// its outputs y:0 .. y:outputs-1.
+std::vector<Tensor> runOneNode(const std::string& op, const std::string& attr,
+                               const std::vector<std::pair<std::string, Tensor>>& feeds,
+                               size_t outputs = 1) {
+  Json nodes = Json::array(), inputs = Json::array();
+  std::map<std::string, Tensor> byName;
+  for (const auto& [name, t] : feeds) {
+    const std::string dt = t.dtype() == DType::kFloat32  ? "DT_FLOAT"
+                           : t.dtype() == DType::kString ? "DT_STRING"
+                                                         : "DT_INT32";
+    nodes.push_back(Json::parse(fmt::format(
+        R"({{"name": "{}", "op": "Placeholder", "attr": {{"dtype": {{"type": "{}"}}}}}})", name,
+        dt)));
+    inputs.push_back(name);
+    byName.emplace(name, t);
+  }
+  nodes.push_back({{"name", "y"}, {"op", op}, {"input", inputs}, {"attr", Json::parse(attr)}});
+  std::vector<std::string> fetch;
+  for (size_t k = 0; k < outputs; ++k) fetch.push_back(fmt::format("y:{}", k));
+  return graphOf(nodes.dump()).execute(byName, fetch);
+}
+
+Tensor i32(const std::vector<int32_t>& v, std::vector<int64_t> shape) {
+  return tensor(std::span<const int32_t>(v), std::move(shape));
+}
+
+// The ragged ops where TF.js's kernels are wrong (see tests/oracle/graph_ops/text.mjs) compute
+// TensorFlow's results, and bad ragged inputs are refused naming the node, never a crash or an
+// allocation past the element limit; every ragged case TF.js refuses is refused so (string
+// values as unsupported, the others as invalid).
+TEST(GraphModel, RaggedOpsFollowTensorFlowAndRefuseBadInputs) {
+  const std::string splits = R"({"row_partition_types": {"list": {"s": ["Uk9XX1NQTElUUw=="]}}})";
+  const std::string rowIds =
+      R"({"row_partition_types": {"list": {"s": ["RklSU1RfRElNX1NJWkU=", "VkFMVUVfUk9XSURT"]}}})";
+  const auto toTensor = [&](const Tensor& shape, const Tensor& values, const Tensor& dflt,
+                            std::vector<Tensor> parts, const std::string& attr) {
+    std::vector<std::pair<std::string, Tensor>> feeds = {
+        {"shape", shape}, {"values", values}, {"default", dflt}};
+    for (size_t k = 0; k < parts.size(); ++k) feeds.emplace_back(fmt::format("p{}", k), parts[k]);
+    return runOneNode("RaggedTensorToTensor", attr, feeds).at(0);
+  };
+  const auto expectTensor = [](const Tensor& t, std::vector<int64_t> shape,
+                               std::vector<float> values) {
+    EXPECT_EQ(t.shape(), shape);
+    EXPECT_EQ(t.dataSync(), values);
+  };
+  const Tensor rows = i32({0, 1, 3}, {3});
+  // A scalar -1 shape (unknown rank; TF.js: "incompatible", rank 0), an inner dimension left -1
+  // (TF.js: "Dimension -1 must be >= 0") or given (TF.js: shape [2, 1, 3, 3] and NaNs).
+  expectTensor(toTensor(i32({-1}, {}), tensor({1, 2, 3}), scalar(0), {rows}, splits), {2, 2},
+               {1, 0, 2, 3});
+  expectTensor(toTensor(i32({-1, -1, -1}, {3}), tensor({1, 2, 3, 4, 5, 6}, {3, 2}), scalar(0),
+                        {rows}, splits),
+               {2, 2, 2}, {1, 2, 0, 0, 3, 4, 5, 6});
+  expectTensor(toTensor(i32({-1, -1, 3}, {3}), tensor({1, 2, 3, 4, 5, 6}, {2, 3}), scalar(0),
+                        {i32({0, 1, 2}, {3})}, splits),
+               {2, 1, 3}, {1, 2, 3, 4, 5, 6});
+  // Non-scalar defaults pad (TF.js: 0), broadcast right aligned over an element.
+  expectTensor(toTensor(i32({-1, -1, 2}, {3}), tensor({1, 2, 3, 4, 5, 6}, {3, 2}),
+                        tensor({7, 8}, {2}), {rows}, splits),
+               {2, 2, 2}, {1, 2, 7, 8, 3, 4, 5, 6});
+  expectTensor(toTensor(i32({-1, -1, 2, 3}, {4}), tensor({1, 2, 3, 4, 5, 6}, {1, 2, 3}),
+                        tensor({7, 8}, {2, 1}), {i32({0, 0, 1}, {3})}, splits),
+               {2, 1, 2, 3}, {7, 7, 7, 8, 8, 8, 1, 2, 3, 4, 5, 6});
+  // A huge first_dim_size cut by the shape: no list of its rows is made.
+  expectTensor(toTensor(i32({2, -1}, {2}), tensor({1, 2, 3}), scalar(0),
+                        {i32({2147483647}, {}), i32({0, 0, 1}, {3})}, rowIds),
+               {2, 2}, {1, 2, 3, 0});
+  const auto refused = [](auto&& run, const std::string& what) {
+    const auto [code, message] = errorOf(run);
+    EXPECT_EQ(code, ErrorCode::kInvalidArgument) << message;
+    EXPECT_THAT(message, HasSubstr("node 'y'")) << what;
+    EXPECT_THAT(message, HasSubstr(what));
+  };
+  const auto gather = [&](std::vector<std::pair<std::string, Tensor>> feeds,
+                          const std::string& attr = "{}") {
+    return [=] { runOneNode("RaggedGather", attr, feeds, feeds.size() - 1); };
+  };
+  // Splits pointing past the next level's rows (TF.js checks against its length and reads past
+  // it), an output over the element limit, an OUTPUT_RAGGED_RANK that is not the output's.
+  refused(gather({{"s0", i32({0, 2, 4}, {3})},
+                  {"s1", i32({0, 1, 3, 6}, {4})},
+                  {"v", tensor({1, 2, 3, 4, 5, 6})},
+                  {"i", i32({1}, {1})}}),
+          "Ragged splits must not point past values");
+  const std::vector<int32_t> zeros2M(2'000'000, 0);
+  refused(gather({{"s", i32({0, 1000}, {2})},
+                  {"v", zeros({1000})},
+                  {"i", tensor(std::span<const int32_t>(zeros2M), {2'000'000})}}),
+          "output values, over the limit");
+  refused(gather({{"s", i32({0, 1}, {2})}, {"v", zeros({1})}, {"i", i32({0}, {1})}},
+                 R"({"OUTPUT_RAGGED_RANK": {"i": "2"}})"),
+          "OUTPUT_RAGGED_RANK is 2, the output has ragged rank 1");
+  const auto range = [&](Tensor s, Tensor l, Tensor d) {
+    return [=] { runOneNode("RaggedRange", "{}", {{"s", s}, {"l", l}, {"d", d}}, 2); };
+  };
+  refused(range(i32({0}, {}), i32({2000000000}, {}), i32({1}, {})), "the element limit");
+  refused(range(scalar(0), scalar(NAN), scalar(1)), "a range with a NaN bound");
+  const auto convert = [&](Tensor shape, Tensor values, Tensor dflt, std::vector<Tensor> parts,
+                           const std::string& attr) {
+    return [=] { toTensor(shape, values, dflt, parts, attr); };
+  };
+  refused(convert(i32({1 << 20, 1 << 20}, {2}), tensor({1, 2, 3}), scalar(0), {rows}, splits),
+          "over the limit");
+  refused(convert(i32({-1, -1}, {2}), tensor({1, 2, 3, 4, 5}), scalar(0), {rows}, splits),
+          "the row partitions describe 3 values, not 5");
+  refused(convert(i32({-1, -1}, {2}), tensor({1, 2, 3}), scalar(0),
+                  {i32({2}, {}), i32({1, 0, 1}, {3})}, rowIds),
+          "value_rowids[1] = 0 is out of order");
+  refused(convert(i32({-1, -1}, {2}), tensor({1, 2, 3}), scalar(0),
+                  {i32({2}, {}), i32({-1, 0, 1}, {3})}, rowIds),
+          "value_rowids[0] = -1");
+  refused(convert(i32({-1, -1, 2, 3}, {4}), zeros({1, 2, 3}), tensor({7, 8}, {2}),
+                  {i32({0, 1}, {2})}, splits),
+          "default_value shape [2] is incompatible with values [1,2,3]");
+
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  size_t checked = 0;
+  for (const Json& c : o["cases"]) {
+    if (c["op"].get<std::string>().rfind("Ragged", 0) != 0 || !c.contains("error")) continue;
+    SCOPED_TRACE(c["case"].get<std::string>());
+    std::map<std::string, Tensor> feeds;
+    for (const Json& in : c["inputs"]) feeds.emplace(in["name"].get<std::string>(), tensorOf(in));
+    const auto [code, message] =
+        errorOf([&] { GraphModel::fromArtifacts(artifactsOf(c)).execute(feeds, c["fetch"]); });
+    EXPECT_TRUE(code == ErrorCode::kInvalidArgument || code == ErrorCode::kUnsupported) << message;
+    EXPECT_THAT(message, HasSubstr("node 'y' (Ragged"));
+    ++checked;
+  }
+  if (!o.value("partial", false) || checked > 0) {
+    EXPECT_GE(checked, 20u);
+  }
+}
+
+}  // namespace
+}  // namespace tfjs
+
+namespace tfjs {
+namespace {
+
+// tfjs predict takes string inputs as JSON strings and prints string outputs as strings
+// (TF.js's StringSplit, from the per-op oracle).
+TEST(GraphModelCli, StringInputsAndOutputs) {
+  const Json& o = opOracle();
+  if (o.is_null()) GTEST_SKIP() << "SKIPPED: no TF.js oracle output (graph_op_cases.mjs)";
+  const Json* split = nullptr;
+  for (const Json& c : o["cases"]) {
+    if (c["case"] == "StringSplit space") split = &c;
+  }
+  ASSERT_NE(split, nullptr);
+  test::TempDir tmp;
+  const ModelArtifacts a = artifactsOf(*split);
+  SaveOptions save;
+  saveModel(a, (tmp / "m").string(), save);
+  const auto r =
+      test::runCli("predict " + quote(tmp / "m") +
+                   R"( --input x='["a b","c d e","","f"]' --input d='" "')" + " --outputs y:1,y:2");
+  ASSERT_EQ(r.exitCode, 0) << r.out;
+  const Json outs = Json::parse(r.out);
+  EXPECT_EQ(outs[0]["dtype"], "string");
+  EXPECT_EQ(outs[0]["values"], Json({"a", "b", "c", "d", "e", "f"}));
+  EXPECT_EQ(outs[1]["values"], Json({4, 3}));
+  const auto mixed = test::runCli("predict " + quote(tmp / "m") +
+                                  R"( --input x='["a",1,"b","c"]' --input d='" "')");
+  EXPECT_EQ(mixed.exitCode, 2) << mixed.out;
+  EXPECT_THAT(mixed.out, HasSubstr("[1] is a number among strings"));
+}
+
+}  // namespace
+}  // namespace tfjs

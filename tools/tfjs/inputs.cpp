@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kForms =
     "an input is a .npy, .json, .csv, .tsv, .png, .jpg or .jpeg file, @FILE.json, or a JSON "
-    "array such as [[1,2]]";
+    "array such as [[1,2]] or [\"a\",\"b\"]";
 
 std::string readFile(const std::string& path) {
   std::error_code ec;
@@ -72,8 +72,11 @@ std::string kindOf(const Json& j) {
 }
 
 // The shape comes from the first element at every depth; everything must agree with it.
+// `strings` collects the leaves of a JSON array of strings (a string model input); null for
+// numbers.
 void collect(const Json& j, const std::vector<int64_t>& shape, std::vector<size_t>& at,
-             std::vector<float>& values, const std::string& source) {
+             std::vector<float>& values, std::vector<std::string>* strings,
+             const std::string& source) {
   const size_t depth = at.size();
   const std::vector<size_t> first(depth, 0);
   if (depth < shape.size()) {
@@ -93,9 +96,17 @@ void collect(const Json& j, const std::vector<int64_t>& shape, std::vector<size_
     }
     for (size_t i = 0; i < j.size(); ++i) {
       at.push_back(i);
-      collect(j[i], shape, at, values, source);
+      collect(j[i], shape, at, values, strings, source);
       at.pop_back();
     }
+  } else if (strings && j.is_string()) {
+    strings->push_back(j.get<std::string>());
+  } else if (strings) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("JSON input: {} is {} among strings: a string input's elements are "
+                            "all strings",
+                            position(at), kindOf(j)),
+                source);
   } else if (j.is_number()) {
     values.push_back(j.get<float>());
   } else if (j.is_boolean()) {
@@ -109,7 +120,7 @@ void collect(const Json& j, const std::vector<int64_t>& shape, std::vector<size_
   } else {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("JSON input: {} is {}: only numbers and booleans (and arrays of "
-                            "them) are allowed",
+                            "them), or strings (and arrays of them) are allowed",
                             position(at), kindOf(j)),
                 source);
   }
@@ -229,9 +240,14 @@ Tensor tensorFromJson(const Json& j, const std::string& source) {
     shape.push_back(static_cast<int64_t>(p->size()));
     if (p->empty()) break;
   }
+  // The first leaf decides: strings make a string tensor (for a graph model's string input).
+  const Json* leaf = &j;
+  while (leaf->is_array() && !leaf->empty()) leaf = &(*leaf)[0];
   std::vector<float> values;
+  std::vector<std::string> strings;
   std::vector<size_t> at;
-  collect(j, shape, at, values, source);
+  collect(j, shape, at, values, leaf->is_string() ? &strings : nullptr, source);
+  if (leaf->is_string()) return Tensor(shape, std::move(strings));
   return floatTensor(shape, values);
 }
 
@@ -318,7 +334,7 @@ Tensor readInput(const std::string& value, const ImageArgs& image, const InputTa
   if (value.empty())
     throw Error(ErrorCode::kInvalidArgument, fmt::format("an empty input: {}", kForms));
   const auto nonBlank = value.find_first_not_of(" \t\n");
-  if (nonBlank != std::string::npos && value[nonBlank] == '[') {
+  if (nonBlank != std::string::npos && (value[nonBlank] == '[' || value[nonBlank] == '"')) {
     return tensorFromJson(parseJson(value, literalName(value), ErrorCode::kInvalidArgument),
                           literalName(value));
   }

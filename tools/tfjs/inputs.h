@@ -2,7 +2,8 @@
 // tensor from a command-line word, which is one of
 //   FILE.npy                    a NumPy array (any numeric dtype; see tfjs/npy.h)
 //   [[1,2],[3,4]]  or  10       a JSON literal: nested arrays of numbers (booleans are 1 / 0),
-//                               float32; a bare number is a scalar (shape [])
+//                               float32; a bare number is a scalar (shape []); or of strings
+//                               (["a b","c"], "word"): a string tensor, for string graph inputs
 //   @FILE.json  or  FILE.json   a JSON file with the same content
 //   FILE.csv  or  FILE.tsv      rows of numbers → [rows, columns] float32; a first row that is not
 //                               numbers is a header (skipped, with a note); '#' lines are comments

@@ -211,6 +211,13 @@ Json renderJson(const Prediction& p) {
     Json vals = Json::array();
     if (p.ys[i].dtype() == DType::kFloat32) {
       for (float v : p.ys[i].floats()) vals.push_back(scoreJson(v));
+    } else if (p.ys[i].dtype() == DType::kString) {  // bytes; invalid UTF-8 shown as U+FFFD
+      for (const std::string& v : p.ys[i].strings()) vals.push_back(v);
+    } else if (p.ys[i].dtype() == DType::kComplex64) {  // [re, im] pairs
+      const auto f = p.ys[i].floats();
+      for (size_t k = 0; k + 1 < f.size(); k += 2) {
+        vals.push_back(Json::array({scoreJson(f[k]), scoreJson(f[k + 1])}));
+      }
     } else {
       for (float v : p.ys[i].dataSync()) vals.push_back(static_cast<int64_t>(v));
     }
