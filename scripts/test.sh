@@ -2,7 +2,8 @@
 # The whole test suite: sets up; checks the formatting (clang-format); builds in Release with
 # -Werror (GCC) and runs CTest; builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 # runs CTest once more; builds the library and threads_test with clang and ThreadSanitizer and runs
-# it; builds the libFuzzer target with clang and fuzzes the model.json parser for a minute.
+# it; builds the libFuzzer targets with clang and fuzzes the model.json parser for a minute and the
+# binary GraphDef decoder for 30 s.
 # After each CTest run it prints how many tests skipped, and why.
 #
 # TFJS_TEST_QUICK=1 runs the Release pass only (for local iteration; CI runs them all).
@@ -56,13 +57,14 @@ cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target threads_test
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$ROOT/tests/tsan.supp" \
   "$ROOT/build-tsan/tests/threads_test"
 
-echo "== libFuzzer: the model.json parser, 60 s =="
+echo "== libFuzzer: the model.json parser 60 s, the binary GraphDef decoder 30 s =="
 cmake -S "$ROOT" -B "$ROOT/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFJS_BUILD_FUZZ=ON -DTFJS_BUILD_TESTS=OFF \
   -DTFJS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$ROOT/build-fuzz" --parallel "$JOBS" --target fuzz_model_json
+cmake --build "$ROOT/build-fuzz" --parallel "$JOBS" --target fuzz_model_json fuzz_graph_def
 corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
+gcorpus=$(mktemp -d)
+trap 'rm -rf "$corpus" "$gcorpus"' EXIT
 cp "$ROOT"/fuzz/corpus/* "$corpus/"
 if ! "$ROOT/build-fuzz/fuzz/fuzz_model_json" -max_total_time=60 -max_len=8192 -print_final_stats=1 \
   -artifact_prefix="$ROOT/build-fuzz/" -dict="$ROOT/fuzz/model_json.dict" "$corpus" \
@@ -72,4 +74,12 @@ if ! "$ROOT/build-fuzz/fuzz/fuzz_model_json" -max_total_time=60 -max_len=8192 -p
   exit 1
 fi
 grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' "$ROOT/build-fuzz/fuzz.log"
+cp "$ROOT"/fuzz/corpus_graph_def/* "$gcorpus/"
+if ! "$ROOT/build-fuzz/fuzz/fuzz_graph_def" -max_total_time=30 -max_len=4096 -print_final_stats=1 \
+  -artifact_prefix="$ROOT/build-fuzz/graph-" "$gcorpus" >"$ROOT/build-fuzz/fuzz_graph.log" 2>&1; then
+  tail -60 "$ROOT/build-fuzz/fuzz_graph.log"
+  echo "fuzz_graph_def failed: the input is in $ROOT/build-fuzz/ (graph-crash-*, ...)"
+  exit 1
+fi
+grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' "$ROOT/build-fuzz/fuzz_graph.log"
 echo "== all passes done =="

@@ -132,8 +132,9 @@ ModelArtifacts kerasToArtifacts(const std::string& input, const std::string& inp
                                 const ConvertOptions& options = {},
                                 std::vector<std::string>* notes = nullptr);
 
-// The input format detected for `input` ("keras", "tfjs_layers_model", "keras_keras",
-// "keras_saved_model"); throws kInvalidArgument when it cannot be told.
+// The input format detected for `input` ("keras", "tfjs_layers_model", "tfjs_graph_model" (also
+// tfjs-converter 0.x's tensorflowjs_model.pb folder), "keras_keras", "keras_saved_model");
+// throws kInvalidArgument when it cannot be told.
 std::string detectInputFormat(const std::string& input);
 
 // A model from any format tfjs reads, in memory: a local Keras .h5, .keras archive or tf.keras

@@ -475,6 +475,8 @@ std::string detectInputFormat(const std::string& input) {
       return isGraphModel(input) ? "tfjs_graph_model" : "tfjs_layers_model";
     }
     if (fs::exists(p / "saved_model.pb", ec)) return "keras_saved_model";
+    // tfjs-converter 0.x: tensorflowjs_model.pb + weights_manifest.json (a graph model).
+    if (fs::exists(p / "tensorflowjs_model.pb", ec)) return "tfjs_graph_model";
   } else if (fs::is_regular_file(p, ec)) {
     if (keras::looksLikeHdf5(input)) return "keras";
     std::ifstream in(input, std::ios::binary);
@@ -483,6 +485,9 @@ std::string detectInputFormat(const std::string& input) {
     if (sig[0] == 'P' && sig[1] == 'K' && p.extension() == ".keras") return "keras_keras";
     if (p.extension() == ".json") {
       return isGraphModel(input) ? "tfjs_graph_model" : "tfjs_layers_model";
+    }
+    if (p.extension() == ".pb" && fs::exists(p.parent_path() / "weights_manifest.json", ec)) {
+      return "tfjs_graph_model";  // tfjs-converter 0.x's tensorflowjs_model.pb
     }
   } else {
     throw Error(ErrorCode::kNotFound, "no such file or folder", input);

@@ -15,6 +15,7 @@
 #include "format/checked.h"
 #include "io/fetch.h"
 #include "io/files.h"
+#include "io/legacy_graph.h"
 #include "tfjs/io.h"
 
 namespace fs = std::filesystem;
@@ -262,9 +263,18 @@ struct Loader {
   }
 
   bool loadLocal(const std::string& location, ModelArtifacts& a) {
-    const std::string jsonPath = localModelJsonPath(location);
-    const std::string text = readFileCapped(jsonPath, opt.maxModelJsonBytes, "model.json");
-    a = parseModelJson(text, jsonPath, problems);
+    std::string jsonPath;
+    const std::string path = location.rfind("file://", 0) == 0 ? location.substr(7) : location;
+    if (auto legacy = findLegacyGraph(path)) {
+      // tfjs-converter 0.x: tensorflowjs_model.pb + weights_manifest.json, whose folder holds
+      // the shards as model.json's does.
+      a = readLegacyGraph(*legacy, opt, problems);
+      jsonPath = legacy->manifest;
+    } else {
+      jsonPath = localModelJsonPath(location);
+      const std::string text = readFileCapped(jsonPath, opt.maxModelJsonBytes, "model.json");
+      a = parseModelJson(text, jsonPath, problems);
+    }
     if (!problems.empty() || opt.skipWeights) return problems.empty();
     const fs::path dir = fs::path(jsonPath).parent_path();
     std::error_code ec;
@@ -338,6 +348,14 @@ struct Loader {
   }
 
   bool loadHttp(const std::string& url, ModelArtifacts& a) {
+    if (const size_t q = url.find_first_of("?#"); url.substr(0, q).ends_with(".pb")) {
+      add(ErrorCode::kUnsupported,
+          "a GraphDef (.pb) is read from a local folder only (a tfjs-converter 0.x model: "
+          "download tensorflowjs_model.pb, weights_manifest.json and the shards, or convert "
+          "them with tfjs convert)",
+          url);
+      return false;
+    }
     HttpResponse r;
     try {
       r = httpGet(url, opt, opt.maxModelJsonBytes);

@@ -16,6 +16,13 @@
 // case whose values TF.js draws unseeded (only dtype, shape and the value range compare). Graphs with dynamic ops run in
 // executeAsync, as TF.js requires.
 //
+// A case TF.js cannot load may carry `expect: async (feeds) => [tensors]`: the outputs (one per
+// fetch, in order) computed by calling TF.js's own ops (tf.*) directly on the case's feeds, with
+// the arguments the graph node's attributes and inputs mean; the runner records them (or the
+// error they throw) instead of loading and executing the model. Used for the ops of TF.js's op
+// list whose graph nodes TF.js's OperationMapper does not load (the ragged ops: tf.raggedGather,
+// tf.raggedRange, tf.raggedTensorToTensor), so the modelJson is only what tfjs-cpp runs.
+//
 // The cases live in graph_ops/<family>.mjs (each exports `cases`, made with graph_ops/common.mjs);
 // with FAMILY arguments only those families run (while working on one).
 import fs from 'node:fs';
@@ -45,6 +52,20 @@ for (const c of cases) {
   };
   // A case whose values TF.js draws from Math.random: only dtype, shape and [lo, hi] compare.
   if (c.check) Object.assign(record, { check: c.check, range: c.range });
+  if (c.expect) {  // TF.js's ops called directly (see above)
+    let list;
+    try {
+      list = await c.expect(c.feeds);
+    } catch (e) {
+      record.error = String(e.message ?? e);
+    }
+    if (list && list.length !== c.fetch.length) {
+      throw new Error(`case ${c.name}: expect gave ${list.length} tensors for ${c.fetch.length} fetches`);
+    }
+    if (list) record.outputs = list.map((t, k) => dumpT(c.fetch[k], t));
+    out.push(record);
+    continue;
+  }
   try {
     const weightSpecs = c.modelJson.weightsManifest[0].weights;
     const buf = c.weightData.buffer.slice(c.weightData.byteOffset, c.weightData.byteOffset + c.weightData.length);

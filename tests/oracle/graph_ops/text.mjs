@@ -1,6 +1,7 @@
 // Per-op oracle cases of the text family (graph_op_cases.mjs): string and complex64 values,
 // hash tables (with the model initializer), string, sparse, ragged and spectral ops.
 import { A, DT, node, makeCase, f32, i32c, f32c, fn } from './common.mjs';
+import { tf } from '../lib.mjs';
 
 export const cases = [];
 const str = (shape, values) => ({ dtype: 'string', shape, values });
@@ -213,24 +214,158 @@ for (const op of ['SparseSegmentSum', 'SparseSegmentMean']) {
 }
 
 // --- ragged -------------------------------------------------------------------------------
-// TF.js 4.22's operation mapper has no ragged op list: every ragged op is an "Unknown op" at load.
-cases.push(makeCase('RaggedGather unknown to TF.js', 'RaggedGather', {
-  consts: { s0: i32c([4], [0, 2, 3, 4]), s1: i32c([5], [0, 1, 3, 3, 6]), v: f32c([6], [1, 2, 3, 4, 5, 6]),
-            i: i32c([2], [2, 0]) },
-  nodes: [node('y', 'RaggedGather', ['s0', 's1', 'v', 'i'], { OUTPUT_RAGGED_RANK: A.i(2), PARAMS_RAGGED_RANK: A.i(2) })],
-  fetch: ['y:0', 'y:1', 'y:2'],
-}));
-cases.push(makeCase('RaggedRange unknown to TF.js', 'RaggedRange', {
-  consts: { s: i32c([2], [0, 5]), l: i32c([2], [3, 9]), d: i32c([], [2]) },
-  nodes: [node('y', 'RaggedRange', ['s', 'l', 'd'], { T: A.type('int32'), Tsplits: A.type('int32') })],
-  fetch: ['y:0', 'y:1'],
-}));
-cases.push(makeCase('RaggedTensorToTensor unknown to TF.js', 'RaggedTensorToTensor', {
-  consts: { sh: i32c([2], [-1, -1]), v: f32c([5], [1, 2, 3, 4, 5]), d: f32c([], [0]), rs: i32c([4], [0, 2, 2, 5]) },
-  nodes: [node('y', 'RaggedTensorToTensor', ['sh', 'v', 'd', 'rs'], {
-    row_partition_types: A.strs(['ROW_SPLITS']), num_row_partition_tensors: A.i(1) })],
-  fetch: ['y'],
-}))
+// TF.js 4.22's OperationMapper does not load the ragged op list (tf.loadGraphModel: "Unknown
+// op"), so each case's outputs come from TF.js's own kernels called directly on the case's feeds
+// (`expect`, see graph_op_cases.mjs); the one-op graph is what tfjs-cpp runs. Every input is a
+// Placeholder, so the feeds hold them all.
+const viaTf = (c, expect) => cases.push(Object.assign(c, { expect }));
+const typed = (dtype, [shape, values]) => ({ dtype, shape, values });
+const sc = (x) => [[], [x]];
+const vec = (...xs) => [[xs.length], xs];
+
+// RaggedGather: nested splits s0..sN, dense values v, indices i; outputs the splits then the
+// values. TF.js's op list would pass the graph node's splits without the last one (start 0,
+// end -3); tfjs-cpp takes them all, as TensorFlow does, and so does the direct call here.
+// Not here (tests/graph_model_test.cpp has it): TF.js checks a nested splits' last value
+// against the next splits' length, not its row count, so splits [0, 2, 4] over [0, 1, 3, 6]
+// pass and gathering row 1 reads past the end (output splits [0, 3, 0], values of shape [NaN]);
+// tfjs-cpp refuses them.
+const rgather = (name, { splits, values, indices, dtype = 'float32' }) => {
+  const names = splits.map((_, k) => `s${k}`);
+  const inputs = Object.fromEntries(splits.map((s, k) => [names[k], i32c([s.length], s)]));
+  inputs.v = typed(dtype, values);
+  inputs.i = i32c(...indices);
+  const outRank = Math.max(indices[0].length - 1 + splits.length, 0);
+  viaTf(makeCase(`RaggedGather ${name}`, 'RaggedGather', {
+    inputs,
+    nodes: [node('y', 'RaggedGather', [...names, 'v', 'i'], {
+      Tvalues: A.type(dtype), Tindices: A.type('int32'), Tsplits: A.type('int32'),
+      PARAMS_RAGGED_RANK: A.i(splits.length), OUTPUT_RAGGED_RANK: A.i(outRank) })],
+    fetch: Array.from({ length: outRank + 1 }, (_, k) => `y:${k}`),
+  }), async (f) => {
+    const r = tf.raggedGather(names.map((n) => f[n]), f.v, f.i, outRank);
+    return [...r.outputNestedSplits, r.outputDenseValues];
+  });
+};
+const six = [[6], [1, 2, 3, 4, 5, 6]];
+rgather('nested splits', { splits: [[0, 2, 3, 4], [0, 1, 3, 3, 6]], values: six, indices: vec(2, 0, 2) });
+rgather('rows of 2-D int32 values', { splits: [[0, 2, 2, 5]], dtype: 'int32',
+  values: [[5, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], indices: vec(1, 2, 0, 2) });
+rgather('2-D indices', { splits: [[0, 1, 3, 6]], values: six, indices: [[2, 2], [2, 0, 1, 1]] });
+rgather('2-D indices nested splits', { splits: [[0, 2, 3, 4], [0, 1, 3, 3, 6]], values: six,
+  indices: [[3, 1], [1, 2, 0]] });
+rgather('scalar index', { splits: [[0, 2, 3, 4], [0, 1, 3, 3, 6]], values: six, indices: sc(0) });
+rgather('three levels', { splits: [[0, 2, 3], [0, 1, 2, 4], [0, 2, 3, 3, 5]],
+  values: [[5, 1], [1.5, -2, 3, 0, 7]], indices: vec(1, 0, 1) });
+rgather('empty indices', { splits: [[0, 2, 5]], values: [[5], [1, 2, 3, 4, 5]], indices: [[0], []] });
+rgather('string values', { splits: [[0, 1, 3]], dtype: 'string', values: [[3], ['a', 'bc', 'ü']],
+  indices: vec(1, 0) });
+rgather('index out of range', { splits: [[0, 2, 3, 5]], values: [[5], [1, 2, 3, 4, 5]], indices: vec(0, 3) });
+rgather('negative index', { splits: [[0, 2, 3, 5]], values: [[5], [1, 2, 3, 4, 5]], indices: vec(-1) });
+rgather('decreasing splits', { splits: [[0, 3, 2, 5]], values: [[5], [1, 2, 3, 4, 5]], indices: vec(0) });
+rgather('splits past the values', { splits: [[0, 2, 7]], values: [[5], [1, 2, 3, 4, 5]], indices: vec(1) });
+rgather('negative split', { splits: [[-1, 2, 5]], values: [[5], [1, 2, 3, 4, 5]], indices: vec(1) });
+
+// RaggedRange: starts, limits, deltas (scalars broadcast); outputs the splits and the values.
+const rrange = (name, { starts, limits, deltas, dtype = 'int32' }) => viaTf(
+  makeCase(`RaggedRange ${name}`, 'RaggedRange', {
+    inputs: { s: typed(dtype, starts), l: typed(dtype, limits), d: typed(dtype, deltas) },
+    nodes: [node('y', 'RaggedRange', ['s', 'l', 'd'], { T: A.type(dtype), Tsplits: A.type('int32') })],
+    fetch: ['y:0', 'y:1'],
+  }), async (f) => {
+    const r = tf.raggedRange(f.s, f.l, f.d);
+    return [r.rtNestedSplits, r.rtDenseValues];
+  });
+rrange('int32 scalar delta', { starts: vec(0, 5, 10), limits: vec(3, 9, 4), deltas: sc(2) });
+rrange('float32 negative deltas', { dtype: 'float32', starts: vec(5, 0.5, 1), limits: vec(0, -2, 1),
+  deltas: vec(-1.5, -0.75, -1) });
+rrange('all scalars', { starts: sc(-3), limits: sc(7), deltas: sc(3) });
+rrange('scalar start mixed signs', { starts: sc(2), limits: vec(10, -4, 2, 3), deltas: vec(3, -2, 1, -1) });
+rrange('float32 fractional steps', { dtype: 'float32', starts: vec(0.1, -1, 2.5), limits: vec(1, 1, 0),
+  deltas: sc(0.1) });
+rrange('scalar limit', { dtype: 'float32', starts: vec(0, 1.25), limits: sc(3), deltas: vec(0.5, -1) });
+rrange('no rows', { starts: [[0], []], limits: sc(3), deltas: sc(1) });
+rrange('zero delta', { starts: vec(0, 1), limits: sc(3), deltas: vec(1, 0) });
+rrange('length mismatch', { starts: vec(0, 1), limits: vec(3, 4, 5), deltas: sc(1) });
+rrange('rank 2 starts', { starts: [[1, 2], [0, 1]], limits: sc(3), deltas: sc(1) });
+rrange('size over int32', { starts: sc(-2000000000), limits: sc(2000000000), deltas: sc(1) });
+rrange('infinite limit', { dtype: 'float32', starts: sc(0), limits: sc(Infinity), deltas: sc(1) });
+
+// RaggedTensorToTensor: shape, values, default_value, then the row partition tensors of
+// row_partition_types (a number: a scalar, FIRST_DIM_SIZE's). TF.js's kernel is wrong in ways
+// these cases avoid (tfjs-cpp computes TensorFlow's results or refuses; tests/graph_model_test.cpp
+// checks them):
+//  - combineRaggedTensorToTensorShapes reads shape[shape[k]] for an inner dimension k (a value
+//    used as an index), so an inner dimension must be given, at a position equal to its size
+//    ([-1, -1, 2] for values [n, 2]); [-1, -1, 3] for values [2, 3] gives shape [2, 1, 3, 3]
+//    with NaNs, an inner -1 "Dimension -1 must be >= 0", and the scalar -1 shape (unknown rank)
+//    is refused as incompatible (rank 0);
+//  - a non-scalar default value is written into a copy (slice) of the output, which keeps 0:
+//    only zeros, a [1]-shaped default (filled) or a case with nothing to pad are right;
+//  - values the partitions do not describe are ignored (too many) or read past the end (too
+//    few: NaN), and value_rowids out of order are placed anyhow: tfjs-cpp refuses them;
+//  - tfjs-converter lowercases string list attributes, and the kernel given 'row_splits'
+//    refuses "No row_partition_types given." (tfjs-cpp reads them as written).
+const r2t = (name, { shape, values, dflt, parts, types, dtype = 'float32' }) => {
+  const names = parts.map((_, k) => `p${k}`);
+  const inputs = { sh: i32c(...shape), v: typed(dtype, values), d: typed(dtype, dflt) };
+  parts.forEach((p, k) => { inputs[names[k]] = typeof p === 'number' ? i32c([], [p]) : i32c([p.length], p); });
+  viaTf(makeCase(`RaggedTensorToTensor ${name}`, 'RaggedTensorToTensor', {
+    inputs,
+    nodes: [node('y', 'RaggedTensorToTensor', ['sh', 'v', 'd', ...names], {
+      T: A.type(dtype), Tindex: A.type('int32'), Tshape: A.type('int32'),
+      num_row_partition_tensors: A.i(parts.length), row_partition_types: A.strs(types) })],
+    fetch: ['y'],
+  }), async (f) => [tf.raggedTensorToTensor(f.sh, f.v, f.d, names.map((n) => f[n]), types)]);
+};
+const five = [[5], [1, 2, 3, 4, 5]];
+const SPLITS = ['ROW_SPLITS'];
+const ROWIDS = ['FIRST_DIM_SIZE', 'VALUE_ROWIDS'];
+r2t('row splits natural shape', { shape: vec(-1, -1), values: five, dflt: sc(0), parts: [[0, 2, 2, 5]], types: SPLITS });
+r2t('rows cut columns padded', { shape: vec(2, 4), values: five, dflt: sc(9), parts: [[0, 2, 2, 5]], types: SPLITS });
+r2t('rows padded columns cut', { shape: vec(5, 2), values: five, dflt: sc(-1), parts: [[0, 2, 2, 5]], types: SPLITS });
+r2t('first dim unknown width given', { shape: vec(-1, 3), values: five, dflt: sc(0.5), parts: [[0, 1, 5]], types: SPLITS });
+r2t('value rowids int32', { dtype: 'int32', shape: vec(-1, -1), values: [[6], [1, 2, 3, 4, 5, 6]], dflt: sc(-1),
+  parts: [5, [0, 0, 2, 2, 2, 3]], types: ROWIDS });
+r2t('value rowids cut', { dtype: 'int32', shape: vec(3, 2), values: [[6], [1, 2, 3, 4, 5, 6]], dflt: sc(7),
+  parts: [5, [0, 0, 2, 2, 2, 3]], types: ROWIDS });
+r2t('value rowids empty', { shape: vec(-1, -1), values: [[0], []], dflt: sc(3), parts: [2, []], types: ROWIDS });
+r2t('two row splits levels', { shape: vec(-1, -1, -1), values: six, dflt: sc(0),
+  parts: [[0, 2, 3], [0, 1, 4, 6]], types: ['ROW_SPLITS', 'ROW_SPLITS'] });
+r2t('two levels cut', { shape: vec(2, 1, 2), values: six, dflt: sc(-5),
+  parts: [[0, 2, 3], [0, 1, 4, 6]], types: ['ROW_SPLITS', 'ROW_SPLITS'] });
+r2t('row splits then value rowids', { shape: vec(-1, -1, -1), values: six, dflt: sc(0),
+  parts: [[0, 2, 3], [0, 0, 1, 2, 2, 2]], types: ['ROW_SPLITS', 'VALUE_ROWIDS'] });
+r2t('two value rowids levels', { shape: vec(-1, -1, -1), values: five, dflt: sc(0),
+  parts: [4, [0, 0, 2], [0, 1, 1, 1, 2]], types: ['FIRST_DIM_SIZE', 'VALUE_ROWIDS', 'VALUE_ROWIDS'] });
+r2t('2-D values', { shape: vec(-1, -1, 2), values: [[5, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], dflt: sc(0.5),
+  parts: [[0, 1, 1, 5]], types: SPLITS });
+r2t('2-D values default of shape [1]', { shape: vec(-1, -1, 2), values: [[5, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+  dflt: [[1], [7]], parts: [[0, 1, 1, 5]], types: SPLITS });
+// A [2] default: TF.js pads with 0 whatever it holds, so zeros here (tfjs-cpp pads with it).
+r2t('2-D values zero default of shape [2]', { shape: vec(3, 3, 2), values: [[5, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+  dflt: [[2], [0, 0]], parts: [[0, 1, 1, 5]], types: SPLITS });
+r2t('2-D values full rows', { shape: vec(-1, -1, 2), values: [[4, 2], [1, 2, 3, 4, 5, 6, 7, 8]],
+  dflt: [[2], [5, 6]], parts: [[0, 2, 4]], types: SPLITS });
+r2t('3-D values', { dtype: 'int32', shape: vec(-1, -1, 2, 2), values: [[3, 2, 2], Array.from({ length: 12 }, (_, k) => k)],
+  dflt: sc(-1), parts: [[0, 2, 2, 3]], types: SPLITS });
+r2t('values rank 2 two levels', { shape: vec(-1, -1, -1, 3), values: [[3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]],
+  dflt: sc(0), parts: [[0, 1, 3], [0, 2, 2, 3]], types: ['ROW_SPLITS', 'ROW_SPLITS'] });
+r2t('empty rows', { shape: vec(-1, -1), values: [[0], []], dflt: sc(1), parts: [[0, 0, 0]], types: SPLITS });
+r2t('value rowids first', { shape: vec(-1, -1), values: five, dflt: sc(0), parts: [[0, 0, 1, 1, 1]], types: ['VALUE_ROWIDS'] });
+r2t('empty first partition', { shape: vec(-1, -1), values: [[0], []], dflt: sc(0), parts: [[]], types: SPLITS });
+r2t('shape of the wrong rank', { shape: vec(-1, -1, -1), values: five, dflt: sc(0), parts: [[0, 2, 5]], types: SPLITS });
+r2t('scalar shape not -1', { shape: sc(3), values: five, dflt: sc(0), parts: [[0, 2, 5]], types: SPLITS });
+r2t('dimension below -1', { shape: vec(-2, -1), values: five, dflt: sc(0), parts: [[0, 2, 5]], types: SPLITS });
+r2t('default of the values rank', { shape: vec(-1, -1), values: five, dflt: [[1], [0]], parts: [[0, 2, 5]], types: SPLITS });
+r2t('decreasing row splits', { shape: vec(-1, -1), values: five, dflt: sc(0), parts: [[0, 3, 2, 5]], types: SPLITS });
+r2t('row splits not from 0', { shape: vec(-1, -1), values: [[2], [1, 2]], dflt: sc(0), parts: [[1, 3]], types: SPLITS });
+r2t('more rows than the level above', { shape: vec(-1, -1, -1), values: [[3], [1, 2, 3]], dflt: sc(0),
+  parts: [[0, 1, 2], [0, 1, 2, 3]], types: ['ROW_SPLITS', 'ROW_SPLITS'] });
+r2t('value rowid past first dim size', { shape: vec(-1, -1), values: [[3], [1, 2, 3]], dflt: sc(0),
+  parts: [2, [0, 1, 3]], types: ROWIDS });
+r2t('negative first dim size', { shape: vec(-1, -1), values: [[0], []], dflt: sc(0), parts: [-2, []], types: ROWIDS });
+r2t('row lengths unsupported', { shape: vec(-1, -1), values: five, dflt: sc(0), parts: [[2, 3]], types: ['ROW_LENGTHS'] });
 
 // --- spectral and complex64 ---------------------------------------------------------------
 const cplx = (shape, rng) => ({ dtype: 'complex64', shape,
