@@ -143,6 +143,10 @@ struct OpRow {
   OpFn run;
 };
 
+// BatchMatMul's product (ops_matrices.cpp), also MatMul's for int32 operands: a x b over the
+// last two axes (transposed when ta / tb), the batch axes paired as TF.js pairs them.
+std::vector<ValuePtr> batchMatMulOf(const OpContext& c, bool ta, bool tb);
+
 // Each family's rows (ops_*.cpp).
 std::span<const OpRow> basicOps();    // graph, creation, transformation, slice / join
 std::span<const OpRow> mathOps();     // arithmetic, basic math, reduction

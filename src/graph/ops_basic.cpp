@@ -32,8 +32,10 @@ std::vector<ValuePtr> identityN(const OpContext& c) {
   return {c.inputs.begin(), c.inputs.end()};
 }
 
+// TF.js's NoOp gives a scalar 1 (graph_executor.ts): its control readers see a value and run
+// (in a graph with frames, a node without one would be dead).
 std::vector<ValuePtr> noOp(const OpContext&) {
-  return {};
+  return {floatValue({}, {1.0f})};
 }
 
 std::vector<ValuePtr> shapeOp(const OpContext& c) {

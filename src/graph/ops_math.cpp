@@ -114,6 +114,9 @@ std::vector<ValuePtr> binaryOp(const OpContext& c) {
 }
 
 std::vector<ValuePtr> biasAdd(const OpContext& c) {
+  if (c.in(0).dtype == DType::kInt32 && c.in(1).dtype == DType::kInt32) {
+    return binaryOp<kernels::Binary::kAdd>(c);  // TF.js adds int32 in int32
+  }
   const Value& x = c.floatIn(0);
   const Value& b = c.floatIn(1);
   if (c.node.string("data_format", "NHWC") == "NCHW") c.node.unsupported("data_format NCHW");
@@ -127,6 +130,17 @@ std::vector<ValuePtr> biasAdd(const OpContext& c) {
 
 std::vector<ValuePtr> addN(const OpContext& c) {
   if (c.inputs.empty()) c.node.invalid("no inputs");
+  if (c.in(0).dtype == DType::kInt32) {  // TF.js sums int32 inputs in int32
+    std::vector<int32_t> y = c.in(0).i;
+    for (size_t k = 1; k < c.inputs.size(); ++k) {
+      const Value& v = c.in(k);
+      if (v.dtype != DType::kInt32 || v.shape != c.in(0).shape) {
+        c.node.invalid("inputs of different shapes or dtypes");
+      }
+      for (size_t i = 0; i < y.size(); ++i) y[i] = jsToInt32(static_cast<double>(y[i]) + v.i[i]);
+    }
+    return {intValue(c.in(0).shape, std::move(y))};
+  }
   kernels::Array y = arrayOf(c.floatIn(0));
   for (size_t k = 1; k < c.inputs.size(); ++k) {
     const Value& v = c.floatIn(k);
@@ -138,9 +152,26 @@ std::vector<ValuePtr> addN(const OpContext& c) {
 
 // --- unary --------------------------------------------------------------------------------------
 
-template <typename F>
+// What a unary op does with an int32 input, as TF.js's kernel does: refuse it (TF.js asserts a
+// float32 input: Sqrt, Floor, Tanh, ...), keep int32 (the double result stored into an
+// Int32Array: ToInt32, e.g. Reciprocal(-5) = 0: Neg, Abs, Square, Round, Sign, Reciprocal), or
+// give float32 (Exp).
+enum class IntInput { kRefuse, kInt32, kFloat32 };
+
+template <IntInput Int = IntInput::kRefuse, typename F>
 std::vector<ValuePtr> unaryOp(const OpContext& c, F f) {
-  const Value& x = c.floatIn(0);
+  const Value& x =
+      Int == IntInput::kRefuse || c.in(0).dtype != DType::kInt32 ? c.floatIn(0) : c.in(0);
+  if (x.dtype == DType::kInt32) {
+    if constexpr (Int == IntInput::kInt32) {
+      std::vector<int32_t> y(x.i.size());
+      for (size_t i = 0; i < y.size(); ++i) y[i] = jsToInt32(f(static_cast<double>(x.i[i])));
+      return {intValue(x.shape, std::move(y))};
+    }
+    kernels::Floats y(x.i.size());
+    for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(f(static_cast<double>(x.i[i])));
+    return {floatValue(x.shape, std::move(y))};
+  }
   kernels::Floats y(x.f.size());
   for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(f(static_cast<double>(x.f[i])));
   return {floatValue(x.shape, std::move(y))};
@@ -148,33 +179,45 @@ std::vector<ValuePtr> unaryOp(const OpContext& c, F f) {
 
 template <Activation A>
 std::vector<ValuePtr> activationOp(const OpContext& c) {
+  if ((A == Activation::kRelu || A == Activation::kRelu6) && c.in(0).dtype == DType::kInt32) {
+    // TF.js's relu / relu6 keep an int32 input int32.
+    const Value& x = c.in(0);
+    std::vector<int32_t> y(x.i.size());
+    for (size_t i = 0; i < y.size(); ++i) {
+      y[i] = std::max(0, x.i[i]);
+      if (A == Activation::kRelu6) y[i] = std::min(6, y[i]);
+    }
+    return {intValue(x.shape, std::move(y))};
+  }
   kernels::Array y = arrayOf(c.floatIn(0));
   const float leaky = static_cast<float>(c.node.number("alpha", 0.2));
   activate(A, y, A == Activation::kPrelu ? &c.floatIn(1) : nullptr, leaky, c.node);
   return {fromArray(std::move(y))};
 }
 
-#define TFJS_UNARY(NAME, EXPR)                        \
-  std::vector<ValuePtr> NAME(const OpContext& c) {    \
-    return unaryOp(c, [](double x) { return EXPR; }); \
+#define TFJS_UNARY_INT(NAME, INT, EXPR)                              \
+  std::vector<ValuePtr> NAME(const OpContext& c) {                   \
+    return unaryOp<IntInput::INT>(c, [](double x) { return EXPR; }); \
   }
+#define TFJS_UNARY(NAME, EXPR) TFJS_UNARY_INT(NAME, kRefuse, EXPR)
 TFJS_UNARY(tanhOp, std::tanh(x))
-TFJS_UNARY(expOp, std::exp(x))
+TFJS_UNARY_INT(expOp, kFloat32, std::exp(x))
 TFJS_UNARY(logOp, std::log(x))
 TFJS_UNARY(sqrtOp, std::sqrt(x))
 TFJS_UNARY(rsqrtOp, 1.0 / std::sqrt(x))
-TFJS_UNARY(negOp, -x)
-TFJS_UNARY(absOp, std::fabs(x))
-TFJS_UNARY(squareOp, x* x)
+TFJS_UNARY_INT(negOp, kInt32, -x)
+TFJS_UNARY_INT(absOp, kInt32, std::fabs(x))
+TFJS_UNARY_INT(squareOp, kInt32, x* x)
 TFJS_UNARY(floorOp, std::floor(x))
 TFJS_UNARY(ceilOp, std::ceil(x))
-TFJS_UNARY(reciprocalOp, 1.0 / x)
+TFJS_UNARY_INT(reciprocalOp, kInt32, 1.0 / x)
 // TF.js's softplus: a threshold of log(epsilon) + 2 around which it returns x or exp(x).
 TFJS_UNARY(softplusOp, (x > -std::log(1.1920928955078125e-07) + 2.0  ? x
                         : x < std::log(1.1920928955078125e-07) + 2.0 ? std::exp(x)
                                                                      : std::log(std::exp(x) + 1.0)))
 TFJS_UNARY(seluOp, x >= 0 ? 1.0507009873554805 * x : 1.7580993408473768 * (std::exp(x) - 1.0))
 #undef TFJS_UNARY
+#undef TFJS_UNARY_INT
 
 // Softmax over the last axis, step by step as TF.js's kernel: max, x - max, exp, sum, divide.
 std::vector<ValuePtr> softmax(const OpContext& c) {
@@ -198,14 +241,29 @@ double roundHalfEven(double x) {
   return std::fmod(base, 2.0) == 0.0 ? base : base + 1.0;
 }
 std::vector<ValuePtr> roundOp(const OpContext& c) {
-  return unaryOp(c, roundHalfEven);
+  return unaryOp<IntInput::kInt32>(c, roundHalfEven);
 }
 std::vector<ValuePtr> signOp(const OpContext& c) {
-  return unaryOp(c, [](double x) { return x < 0 ? -1.0 : (x > 0 ? 1.0 : 0.0); });
+  return unaryOp<IntInput::kInt32>(c, [](double x) { return x < 0 ? -1.0 : (x > 0 ? 1.0 : 0.0); });
 }
 
 // ClipByValue(x, min, max): x > max ? max : (x < min ? min : x) (NaN stays NaN).
 std::vector<ValuePtr> clipByValue(const OpContext& c) {
+  if (c.in(0).dtype == DType::kInt32) {  // TF.js keeps int32 (the bounds read as numbers)
+    const Value& x = c.in(0);
+    const auto bound = [&](size_t k) {
+      const Value& v = c.in(k);
+      if (v.size() != 1) c.node.unsupported("bounds that are not scalars");
+      return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[0]) : v.i[0];
+    };
+    const double a = bound(1), b = bound(2);
+    std::vector<int32_t> y(x.i.size());
+    for (size_t i = 0; i < y.size(); ++i) {
+      const double v = x.i[i];
+      y[i] = jsToInt32(v > b ? b : (v < a ? a : v));
+    }
+    return {intValue(x.shape, std::move(y))};
+  }
   const Value& lo = c.floatIn(1);
   const Value& hi = c.floatIn(2);
   if (lo.size() != 1 || hi.size() != 1) c.node.unsupported("bounds that are not scalars");
@@ -405,7 +463,11 @@ std::vector<ValuePtr> divNoNan(const OpContext& c) {
 // never taken after the first element, as TF.js's comparisons go), int32.
 template <bool IsMax>
 std::vector<ValuePtr> argOp(const OpContext& c) {
-  const Value& x = c.floatIn(0);
+  const Value& x = c.in(0).dtype == DType::kInt32 ? c.in(0) : c.floatIn(0);
+  const auto at = [&x](int64_t k) {
+    return x.dtype == DType::kInt32 ? static_cast<double>(x.i[static_cast<size_t>(k)])
+                                    : static_cast<double>(x.f[static_cast<size_t>(k)]);
+  };
   const auto axes = c.ints(1);
   if (axes.size() != 1) c.node.invalid("an axis input that is not one integer");
   const auto rank = static_cast<int64_t>(x.shape.size());
@@ -419,24 +481,96 @@ std::vector<ValuePtr> argOp(const OpContext& c) {
   std::vector<int32_t> y(static_cast<size_t>(outer * inner), 0);
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
-      const float* p = x.f.data() + o * dim * inner + i;
-      float best = dim > 0 ? p[0] : 0.0f;
-      int32_t at = 0;
+      const int64_t base = o * dim * inner + i;
+      double best = dim > 0 ? at(base) : 0.0;
+      int32_t where = 0;
       for (int64_t j = 1; j < dim; ++j) {
-        const float v = p[j * inner];
+        const double v = at(base + j * inner);
         if (IsMax ? v > best : v < best) {
           best = v;
-          at = static_cast<int32_t>(j);
+          where = static_cast<int32_t>(j);
         }
       }
-      y[static_cast<size_t>(o * inner + i)] = at;
+      y[static_cast<size_t>(o * inner + i)] = where;
     }
   }
   return {intValue(out, std::move(y))};
 }
 
+// An int32 reduction as TF.js's cpu kernels do it: the elements summed / multiplied / compared
+// as JavaScript numbers (double), the result stored into an Int32Array (ToInt32).
+ValuePtr reduceInt(const OpContext& c, kernels::Reduce r, const Value& x,
+                   const std::vector<int64_t>& axesIn, bool keep) {
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  std::vector<bool> reduced(x.shape.size(), false);
+  for (const int64_t a : axesIn) {
+    const int64_t axis = resolveAxis(c, a, rank);
+    if (reduced[static_cast<size_t>(axis)]) c.node.invalid(fmt::format("axis {} twice", a));
+    reduced[static_cast<size_t>(axis)] = true;
+  }
+  Shape out, kept;
+  for (size_t d = 0; d < x.shape.size(); ++d) {
+    if (!reduced[d]) {
+      out.push_back(x.shape[d]);
+      kept.push_back(x.shape[d]);
+    } else if (keep) {
+      out.push_back(1);
+    }
+  }
+  const int64_t n = kernels::Array::count(kept);
+  std::vector<double> acc(static_cast<size_t>(n), r == kernels::Reduce::kProd ? 1.0 : 0.0);
+  std::vector<bool> seen(static_cast<size_t>(n), false);
+  std::vector<int64_t> idx(x.shape.size(), 0);
+  for (size_t k = 0; k < x.i.size(); ++k) {
+    int64_t o = 0;
+    for (size_t d = 0; d < x.shape.size(); ++d) {
+      if (!reduced[d]) o = o * x.shape[d] + idx[d];
+    }
+    double& a = acc[static_cast<size_t>(o)];
+    const double v = x.i[k];
+    switch (r) {
+      case kernels::Reduce::kSum:
+        a += v;
+        break;
+      case kernels::Reduce::kProd:
+        a *= v;
+        break;
+      case kernels::Reduce::kMax:
+        a = seen[static_cast<size_t>(o)] ? std::max(a, v) : v;
+        break;
+      default:  // kMin
+        a = seen[static_cast<size_t>(o)] ? std::min(a, v) : v;
+        break;
+    }
+    seen[static_cast<size_t>(o)] = true;
+    for (size_t d = x.shape.size(); d-- > 0;) {  // odometer
+      if (++idx[d] < x.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  std::vector<int32_t> y(acc.size());
+  for (size_t k = 0; k < y.size(); ++k) y[k] = jsToInt32(acc[k]);
+  return intValue(out, std::move(y));
+}
+
 template <kernels::Reduce R>
 std::vector<ValuePtr> reduceOp(const OpContext& c) {
+  if (c.in(0).dtype == DType::kInt32) {
+    // Sum / Prod / Max / Min keep int32; Mean gives float32 (TF.js casts the input first).
+    if constexpr (R != kernels::Reduce::kMean) {
+      return {reduceInt(c, R, c.in(0), c.ints(1), c.node.flag("keep_dims", false))};
+    } else {
+      const Value& xi = c.in(0);
+      kernels::Floats f(xi.i.size());
+      for (size_t k = 0; k < f.size(); ++k) f[k] = static_cast<float>(xi.i[k]);
+      try {
+        return {fromArray(kernels::reduce(R, kernels::Array(xi.shape, std::move(f)), c.ints(1),
+                                          c.node.flag("keep_dims", false)))};
+      } catch (const Error& e) {
+        c.node.invalid(e.what());
+      }
+    }
+  }
   const Value& x = c.floatIn(0);
   const std::vector<int64_t> axes = c.ints(1);
   const bool keep = c.node.flag("keep_dims", false);

@@ -6,12 +6,12 @@
 #include <cctype>
 #include <string>
 
+#include "format/js_math.h"
 #include "graph/ops.h"
 #include "kernels/kernels.h"
 #include "tfjs/error.h"
 
 namespace tfjs::graph {
-namespace {
 
 // BatchMatMul / BatchMatMulV2 (tf.matMul with adj_x / adj_y as transposeA / transposeB): ranks
 // >= 2, the leading dimensions broadcast. As tfjs-backend-cpu: the product runs over
@@ -19,13 +19,14 @@ namespace {
 // NumPy's broadcasting: a [2,1,..] x b [2,3,..] pairs A's 0,1,0,1,0,1 with B's 0..5), and shapes
 // whose broadcast count differs from that maximum ([2,1] with [1,3]) are refused (TF.js's reshape
 // of the result fails).
-std::vector<ValuePtr> batchMatMul(const OpContext& c) {
-  const Value& a = c.floatIn(0);
-  const Value& b = c.floatIn(1);
+std::vector<ValuePtr> batchMatMulOf(const OpContext& c, bool ta, bool tb) {
+  // int32 operands multiply in int32, as TF.js's cpu kernel does (below).
+  const bool ints = c.in(0).dtype == DType::kInt32 && c.in(1).dtype == DType::kInt32;
+  const Value& a = ints ? c.in(0) : c.floatIn(0);
+  const Value& b = ints ? c.in(1) : c.floatIn(1);
   const size_t ra = a.shape.size(), rb = b.shape.size();
   if (ra < 2 || rb < 2)
     c.node.invalid(fmt::format("operands of rank {} and {} (2 or more)", ra, rb));
-  const bool ta = c.node.flag("adj_x", false), tb = c.node.flag("adj_y", false);
   const int64_t m = ta ? a.shape[ra - 1] : a.shape[ra - 2];
   const int64_t k = ta ? a.shape[ra - 2] : a.shape[ra - 1];
   const int64_t kb = tb ? b.shape[rb - 1] : b.shape[rb - 2];
@@ -54,6 +55,33 @@ std::vector<ValuePtr> batchMatMul(const OpContext& c) {
   shape.push_back(m);
   shape.push_back(n);
   checkSize(c, shape);
+  if (ints) {
+    // TF.js's batchMatMul for int32: per output element, the products summed in double over
+    // blocks of 48 of the inner dimension, each block's sum added into an Int32Array (ToInt32).
+    constexpr int64_t kBlock = 48;
+    std::vector<int32_t> y(static_cast<size_t>(kernels::Array::count(shape)), 0);
+    const int64_t lda = a.shape[ra - 1], ldb = b.shape[rb - 1];
+    for (int64_t i = 0; i < batch; ++i) {
+      const int32_t* pa = a.i.data() + (i % batchA) * m * k;
+      const int32_t* pb = b.i.data() + (i % batchB) * k * n;
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t col = 0; col < n; ++col) {
+          int32_t acc = 0;
+          for (int64_t k0 = 0; k0 < k; k0 += kBlock) {
+            double sum = 0;
+            for (int64_t q = k0; q < std::min(k, k0 + kBlock); ++q) {
+              const double av = ta ? pa[q * lda + r] : pa[r * lda + q];
+              const double bv = tb ? pb[col * ldb + q] : pb[q * ldb + col];
+              sum += av * bv;
+            }
+            acc = jsToInt32(static_cast<double>(acc) + sum);
+          }
+          y[static_cast<size_t>((i * m + r) * n + col)] = acc;
+        }
+      }
+    }
+    return {intValue(shape, std::move(y))};
+  }
   kernels::Array y(shape);
   if (m > 0 && n > 0 && k > 0) {
     for (int64_t i = 0; i < batch; ++i) {
@@ -64,6 +92,12 @@ std::vector<ValuePtr> batchMatMul(const OpContext& c) {
     }
   }
   return {fromArray(std::move(y))};
+}
+
+namespace {
+
+std::vector<ValuePtr> batchMatMul(const OpContext& c) {
+  return batchMatMulOf(c, c.node.flag("adj_x", false), c.node.flag("adj_y", false));
 }
 
 // `x` (its axes labelled `from`, each label's size in `size` by its position in `labels`)

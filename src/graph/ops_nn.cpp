@@ -240,6 +240,9 @@ std::vector<ValuePtr> fusedDepthwise(const OpContext& c) {
 }
 
 std::vector<ValuePtr> matMul(const OpContext& c, bool fused) {
+  if (!fused && c.in(0).dtype == DType::kInt32 && c.in(1).dtype == DType::kInt32) {
+    return batchMatMulOf(c, c.node.flag("transpose_a", false), c.node.flag("transpose_b", false));
+  }
   const Value& a = c.floatIn(0);
   const Value& b = c.floatIn(1);
   if (a.shape.size() != 2 || b.shape.size() != 2) {

@@ -352,3 +352,21 @@ cases.push(makeCase('TensorListGather of an unset element', 'TensorListGather', 
   ],
   fetch: ['g'],
 }));
+
+// A NoOp's control readers run in a graph with a Switch too (TF.js's NoOp gives a scalar 1; a
+// real model, RVM, waits on one for every input).
+for (const pick of [0, 1]) {
+  cases.push(makeCase(`Switch after a NoOp control input (pred ${pick})`, 'NoOp', {
+    inputs: { x: f32([2]), p: { dtype: 'bool', shape: [], values: [pick] } },
+    nodes: [
+      node('ctl', 'NoOp', ['^x']),
+      node('xi', 'Identity', ['x', '^ctl']),
+      node('sw', 'Switch', ['xi', 'p']),
+      node('t', 'Neg', ['sw:1']),
+      node('f', 'Exp', ['sw:0']),
+      node('m', 'Merge', ['f', 't']),
+      node('y', 'Identity', ['m', '^ctl']),
+    ],
+    fetch: ['y', 'ctl'],
+  }));
+}

@@ -301,3 +301,61 @@ add('FusedBatchNormV3 output 1 refused', 'FusedBatchNormV3', {
   inputs: { x: f32([1, 2, 2, 4]) }, consts: bnConsts(4),
   nodes: [node('y', 'FusedBatchNormV3', ['x', 's', 'o', 'm', 'v'])], fetch: ['y:1'],
 });
+
+// --- int32 inputs: what TF.js keeps int32, what it makes float32, what it refuses -------------
+// (Real models hit these: handtrack's MultiClassNonMaxSuppression sums a Cast bool -> int32,
+// a face mesh's spatial transformer multiplies int32 matrices.)
+{
+  const xi = { dtype: 'int32', shape: [2, 5], values: [-5, 2, -2, 5, 1, -3, 4, 0, -4, 3] };
+  for (const op of ['Sum', 'Max', 'Min', 'Prod', 'Mean']) {
+    for (const keep of [false, true]) {
+      cases.push(makeCase(`${op} int32 keep_dims ${keep}`, op, {
+        inputs: { x: xi }, consts: { axis: i32c([1], [1]) },
+        nodes: [node('y', op, ['x', 'axis'], { keep_dims: A.b(keep) })], fetch: ['y'],
+      }));
+    }
+  }
+  cases.push(makeCase('Sum int32 all axes', 'Sum', {
+    inputs: { x: xi }, consts: { axis: i32c([2], [0, 1]) },
+    nodes: [node('y', 'Sum', ['x', 'axis'])], fetch: ['y'],
+  }));
+  for (const op of ['ArgMax', 'ArgMin']) {
+    cases.push(makeCase(`${op} int32`, op, {
+      inputs: { x: xi }, consts: { axis: i32c([], [1]) },
+      nodes: [node('y', op, ['x', 'axis'])], fetch: ['y'],
+    }));
+  }
+  for (const op of ['Neg', 'Abs', 'Square', 'Sign', 'Round', 'Relu', 'Relu6', 'Reciprocal', 'Exp',
+                    'Ceil', 'Floor', 'Sqrt', 'Sigmoid', 'Tanh', 'Softmax']) {
+    cases.push(makeCase(`${op} int32`, op, {
+      inputs: { x: { dtype: 'int32', shape: [6], values: [-5, 0, 1, 7, -1, 3] } },
+      nodes: [node('y', op, ['x'])], fetch: ['y'],
+    }));
+  }
+  cases.push(makeCase('AddN int32', 'AddN', {
+    inputs: { a: xi, b: { ...xi, values: xi.values.map((v) => v * 3) } },
+    nodes: [node('y', 'AddN', ['a', 'b'], { N: A.i(2) })], fetch: ['y'],
+  }));
+  cases.push(makeCase('BiasAdd int32', 'BiasAdd', {
+    inputs: { x: xi }, consts: { b: i32c([5], [1, -2, 3, -4, 5]) },
+    nodes: [node('y', 'BiasAdd', ['x', 'b'])], fetch: ['y'],
+  }));
+  cases.push(makeCase('ClipByValue int32', 'ClipByValue', {
+    inputs: { x: xi }, consts: { lo: i32c([], [-2]), hi: i32c([], [3]) },
+    nodes: [node('y', 'ClipByValue', ['x', 'lo', 'hi'])], fetch: ['y'],
+  }));
+  for (const [ta, tb] of [[false, false], [true, false], [false, true]]) {
+    cases.push(makeCase(`MatMul int32 transpose ${ta} ${tb}`, 'MatMul', {
+      inputs: { a: { dtype: 'int32', shape: ta ? [2, 3] : [3, 2], values: [-5, 2, -2, 5, 1, -3] } },
+      consts: { b: i32c(tb ? [4, 2] : [2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) },
+      nodes: [node('y', 'MatMul', ['a', 'b'], { transpose_a: A.b(ta), transpose_b: A.b(tb) })],
+      fetch: ['y'],
+    }));
+  }
+  // An inner dimension over TF.js's block of 48, with sums past 2^31 (wrapped as TF.js wraps).
+  cases.push(makeCase('BatchMatMulV2 int32 long inner dimension', 'BatchMatMulV2', {
+    inputs: { a: { dtype: 'int32', shape: [2, 2, 100], values: Array.from({ length: 400 }, (_, k) => (k * 7919) % 200001 - 100000) },
+              b: { dtype: 'int32', shape: [2, 100, 3], values: Array.from({ length: 600 }, (_, k) => (k * 104729) % 60001 - 30000) } },
+    nodes: [node('y', 'BatchMatMulV2', ['a', 'b'])], fetch: ['y'],
+  }));
+}
