@@ -6,7 +6,16 @@
 
 #include <algorithm>
 #include <cstring>
+// GCC 12's <regex> trips -Wmaybe-uninitialized inside std::function under the sanitizers'
+// -O1 (a false positive in the library's code, not ours).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #include "graph/ops.h"
 
