@@ -10,6 +10,7 @@
 // naming the node (Node::invalid / unsupported).
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -126,6 +127,19 @@ std::vector<int64_t> sourcesOf(const Shape& out, F sourceOf) {
     }
   }
   return src;
+}
+// The NumPy broadcast of the operands' shapes and, for each of its elements in row-major order,
+// each operand's flat position (Node::invalid when the shapes do not broadcast): the index
+// arithmetic of the element-wise ops that do not run on a kernel (int32, comparisons, ...).
+struct Broadcast {
+  Shape out;
+  std::vector<std::vector<int64_t>> positions;  // per operand, per output element
+};
+Broadcast broadcast(const OpContext& c, std::initializer_list<const Value*> operands);
+// Element k of a float32, int32 or bool value, as a double.
+inline double numberAt(const Value& v, int64_t k) {
+  return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[static_cast<size_t>(k)])
+                                    : static_cast<double>(v.i[static_cast<size_t>(k)]);
 }
 // An axis in [-rank, rank) resolved (negative from the end); Node::invalid otherwise.
 int64_t resolveAxis(const OpContext& c, int64_t axis, int64_t rank);

@@ -11,7 +11,6 @@
 #include <numeric>
 
 #include "graph/ops.h"
-#include "kernels/indexing.h"
 #include "kernels/kernels.h"
 
 namespace tfjs::graph {
@@ -19,30 +18,6 @@ namespace {
 
 double at(const Value& v, size_t i) {
   return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[i]) : static_cast<double>(v.i[i]);
-}
-
-// For each element of the NumPy broadcast of the operands' shapes, the operands' flat positions.
-struct Broadcast {
-  Shape out;
-  std::vector<std::vector<int64_t>> positions;  // per operand, per output element
-};
-
-Broadcast broadcast(const OpContext& c, std::initializer_list<const Value*> operands) {
-  Broadcast b;
-  try {
-    for (const Value* v : operands) b.out = kernels::broadcastShape(b.out, v->shape);
-  } catch (const Error& e) {
-    c.node.invalid(e.what());
-  }
-  for (const Value* v : operands) {
-    std::vector<int64_t> stride;
-    kernels::indexing::repeatStrides(v->shape, b.out, stride);
-    std::vector<int64_t> pos(static_cast<size_t>(kernels::Array::count(b.out)));
-    kernels::indexing::forEachIndex(
-        b.out, stride, [&](int64_t i, int64_t src) { pos[static_cast<size_t>(i)] = src; });
-    b.positions.push_back(std::move(pos));
-  }
-  return b;
 }
 
 template <typename F>

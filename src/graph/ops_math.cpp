@@ -12,7 +12,6 @@
 
 #include "format/js_math.h"
 #include "graph/ops.h"
-#include "kernels/indexing.h"
 #include "kernels/kernels.h"
 #include "tfjs/error.h"
 
@@ -97,20 +96,14 @@ std::vector<ValuePtr> binaryOp(const OpContext& c) {
   }
   if (a.dtype != DType::kInt32)
     c.node.unsupported(fmt::format("operands of dtype {}", dtypeName(a.dtype)));
-  const Shape out = kernels::broadcastShape(a.shape, b.shape);
-  std::vector<int64_t> sa, sb;
-  kernels::indexing::repeatStrides(a.shape, out, sa);
-  kernels::indexing::repeatStrides(b.shape, out, sb);
-  std::vector<int32_t> y(static_cast<size_t>(kernels::Array::count(out)));
-  std::vector<int64_t> ia(y.size()), ib(y.size());
-  kernels::indexing::forEachIndex(out, sa,
-                                  [&](int64_t i, int64_t at) { ia[static_cast<size_t>(i)] = at; });
-  kernels::indexing::forEachIndex(out, sb,
-                                  [&](int64_t i, int64_t at) { ib[static_cast<size_t>(i)] = at; });
+  const Broadcast br = broadcast(c, {&a, &b});
+  const auto& ia = br.positions[0];
+  const auto& ib = br.positions[1];
+  std::vector<int32_t> y(ia.size());
   for (size_t i = 0; i < y.size(); ++i) {
     y[i] = intOp(Op, a.i[static_cast<size_t>(ia[i])], b.i[static_cast<size_t>(ib[i])]);
   }
-  return {intValue(out, std::move(y))};
+  return {intValue(br.out, std::move(y))};
 }
 
 std::vector<ValuePtr> biasAdd(const OpContext& c) {
@@ -282,25 +275,12 @@ std::vector<ValuePtr> floorOp(const OpContext& c) {
   const Value& a = c.in(0);
   const Value& b = c.in(1);
   if (a.dtype != b.dtype) c.node.invalid("operands of different dtypes");
-  Shape out;
-  try {
-    out = kernels::broadcastShape(a.shape, b.shape);
-  } catch (const Error& e) {
-    c.node.invalid(e.what());
-  }
-  std::vector<int64_t> sa, sb;
-  kernels::indexing::repeatStrides(a.shape, out, sa);
-  kernels::indexing::repeatStrides(b.shape, out, sb);
-  const auto n = static_cast<size_t>(kernels::Array::count(out));
-  std::vector<int64_t> ia(n), ib(n);
-  kernels::indexing::forEachIndex(out, sa,
-                                  [&](int64_t i, int64_t p) { ia[static_cast<size_t>(i)] = p; });
-  kernels::indexing::forEachIndex(out, sb,
-                                  [&](int64_t i, int64_t p) { ib[static_cast<size_t>(i)] = p; });
-  const auto value = [](const Value& v, int64_t p) {
-    return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[static_cast<size_t>(p)])
-                                      : static_cast<double>(v.i[static_cast<size_t>(p)]);
-  };
+  const Broadcast br = broadcast(c, {&a, &b});
+  const Shape& out = br.out;
+  const auto& ia = br.positions[0];
+  const auto& ib = br.positions[1];
+  const size_t n = ia.size();
+  const auto value = [](const Value& v, int64_t p) { return numberAt(v, p); };
   const auto f = [](double x, double y) {
     if (!Mod) return std::floor(x / y);
     const double rem = std::fmod(x, y);
@@ -411,25 +391,12 @@ std::vector<ValuePtr> mathBinary(const OpContext& c, F f) {
   if (!isFloat && a.dtype == DType::kBool && b.dtype == DType::kBool) {
     c.node.unsupported("two bool operands");
   }
-  Shape out;
-  try {
-    out = kernels::broadcastShape(a.shape, b.shape);
-  } catch (const Error& e) {
-    c.node.invalid(e.what());
-  }
-  std::vector<int64_t> sa, sb;
-  kernels::indexing::repeatStrides(a.shape, out, sa);
-  kernels::indexing::repeatStrides(b.shape, out, sb);
-  const auto n = static_cast<size_t>(kernels::Array::count(out));
-  std::vector<int64_t> ia(n), ib(n);
-  kernels::indexing::forEachIndex(out, sa,
-                                  [&](int64_t i, int64_t p) { ia[static_cast<size_t>(i)] = p; });
-  kernels::indexing::forEachIndex(out, sb,
-                                  [&](int64_t i, int64_t p) { ib[static_cast<size_t>(i)] = p; });
-  const auto value = [](const Value& v, int64_t p) {
-    return v.dtype == DType::kFloat32 ? static_cast<double>(v.f[static_cast<size_t>(p)])
-                                      : static_cast<double>(v.i[static_cast<size_t>(p)]);
-  };
+  const Broadcast br = broadcast(c, {&a, &b});
+  const Shape& out = br.out;
+  const auto& ia = br.positions[0];
+  const auto& ib = br.positions[1];
+  const size_t n = ia.size();
+  const auto value = [](const Value& v, int64_t p) { return numberAt(v, p); };
   if (isFloat) {
     kernels::Floats y(n);
     const auto single = [](double v) { return static_cast<double>(static_cast<float>(v)); };

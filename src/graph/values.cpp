@@ -5,6 +5,8 @@
 #include <set>
 
 #include "graph/ops.h"
+#include "kernels/indexing.h"
+#include "kernels/kernels.h"
 #include "tfjs/error.h"
 
 namespace tfjs::graph {
@@ -128,6 +130,25 @@ ValuePtr gatherValue(const Value& like, Shape shape, const std::vector<int64_t>&
     for (size_t k = 0; k < src.size(); ++k) v->i[k] = like.i[static_cast<size_t>(src[k])];
   }
   return v;
+}
+
+Broadcast broadcast(const OpContext& c, std::initializer_list<const Value*> operands) {
+  Broadcast b;
+  try {
+    for (const Value* v : operands) b.out = kernels::broadcastShape(b.out, v->shape);
+  } catch (const Error& e) {
+    c.node.invalid(e.what());
+  }
+  checkSize(c, b.out);
+  for (const Value* v : operands) {
+    std::vector<int64_t> stride;
+    kernels::indexing::repeatStrides(v->shape, b.out, stride);
+    std::vector<int64_t> pos(static_cast<size_t>(kernels::Array::count(b.out)));
+    kernels::indexing::forEachIndex(
+        b.out, stride, [&](int64_t i, int64_t src) { pos[static_cast<size_t>(i)] = src; });
+    b.positions.push_back(std::move(pos));
+  }
+  return b;
 }
 
 int64_t resolveAxis(const OpContext& c, int64_t axis, int64_t rank) {
