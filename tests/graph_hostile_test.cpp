@@ -16,9 +16,7 @@ namespace tfjs {
 namespace {
 
 const Json& opOracle() {
-  static const Json data = test::oracleJson("graph_op_cases", "graph_op_cases.mjs",
-                                            "graph_op_cases.json", "TFJS_GRAPH_OP_CASES");
-  return data;
+  return test::graphOpCases();
 }
 
 // A feed of `dtype` and `shape` whose elements are all `v` (strings: "v").

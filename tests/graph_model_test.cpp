@@ -294,9 +294,7 @@ namespace {
 // variants, run by the real TF.js; each output within the tolerance (fast and
 // reference kernels), a case TF.js refuses refused here too.
 const Json& opOracle() {
-  static const Json data = test::oracleJson("graph_op_cases", "graph_op_cases.mjs",
-                                            "graph_op_cases.json", "TFJS_GRAPH_OP_CASES");
-  return data;
+  return test::graphOpCases();
 }
 
 ModelArtifacts artifactsOf(const Json& c) {

@@ -200,6 +200,14 @@ inline Tensor floatTensorFromHex(const std::vector<int64_t>& shape, const std::s
   return tensorFromHex(DType::kFloat32, shape, hex);
 }
 
+// The per-op graph oracle's cases (tests/oracle/graph_op_cases.mjs, made on first use; null
+// when node or its packages are missing). TFJS_GRAPH_OP_CASES=DIR reads another run's output.
+inline const Json& graphOpCases() {
+  static const Json data = oracleJson("graph_op_cases", "graph_op_cases.mjs", "graph_op_cases.json",
+                                      "TFJS_GRAPH_OP_CASES");
+  return data;
+}
+
 // A case of the per-op graph oracle (tests/oracle/graph_op_cases.mjs) as loaded artifacts: its
 // model.json text and its one weight file (hex).
 inline ModelArtifacts graphCaseArtifacts(const Json& c) {
