@@ -366,17 +366,21 @@ std::vector<ValuePtr> pad(const OpContext& c) {
   } else {
     y->i.assign(count, static_cast<int32_t>(fillValue));
   }
+  if (rank == 0 || x.size() == 0) return {y};
+  // Row by row (the last axis is contiguous in both).
   const auto outStride = stridesOf(out);
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t k = 0; k < x.size(); ++k) {
-    int64_t at = 0;
-    for (size_t d = 0; d < rank; ++d) at += (idx[d] + p[2 * d]) * outStride[d];
+  const int64_t row = x.shape[rank - 1];
+  std::vector<int64_t> idx(rank - 1, 0);
+  for (int64_t r = 0, rows = x.size() / row; r < rows; ++r) {
+    int64_t at = p[2 * (rank - 1)];
+    for (size_t d = 0; d + 1 < rank; ++d) at += (idx[d] + p[2 * d]) * outStride[d];
+    const auto from = static_cast<size_t>(r * row), to = static_cast<size_t>(at);
     if (x.dtype == DType::kFloat32) {
-      y->f[static_cast<size_t>(at)] = x.f[static_cast<size_t>(k)];
+      std::copy_n(x.f.begin() + from, row, y->f.begin() + to);
     } else {
-      y->i[static_cast<size_t>(at)] = x.i[static_cast<size_t>(k)];
+      std::copy_n(x.i.begin() + from, row, y->i.begin() + to);
     }
-    for (size_t d = rank; d-- > 0;) {
+    for (size_t d = rank - 1; d-- > 0;) {
       if (++idx[d] < x.shape[d]) break;
       idx[d] = 0;
     }

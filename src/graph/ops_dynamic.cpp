@@ -94,7 +94,8 @@ std::vector<ValuePtr> nms(const OpContext& c) {
         ignore = true;
         break;
       }
-      cand.score *= iou <= iouThreshold ? std::exp(scale * iou * iou) : 0.0;
+      // Soft-NMS's weight (without soft NMS, scale 0: a weight of 1, the score unchanged).
+      if (scale != 0) cand.score *= iou <= iouThreshold ? std::exp(scale * iou * iou) : 0.0;
       if (cand.score <= scoreThreshold) break;
     }
     cand.suppressBegin = selected.size();
