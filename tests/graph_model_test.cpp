@@ -485,6 +485,15 @@ TEST(GraphModel, FrameLimits) {
                     .execute({{"x", zeros({2})}}, {"out"});
               }).second,
               HasSubstr("loop frames nest deeper than 100"));
+  // An input past any output count (in a graph with frames): that reader never runs.
+  EXPECT_THAT(errorOf([&] {
+                graphOf("[" + x + R"(,
+                  {"name": "p", "op": "Placeholder", "attr": {"dtype": {"type": "DT_BOOL"}}},
+                  {"name": "sw", "op": "Switch", "input": ["x", "p"]},
+                  {"name": "y", "op": "Identity", "input": ["sw:2000000000"]}])")
+                    .execute({{"x", zeros({2})}, {"p", zeros({}, DType::kBool)}}, {"y"});
+              }).second,
+              HasSubstr("node 'y' output 0 was not computed"));
 }
 
 }  // namespace

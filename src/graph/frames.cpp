@@ -33,6 +33,9 @@ namespace {
 // would nest without end).
 constexpr int kMaxFrameDepth = 100;
 
+// More outputs than any op has.
+constexpr int kMaxOutputs = 1 << 16;
+
 // A context: its enclosing context, its frame (interned name) and iteration. The root is 0.
 struct Context {
   int parent = -1;
@@ -126,8 +129,10 @@ std::vector<ValuePtr> Program::executeFrames(const Plan& plan,
   for (const auto& f : fetches) kept[f.first] = 1;
   // Reader slots per (node, output): data inputs read their output, control inputs output 0.
   std::vector<std::vector<int>> readerSlots(n);
+  // (An input "node:k" past any op's outputs never has a value, so its reader never runs: not
+  // counted, which keeps a hostile "x:2000000000" from sizing a table by it.)
   const auto countRead = [&](size_t d, int index) {
-    if (index < 0) return;
+    if (index < 0 || index >= kMaxOutputs) return;
     auto& r = readerSlots[d];
     if (r.size() <= static_cast<size_t>(index)) r.resize(static_cast<size_t>(index) + 1, 0);
     ++r[static_cast<size_t>(index)];
