@@ -304,14 +304,8 @@ std::vector<ValuePtr> floorOp(const OpContext& c) {
 // op asserts a float32 input (cos, cosh, sin, tan).
 template <bool IntOk, typename F>
 std::vector<ValuePtr> mathUnary(const OpContext& c, F f) {
-  const Value& x = c.in(0);
-  if (x.dtype == DType::kFloat32) return unaryOp(c, f);
-  if (!IntOk && x.dtype == DType::kInt32) c.node.invalid("an int32 input (float32 expected)");
-  if (x.dtype != DType::kInt32)
-    c.node.unsupported(fmt::format("input of dtype {}", dtypeName(x.dtype)));
-  std::vector<int32_t> y(x.i.size());
-  for (size_t k = 0; k < y.size(); ++k) y[k] = jsToInt32(f(static_cast<double>(x.i[k])));
-  return {intValue(x.shape, std::move(y))};
+  if (!IntOk && c.in(0).dtype == DType::kInt32) c.node.invalid("an int32 input (float32 expected)");
+  return unaryOp<IntInput::kInt32>(c, f);
 }
 
 #define TFJS_MATH(NAME, INT_OK, EXPR)                           \
